@@ -1,0 +1,232 @@
+/**
+ * The codec: bytes or a line in, a typed {@linkcode Message} out, and back.
+ * Pure: no I/O, no clock, no logging.
+ * @module
+ */
+
+import {
+  formatDuration,
+  formatPrice,
+  MAX_REQUEST_BYTES,
+  parseCardExpiry,
+  parseCardNumber,
+  parseDescription,
+  parseDuration,
+  parseInteger,
+  parseIp,
+  parseItemName,
+  parsePassword,
+  parsePort,
+  parsePrice,
+  parseRole,
+  parseText,
+  parseUserName,
+  ProtocolError,
+} from "./fields.ts";
+import {
+  type FieldKind,
+  type FieldKinds,
+  lookupMessageType,
+  type Message,
+  type MessageOf,
+  MESSAGES,
+  type MessageType,
+} from "./messages.ts";
+import { quoteField, quoteRest, tokenize } from "./tokenize.ts";
+
+/** A message that could not be decoded, with what was known of it for the refusal. */
+export class DecodeError extends ProtocolError {
+  /** The message type, when the name was recognised. */
+  readonly type?: MessageType;
+  /** The RQ#, or 0 when the message had none that could be read. */
+  readonly rq: number;
+  constructor(message: string, options: { type?: MessageType; rq?: number; field?: string }) {
+    super(message, options.field);
+    this.name = "DecodeError";
+    this.type = options.type;
+    this.rq = options.rq ?? 0;
+  }
+}
+
+const FIELD_PARSERS: { [K in FieldKind]: (text: string, field: string) => FieldKinds[K] } = {
+  user: parseUserName,
+  item: parseItemName,
+  desc: parseDescription,
+  price: parsePrice,
+  duration: parseDuration,
+  int: parseInteger,
+  port: parsePort,
+  ip: parseIp,
+  role: parseRole,
+  password: parsePassword,
+  text: parseText,
+  rest: parseText,
+  roleTag: (text, field) => {
+    const match = /^role=(.*)$/i.exec(text);
+    if (!match) throw new ProtocolError(`Invalid ${field}: use role=<role>`, field);
+    return parseRole(match[1] ?? "", field);
+  },
+  reject: (text, field) => {
+    if (text.toUpperCase() !== "REJECT") {
+      throw new ProtocolError(`Invalid ${field}: the only answer is REJECT`, field);
+    }
+    return "REJECT";
+  },
+  card: parseCardNumber,
+  expiry: parseCardExpiry,
+};
+
+const FIELD_FORMATTERS: { [K in FieldKind]: (value: FieldKinds[K]) => string } = {
+  user: quoteField,
+  item: quoteField,
+  desc: quoteField,
+  price: formatPrice,
+  duration: formatDuration,
+  int: String,
+  port: String,
+  ip: quoteField,
+  role: (role) => role,
+  password: quoteField,
+  text: quoteField,
+  rest: quoteRest,
+  roleTag: (role) => `role=${role}`,
+  reject: () => "REJECT",
+  card: quoteField,
+  expiry: ({ month, year }) =>
+    `${String(month).padStart(2, "0")}/${String(year % 100).padStart(2, "0")}`,
+};
+
+const FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8 = new TextEncoder();
+
+/** Decodes one UDP datagram: at most 1024 bytes of valid UTF-8 holding one message. */
+export function decodeDatagram(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): Message {
+  if (bytes.byteLength > maxBytes) {
+    throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, {});
+  }
+  let text: string;
+  try {
+    text = FATAL_UTF8.decode(bytes);
+  } catch {
+    throw new DecodeError("Request is not valid UTF-8", {});
+  }
+  return decodeLine(text.replace(/\r?\n$/, ""));
+}
+
+/** Decodes one line (no newline) into a typed message, or throws a {@linkcode DecodeError}. */
+export function decodeLine(line: string): Message {
+  const head = /^[ \t]*(\S+)(?:[ \t]+(\S+))?/.exec(line);
+  if (!head) throw new DecodeError("Empty message", {});
+  const [whole, name = "", rqText] = head;
+  const type = lookupMessageType(name);
+  const rq = rqText !== undefined && /^\d{1,15}$/.test(rqText) ? Number(rqText) : 0;
+  if (!type) {
+    throw new DecodeError(`Unknown message "${name.slice(0, 32)}"`, { rq });
+  }
+  if (rqText === undefined) throw new DecodeError(`${type} needs an RQ#`, { type });
+  try {
+    parseInteger(rqText, "RQ#");
+    return decodeFields(type, rq, line.slice(whole.length));
+  } catch (error) {
+    if (error instanceof DecodeError || !(error instanceof ProtocolError)) throw error;
+    throw new DecodeError(error.message, { type, rq, field: error.field });
+  }
+}
+
+function decodeFields(type: MessageType, rq: number, rest: string): Message {
+  const specs = Object.entries(MESSAGES[type].fields as Record<string, string>);
+  const restIndex = specs.findIndex(([, kind]) => kind === "rest");
+  const tokens = tokenize(rest, restIndex < 0 ? undefined : restIndex);
+  const message: Record<string, unknown> = { type, rq };
+  let next = 0;
+  for (let index = 0; index < specs.length; index++) {
+    const [key, spec] = specs[index]!;
+    const optional = spec.endsWith("?");
+    const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+    const token = tokens[next];
+    const label = fieldLabel(key);
+    if (token === undefined) {
+      if (optional) continue;
+      throw new ProtocolError(`${type} is missing ${label}`, label);
+    }
+    const parse = FIELD_PARSERS[kind] as (text: string, field: string) => unknown;
+    if (optional && index < specs.length - 1) {
+      // An optional field that does not fit may be the next optional one (LOGIN Name [Port] [Pwd]).
+      try {
+        message[key] = parse(token, label);
+        next++;
+      } catch {
+        continue;
+      }
+      continue;
+    }
+    message[key] = parse(token, label);
+    next++;
+  }
+  if (next < tokens.length) {
+    throw new ProtocolError(`${type} has too many fields (${tokens.length} for ${specs.length})`);
+  }
+  return message as unknown as Message;
+}
+
+/** Encodes a message as one line, without the newline. */
+export function encodeMessage(message: Message): string {
+  const parts = [message.type, String(message.rq)];
+  const values = message as unknown as Record<string, unknown>;
+  for (
+    const [key, spec] of Object.entries(MESSAGES[message.type].fields as Record<string, string>)
+  ) {
+    const value = values[key];
+    if (value === undefined) continue;
+    const kind = spec.replace("?", "") as FieldKind;
+    const format = FIELD_FORMATTERS[kind] as (value: unknown) => string;
+    parts.push(format(value));
+  }
+  return parts.join(" ");
+}
+
+/** Encodes a message as UTF-8 bytes for a datagram. */
+export function encodeDatagram(message: Message): Uint8Array {
+  return UTF8.encode(encodeMessage(message));
+}
+
+/** Builds a message of type `N` with its fields; a typed shorthand for literals. */
+export function message<N extends MessageType>(
+  type: N,
+  rq: number,
+  fields: Omit<MessageOf<N>, "type" | "rq">,
+): MessageOf<N> {
+  return { type, rq, ...fields } as MessageOf<N>;
+}
+
+/** A field's name as the table writes it, for error messages: `startPrice` → `Start_Price`. */
+function fieldLabel(key: string): string {
+  return FIELD_LABELS[key] ?? key;
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: "Name",
+  role: "Role",
+  ip: "IP",
+  udpPort: "UDP_Port",
+  tcpPort: "TCP_Port",
+  password: "Password",
+  item: "Item_Name",
+  description: "Item_Desc",
+  startPrice: "Start_Price",
+  duration: "Duration",
+  seller: "Seller_Name",
+  buyer: "Buyer_Name",
+  amount: "Bid_Amount",
+  newPrice: "New_Price",
+  decision: "REJECT",
+  reason: "Reason",
+  currentPrice: "Current_Price",
+  timeLeft: "Time_Left",
+  highestBid: "Highest_Bid",
+  bidder: "Bidder_Name",
+  finalPrice: "Final_Price",
+  card: "CC#",
+  expiry: "CC_Exp_Date",
+  address: "Address",
+};

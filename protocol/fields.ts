@@ -1,0 +1,242 @@
+/**
+ * Field rules of the wire protocol: names, prices, durations, ports, cards.
+ * Pure functions; each throws a {@linkcode ProtocolError} that names the field.
+ * @module
+ */
+
+/** The codec's own error: a message or field that breaks the protocol. */
+export class ProtocolError extends SyntaxError {
+  /** The field that was wrong, when one was. */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.name = "ProtocolError";
+    this.field = field;
+  }
+}
+
+/** Largest price the protocol accepts, in cents (1,000,000,000.00). */
+export const MAX_PRICE_CENTS = 100_000_000_000;
+/** Longest item description, in characters. */
+export const MAX_DESCRIPTION_LENGTH = 200;
+/** Longest request the server reads, in bytes. */
+export const MAX_REQUEST_BYTES = 1024;
+/** Longest auction accepted: 30 days, in milliseconds. */
+export const MAX_DURATION_MS = 30 * 24 * 3600 * 1000;
+
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+const PRICE_PATTERN = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
+const DURATION_PATTERN = /^(\d{1,9}(?:\.\d{1,3})?)([smhSMH]?)$/;
+const INTEGER_PATTERN = /^\d{1,15}$/;
+
+/** A user name: 1 to 32 letters, digits, `_`, `-` or `.`. */
+export function parseUserName(text: string, field = "Name"): string {
+  if (!NAME_PATTERN.test(text)) {
+    throw new ProtocolError(
+      `Invalid ${field} "${clip(text)}": use 1 to 32 letters, digits, _ - or .`,
+      field,
+    );
+  }
+  return text;
+}
+
+/** An item name: the same rule as user names. */
+export function parseItemName(text: string, field = "Item_Name"): string {
+  return parseUserName(text, field);
+}
+
+/** An item description: up to 200 characters, no control characters. */
+export function parseDescription(text: string, field = "Item_Desc"): string {
+  if ([...text].length > MAX_DESCRIPTION_LENGTH) {
+    throw new ProtocolError(
+      `Invalid ${field}: at most ${MAX_DESCRIPTION_LENGTH} characters`,
+      field,
+    );
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) {
+    throw new ProtocolError(`Invalid ${field}: control characters are not allowed`, field);
+  }
+  return text;
+}
+
+/** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
+export function parsePrice(text: string, field = "Price"): number {
+  const match = PRICE_PATTERN.exec(text);
+  if (!match) {
+    throw new ProtocolError(
+      `Invalid ${field} "${clip(text)}": use a number with at most 2 decimals`,
+      field,
+    );
+  }
+  const cents = Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
+  if (cents <= 0) throw new ProtocolError(`Invalid ${field}: must be more than 0`, field);
+  if (cents > MAX_PRICE_CENTS) {
+    throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
+  }
+  return cents;
+}
+
+/** Integer cents to the wire form with two decimals: 2500 → `25.00`. */
+export function formatPrice(cents: number): string {
+  const whole = Math.floor(cents / 100);
+  const rest = cents % 100;
+  return `${whole}.${rest < 10 ? "0" : ""}${rest}`;
+}
+
+/** Units a duration may name outright. */
+export type DurationUnit = "s" | "m" | "h";
+
+/** A duration as written: a number and the unit it named, if any. */
+export interface Duration {
+  /** The number as written, e.g. 1.5. */
+  amount: number;
+  /** The unit it named; `null` for a bare number (the server's default unit). */
+  unit: DurationUnit | null;
+}
+
+/** A duration: a bare number, or one with a suffix `s`, `m` or `h` (`90s`, `1.5m`). */
+export function parseDuration(text: string, field = "Duration"): Duration {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match) {
+    throw new ProtocolError(
+      `Invalid ${field} "${clip(text)}": use a number, optionally with s, m or h`,
+      field,
+    );
+  }
+  const amount = Number(match[1]);
+  if (!(amount > 0)) throw new ProtocolError(`Invalid ${field}: must be more than 0`, field);
+  const unit = (match[2] ?? "").toLowerCase();
+  return { amount, unit: unit === "" ? null : unit as DurationUnit };
+}
+
+/** A duration written back the way it was read. */
+export function formatDuration(duration: Duration): string {
+  return `${duration.amount}${duration.unit ?? ""}`;
+}
+
+const UNIT_MS: Record<DurationUnit, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration in milliseconds; a bare number counts in `defaultUnit`. */
+export function durationMs(duration: Duration, defaultUnit: DurationUnit): number {
+  return Math.round(duration.amount * UNIT_MS[duration.unit ?? defaultUnit]);
+}
+
+/** A non-negative integer (RQ#, Time_Left). */
+export function parseInteger(text: string, field = "RQ#"): number {
+  if (!INTEGER_PATTERN.test(text)) {
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": use a non-negative integer`, field);
+  }
+  return Number(text);
+}
+
+/** A port number, 1 to 65535. */
+export function parsePort(text: string, field = "Port"): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) {
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": use 1 to 65535`, field);
+  }
+  return port;
+}
+
+/** The two roles a user may have. */
+export type Role = "buyer" | "seller";
+
+/** A role, `buyer` or `seller`, in any case. */
+export function parseRole(text: string, field = "Role"): Role {
+  const role = text.toLowerCase();
+  if (role !== "buyer" && role !== "seller") {
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": use buyer or seller`, field);
+  }
+  return role;
+}
+
+/** An IPv4 or IPv6 address literal. */
+export function parseIp(text: string, field = "IP"): string {
+  const octets = text.split(".");
+  const isV4 = octets.length === 4 &&
+    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
+  const isV6 = !isV4 && text.includes(":") && /^[0-9A-Fa-f:.]{2,45}$/.test(text);
+  if (!isV4 && !isV6) {
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": use an IPv4 or IPv6 address`, field);
+  }
+  return text;
+}
+
+/** A password: 1 to 128 characters. */
+export function parsePassword(text: string, field = "Password"): string {
+  if (text.length < 1 || text.length > 128) {
+    throw new ProtocolError(`Invalid ${field}: use 1 to 128 characters`, field);
+  }
+  return text;
+}
+
+/** Free text that must not be empty (a person's name, an address, a reason). */
+export function parseText(text: string, field = "Text"): string {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new ProtocolError(`Invalid ${field}: must not be empty`, field);
+  if (trimmed.length > 300) throw new ProtocolError(`Invalid ${field}: too long`, field);
+  return trimmed;
+}
+
+/** A card number: 12 to 19 digits once spaces and dashes are removed, passing the Luhn check. */
+export function parseCardNumber(text: string, field = "CC#"): string {
+  const digits = text.replace(/[\s-]/g, "");
+  if (!/^\d{12,19}$/.test(digits)) {
+    throw new ProtocolError(`Invalid ${field}: use 12 to 19 digits`, field);
+  }
+  if (!passesLuhn(digits)) throw new ProtocolError(`Invalid ${field}: fails the Luhn check`, field);
+  return digits;
+}
+
+/** Whether a digit string passes the Luhn checksum. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** A card expiry as month and full year. */
+export interface CardExpiry {
+  /** 1 to 12. */
+  month: number;
+  /** Four-digit year. */
+  year: number;
+}
+
+/** An expiry `MM/YY` or `MMYY`. */
+export function parseCardExpiry(text: string, field = "CC_Exp_Date"): CardExpiry {
+  const match = /^(\d{2})\/?(\d{2})$/.exec(text);
+  const month = match ? Number(match[1]) : 0;
+  if (!match || month < 1 || month > 12) {
+    throw new ProtocolError(`Invalid ${field}: use MM/YY`, field);
+  }
+  return { month, year: 2000 + Number(match[2]) };
+}
+
+/** Whether a card is expired at `nowMs`: it is valid through the end of its month (UTC). */
+export function isCardExpired(expiry: CardExpiry, nowMs: number): boolean {
+  const firstInvalidMs = Date.UTC(expiry.year, expiry.month, 1); // month is 1-based: next month
+  return nowMs >= firstInvalidMs;
+}
+
+/** The last four digits of a card, the only part ever kept. */
+export function cardLastFour(digits: string): string {
+  return digits.slice(-4);
+}
+
+/** A card number masked for logs: `************1111`. */
+export function maskCard(digits: string): string {
+  return `${"*".repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}

@@ -1,0 +1,189 @@
+/**
+ * The message table of PROTOCOL.md as data: every message, its exact spelling, who sends it,
+ * and its fields in order. The codec and the types are derived from this one table.
+ * @module
+ */
+
+import type { CardExpiry, Duration, Role } from "./fields.ts";
+
+/** What each field kind decodes to. */
+export interface FieldKinds {
+  user: string;
+  item: string;
+  desc: string;
+  price: number;
+  duration: Duration;
+  int: number;
+  port: number;
+  ip: string;
+  role: Role;
+  password: string;
+  text: string;
+  rest: string;
+  roleTag: Role;
+  reject: "REJECT";
+  card: string;
+  expiry: CardExpiry;
+}
+
+/** A field kind; a trailing `?` makes the field optional. */
+export type FieldKind = keyof FieldKinds;
+type FieldSpec = FieldKind | `${FieldKind}?`;
+
+/** One row of the table. */
+export interface MessageSpec {
+  /** Who sends it: a client to the server, or the server to a client. */
+  readonly from: "client" | "server";
+  /** The transport it travels on. */
+  readonly over: "udp" | "tcp";
+  /** Fields after RQ#, in wire order. */
+  readonly fields: Readonly<Record<string, FieldSpec>>;
+}
+
+/** Every message of the protocol, keyed by its exact spelling. */
+export const MESSAGES = {
+  "REGISTER": {
+    from: "client",
+    over: "udp",
+    fields: {
+      name: "user",
+      role: "role",
+      ip: "ip",
+      udpPort: "port",
+      tcpPort: "port",
+      password: "password?",
+    },
+  },
+  "REGISTERED": { from: "server", over: "udp", fields: {} },
+  "REGISTER-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "LOGIN": {
+    from: "client",
+    over: "udp",
+    fields: { name: "user", tcpPort: "port?", password: "password?" },
+  },
+  "LOGIN_SUCCESS": { from: "server", over: "udp", fields: { role: "roleTag" } },
+  "LOGIN-FAILED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "DE-REGISTER": { from: "client", over: "udp", fields: { name: "user" } },
+  "LIST_ITEM": {
+    from: "client",
+    over: "udp",
+    fields: {
+      item: "item",
+      description: "desc",
+      startPrice: "price",
+      duration: "duration",
+      seller: "user?",
+    },
+  },
+  "ITEM_LISTED": { from: "server", over: "udp", fields: {} },
+  "LIST-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "SUBSCRIBE": { from: "client", over: "udp", fields: { item: "item", buyer: "user?" } },
+  "SUBSCRIBED": { from: "server", over: "udp", fields: {} },
+  "SUBSCRIPTION-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "DE-SUBSCRIBE": { from: "client", over: "udp", fields: { item: "item", buyer: "user?" } },
+  "BID": { from: "client", over: "udp", fields: { item: "item", amount: "price" } },
+  "BID_ACCEPTED": { from: "server", over: "udp", fields: {} },
+  "BID_REJECTED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "ACCEPT": { from: "client", over: "udp", fields: { item: "item", newPrice: "price" } },
+  "REFUSE": { from: "client", over: "udp", fields: { item: "item", decision: "reject" } },
+  "DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "AUCTION_ANNOUNCE": {
+    from: "server",
+    over: "udp",
+    fields: { item: "item", description: "desc", currentPrice: "price", timeLeft: "int" },
+  },
+  "BID_UPDATE": {
+    from: "server",
+    over: "udp",
+    fields: { item: "item", highestBid: "price", bidder: "user", timeLeft: "int" },
+  },
+  "NEGOTIATE_REQ": {
+    from: "server",
+    over: "udp",
+    fields: { item: "item", currentPrice: "price", timeLeft: "int" },
+  },
+  "PRICE_ADJUSTMENT": {
+    from: "server",
+    over: "udp",
+    fields: { item: "item", newPrice: "price", timeLeft: "int" },
+  },
+  "WINNER": {
+    from: "server",
+    over: "tcp",
+    fields: { item: "item", finalPrice: "price", seller: "user" },
+  },
+  "SOLD": {
+    from: "server",
+    over: "tcp",
+    fields: { item: "item", finalPrice: "price", buyer: "user" },
+  },
+  "NON_OFFER": { from: "server", over: "tcp", fields: { item: "item" } },
+  "INFORM_Req": { from: "server", over: "tcp", fields: { item: "item", finalPrice: "price" } },
+  "INFORM_Res": {
+    from: "client",
+    over: "tcp",
+    fields: { name: "text", card: "card", expiry: "expiry", address: "rest" },
+  },
+  "CANCEL": { from: "server", over: "tcp", fields: { reason: "rest" } },
+  "Shipping_Info": { from: "server", over: "tcp", fields: { name: "text", address: "rest" } },
+} as const satisfies Record<string, MessageSpec>;
+
+/** A message name exactly as the table spells it. */
+export type MessageType = keyof typeof MESSAGES;
+
+type Spec<N extends MessageType> = (typeof MESSAGES)[N]["fields"];
+type Required<F> = {
+  -readonly [K in keyof F as F[K] extends FieldKind ? K : never]: F[K] extends FieldKind
+    ? FieldKinds[F[K]]
+    : never;
+};
+type Optional<F> = {
+  -readonly [K in keyof F as F[K] extends FieldKind ? never : K]?: F[K] extends
+    `${infer Base extends FieldKind}?` ? FieldKinds[Base] : never;
+};
+
+/** The decoded form of message `N`: its type, RQ# and typed fields. */
+export type MessageOf<N extends MessageType> =
+  & { type: N; rq: number }
+  & Required<Spec<N>>
+  & Optional<Spec<N>>;
+
+/** Any message of the protocol. */
+export type Message = { [N in MessageType]: MessageOf<N> }[MessageType];
+
+/** Message types a client sends to the server. */
+export type ClientMessageType = {
+  [N in MessageType]: (typeof MESSAGES)[N]["from"] extends "client" ? N : never;
+}[MessageType];
+
+/** Message types the server sends to clients. */
+export type ServerMessageType = Exclude<MessageType, ClientMessageType>;
+
+/** A message the server sends. */
+export type ServerMessage = { [N in ServerMessageType]: MessageOf<N> }[ServerMessageType];
+
+/** A message a client sends. */
+export type ClientMessage = { [N in ClientMessageType]: MessageOf<N> }[ClientMessageType];
+
+/** The refusal each request's row of the table names; other requests get `DENIED`. */
+export const REFUSAL_OF: Partial<Record<MessageType, ServerMessageType>> = {
+  "REGISTER": "REGISTER-DENIED",
+  "LOGIN": "LOGIN-FAILED",
+  "LIST_ITEM": "LIST-DENIED",
+  "SUBSCRIBE": "SUBSCRIPTION-DENIED",
+  "BID": "BID_REJECTED",
+};
+
+const BY_KEY = new Map<string, MessageType>(
+  (Object.keys(MESSAGES) as MessageType[]).map((type) => [normalizeName(type), type]),
+);
+
+/** The lookup key of a name: upper case, `-` and `_` alike. */
+export function normalizeName(name: string): string {
+  return name.toUpperCase().replaceAll("-", "_");
+}
+
+/** The message type a wire name means, matched case-insensitively with `-` and `_` alike. */
+export function lookupMessageType(name: string): MessageType | undefined {
+  return BY_KEY.get(normalizeName(name));
+}

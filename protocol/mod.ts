@@ -1,0 +1,10 @@
+/**
+ * The wire protocol shared by server and client: the message table, the codec and the field
+ * rules. Imports nothing else of the project.
+ * @module
+ */
+
+export * from "./fields.ts";
+export * from "./messages.ts";
+export * from "./codec.ts";
+export { quoteField, quoteRest, tokenize } from "./tokenize.ts";
