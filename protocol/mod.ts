@@ -8,3 +8,4 @@ export * from "./fields.ts";
 export * from "./messages.ts";
 export * from "./codec.ts";
 export { quoteField, quoteRest, tokenize } from "./tokenize.ts";
+export { LineDecoder, MAX_LINE_BYTES } from "./lines.ts";

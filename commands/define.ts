@@ -1,0 +1,68 @@
+/**
+ * The shape of a command: one module per client-to-server message, each
+ * `export default defineCommand({ name, summary, parse, handle })`.
+ * @module
+ */
+
+import type { ClientMessageType, MessageOf, ServerMessage } from "../protocol/mod.ts";
+import type { Transaction } from "../server/core.ts";
+import type { PeerAddress, User } from "../server/state.ts";
+
+/** A refusal: the dispatcher sends it as the row's refusal (`BID_REJECTED RQ# Reason`, ...). */
+export class CommandError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "CommandError";
+  }
+}
+
+/** What a handler sees of the world: the transaction, plus who sent the request. */
+export interface CommandContext extends Transaction {
+  /** Source address of the request. */
+  readonly sender: PeerAddress;
+  /** The user whose session the sender is, if any. */
+  readonly user: User | undefined;
+  /** The key of {@linkcode user} in the state's `users`. */
+  readonly userKey: string | undefined;
+}
+
+/** One client-to-server message and how the server handles it. */
+export interface Command<N extends ClientMessageType = ClientMessageType, P = unknown> {
+  /** The message this command handles, as the table spells it. */
+  readonly name: N;
+  /** One line for the docs and logs. */
+  readonly summary: string;
+  /**
+   * Optional slow work done before {@linkcode handle}, outside the ordered section (password
+   * hashing). It may read the state but not change it.
+   */
+  prepare?(message: MessageOf<N>, context: PrepareContext): Promise<P>;
+  /**
+   * Does the work: reads the state, emits events, pushes, and returns the reply (or nothing
+   * when the table has none). Throws {@linkcode CommandError} to refuse; changes nothing then.
+   */
+  handle(message: MessageOf<N>, context: CommandContext, prepared: P): ServerMessage | undefined;
+}
+
+/** What {@linkcode Command.prepare} may read. */
+export interface PrepareContext {
+  /** The live state, read-only. */
+  readonly state: Transaction["state"];
+  /** Source address of the request. */
+  readonly sender: PeerAddress;
+}
+
+/** An identity helper that exists so TypeScript infers a command's types. */
+export function defineCommand<N extends ClientMessageType, P = undefined>(
+  command: Command<N, P>,
+): Command<N, P> {
+  return command;
+}
+
+/** Refuses a request whose sender has no registered or logged-in user. */
+export function requireUser(context: CommandContext): { user: User; userKey: string } {
+  if (!context.user || context.userKey === undefined) {
+    throw new CommandError("Not registered: REGISTER or LOGIN from this address first");
+  }
+  return { user: context.user, userKey: context.userKey };
+}

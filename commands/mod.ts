@@ -1,0 +1,33 @@
+/**
+ * The command registry: every command module, imported by name. A test checks that every file
+ * in this folder is listed and that every client-to-server message has exactly one command.
+ * @module
+ */
+
+import type { ClientMessageType } from "../protocol/mod.ts";
+import type { Command } from "./define.ts";
+import deregister from "./deregister.ts";
+import login from "./login.ts";
+import register from "./register.ts";
+
+/** Every command, one per client-to-server message. */
+// deno-lint-ignore no-explicit-any
+export const COMMANDS: readonly Command<any, any>[] = [register, login, deregister];
+
+/** Commands by message name. */
+export function commandTable(
+  // deno-lint-ignore no-explicit-any
+  commands: readonly Command<any, any>[] = COMMANDS,
+  // deno-lint-ignore no-explicit-any
+): Map<ClientMessageType, Command<any, any>> {
+  // deno-lint-ignore no-explicit-any
+  const table = new Map<ClientMessageType, Command<any, any>>();
+  for (const command of commands) {
+    if (table.has(command.name)) throw new Error(`Two commands claim ${command.name}`);
+    table.set(command.name, command);
+  }
+  return table;
+}
+
+export { CommandError, defineCommand } from "./define.ts";
+export type { Command, CommandContext } from "./define.ts";

@@ -1,0 +1,54 @@
+/**
+ * The server's entry point: `deno task server [flags]`. Parses flags, sets up logging, starts
+ * the server, and stops it cleanly on SIGINT or SIGTERM.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
+import { setUpLogging } from "./server/logging.ts";
+import { startServer } from "./server/server.ts";
+
+const logger = getLogger(["auction", "main"]);
+
+async function runServer(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseServerFlags(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${SERVER_USAGE}`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(SERVER_USAGE);
+    return 0;
+  }
+  await setUpLogging(flags.logLevel, flags.logFormat);
+  const stopped = Promise.withResolvers<number>();
+  const server = await startServer({
+    hostname: flags.hostname,
+    udpPort: flags.udpPort,
+    tcpPort: flags.tcpPort,
+    dataDir: flags.dataDir,
+    config: flags.config,
+    onFatal: (error) => {
+      logger.fatal("Cannot save data, stopping: {error}", { error });
+      stopped.resolve(3);
+    },
+  });
+  logger.info("Data folder: {dataDir}", { dataDir: flags.dataDir });
+  const stop = () => stopped.resolve(0);
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  const code = await stopped.promise;
+  logger.info("Shutting down");
+  await server.close().catch(() => {});
+  return code;
+}
+
+if (import.meta.main) {
+  const [subcommand, ...rest] = Deno.args;
+  const args = subcommand === "server" ? rest : Deno.args;
+  Deno.exit(await runServer(args));
+}

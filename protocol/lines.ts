@@ -1,0 +1,62 @@
+/**
+ * Line framing for TCP, pure: bytes in, lines out. `\n` ends a line, `\r\n` too; a last line
+ * without `\n` counts when the peer closes. A line longer than the cap is an error.
+ * @module
+ */
+
+import { ProtocolError } from "./fields.ts";
+
+/** Default cap on one TCP line, in bytes. */
+export const MAX_LINE_BYTES = 4096;
+
+/** Splits a byte stream into lines of valid UTF-8. */
+export class LineDecoder {
+  readonly #maxLineBytes: number;
+  #buffer = new Uint8Array(0);
+  readonly #utf8 = new TextDecoder("utf-8", { fatal: true });
+
+  constructor(maxLineBytes = MAX_LINE_BYTES) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  /** Adds a chunk; returns the lines it completed. Throws when a line grows past the cap. */
+  push(chunk: Uint8Array): string[] {
+    const joined = new Uint8Array(this.#buffer.length + chunk.length);
+    joined.set(this.#buffer);
+    joined.set(chunk, this.#buffer.length);
+    const lines: string[] = [];
+    let start = 0;
+    for (let index = 0; index < joined.length; index++) {
+      if (joined[index] !== 10) continue;
+      lines.push(this.#decode(joined.subarray(start, index)));
+      start = index + 1;
+    }
+    this.#buffer = joined.slice(start);
+    if (this.#buffer.length > this.#maxLineBytes) {
+      throw new ProtocolError(`Line too long: at most ${this.#maxLineBytes} bytes`);
+    }
+    return lines;
+  }
+
+  /** The peer closed: returns the last line if it had no `\n`. */
+  end(): string | undefined {
+    if (this.#buffer.length === 0) return undefined;
+    const line = this.#decode(this.#buffer);
+    this.#buffer = new Uint8Array(0);
+    return line;
+  }
+
+  #decode(bytes: Uint8Array): string {
+    if (bytes.length > this.#maxLineBytes) {
+      throw new ProtocolError(`Line too long: at most ${this.#maxLineBytes} bytes`);
+    }
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13
+      ? bytes.length - 1
+      : bytes.length;
+    try {
+      return this.#utf8.decode(bytes.subarray(0, end));
+    } catch {
+      throw new ProtocolError("Line is not valid UTF-8");
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The transport-free core: the live state, the one way to change it (a transaction of events),
+ * and the rule that nothing caused by a change leaves before the change is durable.
+ * @module
+ */
+
+import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
+import { applyEvent } from "./apply.ts";
+import type { Clock } from "./clock.ts";
+import type { ServerConfig } from "./config.ts";
+import type { AuctionEvent } from "./events.ts";
+import type { AuctionState, PeerAddress } from "./state.ts";
+import type { Store } from "./store.ts";
+
+/** How many server RQ#s one lease reserves. */
+const RQ_LEASE_SIZE = 1000;
+
+/** Sends a line to a peer over UDP; the transport implements it. */
+export interface Outbox {
+  /** Sends one message as one datagram. Never throws. */
+  send(to: PeerAddress, line: string, message: ServerMessage): void;
+}
+
+/** A datagram to go out once the transaction that made it is durable. */
+export interface Delivery {
+  /** Where to. */
+  to: PeerAddress;
+  /** What. */
+  message: ServerMessage;
+}
+
+/** The view of the core a piece of work gets while it runs: read state, emit events, push. */
+export interface Transaction {
+  /** The live state; change it only through {@linkcode emit}. */
+  readonly state: Readonly<AuctionState>;
+  /** The time this transaction runs at. */
+  readonly nowMs: number;
+  /** The server settings. */
+  readonly config: Readonly<ServerConfig>;
+  /** Applies an event now and journals it with the transaction. */
+  emit(event: AuctionEvent): void;
+  /** The next server RQ#, from the one counter that survives restarts. */
+  nextServerRq(): number;
+  /** Queues a message to a user's session address, sent once the transaction is durable. */
+  push(userKey: string, build: (rq: number) => ServerMessage): void;
+  /** Queues a message to an address, sent once the transaction is durable. */
+  sendTo(to: PeerAddress, message: ServerMessage): void;
+}
+
+/** Called after every event is applied (the scheduler listens here). */
+export type EventListener = (event: AuctionEvent, transaction: Transaction) => void;
+
+/** Options of {@linkcode AuctionCore}. */
+export interface AuctionCoreOptions {
+  /** The state the store loaded. */
+  state: AuctionState;
+  /** Where events become durable. */
+  store: Store;
+  /** The source of time. */
+  clock: Clock;
+  /** The settings. */
+  config: ServerConfig;
+  /** Where pushes go. */
+  outbox: Outbox;
+  /** Called when the store fails: the server must stop (fail-stop). */
+  onFatal?: (error: unknown) => void;
+}
+
+/** The live state and the transactions that change it. */
+export class AuctionCore {
+  readonly state: AuctionState;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly config: ServerConfig;
+  readonly outbox: Outbox;
+  readonly #listeners: EventListener[] = [];
+  readonly #onFatal: (error: unknown) => void;
+  #nextServerRq: number;
+
+  constructor(options: AuctionCoreOptions) {
+    this.state = options.state;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.config = options.config;
+    this.outbox = options.outbox;
+    this.#onFatal = options.onFatal ?? ((error) => {
+      throw error;
+    });
+    this.#nextServerRq = this.state.serverRqLeased;
+  }
+
+  /** Registers a listener called after each event is applied. */
+  onEvent(listener: EventListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /**
+   * Runs `work` synchronously against the state, then waits until its events (and everything
+   * before them) are durable, calls `onDurable` (which sends the reply) and then sends the
+   * pushes, in order. Resolves to what `work` returned.
+   */
+  async run<T>(
+    work: (transaction: Transaction) => T,
+    onDurable?: (result: T) => void,
+  ): Promise<T> {
+    const events: AuctionEvent[] = [];
+    const deliveries: Delivery[] = [];
+    const transaction = this.#transaction(events, deliveries);
+    const result = work(transaction);
+    const durable = events.length > 0 ? this.store.append(events) : this.store.flush();
+    try {
+      await durable;
+    } catch (error) {
+      this.#onFatal(error);
+      throw error;
+    }
+    onDurable?.(result);
+    for (const delivery of deliveries) this.#deliver(delivery);
+    return result;
+  }
+
+  #deliver(delivery: Delivery): void {
+    this.outbox.send(delivery.to, encodeMessage(delivery.message), delivery.message);
+  }
+
+  #transaction(events: AuctionEvent[], deliveries: Delivery[]): Transaction {
+    const transaction: Transaction = {
+      state: this.state,
+      nowMs: this.clock.now(),
+      config: this.config,
+      emit: (event) => {
+        applyEvent(this.state, event);
+        events.push(event);
+        for (const listener of this.#listeners) listener(event, transaction);
+      },
+      nextServerRq: () => {
+        const rq = this.#nextServerRq++;
+        if (this.#nextServerRq >= this.state.serverRqLeased) {
+          transaction.emit({ type: "server_rq_leased", upTo: this.#nextServerRq + RQ_LEASE_SIZE });
+        }
+        return rq;
+      },
+      push: (userKey, build) => {
+        const session = this.state.users[userKey]?.session;
+        if (session) deliveries.push({ to: session, message: build(transaction.nextServerRq()) });
+      },
+      sendTo: (to, message) => {
+        deliveries.push({ to, message });
+      },
+    };
+    return transaction;
+  }
+}

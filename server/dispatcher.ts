@@ -1,0 +1,182 @@
+/**
+ * The one dispatcher: a request's bytes in, its reply out. It decodes, answers repeats from the
+ * reply cache, finds the command, runs it in a transaction, and is the only place that turns
+ * an error into a wire refusal. It never throws for anything a peer sends.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import {
+  decodeDatagram,
+  DecodeError,
+  encodeMessage,
+  type Message,
+  message,
+  REFUSAL_OF,
+  type ServerMessage,
+} from "../protocol/mod.ts";
+import { COMMANDS, commandTable } from "../commands/mod.ts";
+import { type Command, type CommandContext, CommandError } from "../commands/define.ts";
+import type { AuctionCore, Transaction } from "./core.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { redactLine } from "./redact.ts";
+import { ReplyCache, requestDigest } from "./reply_cache.ts";
+import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
+
+const logger = getLogger(["auction", "dispatch"]);
+
+/** Sends a reply line back to the requester, over whichever transport the request came. */
+export type Respond = (line: string) => void;
+
+/** Options of {@linkcode Dispatcher}. */
+export interface DispatcherOptions {
+  /** The commands to serve. @default COMMANDS */
+  // deno-lint-ignore no-explicit-any
+  commands?: readonly Command<any, any>[];
+}
+
+/** Turns requests into transactions and replies. */
+export class Dispatcher {
+  readonly #core: AuctionCore;
+  readonly #commands;
+  readonly #replies: ReplyCache;
+  readonly #rateLimiter: RateLimiter;
+
+  constructor(core: AuctionCore, options: DispatcherOptions = {}) {
+    this.#core = core;
+    this.#commands = commandTable(options.commands ?? COMMANDS);
+    this.#replies = new ReplyCache(core.state);
+    this.#rateLimiter = new RateLimiter(core.config.rateLimitPerSecond);
+  }
+
+  /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
+  async dispatch(bytes: Uint8Array, sender: PeerAddress, respond: Respond): Promise<void> {
+    const source = addressKey(sender);
+    const nowMs = this.#core.clock.now();
+    let request: Message;
+    try {
+      request = decodeDatagram(bytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      logger.info("Refused undecodable request from {peer}: {reason}", {
+        peer: source,
+        reason: error.message,
+      });
+      const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
+      return this.#reply(respond, source, refusalMessage(refusal, error.rq, error.message));
+    }
+    const text = new TextDecoder().decode(bytes);
+    logger.info("Received {line} from {peer}", { line: redactLine(text), peer: source });
+
+    if (!this.#rateLimiter.allow(source, nowMs)) {
+      return this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, {
+          reason: "Rate limit exceeded: slow down",
+        }),
+      );
+    }
+    const digest = requestDigest(bytes);
+    const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
+    if (cached) {
+      logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
+        rq: request.rq,
+        peer: source,
+      });
+      if (cached.reply !== null) this.#send(respond, source, cached.reply);
+      return;
+    }
+    const command = this.#commands.get(request.type as never);
+    if (!command) {
+      return this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, {
+          reason: `${request.type} is not a request the server takes here`,
+        }),
+      );
+    }
+    let prepared: unknown;
+    try {
+      prepared = await command.prepare?.(request, { state: this.#core.state, sender });
+    } catch (error) {
+      logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+      return this.#reply(
+        respond,
+        source,
+        refusalMessage(
+          REFUSAL_OF[request.type] ?? "DENIED",
+          request.rq,
+          "Internal error",
+        ),
+      );
+    }
+    await this.#core.run(
+      (transaction) => this.#handle(command, request, transaction, sender, digest, prepared),
+      (reply) => {
+        if (reply) this.#send(respond, source, encodeMessage(reply));
+      },
+    );
+  }
+
+  #handle(
+    // deno-lint-ignore no-explicit-any
+    command: Command<any, any>,
+    request: Message,
+    transaction: Transaction,
+    sender: PeerAddress,
+    digest: string,
+    prepared: unknown,
+  ): ServerMessage | undefined {
+    const source = addressKey(sender);
+    const user = userAt(transaction.state, sender);
+    let changed = false;
+    const context: CommandContext = {
+      ...transaction,
+      emit: (event) => {
+        changed = true;
+        transaction.emit(event);
+      },
+      sender,
+      user,
+      userKey: user ? nameKey(user.name) : undefined,
+    };
+    let reply: ServerMessage | undefined;
+    try {
+      reply = command.handle(request, context, prepared);
+    } catch (error) {
+      const reason = error instanceof CommandError ? error.message : "Internal error";
+      if (!(error instanceof CommandError)) {
+        logger.error("Handling {type} failed: {error}", { type: request.type, error });
+      }
+      reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+    }
+    const entry = {
+      rq: request.rq,
+      requestDigest: digest,
+      reply: reply ? encodeMessage(reply) : null,
+      atMs: transaction.nowMs,
+    };
+    if (changed) {
+      transaction.emit({ type: "request_answered", source, ...entry });
+    } else {
+      this.#replies.rememberRefusal(source, entry);
+    }
+    return reply;
+  }
+
+  #reply(respond: Respond, source: string, reply: ServerMessage): Promise<void> {
+    // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
+    return this.#core.store.flush().then(() => this.#send(respond, source, encodeMessage(reply)));
+  }
+
+  #send(respond: Respond, source: string, line: string): void {
+    logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: source });
+    respond(line);
+  }
+}
+
+function refusalMessage(type: string, rq: number, reason: string): ServerMessage {
+  return { type, rq, reason } as ServerMessage;
+}

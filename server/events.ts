@@ -1,0 +1,154 @@
+/**
+ * Every change to the state is one of these events. They are journaled as written, applied by
+ * {@linkcode applyEvent} live and at recovery alike, and carry their own time so that applying
+ * them never reads a clock.
+ * @module
+ */
+
+import type { Role } from "../protocol/mod.ts";
+import type { PeerAddress } from "./state.ts";
+
+/** A user registered. */
+export interface UserRegistered {
+  type: "user_registered";
+  atMs: number;
+  name: string;
+  role: Role;
+  declaredIp: string;
+  udpPort: number;
+  tcpPort: number;
+  session: PeerAddress;
+  passwordHash?: string;
+  passwordSalt?: string;
+}
+
+/** A user logged in from a (possibly new) address. */
+export interface UserLoggedIn {
+  type: "user_logged_in";
+  atMs: number;
+  name: string;
+  session: PeerAddress;
+  tcpPort?: number;
+}
+
+/** A user de-registered: the user and its subscriptions are gone. */
+export interface UserDeregistered {
+  type: "user_deregistered";
+  atMs: number;
+  name: string;
+}
+
+/** A seller listed an item. */
+export interface ItemListed {
+  type: "item_listed";
+  atMs: number;
+  id: number;
+  name: string;
+  description: string;
+  seller: string;
+  startPriceCents: number;
+  durationMs: number;
+  endsAtMs: number;
+}
+
+/** A buyer subscribed to an item. */
+export interface Subscribed {
+  type: "subscribed";
+  atMs: number;
+  itemId: number;
+  user: string;
+}
+
+/** A buyer unsubscribed from an item. */
+export interface Unsubscribed {
+  type: "unsubscribed";
+  atMs: number;
+  itemId: number;
+  user: string;
+}
+
+/** A bid was accepted; `endsAtMs` is the (possibly soft-closed) end time after it. */
+export interface BidPlaced {
+  type: "bid_placed";
+  atMs: number;
+  itemId: number;
+  bidder: string;
+  amountCents: number;
+  endsAtMs: number;
+}
+
+/** The first NEGOTIATE_REQ of an item went to its seller. */
+export interface NegotiationStarted {
+  type: "negotiation_started";
+  atMs: number;
+  itemId: number;
+}
+
+/** The seller answered a negotiation: ACCEPT with a lower price, or REFUSE. */
+export interface NegotiationAnswered {
+  type: "negotiation_answered";
+  atMs: number;
+  itemId: number;
+  /** The lowered price in cents; absent for REFUSE. */
+  newPriceCents?: number;
+}
+
+/** An auction reached its end time; a sale record starts (pending, or no_offer without a bid). */
+export interface AuctionClosed {
+  type: "auction_closed";
+  atMs: number;
+  itemId: number;
+  rqs: { buyer: number; seller: number; buyerInform: number; sellerInform: number };
+}
+
+/** Payment went through: the buyer was charged and the seller credited. */
+export interface SaleSettled {
+  type: "sale_settled";
+  atMs: number;
+  itemId: number;
+  feeCents: number;
+  payoutCents: number;
+  buyerCardLast4: string;
+  sellerCardLast4: string;
+}
+
+/** The sale was cancelled. */
+export interface SaleCancelled {
+  type: "sale_cancelled";
+  atMs: number;
+  itemId: number;
+  reason: string;
+}
+
+/** Server RQ#s up to `upTo` (exclusive) are reserved; a restart continues after them. */
+export interface ServerRqLeased {
+  type: "server_rq_leased";
+  upTo: number;
+}
+
+/** A state-changing request was answered; kept so a retransmission gets the same reply. */
+export interface RequestAnswered {
+  type: "request_answered";
+  atMs: number;
+  source: string;
+  rq: number;
+  requestDigest: string;
+  reply: string | null;
+}
+
+/** Any change to the state. */
+export type AuctionEvent =
+  | UserRegistered
+  | UserLoggedIn
+  | UserDeregistered
+  | ItemListed
+  | Subscribed
+  | Unsubscribed
+  | BidPlaced
+  | NegotiationStarted
+  | NegotiationAnswered
+  | AuctionClosed
+  | SaleSettled
+  | SaleCancelled
+  | ServerRqLeased
+  | RequestAnswered;

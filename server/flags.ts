@@ -1,0 +1,124 @@
+/**
+ * The server's command line: flags to {@linkcode ServerFlags}, with clear errors.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { ServerConfig } from "./config.ts";
+
+/** Log levels the command line accepts. */
+export type LogLevel = "debug" | "info" | "warning" | "error";
+
+/** Everything the server's flags set. */
+export interface ServerFlags {
+  hostname: string;
+  udpPort: number;
+  tcpPort: number;
+  dataDir: string;
+  config: ServerConfig;
+  logLevel: LogLevel;
+  logFormat: "text" | "json";
+  help: boolean;
+}
+
+/** The usage text of `deno task server --help`. */
+export const SERVER_USAGE = `Usage: deno task server [flags]
+
+Runs the auction server: requests over UDP, sale exchanges over TCP.
+
+  --host ADDRESS            address to bind (default 0.0.0.0)
+  --udp-port PORT           UDP port for requests (default 5000; 0 = any free port)
+  --tcp-port PORT           TCP port (default 5001; 0 = any free port)
+  --data-dir DIR            folder for the snapshot and journal (default ./data)
+  --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
+  --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
+  --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)
+  --soft-close SECS         anti-sniping: a bid in the last SECS seconds extends the end to
+                            now + SECS (default 0 = off)
+  --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
+  --rate-limit N            requests per second accepted from one address (default 0 = off)
+  --max-users N             most registered users (default 0 = no limit)
+  --log-level LEVEL         debug, info, warning or error (default info)
+  --log-format FORMAT       text or json (default text)
+  --help                    show this help
+`;
+
+/** A flag that is unknown or has a bad value. */
+export class UsageError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses the server's flags. Throws {@linkcode UsageError}. */
+export function parseServerFlags(args: string[]): ServerFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "host": { type: "string", default: "0.0.0.0" },
+        "udp-port": { type: "string", default: "5000" },
+        "tcp-port": { type: "string", default: "5001" },
+        "data-dir": { type: "string", default: "./data" },
+        "duration-unit": { type: "string", default: "minutes" },
+        "announce-interval": { type: "string", default: "60" },
+        "inform-timeout": { type: "string", default: "300" },
+        "soft-close": { type: "string", default: "0" },
+        "min-increment": { type: "string", default: "0.01" },
+        "rate-limit": { type: "string", default: "0" },
+        "max-users": { type: "string", default: "0" },
+        "log-level": { type: "string", default: "info" },
+        "log-format": { type: "string", default: "text" },
+        "help": { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const unit = values["duration-unit"];
+  if (!["minutes", "seconds", "m", "s"].includes(unit)) {
+    throw new UsageError(`--duration-unit must be minutes or seconds, not "${unit}"`);
+  }
+  const logLevel = values["log-level"];
+  if (!["debug", "info", "warning", "error"].includes(logLevel)) {
+    throw new UsageError(`--log-level must be debug, info, warning or error, not "${logLevel}"`);
+  }
+  const logFormat = values["log-format"];
+  if (logFormat !== "text" && logFormat !== "json") {
+    throw new UsageError(`--log-format must be text or json, not "${logFormat}"`);
+  }
+  const increment = values["min-increment"];
+  if (!/^\d+(\.\d{1,2})?$/.test(increment) || Number(increment) <= 0) {
+    throw new UsageError(`--min-increment must be a price above 0, not "${increment}"`);
+  }
+  return {
+    hostname: values.host,
+    udpPort: integerFlag("udp-port", values["udp-port"], 0, 65535),
+    tcpPort: integerFlag("tcp-port", values["tcp-port"], 0, 65535),
+    dataDir: values["data-dir"],
+    config: {
+      durationUnit: unit.startsWith("s") ? "s" : "m",
+      announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),
+      informTimeoutSeconds: integerFlag("inform-timeout", values["inform-timeout"], 1),
+      softCloseSeconds: integerFlag("soft-close", values["soft-close"]),
+      rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
+      maxUsers: integerFlag("max-users", values["max-users"]),
+      minIncrementCents: Math.round(Number(increment) * 100),
+    },
+    logLevel: logLevel as LogLevel,
+    logFormat,
+    help: values.help,
+  };
+}
+
+function integerFlag(name: string, text: string, min = 0, max = 1_000_000_000): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}

@@ -1,0 +1,92 @@
+/**
+ * `startServer`: wires the store, the core, the dispatcher and the transports together.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { type Clock, systemClock } from "./clock.ts";
+import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+import { AuctionCore } from "./core.ts";
+import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
+import { FileStore } from "./file_store.ts";
+import { MemoryStore, type Store } from "./store.ts";
+import { TcpListener } from "./tcp_listener.ts";
+import { UdpTransport } from "./udp.ts";
+
+const logger = getLogger(["auction", "server"]);
+
+/** Options of {@linkcode startServer}. */
+export interface ServerOptions extends DispatcherOptions {
+  /** Address to bind. @default "0.0.0.0" */
+  hostname?: string;
+  /** UDP port; 0 picks a free one. @default 5000 */
+  udpPort?: number;
+  /** TCP port; 0 picks a free one. @default 5001 */
+  tcpPort?: number;
+  /** Folder of the data files; ignored when `store` is given. @default "./data" */
+  dataDir?: string;
+  /** Where state is kept. @default a FileStore in `dataDir` */
+  store?: Store;
+  /** The source of time. @default systemClock */
+  clock?: Clock;
+  /** Auction rules and limits. @default DEFAULT_CONFIG */
+  config?: Partial<ServerConfig>;
+  /** Called when the server must stop because its data cannot be saved (fail-stop). */
+  onFatal?: (error: unknown) => void;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** The bound UDP address. */
+  readonly udpAddress: Deno.NetAddr;
+  /** The bound TCP address. */
+  readonly tcpAddress: Deno.NetAddr;
+  /** The core, for tests and tools. */
+  readonly core: AuctionCore;
+  /** Stops serving, waits for pending writes, releases sockets and files. */
+  close(): Promise<void>;
+}
+
+/** Loads the state and starts serving UDP and TCP. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  const hostname = options.hostname ?? "0.0.0.0";
+  const store = options.store ??
+    (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data"));
+  const state = await store.load();
+  const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+  let tcp: TcpListener;
+  try {
+    tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+  } catch (error) {
+    await udp.close();
+    throw error;
+  }
+  const core = new AuctionCore({
+    state,
+    store,
+    clock: options.clock ?? systemClock,
+    config: { ...DEFAULT_CONFIG, ...options.config },
+    outbox: udp,
+    onFatal: options.onFatal,
+  });
+  const dispatcher = new Dispatcher(core, options);
+  udp.serve(dispatcher);
+  tcp.serve(dispatcher);
+  logger.info("Listening on UDP {udp} and TCP {tcp}", {
+    udp: `${udp.address.hostname}:${udp.address.port}`,
+    tcp: `${tcp.address.hostname}:${tcp.address.port}`,
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    udpAddress: udp.address,
+    tcpAddress: tcp.address,
+    core,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([udp.close(), tcp.close()]);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

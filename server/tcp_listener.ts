@@ -1,0 +1,119 @@
+/**
+ * The server's own TCP port: anyone can connect, so each connection is line-limited (4 KiB)
+ * and time-limited. Lines are requests like datagrams, answered on the same connection; the
+ * sale exchange itself runs on connections the server opens (see the finalizer).
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { LineDecoder, MAX_LINE_BYTES } from "../protocol/mod.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import { addressKey, type PeerAddress } from "./state.ts";
+
+const logger = getLogger(["auction", "tcp"]);
+const UTF8 = new TextEncoder();
+
+/** Options of {@linkcode TcpListener}. */
+export interface TcpListenerOptions {
+  /** Address to bind. */
+  hostname: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** A connection idle this long is closed. @default 30000 */
+  idleTimeoutMs?: number;
+}
+
+/** Accepts connections and serves their lines through the dispatcher. */
+export class TcpListener {
+  readonly #listener: Deno.TcpListener;
+  readonly #idleTimeoutMs: number;
+  readonly #connections = new Set<Deno.TcpConn>();
+  readonly #tasks = new Set<Promise<void>>();
+  #loop: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: TcpListenerOptions) {
+    this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  }
+
+  /** The bound address. */
+  get address(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Starts accepting connections. */
+  serve(dispatcher: Dispatcher): void {
+    this.#loop = (async () => {
+      while (!this.#closed) {
+        let connection: Deno.TcpConn;
+        try {
+          connection = await this.#listener.accept();
+        } catch (error) {
+          if (this.#closed) return;
+          logger.warn("TCP accept failed: {error}", { error });
+          continue;
+        }
+        const task = this.#serveConnection(connection, dispatcher).finally(() => {
+          this.#tasks.delete(task);
+        });
+        this.#tasks.add(task);
+      }
+    })();
+  }
+
+  /** Stops accepting, closes every connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listener.close();
+    for (const connection of this.#connections) closeQuietly(connection);
+    await this.#loop;
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  async #serveConnection(connection: Deno.TcpConn, dispatcher: Dispatcher): Promise<void> {
+    this.#connections.add(connection);
+    const remote = connection.remoteAddr;
+    const peer: PeerAddress = { hostname: remote.hostname, port: remote.port };
+    const lines = new LineDecoder(MAX_LINE_BYTES);
+    const buffer = new Uint8Array(4096);
+    const respond = (line: string) => {
+      connection.write(UTF8.encode(`${line}\n`)).catch(() => {});
+    };
+    let timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
+    try {
+      while (true) {
+        const count = await connection.read(buffer);
+        clearTimeout(timer);
+        timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
+        const chunk = count === null ? undefined : buffer.subarray(0, count);
+        const received = chunk ? lines.push(chunk) : [lines.end()].filter((l) => l !== undefined);
+        for (const line of received) {
+          await dispatcher.dispatch(UTF8.encode(line), peer, respond);
+        }
+        if (count === null) break;
+      }
+    } catch (error) {
+      if (!this.#closed) {
+        logger.info("Closing TCP connection from {peer}: {reason}", {
+          peer: addressKey(peer),
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        respond(`DENIED 0 ${error instanceof Error ? error.message : "Bad input"}`);
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#connections.delete(connection);
+      closeQuietly(connection);
+    }
+  }
+}
+
+/** Closes a connection, ignoring "already closed". */
+export function closeQuietly(connection: Deno.Conn): void {
+  try {
+    connection.close();
+  } catch {
+    // Already closed.
+  }
+}
