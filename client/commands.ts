@@ -1,0 +1,236 @@
+/**
+ * The client's command language, shared by the shell and the scripted mode: one line in, a
+ * typed {@linkcode ClientCommand} out. Fields may be quoted (`"Red kite"`) as on the wire.
+ * @module
+ */
+
+import {
+  type CardExpiry,
+  type Duration,
+  lookupMessageType,
+  MESSAGES,
+  parseCardExpiry,
+  parseCardNumber,
+  parseDescription,
+  parseDuration,
+  parseItemName,
+  parsePassword,
+  parsePrice,
+  parseRole,
+  parseText,
+  parseUserName,
+  ProtocolError,
+  type Role,
+  type ServerMessageType,
+  tokenize,
+} from "../protocol/mod.ts";
+
+/** A command typed by a person or read from a script. */
+export type ClientCommand =
+  | { kind: "register"; name?: string; role?: Role; password?: string }
+  | { kind: "login"; name?: string; password?: string }
+  | { kind: "deregister" }
+  | { kind: "list"; item: string; description: string; startPriceCents: number; duration: Duration }
+  | { kind: "subscribe"; item: string }
+  | { kind: "unsubscribe"; item: string }
+  | { kind: "bid"; item: string; amountCents: number }
+  | { kind: "autobid"; item: string; maxCents: number; stepCents: number }
+  | { kind: "autobid-stop"; item: string }
+  | { kind: "accept"; item: string; priceCents: number }
+  | { kind: "refuse"; item: string }
+  | {
+    kind: "pay";
+    item: string;
+    fullName: string;
+    card: string;
+    expiry: CardExpiry;
+    address: string;
+  }
+  | { kind: "items" }
+  | { kind: "help" }
+  | { kind: "quit" }
+  | { kind: "wait"; seconds: number }
+  | { kind: "wait-for"; messageType: ServerMessageType; item?: string; seconds: number };
+
+/** A command line that cannot be understood; the message says how to write it. */
+export class CommandSyntaxError extends SyntaxError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandSyntaxError";
+  }
+}
+
+/** How long `wait-for` waits when no SECONDS is given. */
+export const DEFAULT_WAIT_FOR_SECONDS = 60;
+/** The default autobid step: the smallest increment, in cents. */
+export const DEFAULT_STEP_CENTS = 1;
+
+/** Each command's usage, for `help` and for errors. */
+export const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  register: "register [NAME ROLE [PASSWORD]]   register (defaults: --name, --role, --password)",
+  login: "login [NAME [PASSWORD]]            reattach your session from this client",
+  deregister: "deregister                         remove your user",
+  list: 'list ITEM DESC PRICE DURATION      sell an item: list Kite "Red kite" 20 5m',
+  subscribe: "subscribe ITEM                     follow an item's auction",
+  unsubscribe: "unsubscribe ITEM                   stop following it",
+  bid: "bid ITEM AMOUNT                    bid on an item",
+  autobid: "autobid ITEM MAX [STEP] | autobid ITEM stop   outbid others up to MAX",
+  accept: "accept ITEM PRICE                  seller: lower the price after NEGOTIATE_REQ",
+  refuse: "refuse ITEM                        seller: keep the price after NEGOTIATE_REQ",
+  pay: 'pay ITEM "FULL NAME" CARD MM/YY "ADDRESS"   answer a payment request',
+  items: "items                              what you have heard: price, leader, time left",
+  help: "help                               this list",
+  quit: "quit                               leave (pending requests finish first)",
+  wait: "wait SECONDS                       pause a script",
+  "wait-for": "wait-for TYPE [ITEM] [SECONDS]     pause a script until a message arrives",
+};
+
+const ALIASES: Record<string, string> = {
+  "de-register": "deregister",
+  "unregister": "deregister",
+  "de-subscribe": "unsubscribe",
+  "desubscribe": "unsubscribe",
+  "list_item": "list",
+  "exit": "quit",
+  "?": "help",
+  "waitfor": "wait-for",
+  "wait_for": "wait-for",
+};
+
+/** Parses one line; returns undefined for a blank line or a `#` comment. */
+export function parseCommand(line: string): ClientCommand | undefined {
+  const trimmed = line.trim();
+  if (trimmed === "" || trimmed.startsWith("#")) return undefined;
+  let words: string[];
+  try {
+    words = tokenize(trimmed);
+  } catch (error) {
+    throw new CommandSyntaxError(error instanceof Error ? error.message : String(error));
+  }
+  const [first = "", ...args] = words;
+  const name = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
+  const usage = COMMAND_USAGE[name];
+  if (usage === undefined) {
+    throw new CommandSyntaxError(`Unknown command "${first}": type help for the list`);
+  }
+  try {
+    return build(name, args, usage);
+  } catch (error) {
+    if (error instanceof ProtocolError) {
+      throw new CommandSyntaxError(`${error.message} (usage: ${usage.split(/ {2,}/)[0]})`);
+    }
+    throw error;
+  }
+}
+
+function build(name: string, args: string[], usage: string): ClientCommand {
+  const arity = (min: number, max: number) => {
+    if (args.length < min || args.length > max) {
+      throw new CommandSyntaxError(`Usage: ${usage.split(/ {2,}/)[0]}`);
+    }
+  };
+  const at = (index: number) => args[index] ?? "";
+  switch (name) {
+    case "register":
+      if (args.length === 1) arity(0, 0);
+      arity(0, 3);
+      return {
+        kind: "register",
+        ...(args.length > 0 ? { name: parseUserName(at(0)), role: parseRole(at(1)) } : {}),
+        ...(args.length > 2 ? { password: parsePassword(at(2)) } : {}),
+      };
+    case "login":
+      arity(0, 2);
+      return {
+        kind: "login",
+        ...(args.length > 0 ? { name: parseUserName(at(0)) } : {}),
+        ...(args.length > 1 ? { password: parsePassword(at(1)) } : {}),
+      };
+    case "deregister":
+    case "items":
+    case "help":
+    case "quit":
+      arity(0, 0);
+      return { kind: name };
+    case "list":
+      arity(4, 4);
+      return {
+        kind: "list",
+        item: parseItemName(at(0)),
+        description: parseDescription(at(1)),
+        startPriceCents: parsePrice(at(2), "PRICE"),
+        duration: parseDuration(at(3)),
+      };
+    case "subscribe":
+    case "unsubscribe":
+    case "refuse":
+      arity(1, 1);
+      return { kind: name, item: parseItemName(at(0)) };
+    case "bid":
+      arity(2, 2);
+      return { kind: "bid", item: parseItemName(at(0)), amountCents: parsePrice(at(1), "AMOUNT") };
+    case "accept":
+      arity(2, 2);
+      return { kind: "accept", item: parseItemName(at(0)), priceCents: parsePrice(at(1), "PRICE") };
+    case "autobid":
+      arity(2, 3);
+      if (args.length === 2 && /^(stop|off)$/i.test(at(1))) {
+        return { kind: "autobid-stop", item: parseItemName(at(0)) };
+      }
+      return {
+        kind: "autobid",
+        item: parseItemName(at(0)),
+        maxCents: parsePrice(at(1), "MAX"),
+        stepCents: args.length > 2 ? parsePrice(at(2), "STEP") : DEFAULT_STEP_CENTS,
+      };
+    case "pay":
+      arity(5, 5);
+      return {
+        kind: "pay",
+        item: parseItemName(at(0)),
+        fullName: parseText(at(1), "FULL NAME"),
+        card: parseCardNumber(at(2), "CARD"),
+        expiry: parseCardExpiry(at(3), "MM/YY"),
+        address: parseText(at(4), "ADDRESS"),
+      };
+    case "wait":
+      arity(1, 1);
+      return { kind: "wait", seconds: parseSeconds(at(0)) };
+    default:
+      arity(1, 3);
+      return parseWaitFor(args);
+  }
+}
+
+/** `wait-for TYPE [ITEM] [SECONDS]`; a lone number after TYPE is SECONDS. */
+function parseWaitFor(args: string[]): ClientCommand {
+  const [typeName = "", ...rest] = args;
+  const messageType = lookupMessageType(typeName);
+  if (!messageType || MESSAGES[messageType].from !== "server") {
+    throw new CommandSyntaxError(`wait-for needs a message the server sends, not "${typeName}"`);
+  }
+  const type = messageType as ServerMessageType;
+  if (rest.length === 0) {
+    return { kind: "wait-for", messageType: type, seconds: DEFAULT_WAIT_FOR_SECONDS };
+  }
+  if (rest.length === 1 && isNumber(rest[0]!)) {
+    return { kind: "wait-for", messageType: type, seconds: parseSeconds(rest[0]!) };
+  }
+  return {
+    kind: "wait-for",
+    messageType: type,
+    item: parseItemName(rest[0]!),
+    seconds: rest.length > 1 ? parseSeconds(rest[1]!) : DEFAULT_WAIT_FOR_SECONDS,
+  };
+}
+
+function isNumber(text: string): boolean {
+  return /^\d+(\.\d+)?$/.test(text);
+}
+
+function parseSeconds(text: string): number {
+  if (!isNumber(text) || Number(text) > 86_400) {
+    throw new CommandSyntaxError(`Invalid SECONDS "${text}": use a number up to 86400`);
+  }
+  return Number(text);
+}

@@ -1,0 +1,169 @@
+/**
+ * The client's command line: flags to {@linkcode ClientFlags}, with clear errors.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  type CardExpiry,
+  parseCardExpiry,
+  parseCardNumber,
+  parseIp,
+  parsePassword,
+  parseRole,
+  parseText,
+  parseUserName,
+  ProtocolError,
+  type Role,
+} from "../protocol/mod.ts";
+import type { LogLevel } from "./log.ts";
+
+/** Payment details used to answer INFORM_Req without asking; any part may be missing. */
+export interface PaymentProfile {
+  fullName?: string;
+  card?: string;
+  expiry?: CardExpiry;
+  address?: string;
+}
+
+/** Everything the client's flags set. */
+export interface ClientFlags {
+  serverHost: string;
+  serverPort: number;
+  name?: string;
+  role?: Role;
+  password?: string;
+  udpPort: number;
+  tcpPort: number;
+  /** The address to declare in REGISTER; undefined = find the one that reaches the server. */
+  host?: string;
+  json: boolean;
+  profile: PaymentProfile;
+  /** The server's --inform-timeout, to show the deadline of an INFORM_Req. */
+  informTimeoutSeconds: number;
+  logLevel: LogLevel;
+  help: boolean;
+}
+
+/** The usage text of `deno task client --help`. */
+export const CLIENT_USAGE = `Usage: deno task client [flags]
+   or: deno run --allow-net dist/auction-client.js [flags]
+
+The auction client: an interactive shell on a terminal, JSON lines otherwise.
+
+  --server HOST:PORT      the server's UDP address (default 127.0.0.1:5000)
+  --name NAME             your user name (the shell asks when missing)
+  --role buyer|seller     your role at register (the shell asks when missing)
+  --password PASSWORD     optional password, set at register, needed at login
+  --udp-port PORT         local UDP port (default 0 = any free port)
+  --tcp-port PORT         local TCP port for the sale exchange (default 0 = any free port)
+  --host ADDRESS          the IP to declare at register (default: the local address that
+                          reaches the server; 127.0.0.1 for a server on this machine)
+  --json                  scripted mode: commands from stdin, JSON lines on stdout
+                          (also the mode whenever stdin is not a terminal)
+  --full-name NAME        payment profile: the name to send in INFORM_Res
+  --card NUMBER           payment profile: card number
+  --exp MM/YY             payment profile: card expiry
+  --address TEXT          payment profile: shipping address
+  --inform-timeout SECS   the server's --inform-timeout, to show your deadline (default 300)
+  --log-level LEVEL       debug, info, warning or error, on stderr (default warning)
+  --help                  show this help
+
+Type "help" in the shell for its commands; see docs/client.md.
+`;
+
+/** A flag that is unknown or has a bad value. */
+export class UsageError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses the client's flags. Throws {@linkcode UsageError}. */
+export function parseClientFlags(args: string[]): ClientFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "server": { type: "string", default: "127.0.0.1:5000" },
+        "name": { type: "string" },
+        "role": { type: "string" },
+        "password": { type: "string" },
+        "udp-port": { type: "string", default: "0" },
+        "tcp-port": { type: "string", default: "0" },
+        "host": { type: "string" },
+        "json": { type: "boolean", default: false },
+        "full-name": { type: "string" },
+        "card": { type: "string" },
+        "exp": { type: "string" },
+        "address": { type: "string" },
+        "inform-timeout": { type: "string", default: "300" },
+        "log-level": { type: "string", default: "warning" },
+        "help": { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const logLevel = values["log-level"];
+  if (!["debug", "info", "warning", "error"].includes(logLevel)) {
+    throw new UsageError(`--log-level must be debug, info, warning or error, not "${logLevel}"`);
+  }
+  const { hostname: serverHost, port: serverPort } = parseServerAddress(values.server);
+  return {
+    serverHost,
+    serverPort,
+    name: checked("--name", values.name, parseUserName),
+    role: checked("--role", values.role, parseRole),
+    password: checked("--password", values.password, parsePassword),
+    udpPort: portFlag("udp-port", values["udp-port"]),
+    tcpPort: portFlag("tcp-port", values["tcp-port"]),
+    host: checked("--host", values.host, parseIp),
+    json: values.json,
+    profile: {
+      fullName: checked("--full-name", values["full-name"], parseText),
+      card: checked("--card", values.card, parseCardNumber),
+      expiry: checked("--exp", values.exp, parseCardExpiry),
+      address: checked("--address", values.address, parseText),
+    },
+    informTimeoutSeconds: portFlag("inform-timeout", values["inform-timeout"], 1, 86_400),
+    logLevel: logLevel as LogLevel,
+    help: values.help,
+  };
+}
+
+/** `host:port`, `[v6]:port`, or a bare host (port 5000). */
+export function parseServerAddress(text: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:\s]*))(?::(\d+))?$/.exec(text);
+  const hostname = match?.[1] ?? match?.[2] ?? "";
+  if (!match || hostname === "") {
+    throw new UsageError(`--server must be HOST:PORT, not "${text}"`);
+  }
+  return { hostname, port: portFlag("server", match[3] ?? "5000", 1) };
+}
+
+function checked<T>(
+  flag: string,
+  text: string | undefined,
+  parse: (text: string, field: string) => T,
+): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parse(text, flag);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function portFlag(name: string, text: string, min = 0, max = 65535): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return value;
+}

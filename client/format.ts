@@ -1,0 +1,199 @@
+/**
+ * Output: a message as one JSON object (scripted mode) or as a readable line (the shell), and
+ * the `items` table. Pure functions.
+ * @module
+ */
+
+import { formatDuration, formatPrice, maskCard, type Message, MESSAGES } from "../protocol/mod.ts";
+import { type KnownItem, timeLeftAt } from "./items.ts";
+import type { ClientEvent } from "./session.ts";
+
+/** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
+export type JsonRecord = Record<string, unknown>;
+
+/**
+ * A message as the scripted mode prints it: `type` spelled as the table does, `rq`, each field
+ * by name (prices as `"25.00"`, card numbers masked, expiry dates left out), and `raw`.
+ */
+export function messageToJson(message: Message, raw: string): JsonRecord {
+  const record: JsonRecord = { type: message.type, rq: message.rq };
+  const values = message as unknown as Record<string, unknown>;
+  for (
+    const [key, spec] of Object.entries(MESSAGES[message.type].fields as Record<string, string>)
+  ) {
+    const value = values[key];
+    if (value === undefined) continue;
+    const kind = spec.replace("?", "");
+    if (kind === "price") record[key] = formatPrice(value as number);
+    else if (kind === "duration") record[key] = formatDuration(value as never);
+    else if (kind === "card") record[key] = maskCard(value as string);
+    else if (kind === "expiry") continue;
+    else record[key] = value;
+  }
+  record.raw = raw;
+  return record;
+}
+
+/** `1h 02m 05s`, `3m 07s`, `42s`. */
+export function formatTimeLeft(seconds: number): string {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  const pad = (value: number) => String(value).padStart(2, "0");
+  if (hours > 0) return `${hours}h ${pad(minutes)}m ${pad(rest)}s`;
+  if (minutes > 0) return `${minutes}m ${pad(rest)}s`;
+  return `${rest}s`;
+}
+
+/** A message from the server as one readable line for the shell. */
+export function describeMessage(message: Message, self?: string): string {
+  const left = (
+    seconds: number,
+  ) => (seconds > 0 ? `, ${formatTimeLeft(seconds)} left` : ", closed");
+  switch (message.type) {
+    case "REGISTERED":
+      return "Registered.";
+    case "LOGIN_SUCCESS":
+      return `Logged in as a ${message.role}.`;
+    case "ITEM_LISTED":
+      return "Item listed.";
+    case "SUBSCRIBED":
+      return "Subscribed.";
+    case "BID_ACCEPTED":
+      return "Bid accepted.";
+    case "REGISTER-DENIED":
+    case "LOGIN-FAILED":
+    case "LIST-DENIED":
+    case "SUBSCRIPTION-DENIED":
+    case "BID_REJECTED":
+    case "DENIED":
+      return `Refused (${message.type}): ${message.reason}`;
+    case "AUCTION_ANNOUNCE":
+      return message.timeLeft > 0
+        ? `[${message.item}] ${quoteIfNeeded(message.description)} at ${
+          formatPrice(message.currentPrice)
+        }${left(message.timeLeft)}`
+        : `[${message.item}] auction closed at ${formatPrice(message.currentPrice)}`;
+    case "BID_UPDATE": {
+      const who = message.bidder === self ? "you" : message.bidder;
+      return `[${message.item}] ${who} lead${who === "you" ? "" : "s"} at ${
+        formatPrice(message.highestBid)
+      }${left(message.timeLeft)}`;
+    }
+    case "NEGOTIATE_REQ":
+      return `[${message.item}] no bid yet at ${formatPrice(message.currentPrice)}${
+        left(message.timeLeft)
+      }. ` +
+        `Lower the price with "accept ${message.item} PRICE" (below ${
+          formatPrice(message.currentPrice)
+        }) ` +
+        `or keep it with "refuse ${message.item}".`;
+    case "PRICE_ADJUSTMENT":
+      return `[${message.item}] price lowered to ${formatPrice(message.newPrice)}${
+        left(message.timeLeft)
+      }`;
+    case "WINNER":
+      return `[${message.item}] You won at ${
+        formatPrice(message.finalPrice)
+      }! Seller: ${message.seller}.`;
+    case "SOLD":
+      return `[${message.item}] Sold to ${message.buyer} at ${formatPrice(message.finalPrice)}.`;
+    case "NON_OFFER":
+      return `[${message.item}] Auction ended with no bid; nothing more follows.`;
+    case "INFORM_Req":
+      return `[${message.item}] Payment details requested for ${formatPrice(message.finalPrice)}.`;
+    case "CANCEL":
+      return `Sale cancelled: ${message.reason}`;
+    case "Shipping_Info":
+      return `Ship to ${message.name}, ${message.address}.`;
+    default:
+      return `${message.type} ${message.rq}`;
+  }
+}
+
+/** The `items` table at `nowMs`: item, price, leader, time left, status. */
+export function formatItemsTable(items: KnownItem[], nowMs: number, self?: string): string {
+  if (items.length === 0) return "No items yet: subscribe to one, or list one.";
+  const rows = items.map((entry) => {
+    const seconds = timeLeftAt(entry, nowMs);
+    return [
+      entry.item,
+      entry.priceCents === undefined ? "?" : formatPrice(entry.priceCents),
+      entry.leader === undefined
+        ? "-"
+        : entry.leader === self
+        ? `${entry.leader} (you)`
+        : entry.leader,
+      seconds === undefined ? "?" : formatTimeLeft(seconds),
+      entry.outcome ?? (entry.closed ? "closed" : entry.negotiating ? "negotiating" : "open"),
+    ];
+  });
+  const header = ["ITEM", "PRICE", "LEADER", "TIME LEFT", "STATUS"];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function quoteIfNeeded(text: string): string {
+  return text === "" ? '""' : `"${text}"`;
+}
+
+/** A client event as the scripted mode prints it: prices as `"25.00"`, times as ISO strings. */
+export function eventToJson(event: ClientEvent): JsonRecord {
+  const record: JsonRecord = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (typeof value === "number" && key.endsWith("Cents")) {
+      record[key.slice(0, -"Cents".length)] = formatPrice(value);
+    } else if (typeof value === "number" && key === "finalPrice") {
+      record[key] = formatPrice(value);
+    } else if (typeof value === "number" && key.endsWith("Ms")) {
+      record[key.slice(0, -"Ms".length)] = new Date(value).toISOString();
+    } else {
+      record[key] = value;
+    }
+  }
+  return record;
+}
+
+/** A client event as one readable line for the shell. */
+export function describeEvent(event: ClientEvent): string {
+  switch (event.type) {
+    case "sent":
+      return `${event.request} sent (the server does not answer it when it succeeds).`;
+    case "timeout":
+      return `No reply from the server to ${event.request} ${event.rq} after ${event.attempts} attempts: is it running, and is --server right?`;
+    case "error":
+      return `Error: ${event.error}`;
+    case "autobid":
+      switch (event.action) {
+        case "started":
+          return `[${event.item}] autobid on: up to ${formatPrice(event.maxCents)}, step ${
+            formatPrice(event.stepCents)
+          }`;
+        case "bid":
+          return `[${event.item}] autobid bids ${formatPrice(event.amountCents)}`;
+        case "max_reached":
+          return `[${event.item}] autobid stopped: the price ${
+            formatPrice(event.priceCents)
+          } reached your max ${formatPrice(event.maxCents)}`;
+        case "stopped":
+          return `[${event.item}] autobid stopped: ${event.reason}`;
+      }
+      break;
+    case "payment":
+      switch (event.action) {
+        case "sent":
+          return `[${event.item}] Payment details sent (card ${event.card}).`;
+        case "needed":
+          return `[${event.item}] Pay ${formatPrice(event.finalPrice)}: payment details needed by ${
+            new Date(event.deadlineMs).toLocaleTimeString()
+          }.`;
+        case "failed":
+          return `[${event.item}] ${event.error}`;
+      }
+  }
+  return JSON.stringify(event);
+}

@@ -1,0 +1,117 @@
+/**
+ * What the client has heard about items: price, leader and time left, from the pushes and
+ * replies it received. The time left counts down from the last Time_Left heard.
+ * @module
+ */
+
+import { formatPrice, type Message } from "../protocol/mod.ts";
+
+/** One item as this client knows it. */
+export interface KnownItem {
+  item: string;
+  description?: string;
+  priceCents?: number;
+  leader?: string;
+  /** Time_Left heard last, in seconds, and when it was heard. */
+  timeLeftSeconds?: number;
+  heardAtMs: number;
+  /** The auction is over (Time_Left 0, or a sale message). */
+  closed: boolean;
+  /** A NEGOTIATE_REQ waits for this seller's answer. */
+  negotiating: boolean;
+  /** Sale status from the TCP exchange, if any: "won 25.00", "sold to scott", ... */
+  outcome?: string;
+}
+
+/** The items this client has heard of. */
+export class ItemBook {
+  readonly #items = new Map<string, KnownItem>();
+
+  /** The item named `item`, if heard of (case-insensitive). */
+  get(item: string): KnownItem | undefined {
+    return this.#items.get(item.toLowerCase());
+  }
+
+  /** Records what `message` says about its item; returns the updated entry. */
+  record(message: Message, nowMs: number): KnownItem | undefined {
+    if (!("item" in message)) return undefined;
+    const entry = this.touch(message.item, nowMs);
+    switch (message.type) {
+      case "AUCTION_ANNOUNCE":
+        entry.description = message.description;
+        entry.priceCents = message.currentPrice;
+        this.#setTimeLeft(entry, message.timeLeft, nowMs);
+        break;
+      case "BID_UPDATE":
+        entry.priceCents = message.highestBid;
+        entry.leader = message.bidder;
+        this.#setTimeLeft(entry, message.timeLeft, nowMs);
+        break;
+      case "NEGOTIATE_REQ":
+        entry.priceCents = message.currentPrice;
+        entry.negotiating = message.timeLeft > 0;
+        this.#setTimeLeft(entry, message.timeLeft, nowMs);
+        break;
+      case "PRICE_ADJUSTMENT":
+        entry.priceCents = message.newPrice;
+        entry.negotiating = false;
+        this.#setTimeLeft(entry, message.timeLeft, nowMs);
+        break;
+      case "WINNER":
+        this.#close(entry, `won at ${formatPrice(message.finalPrice)} from ${message.seller}`);
+        entry.priceCents = message.finalPrice;
+        break;
+      case "SOLD":
+        this.#close(entry, `sold to ${message.buyer} at ${formatPrice(message.finalPrice)}`);
+        entry.priceCents = message.finalPrice;
+        entry.leader = message.buyer;
+        break;
+      case "NON_OFFER":
+        this.#close(entry, "no bid");
+        break;
+      default:
+        break;
+    }
+    return entry;
+  }
+
+  /** The entry for `item`, created when new. */
+  touch(item: string, nowMs: number): KnownItem {
+    const key = item.toLowerCase();
+    let entry = this.#items.get(key);
+    if (!entry) {
+      entry = { item, heardAtMs: nowMs, closed: false, negotiating: false };
+      this.#items.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Every item, in the order first heard. */
+  all(): KnownItem[] {
+    return [...this.#items.values()];
+  }
+
+  #setTimeLeft(entry: KnownItem, seconds: number, nowMs: number): void {
+    entry.timeLeftSeconds = seconds;
+    entry.heardAtMs = nowMs;
+    if (seconds === 0) {
+      entry.closed = true;
+      entry.negotiating = false;
+    }
+  }
+
+  #close(entry: KnownItem, outcome: string): void {
+    entry.closed = true;
+    entry.negotiating = false;
+    entry.timeLeftSeconds = 0;
+    entry.outcome = outcome;
+  }
+}
+
+/** Seconds left at `nowMs`, counting down from the last Time_Left heard. */
+export function timeLeftAt(entry: KnownItem, nowMs: number): number | undefined {
+  if (entry.timeLeftSeconds === undefined) return undefined;
+  if (entry.closed) return 0;
+  const elapsed = Math.floor((nowMs - entry.heardAtMs) / 1000);
+  return Math.max(0, entry.timeLeftSeconds - elapsed);
+}

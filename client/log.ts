@@ -1,0 +1,51 @@
+/**
+ * The client's own logger: one line per entry on stderr, with a level threshold. The client
+ * keeps no logging dependency so that its bundle runs with network permissions only.
+ * @module
+ */
+
+/** Log levels, quietest last. */
+export type LogLevel = "debug" | "info" | "warning" | "error";
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
+
+/** A logger that writes `level message key=value ...` lines. */
+export interface Logger {
+  debug(message: string, properties?: Record<string, unknown>): void;
+  info(message: string, properties?: Record<string, unknown>): void;
+  warn(message: string, properties?: Record<string, unknown>): void;
+  error(message: string, properties?: Record<string, unknown>): void;
+}
+
+/** Where log lines go; stderr by default. */
+export type LogSink = (line: string) => void;
+
+const ENCODER = new TextEncoder();
+
+/** Writes a line to stderr synchronously (so it never interleaves with stdout mid-line). */
+export function stderrSink(line: string): void {
+  Deno.stderr.writeSync(ENCODER.encode(`${line}\n`));
+}
+
+/** Creates a logger that drops entries below `threshold`. */
+export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): Logger {
+  const write = (level: LogLevel, message: string, properties?: Record<string, unknown>) => {
+    if (RANK[level] < RANK[threshold]) return;
+    const extras = Object.entries(properties ?? {})
+      .map(([key, value]) => ` ${key}=${formatValue(value)}`)
+      .join("");
+    sink(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`);
+  };
+  return {
+    debug: (message, properties) => write("debug", message, properties),
+    info: (message, properties) => write("info", message, properties),
+    warn: (message, properties) => write("warning", message, properties),
+    error: (message, properties) => write("error", message, properties),
+  };
+}
+
+function formatValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(value.message);
+  if (typeof value === "string") return JSON.stringify(value);
+  return String(value);
+}

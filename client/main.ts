@@ -1,0 +1,69 @@
+/**
+ * The client's entry point: `deno task client [flags]`, or the bundle
+ * `deno run --allow-net dist/auction-client.js [flags]`. A terminal on stdin gets the shell;
+ * anything else (or `--json`) gets the scripted mode.
+ * @module
+ */
+
+import { CLIENT_USAGE, parseClientFlags, UsageError } from "./flags.ts";
+import { createLogger } from "./log.ts";
+import { EXIT, JsonOutput, readLines, runScript } from "./script.ts";
+import { AuctionClient } from "./session.ts";
+import { Shell, systemTerminal } from "./shell.ts";
+
+const ENCODER = new TextEncoder();
+
+/** Runs the client with `args`; resolves to the exit code. */
+export async function runClient(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseClientFlags(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${CLIENT_USAGE}`);
+    return EXIT.usage;
+  }
+  if (flags.help) {
+    console.log(CLIENT_USAGE);
+    return EXIT.ok;
+  }
+  const logger = createLogger(flags.logLevel);
+  const interactive = !flags.json && Deno.stdin.isTerminal();
+  if (!interactive) {
+    const output = new JsonOutput((record) => {
+      Deno.stdout.writeSync(ENCODER.encode(`${JSON.stringify(record)}\n`));
+    });
+    let client;
+    try {
+      client = await AuctionClient.start(flags, output, logger);
+    } catch (error) {
+      logger.error("Cannot start the client", { error });
+      return EXIT.usage;
+    }
+    try {
+      return await runScript(client, output, readLines(Deno.stdin.readable));
+    } finally {
+      await client.close();
+    }
+  }
+  const shell = new Shell(systemTerminal);
+  const identity = await shell.askIdentity({ name: flags.name, role: flags.role });
+  let client;
+  try {
+    client = await AuctionClient.start({ ...flags, ...identity }, shell, logger);
+  } catch (error) {
+    shell.print(`Cannot start the client: ${(error as Error).message}`);
+    return EXIT.usage;
+  }
+  try {
+    await shell.run(client);
+    await client.drain(5000);
+  } finally {
+    await client.close();
+  }
+  return EXIT.ok;
+}
+
+if (import.meta.main) {
+  Deno.exit(await runClient(Deno.args));
+}

@@ -1,0 +1,220 @@
+/**
+ * Reliable requests over UDP: each request gets an RQ#, is sent again with the same bytes
+ * after a random 1 to 1.5 s, then after twice that, and so on, at most 4 times, until a reply
+ * with its RQ# arrives. Replies are matched by RQ#; one with an RQ# this client is not waiting
+ * for is logged and ignored.
+ * @module
+ */
+
+import {
+  type ClientMessageType,
+  encodeMessage,
+  type Message,
+  type MessageOf,
+} from "../protocol/mod.ts";
+import type { Logger } from "./log.ts";
+import { systemTimers, type Timers } from "./timers.ts";
+
+/** A message a client sends to the server over UDP. */
+export type ClientRequest = {
+  [N in Exclude<ClientMessageType, "INFORM_Res">]: MessageOf<N>;
+}[Exclude<ClientMessageType, "INFORM_Res">];
+
+/** How a request ended. */
+export type RequestOutcome =
+  | { status: "replied"; request: ClientRequest; raw: string; reply: Message; attempts: number }
+  | { status: "timeout"; request: ClientRequest; raw: string; attempts: number }
+  | { status: "sent"; request: ClientRequest; raw: string; attempts: number }
+  | { status: "cancelled"; request: ClientRequest; raw: string; attempts: number };
+
+/** Messages that answer a request by its RQ#. */
+export const REPLY_TYPES: ReadonlySet<string> = new Set([
+  "REGISTERED",
+  "REGISTER-DENIED",
+  "LOGIN_SUCCESS",
+  "LOGIN-FAILED",
+  "ITEM_LISTED",
+  "LIST-DENIED",
+  "SUBSCRIBED",
+  "SUBSCRIPTION-DENIED",
+  "BID_ACCEPTED",
+  "BID_REJECTED",
+  "DENIED",
+]);
+
+/** Replies that are refusals. */
+export const REFUSAL_TYPES: ReadonlySet<string> = new Set([
+  "REGISTER-DENIED",
+  "LOGIN-FAILED",
+  "LIST-DENIED",
+  "SUBSCRIPTION-DENIED",
+  "BID_REJECTED",
+  "DENIED",
+]);
+
+/** Requests whose success has no reply (the table has none); only a refusal may come back. */
+export const NO_REPLY_TYPES: ReadonlySet<string> = new Set([
+  "DE-REGISTER",
+  "DE-SUBSCRIBE",
+  "REFUSE",
+]);
+
+/** Options of {@linkcode RequestEngine}. */
+export interface RequestEngineOptions {
+  /** Sends one datagram to the server. */
+  send: (line: string) => void;
+  /** @default systemTimers */
+  timers?: Timers;
+  /** A number in [0, 1); @default Math.random */
+  random?: () => number;
+  /** @default 4 */
+  maxRetransmissions?: number;
+  /** First retransmission after this plus up to half of it again, in ms. @default 1000 */
+  initialDelayMs?: number;
+  /** The first RQ#. @default a random number from 1 to 100000 */
+  firstRq?: number;
+  logger?: Logger;
+}
+
+interface Pending {
+  request: ClientRequest;
+  raw: string;
+  attempts: number;
+  delayMs: number;
+  timer: unknown;
+  settleBy?: (message: Message) => boolean;
+  resolve: (outcome: RequestOutcome) => void;
+}
+
+/** Sends requests and matches their replies; time and randomness are injected. */
+export class RequestEngine {
+  readonly #options: Required<Omit<RequestEngineOptions, "logger" | "firstRq">>;
+  readonly #logger?: Logger;
+  readonly #pending = new Map<number, Pending>();
+  #nextRq: number;
+
+  constructor(options: RequestEngineOptions) {
+    this.#options = {
+      timers: systemTimers,
+      random: Math.random,
+      maxRetransmissions: 4,
+      initialDelayMs: 1000,
+      ...options,
+    };
+    this.#logger = options.logger;
+    this.#nextRq = options.firstRq ?? 1 + Math.floor(this.#options.random() * 100_000);
+  }
+
+  /** Requests still waiting for an answer. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** The RQ# the next request will carry. */
+  get nextRq(): number {
+    return this.#nextRq;
+  }
+
+  /**
+   * Sends `build(rq)` and resolves when it is answered, given up, or (for a request the table
+   * gives no reply) when the first retransmission delay passed without a refusal.
+   * `settleBy` lets another message count as the answer (a PRICE_ADJUSTMENT answers ACCEPT).
+   */
+  request(
+    build: (rq: number) => ClientRequest,
+    options: { settleBy?: (message: Message) => boolean } = {},
+  ): Promise<RequestOutcome> {
+    const request = build(this.#nextRq++);
+    const raw = encodeMessage(request);
+    const { promise, resolve } = Promise.withResolvers<RequestOutcome>();
+    const delayMs = this.#options.initialDelayMs * (1 + this.#options.random() / 2);
+    const pending: Pending = {
+      request,
+      raw,
+      attempts: 1,
+      delayMs,
+      timer: 0,
+      settleBy: options.settleBy,
+      resolve,
+    };
+    this.#pending.set(request.rq, pending);
+    this.#options.send(raw);
+    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), delayMs);
+    return promise;
+  }
+
+  /**
+   * Offers an incoming message: a reply settles the request with its RQ#. Returns true when
+   * it settled one; a reply nobody waits for is logged and ignored.
+   */
+  receive(message: Message): boolean {
+    if (REPLY_TYPES.has(message.type)) {
+      const pending = this.#pending.get(message.rq);
+      if (!pending) {
+        this.#logger?.warn("Ignoring a reply to an RQ# this client is not waiting for", {
+          type: message.type,
+          rq: message.rq,
+        });
+        return false;
+      }
+      this.#settle(pending, { status: "replied", reply: message });
+      return true;
+    }
+    for (const pending of this.#pending.values()) {
+      if (pending.settleBy?.(message)) {
+        this.#settle(pending, { status: "replied", reply: message });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Gives up every pending request (outcome `cancelled`). */
+  cancelAll(): void {
+    for (const pending of [...this.#pending.values()]) {
+      this.#settle(pending, { status: "cancelled" });
+    }
+  }
+
+  #onTimer(pending: Pending): void {
+    if (this.#pending.get(pending.request.rq) !== pending) return;
+    if (NO_REPLY_TYPES.has(pending.request.type)) {
+      this.#settle(pending, { status: "sent" });
+      return;
+    }
+    if (pending.attempts > this.#options.maxRetransmissions) {
+      this.#logger?.warn("No reply after all retransmissions", {
+        rq: pending.request.rq,
+        type: pending.request.type,
+        attempts: pending.attempts,
+      });
+      this.#settle(pending, { status: "timeout" });
+      return;
+    }
+    pending.attempts++;
+    pending.delayMs *= 2;
+    this.#logger?.info("Retransmitting", {
+      rq: pending.request.rq,
+      type: pending.request.type,
+      attempt: pending.attempts,
+    });
+    this.#options.send(pending.raw);
+    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
+  }
+
+  #settle(
+    pending: Pending,
+    end:
+      | { status: "replied"; reply: Message }
+      | { status: "timeout" | "sent" | "cancelled" },
+  ): void {
+    this.#pending.delete(pending.request.rq);
+    this.#options.timers.clear(pending.timer);
+    pending.resolve({
+      ...end,
+      request: pending.request,
+      raw: pending.raw,
+      attempts: pending.attempts,
+    });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The scripted mode: commands from stdin, one per line; every reply, push and event written
+ * to stdout as one JSON object per line. `wait SECONDS` pauses; `wait-for TYPE [ITEM]
+ * [SECONDS]` pauses until a message of TYPE arrives. Each command waits for its answer
+ * before the next line runs. The exit code tells a script what went wrong first.
+ * @module
+ */
+
+import { type Message, type ServerMessageType } from "../protocol/mod.ts";
+import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
+import { eventToJson, type JsonRecord, messageToJson } from "./format.ts";
+import { timeLeftAt } from "./items.ts";
+import { formatPrice } from "../protocol/mod.ts";
+import type { AuctionClient, ClientEvent, ClientOutput, CommandResult } from "./session.ts";
+
+/** Exit codes of the scripted mode (the first failure decides). */
+export const EXIT = {
+  ok: 0,
+  /** The server refused a request. */
+  refused: 1,
+  /** A flag or a script line is wrong, or a command could not run. */
+  usage: 2,
+  /** A request got no reply after all retransmissions. */
+  timeout: 3,
+  /** A `wait-for` ran out of time. */
+  waitForTimeout: 4,
+} as const;
+
+interface Seen {
+  message: Message;
+  claimed: boolean;
+}
+
+/** Prints JSON lines and remembers messages for `wait-for`. */
+export class JsonOutput implements ClientOutput {
+  readonly #write: (record: JsonRecord) => void;
+  readonly #seen: Seen[] = [];
+  #wake: (() => void)[] = [];
+
+  constructor(write: (record: JsonRecord) => void) {
+    this.#write = write;
+  }
+
+  message(received: Message, raw: string): void {
+    this.#write(messageToJson(received, raw));
+    this.#seen.push({ message: received, claimed: false });
+    const wake = this.#wake;
+    this.#wake = [];
+    for (const resolve of wake) resolve();
+  }
+
+  event(event: ClientEvent): void {
+    this.#write(eventToJson(event));
+  }
+
+  /** Writes any record. */
+  write(record: JsonRecord): void {
+    this.#write(record);
+  }
+
+  /**
+   * Resolves to true when a message of `type` (about `item`) that no earlier wait-for claimed
+   * has arrived, counting those that came before the call; false after `seconds`.
+   */
+  async waitFor(
+    type: ServerMessageType,
+    item: string | undefined,
+    seconds: number,
+  ): Promise<boolean> {
+    const deadline = Date.now() + seconds * 1000;
+    while (true) {
+      const found = this.#seen.find((entry) =>
+        !entry.claimed && entry.message.type === type &&
+        (item === undefined ||
+          ("item" in entry.message && entry.message.item.toLowerCase() === item.toLowerCase()))
+      );
+      if (found) {
+        found.claimed = true;
+        return true;
+      }
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remainingMs);
+        this.#wake.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+/** Runs a script from `lines`; resolves to the exit code. */
+export async function runScript(
+  client: AuctionClient,
+  output: JsonOutput,
+  lines: AsyncIterable<string>,
+): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const fail = (code: number) => {
+    if (exitCode === EXIT.ok) exitCode = code;
+  };
+  const codeOf: Record<CommandResult, number> = {
+    ok: EXIT.ok,
+    refused: EXIT.refused,
+    timeout: EXIT.timeout,
+    error: EXIT.usage,
+  };
+  output.write({
+    type: "ready",
+    host: client.host,
+    udpPort: client.udpPort,
+    tcpPort: client.tcpPort,
+  });
+  for await (const line of lines) {
+    let command;
+    try {
+      command = parseCommand(line);
+    } catch (error) {
+      if (!(error instanceof CommandSyntaxError)) throw error;
+      output.event({ type: "error", error: error.message, line });
+      fail(EXIT.usage);
+      continue;
+    }
+    if (!command) continue;
+    switch (command.kind) {
+      case "quit":
+        return await finish(client, exitCode);
+      case "help":
+        output.write({ type: "help", commands: Object.values(COMMAND_USAGE) });
+        break;
+      case "items": {
+        const nowMs = Date.now();
+        output.write({
+          type: "items",
+          items: client.items.all().map((entry) => ({
+            item: entry.item,
+            price: entry.priceCents === undefined ? null : formatPrice(entry.priceCents),
+            leader: entry.leader ?? null,
+            timeLeft: timeLeftAt(entry, nowMs) ?? null,
+            closed: entry.closed,
+            outcome: entry.outcome ?? null,
+          })),
+        });
+        break;
+      }
+      case "wait":
+        await new Promise((resolve) => setTimeout(resolve, command.seconds * 1000));
+        break;
+      case "wait-for":
+        if (!await output.waitFor(command.messageType, command.item, command.seconds)) {
+          const about = command.item ? ` about ${command.item}` : "";
+          output.event({
+            type: "error",
+            error: `wait-for ${command.messageType}${about}: nothing after ${command.seconds} s`,
+            line,
+          });
+          fail(EXIT.waitForTimeout);
+        }
+        break;
+      default:
+        fail(codeOf[await client.execute(command)]);
+    }
+  }
+  return await finish(client, exitCode);
+}
+
+async function finish(client: AuctionClient, exitCode: number): Promise<number> {
+  await client.drain(60_000);
+  return exitCode;
+}
+
+/** The lines of a byte stream (stdin). */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncIterable<string> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    pending += chunk;
+    const parts = pending.split("\n");
+    pending = parts.pop() ?? "";
+    for (const part of parts) yield part.replace(/\r$/, "");
+  }
+  if (pending !== "") yield pending;
+}

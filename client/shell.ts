@@ -1,0 +1,241 @@
+/**
+ * The interactive shell, when stdin is a terminal: a prompt with line editing, commands that
+ * run in the background, and pushes printed above the prompt without garbling what is being
+ * typed (the prompt line is erased, the push printed, the line drawn again).
+ * @module
+ */
+
+import {
+  type CardExpiry,
+  type Message,
+  parseCardExpiry,
+  parseCardNumber,
+  parseRole,
+  parseText,
+  parseUserName,
+  ProtocolError,
+  type Role,
+} from "../protocol/mod.ts";
+import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
+import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
+import { LineEditor, splitKeys } from "./line_editor.ts";
+import { missingDetails, type PaymentDetails } from "./payment.ts";
+import type { AuctionClient, ClientEvent, ClientOutput } from "./session.ts";
+
+/** A question the shell asks before taking commands again. */
+interface Question {
+  prompt: string;
+  answer(text: string): void;
+}
+
+const UTF8 = new TextEncoder();
+
+/** The terminal the shell draws on. */
+export interface Terminal {
+  write(text: string): void;
+  readonly input: ReadableStream<Uint8Array>;
+  setRaw(raw: boolean): void;
+}
+
+/** The real terminal: stdin in raw mode, stdout. */
+export const systemTerminal: Terminal = {
+  write: (text) => {
+    const bytes = UTF8.encode(text);
+    let written = 0;
+    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+  },
+  get input() {
+    return Deno.stdin.readable;
+  },
+  setRaw: (raw) => Deno.stdin.setRaw(raw),
+};
+
+/** Runs the shell until `quit`, Ctrl-D or Ctrl-C on an empty line. */
+export class Shell implements ClientOutput {
+  readonly #terminal: Terminal;
+  readonly #editor = new LineEditor();
+  readonly #questions: Question[] = [];
+  #client?: AuctionClient;
+  #done = Promise.withResolvers<void>();
+
+  constructor(terminal: Terminal) {
+    this.#terminal = terminal;
+  }
+
+  /** Prints lines above the prompt, then draws the prompt again. */
+  print(text: string): void {
+    const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\r\n`).join("");
+    this.#terminal.write(lines + this.#editor.render(this.#prompt()));
+  }
+
+  message(received: Message): void {
+    this.print(describeMessage(received, this.#client?.name));
+  }
+
+  event(event: ClientEvent): void {
+    this.print(describeEvent(event));
+    if (event.type === "payment" && event.action === "needed") this.#askPayment(event.item);
+  }
+
+  /** Asks for what the flags left out (name, role), before the client starts. */
+  async askIdentity(known: { name?: string; role?: Role }): Promise<{ name: string; role: Role }> {
+    this.#terminal.setRaw(true);
+    const reading = this.#readKeys();
+    const name = known.name ?? await this.#ask("Your user name: ", parseUserName);
+    const role = known.role ??
+      await this.#ask("Your role at register (buyer or seller): ", parseRole);
+    this.#reading = reading;
+    return { name, role };
+  }
+
+  /** Takes commands for `client` until the user quits. */
+  async run(client: AuctionClient): Promise<void> {
+    this.#client = client;
+    if (!this.#reading) {
+      this.#terminal.setRaw(true);
+      this.#reading = this.#readKeys();
+    }
+    this.print(
+      `Connected to ${client.flags.serverHost}:${client.flags.serverPort} as ${client.name} ` +
+        `(UDP ${client.udpPort}, TCP ${client.tcpPort}). ` +
+        `Type "register" (new user) or "login", "help" for every command.`,
+    );
+    await this.#done.promise;
+    this.#terminal.write("\r\x1b[2K");
+    this.#terminal.setRaw(false);
+  }
+
+  #reading?: Promise<void>;
+
+  #prompt(): string {
+    const question = this.#questions[0];
+    if (question) return question.prompt;
+    return `${this.#client?.name ?? "auction"}> `;
+  }
+
+  async #readKeys(): Promise<void> {
+    const decoder = new TextDecoder();
+    const reader = this.#terminal.input.getReader();
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) {
+          this.#done.resolve();
+          return;
+        }
+        for (const key of splitKeys(decoder.decode(value, { stream: true }))) this.#onKey(key);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #onKey(key: string): void {
+    const action = this.#editor.handle(key);
+    switch (action.kind) {
+      case "submit": {
+        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${action.line}\r\n`);
+        const question = this.#questions.shift();
+        if (question) question.answer(action.line);
+        else this.#runLine(action.line);
+        break;
+      }
+      case "interrupt":
+      case "end":
+        this.#quit();
+        return;
+      default:
+        break;
+    }
+    this.#terminal.write(this.#editor.render(this.#prompt()));
+  }
+
+  #ask<T>(prompt: string, parse: (text: string) => T): Promise<T> {
+    const { promise, resolve } = Promise.withResolvers<T>();
+    const question: Question = {
+      prompt,
+      answer: (text) => {
+        try {
+          resolve(parse(text.trim()));
+        } catch (error) {
+          this.print(error instanceof Error ? error.message : String(error));
+          this.#questions.unshift(question);
+        }
+      },
+    };
+    this.#questions.push(question);
+    this.#terminal.write(this.#editor.render(this.#prompt()));
+    return promise;
+  }
+
+  #runLine(line: string): void {
+    const client = this.#client;
+    if (!client) return;
+    let command;
+    try {
+      command = parseCommand(line);
+    } catch (error) {
+      if (!(error instanceof CommandSyntaxError)) throw error;
+      this.print(error.message);
+      return;
+    }
+    if (!command) return;
+    switch (command.kind) {
+      case "help":
+        this.print(Object.values(COMMAND_USAGE).slice(0, -2).join("\n"));
+        return;
+      case "items":
+        this.print(formatItemsTable(client.items.all(), Date.now(), client.name));
+        return;
+      case "quit":
+        this.#quit();
+        return;
+      case "wait":
+      case "wait-for":
+        this.print(`"${command.kind}" is for scripts (--json).`);
+        return;
+      default:
+        client.execute(command).catch((error) => this.print(`Error: ${error}`));
+    }
+  }
+
+  async #askPayment(item: string): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    const profile = { ...client.flags.profile };
+    const missing = missingDetails(profile);
+    this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
+    const details: Partial<PaymentDetails> = { ...profile };
+    for (const field of missing) {
+      if (field === "fullName") details.fullName = await this.#ask("Full name: ", text("name"));
+      if (field === "card") {
+        details.card = await this.#ask("Card number: ", (value) => parseCardNumber(value, "card"));
+      }
+      if (field === "expiry") {
+        details.expiry = await this.#ask<CardExpiry>(
+          "Card expiry (MM/YY): ",
+          (value) => parseCardExpiry(value, "expiry"),
+        );
+      }
+      if (field === "address") {
+        details.address = await this.#ask("Shipping address: ", text("address"));
+      }
+    }
+    await client.pay(item, details as PaymentDetails);
+  }
+
+  #quit(): void {
+    this.#done.resolve();
+  }
+}
+
+function text(field: string): (value: string) => string {
+  return (value) => {
+    try {
+      return parseText(value, field);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw new Error(error.message);
+      throw error;
+    }
+  };
+}
