@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { Autobidder, type AutobidEvent } from "../../client/autobid.ts";
+import { ItemBook } from "../../client/items.ts";
+import { type Message, message } from "../../protocol/mod.ts";
+
+function setUp(answer: (amountCents: number) => { accepted: boolean; reason?: string }) {
+  const book = new ItemBook();
+  const bids: number[] = [];
+  const events: AutobidEvent[] = [];
+  const autobid = new Autobidder({
+    lookup: (item) => book.get(item),
+    self: () => "ann",
+    bid: (_item, amountCents) => {
+      bids.push(amountCents);
+      return Promise.resolve(answer(amountCents));
+    },
+    report: (event) => events.push(event),
+  });
+  const hear = (received: Message) => {
+    book.record(received, 0);
+    autobid.onMessage(received);
+  };
+  return { book, bids, events, autobid, hear };
+}
+
+const update = (highestBid: number, bidder: string, timeLeft = 30) =>
+  message("BID_UPDATE", 1, { item: "Kite", highestBid, bidder, timeLeft });
+const announce = (currentPrice: number, timeLeft = 30) =>
+  message("AUCTION_ANNOUNCE", 1, { item: "Kite", description: "", currentPrice, timeLeft });
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("Autobidder bids the price plus STEP when someone else leads", async () => {
+  const { bids, autobid, hear } = setUp(() => ({ accepted: true }));
+  hear(announce(2000));
+  autobid.start("Kite", 4000, 50);
+  assert.deepEqual(bids, [2050]);
+  await settle();
+  hear(update(2050, "ann"));
+  assert.deepEqual(bids, [2050], "no bid while leading");
+  hear(update(2500, "bob"));
+  assert.deepEqual(bids, [2050, 2550]);
+});
+
+Deno.test("Autobidder waits for the price when it does not know the item yet", () => {
+  const { bids, autobid, hear } = setUp(() => ({ accepted: true }));
+  autobid.start("Kite", 4000, 1);
+  assert.deepEqual(bids, []);
+  hear(announce(2000));
+  assert.deepEqual(bids, [2001]);
+});
+
+Deno.test("Autobidder never bids above MAX and reports when MAX is reached", async () => {
+  const { bids, events, autobid, hear } = setUp(() => ({ accepted: true }));
+  hear(update(3900, "bob"));
+  autobid.start("Kite", 4000, 500);
+  assert.deepEqual(bids, [4000], "capped at MAX");
+  await settle();
+  hear(update(4000, "ann"));
+  hear(update(4100, "bob"));
+  assert.deepEqual(bids, [4000]);
+  assert.deepEqual(events.at(-1), {
+    action: "max_reached",
+    item: "Kite",
+    priceCents: 4100,
+    maxCents: 4000,
+  });
+  assert.equal(autobid.isActive("Kite"), false);
+});
+
+Deno.test("Autobidder bids again after a refusal when a newer price arrived meanwhile", async () => {
+  let refuse = true;
+  const { bids, hear, autobid } = setUp(() => {
+    if (!refuse) return { accepted: true };
+    refuse = false;
+    hear(update(2100, "bob")); // Bob's bid landed first.
+    return { accepted: false, reason: "Bid too low" };
+  });
+  hear(announce(2000));
+  autobid.start("Kite", 4000, 10);
+  await settle();
+  assert.deepEqual(bids, [2010, 2110]);
+});
+
+Deno.test("Autobidder stops when a bid is refused and nothing new was heard", async () => {
+  const { bids, events, autobid, hear } = setUp(() => ({
+    accepted: false,
+    reason: "Bid too low: at least 1.00 more",
+  }));
+  hear(announce(2000));
+  autobid.start("Kite", 4000, 1);
+  await settle();
+  assert.deepEqual(bids, [2001]);
+  assert.deepEqual(events.at(-1), {
+    action: "stopped",
+    item: "Kite",
+    reason: "bid refused: Bid too low: at least 1.00 more",
+  });
+});
+
+Deno.test("Autobidder stops when the auction closes", () => {
+  const { bids, events, autobid, hear } = setUp(() => ({ accepted: true }));
+  hear(update(2000, "ann"));
+  autobid.start("Kite", 4000, 1);
+  hear(announce(2000, 0));
+  assert.deepEqual(bids, []);
+  assert.deepEqual(events.at(-1), {
+    action: "stopped",
+    item: "Kite",
+    reason: "the auction is over",
+  });
+});

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { CommandSyntaxError, parseCommand } from "../../client/commands.ts";
+
+Deno.test({
+  name: "parseCommand() reads every command of the shell",
+  permissions: "none",
+  fn: async (t) => {
+    const cases: [string, unknown][] = [
+      ["register", { kind: "register" }],
+      ["register scott buyer", { kind: "register", name: "scott", role: "buyer" }],
+      ["REGISTER jas Seller pw1", {
+        kind: "register",
+        name: "jas",
+        role: "seller",
+        password: "pw1",
+      }],
+      ["login", { kind: "login" }],
+      ["login scott secret", { kind: "login", name: "scott", password: "secret" }],
+      ["deregister", { kind: "deregister" }],
+      ["de-register", { kind: "deregister" }],
+      [
+        'list Kite "Red kite, barely used" 20 5m',
+        {
+          kind: "list",
+          item: "Kite",
+          description: "Red kite, barely used",
+          startPriceCents: 2000,
+          duration: { amount: 5, unit: "m" },
+        },
+      ],
+      ["subscribe Kite", { kind: "subscribe", item: "Kite" }],
+      ["unsubscribe Kite", { kind: "unsubscribe", item: "Kite" }],
+      ["bid Kite 25.5", { kind: "bid", item: "Kite", amountCents: 2550 }],
+      ["autobid Kite 40", { kind: "autobid", item: "Kite", maxCents: 4000, stepCents: 1 }],
+      ["autobid Kite 40 0.50", { kind: "autobid", item: "Kite", maxCents: 4000, stepCents: 50 }],
+      ["autobid Kite stop", { kind: "autobid-stop", item: "Kite" }],
+      ["accept Kite 15", { kind: "accept", item: "Kite", priceCents: 1500 }],
+      ["refuse Kite", { kind: "refuse", item: "Kite" }],
+      ["items", { kind: "items" }],
+      ["help", { kind: "help" }],
+      ["quit", { kind: "quit" }],
+      ["exit", { kind: "quit" }],
+      ["wait 2.5", { kind: "wait", seconds: 2.5 }],
+      ["wait-for BID_UPDATE", { kind: "wait-for", messageType: "BID_UPDATE", seconds: 60 }],
+      ["wait-for winner 30", { kind: "wait-for", messageType: "WINNER", seconds: 30 }],
+      [
+        "wait-for shipping-info Kite 30",
+        { kind: "wait-for", messageType: "Shipping_Info", item: "Kite", seconds: 30 },
+      ],
+      [
+        'pay Kite "Ada Lovelace" "4111 1111 1111 1111" 12/30 "1 Main St, Springfield"',
+        {
+          kind: "pay",
+          item: "Kite",
+          fullName: "Ada Lovelace",
+          card: "4111111111111111",
+          expiry: { month: 12, year: 2030 },
+          address: "1 Main St, Springfield",
+        },
+      ],
+    ];
+    for (const [line, expected] of cases) {
+      await t.step(line, () => assert.deepEqual(parseCommand(line), expected));
+    }
+  },
+});
+
+Deno.test({
+  name: "parseCommand() skips blank lines and # comments",
+  permissions: "none",
+  fn: () => {
+    assert.equal(parseCommand("   "), undefined);
+    assert.equal(parseCommand("# the seller lists"), undefined);
+  },
+});
+
+Deno.test({
+  name: "parseCommand() refuses bad lines with a message that says how to write them",
+  permissions: "none",
+  fn: async (t) => {
+    const cases: [string, RegExp][] = [
+      ["fly Kite", /Unknown command "fly"/],
+      ["bid Kite", /Usage: bid ITEM AMOUNT/],
+      ["bid Kite 1.234", /Invalid AMOUNT/],
+      ["bid Kite 0", /more than 0/],
+      ["list Kite desc 20", /Usage: list/],
+      ["list Kite desc 20 soon", /Invalid Duration/],
+      ["register scott", /Usage: register/],
+      ["register scott admin", /buyer or seller/],
+      ['list Kite "open quote 20 5', /missing closing quote/],
+      ["wait-for PING", /wait-for needs a message the server sends/],
+      ["wait-for BID a-very-long-item-name-over-32-characters", /wait-for needs/],
+      ["wait forever", /Invalid SECONDS/],
+      ["pay Kite Ada 4111111111111112 12/30 home", /Luhn/],
+    ];
+    for (const [line, pattern] of cases) {
+      await t.step(line, () => {
+        assert.throws(() => parseCommand(line), (error: unknown) => {
+          assert.ok(error instanceof CommandSyntaxError);
+          assert.match(error.message, pattern);
+          return true;
+        });
+      });
+    }
+  },
+});

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { parseClientFlags, UsageError } from "../../client/flags.ts";
+
+Deno.test({
+  name: "parseClientFlags() has the documented defaults",
+  permissions: "none",
+  fn: () => {
+    const flags = parseClientFlags([]);
+    assert.equal(flags.serverHost, "127.0.0.1");
+    assert.equal(flags.serverPort, 5000);
+    assert.equal(flags.udpPort, 0);
+    assert.equal(flags.tcpPort, 0);
+    assert.equal(flags.host, undefined);
+    assert.equal(flags.json, false);
+    assert.equal(flags.logLevel, "warning");
+    assert.deepEqual(flags.profile, {
+      fullName: undefined,
+      card: undefined,
+      expiry: undefined,
+      address: undefined,
+    });
+  },
+});
+
+Deno.test({
+  name: "parseClientFlags() reads identity, ports and the payment profile",
+  permissions: "none",
+  fn: () => {
+    const flags = parseClientFlags([
+      "--server=[::1]:6000",
+      "--name",
+      "scott",
+      "--role",
+      "BUYER",
+      "--udp-port",
+      "7000",
+      "--tcp-port",
+      "7001",
+      "--host",
+      "10.0.0.5",
+      "--json",
+      "--full-name",
+      "Scott Tiger",
+      "--card",
+      "4111-1111-1111-1111",
+      "--exp",
+      "0930",
+      "--address",
+      "1 Main St",
+    ]);
+    assert.equal(flags.serverHost, "::1");
+    assert.equal(flags.serverPort, 6000);
+    assert.equal(flags.name, "scott");
+    assert.equal(flags.role, "buyer");
+    assert.equal(flags.udpPort, 7000);
+    assert.equal(flags.tcpPort, 7001);
+    assert.equal(flags.host, "10.0.0.5");
+    assert.equal(flags.json, true);
+    assert.deepEqual(flags.profile, {
+      fullName: "Scott Tiger",
+      card: "4111111111111111",
+      expiry: { month: 9, year: 2030 },
+      address: "1 Main St",
+    });
+  },
+});
+
+Deno.test({
+  name: "parseClientFlags() refuses unknown flags and bad values with a UsageError",
+  permissions: "none",
+  fn: async (t) => {
+    const cases: [string[], RegExp][] = [
+      [["--colour"], /colour/],
+      [["--server", "host:99999"], /--server/],
+      [["--server", ""], /--server must be HOST:PORT/],
+      [["--role", "admin"], /buyer or seller/],
+      [["--name", "has space"], /--name/],
+      [["--udp-port", "-1"], /--udp-port/],
+      [["--card", "1234"], /12 to 19 digits/],
+      [["--exp", "13/30"], /MM\/YY/],
+      [["--log-level", "loud"], /--log-level/],
+    ];
+    for (const [args, pattern] of cases) {
+      await t.step(args.join(" "), () => {
+        assert.throws(() => parseClientFlags(args), (error: unknown) => {
+          assert.ok(error instanceof UsageError);
+          assert.match(error.message, pattern);
+          return true;
+        });
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "parseClientFlags() never puts a card number in its error",
+  permissions: "none",
+  fn: () => {
+    assert.throws(() => parseClientFlags(["--card", "4111111111111112"]), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.doesNotMatch(error.message, /4111/);
+      return true;
+    });
+  },
+});

@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import { LineEditor, splitKeys } from "../../client/line_editor.ts";
+
+function type(editor: LineEditor, input: string) {
+  return splitKeys(input).map((key) => editor.handle(key));
+}
+
+Deno.test({
+  name: "splitKeys() keeps escape sequences whole",
+  permissions: "none",
+  fn: () => {
+    assert.deepEqual(splitKeys("ab\x1b[Dc\x1b[3~\r"), ["a", "b", "\x1b[D", "c", "\x1b[3~", "\r"]);
+  },
+});
+
+Deno.test({
+  name: "LineEditor edits in the middle of the line and submits it",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    type(editor, "bid Kte 5\x1b[D\x1b[D\x1b[D\x1b[Di");
+    assert.equal(editor.text, "bid Kite 5");
+    type(editor, "\x05\x7f25");
+    const actions = type(editor, "\r");
+    assert.deepEqual(actions.at(-1), { kind: "submit", line: "bid Kite 25" });
+    assert.equal(editor.text, "");
+  },
+});
+
+Deno.test({
+  name: "LineEditor renders the prompt line so it can be redrawn after a push",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    type(editor, "bid K\x1b[D");
+    assert.equal(editor.render("ann> "), "\r\x1b[2Kann> bid K\x1b[1D");
+  },
+});
+
+Deno.test({
+  name: "LineEditor recalls history with the arrow keys",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    type(editor, "subscribe Kite\rbid Kite 5\r");
+    type(editor, "\x1b[A\x1b[A");
+    assert.equal(editor.text, "subscribe Kite");
+    type(editor, "\x1b[B");
+    assert.equal(editor.text, "bid Kite 5");
+  },
+});
+
+Deno.test({
+  name: "LineEditor: Ctrl-C clears a line, and on an empty line interrupts; Ctrl-D ends",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    assert.deepEqual(type(editor, "abc\x03"), [
+      { kind: "none" },
+      { kind: "none" },
+      { kind: "none" },
+      { kind: "none" },
+    ]);
+    assert.equal(editor.text, "");
+    assert.deepEqual(editor.handle("\x03"), { kind: "interrupt" });
+    assert.deepEqual(editor.handle("\x04"), { kind: "end" });
+  },
+});
