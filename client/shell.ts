@@ -64,7 +64,7 @@ export class Shell implements ClientOutput {
 
   /** Prints lines above the prompt, then draws the prompt again. */
   print(text: string): void {
-    const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\r\n`).join("");
+    const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\n`).join("");
     this.#terminal.write(lines + this.#editor.render(this.#prompt()));
   }
 
@@ -134,7 +134,7 @@ export class Shell implements ClientOutput {
     const action = this.#editor.handle(key);
     switch (action.kind) {
       case "submit": {
-        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${action.line}\r\n`);
+        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${action.line}\n`);
         const question = this.#questions.shift();
         if (question) question.answer(action.line);
         else this.#runLine(action.line);

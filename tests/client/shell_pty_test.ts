@@ -1,0 +1,178 @@
+/**
+ * The shell driven through a pseudo-terminal (`script` allocates it): the bundled client
+ * talks to a scripted fake server, so the test decides exactly when a push arrives, even
+ * while a command is half typed.
+ */
+import assert from "node:assert/strict";
+import { bundleCommand, ensureBundle } from "../_support/client_process.ts";
+
+const UTF8 = new TextEncoder();
+
+/** Answers REGISTER and BID, records requests, and can push to the client. */
+class FakeServer {
+  readonly socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  readonly requests: string[] = [];
+  client?: Deno.NetAddr;
+  #waiters: (() => void)[] = [];
+  #loop = this.#serve();
+
+  get port(): number {
+    return (this.socket.addr as Deno.NetAddr).port;
+  }
+
+  async push(line: string): Promise<void> {
+    await this.socket.send(UTF8.encode(line), this.client!);
+  }
+
+  /** Waits for a request whose line matches `pattern`. */
+  async waitForRequest(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const found = this.requests.find((line) => pattern.test(line));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`No request ${pattern}: ${this.requests}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.#waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.socket.close();
+    await this.#loop;
+  }
+
+  async #serve(): Promise<void> {
+    while (true) {
+      let datagram;
+      try {
+        datagram = await this.socket.receive();
+      } catch {
+        return;
+      }
+      const line = new TextDecoder().decode(datagram[0]);
+      this.client = datagram[1] as Deno.NetAddr;
+      this.requests.push(line);
+      const [type, rq] = line.split(" ");
+      const reply = type === "REGISTER" ? "REGISTERED" : type === "BID" ? "BID_ACCEPTED" : null;
+      if (reply) await this.socket.send(UTF8.encode(`${reply} ${rq}`), this.client);
+      for (const wake of this.#waiters.splice(0)) wake();
+    }
+  }
+}
+
+/** The client in a pseudo-terminal, with everything it drew. */
+class PtyClient {
+  readonly #process: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #pump: Promise<void>;
+  output = "";
+  #waiters: (() => void)[] = [];
+
+  constructor(args: string[]) {
+    const command = [Deno.execPath(), ...bundleCommand(args)].map((word) => `'${word}'`).join(" ");
+    const process = new Deno.Command("script", {
+      args: ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#process = process;
+    this.#stdin = process.stdin.getWriter();
+    this.#pump = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of process.stdout) {
+        this.output += decoder.decode(chunk, { stream: true });
+        for (const wake of this.#waiters.splice(0)) wake();
+      }
+    })();
+  }
+
+  async type(text: string): Promise<void> {
+    await this.#stdin.write(UTF8.encode(text));
+  }
+
+  /** Waits until the output holds `text` (after index `from`); returns where it starts. */
+  async waitForOutput(text: string, from = 0, timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const index = this.output.indexOf(text, from);
+      if (index >= 0) return index;
+      if (Date.now() > deadline) {
+        throw new Error(`No ${JSON.stringify(text)} in output:\n${JSON.stringify(this.output)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.#waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+  }
+
+  async exitCode(): Promise<number> {
+    const status = await this.#process.status;
+    await this.#pump;
+    await this.#stdin.close().catch(() => {});
+    await this.#process.stderr.cancel();
+    return status.code;
+  }
+
+  kill(): void {
+    try {
+      this.#process.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+Deno.test("the shell registers, bids, and prints a push without garbling the line being typed", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient([
+    "--server",
+    `127.0.0.1:${server.port}`,
+    "--name",
+    "ann",
+    "--role",
+    "buyer",
+  ]);
+  try {
+    await shell.waitForOutput("ann> ");
+
+    await shell.type("register\r");
+    assert.match(
+      await server.waitForRequest(/^REGISTER /),
+      /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+$/,
+    );
+    await shell.waitForOutput("Registered.");
+
+    await shell.type("bid Kite 30\r");
+    assert.match(await server.waitForRequest(/^BID /), /^BID \d+ Kite 30\.00$/);
+    const accepted = await shell.waitForOutput("Bid accepted.");
+
+    // Half a command typed, then a push arrives.
+    await shell.type("bid Kite 4");
+    await shell.waitForOutput("ann> bid Kite 4", accepted);
+    await server.push("BID_UPDATE 500 Kite 40.00 bob 42");
+    const push = await shell.waitForOutput("[Kite] bob leads at 40.00, 42s left", accepted);
+    // The push is printed on a cleared line, and the half-typed line is drawn again below it.
+    await shell.waitForOutput(
+      "\r\x1b[2K[Kite] bob leads at 40.00, 42s left\r\n\r\x1b[2Kann> bid Kite 4",
+      push - "\r\x1b[2K".length,
+    );
+
+    // Finishing the line sends exactly what was typed, around the push.
+    await shell.type("5\r");
+    await server.waitForRequest(/^BID \d+ Kite 45\.00$/);
+
+    await shell.type("items\r");
+    await shell.waitForOutput("Kite  40.00  bob");
+
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
