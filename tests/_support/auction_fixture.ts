@@ -6,6 +6,7 @@
  */
 
 import type { ServerMessage } from "../../protocol/mod.ts";
+import type { FakeClock } from "../../server/clock.ts";
 import type { ServerConfig } from "../../server/config.ts";
 import type { Store } from "../../server/store.ts";
 import { createHarness, type Harness } from "./harness.ts";
@@ -19,13 +20,14 @@ export const BEN = 41002;
 /** Port of the buyer `cat`. */
 export const CAT = 41003;
 
-/** Builds the harness and registers the four users. */
+/** Builds the harness and registers the four users (unless the store already has them). */
 export async function createAuctionHarness(
-  options: { config?: Partial<ServerConfig>; store?: Store } = {},
+  options: { config?: Partial<ServerConfig>; store?: Store; clock?: FakeClock } = {},
 ): Promise<Harness> {
   const harness = await createHarness({
     scheduler: true,
     store: options.store,
+    clock: options.clock,
     config: { durationUnit: "s", announceIntervalSeconds: 0, ...options.config },
   });
   const users: [string, string, number][] = [
@@ -35,6 +37,7 @@ export async function createAuctionHarness(
     ["cat", "buyer", CAT],
   ];
   for (const [name, role, port] of users) {
+    if (harness.core.state.users[name]) continue;
     const reply = await harness.request(
       `REGISTER 1 ${name} ${role} 127.0.0.1 ${port} ${port + 1000}`,
       port,
