@@ -8,13 +8,13 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { formatPrice, message } from "../protocol/mod.ts";
 import type { TimerHandle } from "./clock.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
 import { type Deadline, DeadlineQueue } from "./deadline_queue.ts";
 import type { AuctionEvent } from "./events.ts";
 import type { Item } from "./state.ts";
-import { pushAnnounce, timeLeftSeconds } from "./time_left.ts";
+import { closeAuction } from "./close_auction.ts";
+import { pushAnnounce, pushNegotiateRequest } from "./time_left.ts";
 
 const logger = getLogger(["auction", "scheduler"]);
 
@@ -208,47 +208,4 @@ export class AuctionScheduler {
 
 function key(itemId: number, task: Task): string {
   return `${itemId}:${task}`;
-}
-
-function pushNegotiateRequest(item: Item, transaction: Transaction): void {
-  transaction.push(item.seller, (rq) =>
-    message("NEGOTIATE_REQ", rq, {
-      item: item.name,
-      currentPrice: item.currentPriceCents,
-      timeLeft: timeLeftSeconds(item.endsAtMs, transaction.nowMs),
-    }));
-}
-
-/**
- * Closes the auction of `item`: a last AUCTION_ANNOUNCE with Time_Left 0 to its subscribers,
- * then `auction_closed` with the server RQ#s of the closing messages. The finalizer listens for
- * that event and reads `state.sales`.
- */
-function closeAuction(item: Item, transaction: Transaction): void {
-  pushAnnounce(transaction, item, item.subscribers, 0);
-  transaction.emit({
-    type: "auction_closed",
-    atMs: transaction.nowMs,
-    itemId: item.id,
-    rqs: {
-      buyer: transaction.nextServerRq(),
-      seller: transaction.nextServerRq(),
-      buyerInform: transaction.nextServerRq(),
-      sellerInform: transaction.nextServerRq(),
-    },
-  });
-  const sale = transaction.state.sales[item.id];
-  if (sale?.buyerName !== undefined) {
-    logger.info("Auction of {item} closed: {buyer} wins at {price}", {
-      item: item.name,
-      buyer: sale.buyerName,
-      price: formatPrice(sale.finalPriceCents),
-      seller: sale.sellerName,
-    });
-  } else {
-    logger.info("Auction of {item} closed with no bid", {
-      item: item.name,
-      seller: item.sellerName,
-    });
-  }
 }

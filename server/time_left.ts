@@ -1,5 +1,5 @@
 /**
- * Time_Left on the wire, and the pushes that tell an item's followers about it.
+ * Time_Left on the wire, and the pushes about an item: announcements and NEGOTIATE_REQ.
  * @module
  */
 
@@ -38,4 +38,14 @@ export function pushAnnounce(
         timeLeft,
       }));
   }
+}
+
+/** Pushes `NEGOTIATE_REQ` about `item` to its seller. */
+export function pushNegotiateRequest(item: Item, transaction: Transaction): void {
+  transaction.push(item.seller, (rq) =>
+    message("NEGOTIATE_REQ", rq, {
+      item: item.name,
+      currentPrice: item.currentPriceCents,
+      timeLeft: timeLeftSeconds(item.endsAtMs, transaction.nowMs),
+    }));
 }
