@@ -85,3 +85,17 @@ Deno.test("the reply to a state change is kept in the state, so it survives a re
   assert.equal(await restarted.request(line, 40001), "REGISTERED 1");
   assert.equal(Object.keys(restarted.core.state.users).length, 1);
 });
+
+Deno.test("a repeat that arrives while the first is still being handled gets the same reply", async () => {
+  const store = new MemoryStore();
+  const harness = await createHarness({ store });
+  // REGISTER with a password spends time hashing before it is handled: retransmit meanwhile.
+  const line = registerLine(1, "alice", { password: "pw" });
+  const replies = await Promise.all([
+    harness.request(line, 40001),
+    harness.request(line, 40001),
+    harness.request(line, 40001),
+  ]);
+  assert.deepEqual(replies, ["REGISTERED 1", "REGISTERED 1", "REGISTERED 1"]);
+  assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
+});
