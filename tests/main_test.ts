@@ -40,3 +40,28 @@ Deno.test("main.ts server --help prints the usage and exits 0", async () => {
     assert.ok(stdout.includes(flag), `usage names ${flag}`);
   }
 });
+
+Deno.test("main.ts server exits 1 with a clear message when its port is taken", async () => {
+  const taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const dataDir = await Deno.makeTempDir({ prefix: "auction-main-" });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const { code, stderr } = await runMain([
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--udp-port",
+      String(port),
+      "--tcp-port",
+      "0",
+      "--data-dir",
+      dataDir,
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /error: cannot start the server on 127\.0\.0\.1: AddrInUse/);
+    assert.doesNotMatch(stderr, /Uncaught|at startServer/);
+  } finally {
+    taken.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
