@@ -26,17 +26,24 @@ async function runServer(args: string[]): Promise<number> {
   }
   await setUpLogging(flags.logLevel, flags.logFormat);
   const stopped = Promise.withResolvers<number>();
-  const server = await startServer({
-    hostname: flags.hostname,
-    udpPort: flags.udpPort,
-    tcpPort: flags.tcpPort,
-    dataDir: flags.dataDir,
-    config: flags.config,
-    onFatal: (error) => {
-      logger.fatal("Cannot save data, stopping: {error}", { error });
-      stopped.resolve(3);
-    },
-  });
+  let server;
+  try {
+    server = await startServer({
+      hostname: flags.hostname,
+      udpPort: flags.udpPort,
+      tcpPort: flags.tcpPort,
+      dataDir: flags.dataDir,
+      config: flags.config,
+      onFatal: (error) => {
+        logger.fatal("Cannot save data, stopping: {error}", { error });
+        stopped.resolve(3);
+      },
+    });
+  } catch (error) {
+    // A port in use or an unusable data folder: say so plainly, without a stack trace.
+    console.error(`error: cannot start the server on ${flags.hostname}: ${errorText(error)}`);
+    return 1;
+  }
   logger.info("Data folder: {dataDir}", { dataDir: flags.dataDir });
   const stop = () => stopped.resolve(0);
   Deno.addSignalListener("SIGINT", stop);
@@ -45,6 +52,10 @@ async function runServer(args: string[]): Promise<number> {
   logger.info("Shutting down");
   await server.close().catch(() => {});
   return code;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 if (import.meta.main) {

@@ -6,13 +6,29 @@
 
 import type { ClientMessageType } from "../protocol/mod.ts";
 import type { Command } from "./define.ts";
+import accept from "./accept.ts";
+import bid from "./bid.ts";
 import deregister from "./deregister.ts";
+import desubscribe from "./desubscribe.ts";
+import listItem from "./list_item.ts";
 import login from "./login.ts";
+import refuse from "./refuse.ts";
 import register from "./register.ts";
+import subscribe from "./subscribe.ts";
 
 /** Every command, one per client-to-server message. */
 // deno-lint-ignore no-explicit-any
-export const COMMANDS: readonly Command<any, any>[] = [register, login, deregister];
+export const COMMANDS: readonly Command<any, any>[] = [
+  register,
+  login,
+  deregister,
+  listItem,
+  subscribe,
+  desubscribe,
+  bid,
+  accept,
+  refuse,
+];
 
 /** Commands by message name. */
 export function commandTable(

@@ -25,6 +25,8 @@ export const MAX_REQUEST_BYTES = 1024;
 export const MAX_DURATION_MS = 30 * 24 * 3600 * 1000;
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Names that are keys of every plain object once lower-cased: never a user or item name. */
+const RESERVED_NAMES = new Set(["__proto__", "constructor"]);
 const PRICE_PATTERN = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
 const DURATION_PATTERN = /^(\d{1,9}(?:\.\d{1,3})?)([smhSMH]?)$/;
 const INTEGER_PATTERN = /^\d{1,15}$/;
@@ -36,6 +38,9 @@ export function parseUserName(text: string, field = "Name"): string {
       `Invalid ${field} "${clip(text)}": use 1 to 32 letters, digits, _ - or .`,
       field,
     );
+  }
+  if (RESERVED_NAMES.has(text.toLowerCase())) {
+    throw new ProtocolError(`Invalid ${field} "${text}": this name is reserved`, field);
   }
   return text;
 }

@@ -41,6 +41,8 @@ export class Dispatcher {
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #rateLimiter: RateLimiter;
+  /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(core: AuctionCore, options: DispatcherOptions = {}) {
     this.#core = core;
@@ -78,6 +80,10 @@ export class Dispatcher {
       );
     }
     const digest = requestDigest(bytes);
+    // A repeat that arrives while the first is still being handled waits for its reply.
+    const flightKey = `${source} ${request.rq} ${digest}`;
+    const earlier = this.#inFlight.get(flightKey);
+    if (earlier) await earlier.catch(() => {});
     const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
     if (cached) {
       logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
@@ -87,6 +93,22 @@ export class Dispatcher {
       if (cached.reply !== null) this.#send(respond, source, cached.reply);
       return;
     }
+    const done = this.#execute(request, sender, digest, respond);
+    this.#inFlight.set(flightKey, done);
+    try {
+      await done;
+    } finally {
+      if (this.#inFlight.get(flightKey) === done) this.#inFlight.delete(flightKey);
+    }
+  }
+
+  async #execute(
+    request: Message,
+    sender: PeerAddress,
+    digest: string,
+    respond: Respond,
+  ): Promise<void> {
+    const source = addressKey(sender);
     const command = this.#commands.get(request.type as never);
     if (!command) {
       return this.#reply(

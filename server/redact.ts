@@ -15,8 +15,14 @@ export function redactLine(line: string): string {
   if (type === "INFORM_Res") return `INFORM_Res ${tokens[1] ?? ""} <payment details hidden>`;
   if (type === "REGISTER" && tokens.length > 7) return [...tokens.slice(0, 7), "***"].join(" ");
   if (type === "LOGIN" && tokens.length > 3) {
-    return tokens.map((token, index) => index >= 3 && !/^\d+$/.test(token) ? "***" : token)
-      .join(" ");
+    // As the codec reads it: a TCP port first if the field is one, the rest is the password.
+    const port = tokens[3]!;
+    const kept = tokens.slice(0, isPort(port) ? 4 : 3);
+    return [...kept, ...(kept.length < tokens.length ? ["***"] : [])].join(" ");
   }
   return line.replace(CARD_LIKE, (digits) => maskCard(digits.replace(/[ -]/g, "")));
+}
+
+function isPort(token: string): boolean {
+  return /^\d{1,5}$/.test(token) && Number(token) >= 1 && Number(token) <= 65535;
 }

@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
 import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { FileStore } from "./file_store.ts";
+import { AuctionScheduler } from "./scheduler.ts";
 import { MemoryStore, type Store } from "./store.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
@@ -70,6 +71,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     onFatal: options.onFatal,
   });
   const dispatcher = new Dispatcher(core, options);
+  const scheduler = new AuctionScheduler(core);
+  scheduler.start();
   udp.serve(dispatcher);
   tcp.serve(dispatcher);
   logger.info("Listening on UDP {udp} and TCP {tcp}", {
@@ -83,6 +86,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     core,
     close() {
       closing ??= (async () => {
+        await scheduler.stop();
         await Promise.all([udp.close(), tcp.close()]);
         await store.close();
       })();

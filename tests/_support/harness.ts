@@ -10,6 +10,7 @@ import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
 import { AuctionCore, type Outbox } from "../../server/core.ts";
 import { Dispatcher } from "../../server/dispatcher.ts";
 import { addressKey, type PeerAddress } from "../../server/state.ts";
+import { AuctionScheduler } from "../../server/scheduler.ts";
 import { MemoryStore, type Store } from "../../server/store.ts";
 
 /** One datagram the server sent. */
@@ -41,6 +42,10 @@ export interface Harness {
   store: Store;
   outbox: RecordingOutbox;
   dispatcher: Dispatcher;
+  /** The auction clock, when created with `scheduler: true` (started, on the fake clock). */
+  scheduler?: AuctionScheduler;
+  /** Advances the fake clock by `ms` and waits until the scheduler's work is sent. */
+  advance(ms: number): Promise<void>;
   /** Sends `line` from `from` (default 127.0.0.1:40000); resolves to the reply, if any. */
   request(line: string, from?: PeerAddress | number): Promise<string | undefined>;
 }
@@ -52,7 +57,13 @@ export function peer(port: number): PeerAddress {
 
 /** Builds a harness. */
 export async function createHarness(
-  options: { config?: Partial<ServerConfig>; clock?: FakeClock; store?: Store } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    clock?: FakeClock;
+    store?: Store;
+    /** Also create and start the auction scheduler. @default false */
+    scheduler?: boolean;
+  } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new FakeClock();
   const store = options.store ?? new MemoryStore();
@@ -65,12 +76,19 @@ export async function createHarness(
     outbox,
   });
   const dispatcher = new Dispatcher(core);
+  const scheduler = options.scheduler ? new AuctionScheduler(core) : undefined;
+  scheduler?.start();
   return {
     core,
     clock,
     store,
     outbox,
     dispatcher,
+    scheduler,
+    async advance(ms) {
+      clock.advance(ms);
+      await scheduler?.idle();
+    },
     async request(line, from = 40000) {
       const sender = typeof from === "number" ? peer(from) : from;
       let reply: string | undefined;

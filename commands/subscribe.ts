@@ -1,0 +1,20 @@
+import { message } from "../protocol/mod.ts";
+import { pushAnnounce } from "../server/time_left.ts";
+import { requireOpenItem, requireOwnName, requireRole } from "./_auction.ts";
+import { defineCommand } from "./define.ts";
+
+/** SUBSCRIBE RQ# Item_Name [Buyer_Name] */
+export default defineCommand({
+  name: "SUBSCRIBE",
+  summary: "A buyer follows an open auction: SUBSCRIBED, then an AUCTION_ANNOUNCE",
+  handle(request, context) {
+    const { user, userKey } = requireRole(context, "buyer", "subscribe");
+    requireOwnName(request.buyer, user, "Buyer_Name");
+    const item = requireOpenItem(context, request.item);
+    if (!item.subscribers.includes(userKey)) {
+      context.emit({ type: "subscribed", atMs: context.nowMs, itemId: item.id, user: userKey });
+    }
+    pushAnnounce(context, item, [userKey]);
+    return message("SUBSCRIBED", request.rq, {});
+  },
+});

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { createHarness, peer } from "../_support/harness.ts";
+import { MemoryStore } from "../../server/store.ts";
+import type { AuctionEvent } from "../../server/events.ts";
+import { registerLine } from "./_lines.ts";
+
+Deno.test("DE-REGISTER removes the sender's own user and sends no reply", async () => {
+  const harness = await createHarness();
+  await harness.request(registerLine(1, "alice"), 40001);
+  assert.equal(await harness.request("DE-REGISTER 2 ALICE", 40001), undefined);
+  assert.deepEqual(harness.core.state.users, {});
+  assert.deepEqual(harness.core.state.sessions, {});
+  assert.deepEqual(harness.outbox.sent, []);
+  assert.equal(await harness.request(registerLine(3, "alice"), 40002), "REGISTERED 3");
+});
+
+Deno.test("DE-REGISTER from another user's address is ignored", async () => {
+  const harness = await createHarness();
+  await harness.request(registerLine(1, "alice"), 40001);
+  await harness.request(registerLine(1, "bob"), 40002);
+  assert.equal(await harness.request("DE-REGISTER 2 alice", 40002), undefined);
+  assert.equal(await harness.request("DE-REGISTER 3 alice", 40099), undefined);
+  assert.deepEqual(harness.core.state.users["alice"]?.session, peer(40001));
+  assert.ok(harness.core.state.users["bob"]);
+});
+
+Deno.test("DE-REGISTER of an unknown name is ignored", async () => {
+  const store = new MemoryStore();
+  const harness = await createHarness({ store });
+  await harness.request(registerLine(1, "alice"), 40001);
+  const before = store.events.length;
+  assert.equal(await harness.request("DE-REGISTER 2 nobody", 40001), undefined);
+  assert.equal(store.events.length, before);
+  assert.ok(harness.core.state.users["alice"]);
+});
+
+Deno.test("DE-REGISTER removes the user's subscriptions", async () => {
+  const at = Date.UTC(2026, 0, 1);
+  const registered = (name: string, port: number): AuctionEvent => ({
+    type: "user_registered",
+    atMs: at,
+    name,
+    role: name === "sam" ? "seller" : "buyer",
+    declaredIp: "127.0.0.1",
+    udpPort: port,
+    tcpPort: port + 1,
+    session: peer(port),
+  });
+  const store = new MemoryStore([
+    registered("sam", 40001),
+    registered("alice", 40002),
+    registered("bob", 40003),
+    {
+      type: "item_listed",
+      atMs: at,
+      id: 1,
+      name: "Kite",
+      description: "red",
+      seller: "sam",
+      startPriceCents: 100,
+      durationMs: 60_000,
+      endsAtMs: at + 60_000,
+    },
+    { type: "subscribed", atMs: at, itemId: 1, user: "alice" },
+    { type: "subscribed", atMs: at, itemId: 1, user: "bob" },
+  ]);
+  const harness = await createHarness({ store });
+  assert.deepEqual(harness.core.state.items["1"]?.subscribers, ["alice", "bob"]);
+  await harness.request("DE-REGISTER 5 alice", 40002);
+  assert.deepEqual(harness.core.state.items["1"]?.subscribers, ["bob"]);
+  assert.equal(harness.core.state.users["alice"], undefined);
+});

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { createHarness, peer } from "../_support/harness.ts";
+import { MemoryStore } from "../../server/store.ts";
+import { registerLine } from "./_lines.ts";
+
+Deno.test("REGISTER registers a user whose session is the datagram's source", async () => {
+  const harness = await createHarness();
+  const reply = await harness.request(
+    "REGISTER 1 Alice SELLER 192.168.1.10 6000 6001",
+    peer(40001),
+  );
+  assert.equal(reply, "REGISTERED 1");
+  const user = harness.core.state.users["alice"];
+  assert.ok(user);
+  assert.equal(user.name, "Alice");
+  assert.equal(user.role, "seller");
+  assert.equal(user.declaredIp, "192.168.1.10");
+  assert.equal(user.udpPort, 6000);
+  assert.equal(user.tcpPort, 6001);
+  assert.deepEqual(user.session, peer(40001));
+  assert.equal(harness.core.state.sessions["127.0.0.1:40001"], "alice");
+  assert.equal(user.passwordHash, undefined);
+});
+
+Deno.test("REGISTER refuses a name taken in another case and changes nothing", async () => {
+  const harness = await createHarness();
+  assert.equal(await harness.request(registerLine(1, "alice"), 40001), "REGISTERED 1");
+  const reply = await harness.request(registerLine(1, "ALICE", { role: "seller" }), 40002);
+  assert.equal(reply, "REGISTER-DENIED 1 User name is already taken");
+  assert.equal(Object.keys(harness.core.state.users).length, 1);
+  assert.equal(harness.core.state.users["alice"]?.role, "buyer");
+  assert.equal(harness.core.state.sessions["127.0.0.1:40002"], undefined);
+});
+
+Deno.test("REGISTER refuses a bad role, IP or port with REGISTER-DENIED", async (t) => {
+  const harness = await createHarness();
+  const cases: [string, RegExp][] = [
+    ["REGISTER 4 bob admin 10.0.0.1 6000 6001", /^REGISTER-DENIED 4 Invalid Role "admin"/],
+    ["REGISTER 4 bob buyer 10.0.0.300 6000 6001", /^REGISTER-DENIED 4 Invalid IP/],
+    ["REGISTER 4 bob buyer 10.0.0.1 0 6001", /^REGISTER-DENIED 4 Invalid UDP_Port/],
+    ["REGISTER 4 bob buyer 10.0.0.1 6000 70000", /^REGISTER-DENIED 4 Invalid TCP_Port/],
+    ["REGISTER 4 bob buyer 10.0.0.1 6000", /^REGISTER-DENIED 4 REGISTER is missing TCP_Port/],
+    ["REGISTER 4 b!b buyer 10.0.0.1 6000 6001", /^REGISTER-DENIED 4 Invalid Name/],
+    ["REGISTER 4 __proto__ buyer 10.0.0.1 6000 6001", /^REGISTER-DENIED 4 .*reserved/],
+  ];
+  for (const [line, expected] of cases) {
+    await t.step(line, async () => {
+      assert.match((await harness.request(line, 40003)) ?? "", expected);
+    });
+  }
+  assert.deepEqual(harness.core.state.users, {});
+  assert.deepEqual(harness.core.state.sessions, {});
+});
+
+Deno.test("REGISTER refuses a new user once config.maxUsers are registered", async () => {
+  const harness = await createHarness({ config: { maxUsers: 2 } });
+  assert.equal(await harness.request(registerLine(1, "a"), 40001), "REGISTERED 1");
+  assert.equal(await harness.request(registerLine(1, "b"), 40002), "REGISTERED 1");
+  assert.equal(
+    await harness.request(registerLine(1, "c"), 40003),
+    "REGISTER-DENIED 1 Server is full: at most 2 users",
+  );
+  assert.equal(harness.core.state.users["c"], undefined);
+  assert.equal(await harness.request("DE-REGISTER 2 a", 40001), undefined);
+  assert.equal(await harness.request(registerLine(2, "c"), 40003), "REGISTERED 2");
+});
+
+Deno.test("REGISTER stores a salted hash of the password, never the password", async () => {
+  const store = new MemoryStore();
+  const harness = await createHarness({ store });
+  await harness.request(registerLine(1, "alice", { password: "hunter2-secret" }), 40001);
+  await harness.request(registerLine(1, "bob", { password: "hunter2-secret" }), 40002);
+  const alice = harness.core.state.users["alice"]!;
+  const bob = harness.core.state.users["bob"]!;
+  assert.match(alice.passwordHash ?? "", /^[A-Za-z0-9+/]{43}=$/);
+  assert.notEqual(alice.passwordSalt, bob.passwordSalt, "each user has its own salt");
+  assert.notEqual(alice.passwordHash, bob.passwordHash);
+  assert.ok(!JSON.stringify(harness.core.state).includes("hunter2"));
+  assert.ok(!JSON.stringify(store.events).includes("hunter2"));
+});

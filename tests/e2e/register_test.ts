@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { type ServerProcess, startServerProcess } from "../_support/server_process.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
+
+const PASSWORD = "Corr3ct-Horse-e2e";
+const WRONG_PASSWORD = "Wr0ng-Battery-e2e";
+
+/** Runs `test` with UDP peers on the server process, closing them afterwards. */
+async function withPeers(
+  server: ServerProcess,
+  count: number,
+  test: (peers: UdpPeer[]) => Promise<void>,
+): Promise<void> {
+  const peers = Array.from({ length: count }, () => new UdpPeer({ port: server.udpPort }));
+  try {
+    await test(peers);
+  } finally {
+    await Promise.all(peers.map((peer) => peer.close()));
+  }
+}
+
+function assertCleanExit(status: Deno.CommandStatus, output: string): void {
+  assert.equal(status.code, 0, `exit code 0 after SIGTERM; output:\n${output}`);
+  assert.match(output, /Shutting down/);
+  assert.doesNotMatch(output, /Uncaught|panicked|FATAL/i);
+}
+
+Deno.test("the server process keeps registered users across a restart", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "auction-e2e-" });
+  try {
+    const first = await startServerProcess({ dataDir });
+    let firstOutput = "";
+    try {
+      await withPeers(first, 3, async ([aliceHome, aliceAway, bobPeer]) => {
+        assert.deepEqual(
+          await aliceHome!.request(`REGISTER 1 alice seller 127.0.0.1 6000 6001 ${PASSWORD}`),
+          { type: "REGISTERED", rq: 1 },
+        );
+        assert.deepEqual(await aliceAway!.request(`LOGIN 2 alice 7001 ${WRONG_PASSWORD}`), {
+          type: "LOGIN-FAILED",
+          rq: 2,
+          reason: "Wrong password",
+        });
+        assert.deepEqual(await aliceAway!.request(`LOGIN 3 alice 7001 ${PASSWORD}`), {
+          type: "LOGIN_SUCCESS",
+          rq: 3,
+          role: "seller",
+        });
+        assert.deepEqual(
+          await bobPeer!.request("REGISTER 4 bob buyer 127.0.0.1 6100 6101"),
+          { type: "REGISTERED", rq: 4 },
+        );
+        await bobPeer!.send("DE-REGISTER 5 bob");
+        // DE-REGISTER has no reply: a later request from the same socket shows its effect.
+        assert.deepEqual(await bobPeer!.request("LOGIN 6 bob"), {
+          type: "LOGIN-FAILED",
+          rq: 6,
+          reason: "Unknown user",
+        });
+      });
+    } finally {
+      const status = await first.stop("SIGTERM");
+      firstOutput = first.output();
+      assertCleanExit(status, firstOutput);
+    }
+    assert.match(
+      firstOutput,
+      /Received "REGISTER 1 alice seller .*" from "127\.0\.0\.1:\d+"/,
+      "requests are logged",
+    );
+    assert.match(firstOutput, /Sent "LOGIN_SUCCESS 3 role=seller" to/, "replies are logged");
+
+    const second = await startServerProcess({ dataDir });
+    try {
+      await withPeers(second, 1, async ([peer]) => {
+        assert.deepEqual(await peer!.request("LOGIN 1 alice"), {
+          type: "LOGIN-FAILED",
+          rq: 1,
+          reason: "Password required",
+        });
+        assert.deepEqual(await peer!.request(`LOGIN 2 alice ${PASSWORD}`), {
+          type: "LOGIN_SUCCESS",
+          rq: 2,
+          role: "seller",
+        });
+        assert.deepEqual(await peer!.request("LOGIN 3 bob"), {
+          type: "LOGIN-FAILED",
+          rq: 3,
+          reason: "Unknown user",
+        });
+      });
+    } finally {
+      const status = await second.stop("SIGTERM");
+      assertCleanExit(status, second.output());
+    }
+    for (const output of [firstOutput, second.output()]) {
+      assert.ok(!output.includes(PASSWORD), "the password never reaches the log");
+      assert.ok(!output.includes(WRONG_PASSWORD), "nor does a wrong one");
+    }
+    for await (const entry of Deno.readDir(dataDir)) {
+      if (!entry.isFile) continue;
+      const text = await Deno.readTextFile(`${dataDir}/${entry.name}`);
+      assert.ok(!text.includes(PASSWORD), `${entry.name} holds no password`);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("the server process stops cleanly on SIGINT", async () => {
+  const server = await startServerProcess();
+  try {
+    await withPeers(server, 1, async ([peer]) => {
+      assert.equal((await peer!.request("PING 0")).type, "DENIED");
+    });
+  } finally {
+    const status = await server.stop("SIGINT");
+    assertCleanExit(status, server.output());
+    await Deno.remove(server.dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+async function runMain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("main.ts server with an unknown flag exits 2 with the message and the usage", async () => {
+  const { code, stdout, stderr } = await runMain(["server", "--bogus"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /error: .*bogus/);
+  assert.match(stderr, /Usage: deno task server \[flags\]/);
+  assert.equal(stdout, "");
+});
+
+Deno.test("main.ts server with a bad value exits 2 with the usage", async () => {
+  const { code, stderr } = await runMain(["server", "--udp-port", "99999"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /--udp-port must be a whole number/);
+  assert.match(stderr, /--max-users N/);
+});
+
+Deno.test("main.ts server --help prints the usage and exits 0", async () => {
+  const { code, stdout } = await runMain(["server", "--help"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /Usage: deno task server \[flags\]/);
+  for (const flag of ["--host", "--udp-port", "--tcp-port", "--data-dir", "--duration-unit"]) {
+    assert.ok(stdout.includes(flag), `usage names ${flag}`);
+  }
+});
+
+Deno.test("main.ts server exits 1 with a clear message when its port is taken", async () => {
+  const taken = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const dataDir = await Deno.makeTempDir({ prefix: "auction-main-" });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const { code, stderr } = await runMain([
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--udp-port",
+      String(port),
+      "--tcp-port",
+      "0",
+      "--data-dir",
+      dataDir,
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /error: cannot start the server on 127\.0\.0\.1: AddrInUse/);
+    assert.doesNotMatch(stderr, /Uncaught|at startServer/);
+  } finally {
+    taken.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { LineDecoder, MAX_LINE_BYTES, ProtocolError } from "../../protocol/mod.ts";
+
+const pure = { permissions: "none" } as const;
+const UTF8 = new TextEncoder();
+
+Deno.test("LineDecoder splits lines on \\n and drops a \\r before it", pure, () => {
+  const lines = new LineDecoder();
+  assert.deepEqual(lines.push(UTF8.encode("BID 1 Kite 5\nBID 2 Kite 6\r\nBID 3")), [
+    "BID 1 Kite 5",
+    "BID 2 Kite 6",
+  ]);
+  assert.equal(lines.end(), "BID 3");
+  assert.equal(lines.end(), undefined);
+});
+
+Deno.test("LineDecoder joins a line split across chunks, even inside a character", pure, () => {
+  const lines = new LineDecoder();
+  const bytes = UTF8.encode("CANCEL 1 refusé\r\n");
+  const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of "é"
+  assert.deepEqual(lines.push(bytes.subarray(0, cut)), []);
+  assert.deepEqual(lines.push(bytes.subarray(cut, -1)), []); // the \r waits for its \n
+  assert.deepEqual(lines.push(bytes.subarray(-1)), ["CANCEL 1 refusé"]);
+  assert.equal(lines.end(), undefined);
+});
+
+Deno.test("LineDecoder returns the last line without \\n when the peer closes", pure, () => {
+  const lines = new LineDecoder();
+  assert.deepEqual(lines.push(UTF8.encode("INFORM_Res 1 Bob 4111111111111111 12/30 Elm St")), []);
+  assert.equal(lines.end(), "INFORM_Res 1 Bob 4111111111111111 12/30 Elm St");
+});
+
+Deno.test("LineDecoder keeps empty lines as empty strings", pure, () => {
+  assert.deepEqual(new LineDecoder().push(UTF8.encode("\n\r\nx\n")), ["", "", "x"]);
+});
+
+Deno.test("LineDecoder takes a line of exactly 4 KiB", pure, () => {
+  const line = "x".repeat(MAX_LINE_BYTES);
+  assert.deepEqual(new LineDecoder().push(UTF8.encode(`${line}\n`)), [line]);
+  const unterminated = new LineDecoder();
+  assert.deepEqual(unterminated.push(UTF8.encode(line)), []);
+  assert.equal(unterminated.end(), line);
+});
+
+Deno.test("LineDecoder refuses a line longer than 4 KiB, with or without its newline", pure, () => {
+  const line = "x".repeat(MAX_LINE_BYTES + 1);
+  assert.throws(() => new LineDecoder().push(UTF8.encode(line)), /Line too long: at most 4096/);
+  assert.throws(() => new LineDecoder().push(UTF8.encode(`${line}\n`)), ProtocolError);
+  const growing = new LineDecoder();
+  assert.deepEqual(growing.push(UTF8.encode("x".repeat(MAX_LINE_BYTES))), []);
+  assert.throws(() => growing.push(UTF8.encode("x")), /Line too long/);
+});
+
+Deno.test("LineDecoder honours a smaller cap", pure, () => {
+  assert.throws(() => new LineDecoder(8).push(UTF8.encode("123456789")), /at most 8 bytes/);
+});
+
+Deno.test("LineDecoder refuses a line of invalid UTF-8", pure, () => {
+  const bytes = new Uint8Array([...UTF8.encode("BID 1 K"), 0xff, 0x0a]);
+  assert.throws(() => new LineDecoder().push(bytes), /not valid UTF-8/);
+  const last = new LineDecoder();
+  last.push(new Uint8Array([0x41, 0xc3]));
+  assert.throws(() => last.end(), /not valid UTF-8/);
+});

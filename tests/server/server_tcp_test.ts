@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { startServer } from "../../server/server.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
+import { TcpLineClient } from "./_tcp_client.ts";
+
+async function withServer(
+  test: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: "" });
+  try {
+    await test(server);
+  } finally {
+    await server.close();
+  }
+}
+
+Deno.test("the TCP listener answers a line request on the same connection", async () => {
+  await withServer(async (server) => {
+    const client = await TcpLineClient.connect(server.tcpAddress.port);
+    try {
+      await client.write("LOGIN 1 nobody\nLOGIN 2 nob");
+      assert.equal(await client.readLine(), "LOGIN-FAILED 1 Unknown user");
+      await client.write("ody\r\n");
+      assert.equal(await client.readLine(), "LOGIN-FAILED 2 Unknown user");
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("the TCP listener serves a last line without newline when the peer closes", async () => {
+  await withServer(async (server) => {
+    const client = await TcpLineClient.connect(server.tcpAddress.port);
+    try {
+      await client.write("PING 3");
+      await client.closeWrite();
+      assert.match((await client.readLine()) ?? "", /^DENIED 3 Unknown message "PING"/);
+      await client.waitForClose();
+    } finally {
+      client.close();
+    }
+  });
+});
+
+Deno.test("the TCP listener refuses an over-long line, closes, and keeps serving", async () => {
+  await withServer(async (server) => {
+    const client = await TcpLineClient.connect(server.tcpAddress.port);
+    try {
+      await client.write("x".repeat(5000));
+      assert.equal(await client.readLine(), "DENIED 0 Line too long: at most 4096 bytes");
+      await client.waitForClose();
+    } finally {
+      client.close();
+    }
+    const next = await TcpLineClient.connect(server.tcpAddress.port);
+    const udp = new UdpPeer(server.udpAddress);
+    try {
+      await next.write("LOGIN 4 nobody\n");
+      assert.equal(await next.readLine(), "LOGIN-FAILED 4 Unknown user");
+      assert.equal((await udp.request("LOGIN 5 nobody")).type, "LOGIN-FAILED");
+    } finally {
+      next.close();
+      await udp.close();
+    }
+  });
+});
+
+Deno.test("the TCP listener refuses a line of invalid UTF-8 and closes", async () => {
+  await withServer(async (server) => {
+    const client = await TcpLineClient.connect(server.tcpAddress.port);
+    try {
+      await client.write(new Uint8Array([0x50, 0xff, 0x0a]));
+      assert.equal(await client.readLine(), "DENIED 0 Line is not valid UTF-8");
+      await client.waitForClose();
+    } finally {
+      client.close();
+    }
+  });
+});

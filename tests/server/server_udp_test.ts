@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { startServer } from "../../server/server.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
+
+async function withServer(
+  test: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: "" });
+  try {
+    await test(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Waits until `predicate` holds, checking after each turn of the event loop, with a deadline. */
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("Timed out waiting for the condition");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+Deno.test("startServer() registers, logs in and deregisters over real UDP", async () => {
+  await withServer(async (server) => {
+    const first = new UdpPeer(server.udpAddress);
+    const second = new UdpPeer(server.udpAddress);
+    try {
+      const registered = await first.request("REGISTER 1 alice seller 127.0.0.1 6000 6001 pw");
+      assert.deepEqual(registered, { type: "REGISTERED", rq: 1 });
+      const user = () => server.core.state.users["alice"];
+      assert.equal(user()?.session?.port, first.port);
+
+      const login = await second.request("LOGIN 2 alice 6101 pw");
+      assert.deepEqual(login, { type: "LOGIN_SUCCESS", rq: 2, role: "seller" });
+      assert.equal(user()?.session?.port, second.port);
+      assert.equal(user()?.tcpPort, 6101);
+
+      await first.send("DE-REGISTER 3 alice"); // no longer alice's session: ignored
+      await second.send("DE-REGISTER 4 alice");
+      await until(() => user() === undefined);
+      const after = await second.request("LOGIN 5 alice pw");
+      assert.deepEqual(after, { type: "LOGIN-FAILED", rq: 5, reason: "Unknown user" });
+      assert.ok(!first.received.some((message) => message.rq === 3));
+      assert.ok(!second.received.some((message) => message.rq === 4));
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
+Deno.test("startServer() answers PING 0 with DENIED 0", async () => {
+  await withServer(async (server) => {
+    const client = new UdpPeer(server.udpAddress);
+    try {
+      const reply = await client.request("PING 0");
+      assert.equal(reply.type, "DENIED");
+      assert.equal(reply.rq, 0);
+      assert.match((reply as { reason: string }).reason, /Unknown message "PING"/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("startServer() refuses a 2000-byte datagram and keeps serving", async () => {
+  await withServer(async (server) => {
+    const client = new UdpPeer(server.udpAddress);
+    try {
+      await client.sendBytes(new TextEncoder().encode(`REGISTER 9 ${"x".repeat(1989)}`));
+      const refusal = await client.waitForType("DENIED");
+      assert.equal(refusal.rq, 0);
+      assert.match(refusal.reason, /too long: at most 1024 bytes/);
+      const reply = await client.request("REGISTER 10 bob buyer 127.0.0.1 6000 6001");
+      assert.deepEqual(reply, { type: "REGISTERED", rq: 10 });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("startServer() refuses invalid UTF-8 and keeps serving", async () => {
+  await withServer(async (server) => {
+    const client = new UdpPeer(server.udpAddress);
+    try {
+      await client.sendBytes(new Uint8Array([0x42, 0x49, 0x44, 0x20, 0x31, 0x20, 0xff, 0xfe]));
+      const refusal = await client.waitForType("DENIED");
+      assert.equal(refusal.rq, 0);
+      assert.match(refusal.reason, /not valid UTF-8/);
+      const reply = await client.request("REGISTER 2 bob buyer 127.0.0.1 6000 6001");
+      assert.deepEqual(reply, { type: "REGISTERED", rq: 2 });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("startServer() answers a malformed REGISTER with REGISTER-DENIED and its RQ#", async () => {
+  await withServer(async (server) => {
+    const client = new UdpPeer(server.udpAddress);
+    try {
+      const reply = await client.request("register 4 bob emperor 127.0.0.1 6000 6001");
+      assert.equal(reply.type, "REGISTER-DENIED");
+      assert.match((reply as { reason: string }).reason, /Invalid Role "emperor"/);
+    } finally {
+      await client.close();
+    }
+  });
+});
