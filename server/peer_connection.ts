@@ -36,8 +36,12 @@ export interface LineChannel {
    * or is not UTF-8.
    */
   readLine(signal: AbortSignal): Promise<string | null>;
-  /** Stops writing, waits up to `graceMs` for the peer to close, then closes. Never rejects. */
-  finish(graceMs: number): Promise<void>;
+  /**
+   * Ends the connection: shuts down writing (unless `halfClose` is false, which leaves the
+   * peer to close first), waits up to `graceMs` for the peer to close, then closes. Never
+   * rejects.
+   */
+  finish(graceMs: number, options?: { halfClose?: boolean }): Promise<void>;
   /** Closes now. Never throws. */
   close(): void;
 }
@@ -99,8 +103,8 @@ export class TcpConnector implements Connector {
     const controller = new AbortController();
     const timedOut = Promise.withResolvers<never>();
     const timer = this.#clock.setTimer(() => {
-      controller.abort();
       timedOut.reject(new Error(`connect timed out after ${this.#connectTimeoutMs} ms`));
+      controller.abort();
     }, this.#connectTimeoutMs);
     const dialing = this.#dial(address, controller.signal);
     try {
@@ -162,10 +166,10 @@ export class TcpLineChannel implements LineChannel {
     }
   }
 
-  async finish(graceMs: number): Promise<void> {
+  async finish(graceMs: number, options: { halfClose?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     try {
-      await this.#connection.closeWrite();
+      if (options.halfClose ?? true) await this.#connection.closeWrite();
     } catch {
       // The peer is gone already.
     }

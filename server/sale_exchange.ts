@@ -181,7 +181,7 @@ export async function deliverShippingInfo(
   await context.core.run((transaction) => {
     transaction.emit({ type: "seller_notified", atMs: transaction.nowMs, itemId, delivered });
   });
-  await finishChannel(context, seller, context.sellerGraceMs);
+  await finishChannel(context, seller, context.sellerGraceMs, { halfClose: false });
 }
 
 /** Both INFORM_Res, or the first failure (without waiting for the other party). */
@@ -272,6 +272,7 @@ export function finishChannel(
   context: ExchangeContext,
   channel: LineChannel,
   graceMs: number,
+  options?: { halfClose?: boolean },
 ): Promise<void> {
   if (context.shutdown.aborted) {
     channel.close();
@@ -279,7 +280,7 @@ export function finishChannel(
   }
   const onAbort = () => channel.close();
   context.shutdown.addEventListener("abort", onAbort, { once: true });
-  return channel.finish(graceMs).finally(() => {
+  return channel.finish(graceMs, options).finally(() => {
     context.shutdown.removeEventListener("abort", onAbort);
   });
 }

@@ -29,6 +29,8 @@ export class FakeChannel implements LineChannel {
   readonly sent: string[] = [];
   /** The grace the server gave in `finish`, once it did. */
   finishedWithGraceMs: number | undefined;
+  /** Whether `finish` shut down the server's side first (else it left the peer to close). */
+  halfClosed: boolean | undefined;
   /** Whether the server closed it (directly or by finishing). */
   closed = false;
   readonly #incoming: (string | null)[] = [];
@@ -67,8 +69,9 @@ export class FakeChannel implements LineChannel {
     }
   }
 
-  finish(graceMs: number): Promise<void> {
+  finish(graceMs: number, options: { halfClose?: boolean } = {}): Promise<void> {
     this.finishedWithGraceMs = graceMs;
+    this.halfClosed = options.halfClose ?? true;
     this.closed = true;
     return Promise.resolve();
   }

@@ -54,7 +54,9 @@ Deno.test("finalizer settles a sale: WINNER, SOLD, INFORM_Req, payment, Shipping
   assert.match(shipping, /^Shipping_Info \d+ "Bea Smith" 1 Main Street, Springfield$/);
   assert.equal(sale.buyer.sent.length, 2, "the buyer gets nothing more");
   assert.equal(sale.buyer.finishedWithGraceMs, 2000, "the server closes the buyer's connection");
+  assert.equal(sale.buyer.halfClosed, true);
   assert.equal(sale.seller.finishedWithGraceMs, 10_000, "the seller gets 10 s to close its own");
+  assert.equal(sale.seller.halfClosed, false, "the server leaves the seller to close first");
   const record = sale.core.state.sales[1]!;
   assert.equal(record.status, "settled");
   assert.equal(record.feeCents, 250);
