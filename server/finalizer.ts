@@ -9,16 +9,15 @@ import { getLogger } from "@logtape/logtape";
 import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector } from "./peer_connection.ts";
+import type { Connector, LineChannel } from "./peer_connection.ts";
+import { deliverShippingInfo, runSaleExchange } from "./sale_exchange.ts";
 import {
   connectToUser,
-  deliverShippingInfo,
   type ExchangeContext,
   finishChannel,
-  runSaleExchange,
   send,
   ShutdownError,
-} from "./sale_exchange.ts";
+} from "./sale_steps.ts";
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -136,7 +135,7 @@ export class SaleFinalizer {
 
   async #notifySeller(
     sale: Sale,
-    deliver: (channel: Awaited<ReturnType<typeof connectToUser>>) => Promise<void>,
+    deliver: (channel: LineChannel) => Promise<void>,
   ): Promise<void> {
     let channel;
     try {
