@@ -145,6 +145,15 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       sale.payoutCents = event.payoutCents;
       sale.buyerCardLast4 = event.buyerCardLast4;
       sale.sellerCardLast4 = event.sellerCardLast4;
+      if (event.shippingRq !== undefined) sale.shippingRq = event.shippingRq;
+      if (event.shipTo) sale.shipTo = { ...event.shipTo };
+      return;
+    }
+    case "seller_notified": {
+      const sale = state.sales[event.itemId];
+      if (!sale) return;
+      sale.sellerNotice = { atMs: event.atMs, delivered: event.delivered };
+      delete sale.shipTo;
       return;
     }
     case "sale_cancelled": {

@@ -4,13 +4,16 @@
  * @module
  */
 
+import { getLogger } from "@logtape/logtape";
 import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
 import { applyEvent } from "./apply.ts";
 import type { Clock } from "./clock.ts";
 import type { ServerConfig } from "./config.ts";
 import type { AuctionEvent } from "./events.ts";
-import type { AuctionState, PeerAddress } from "./state.ts";
+import { addressKey, type AuctionState, type PeerAddress } from "./state.ts";
 import type { Store } from "./store.ts";
+
+const logger = getLogger(["auction", "push"]);
 
 /** How many server RQ#s one lease reserves. */
 const RQ_LEASE_SIZE = 1000;
@@ -120,7 +123,9 @@ export class AuctionCore {
   }
 
   #deliver(delivery: Delivery): void {
-    this.outbox.send(delivery.to, encodeMessage(delivery.message), delivery.message);
+    const line = encodeMessage(delivery.message);
+    logger.info("Pushed {line} to {peer}", { line, peer: addressKey(delivery.to) });
+    this.outbox.send(delivery.to, line, delivery.message);
   }
 
   #transaction(events: AuctionEvent[], deliveries: Delivery[]): Transaction {

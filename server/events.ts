@@ -110,6 +110,19 @@ export interface SaleSettled {
   payoutCents: number;
   buyerCardLast4: string;
   sellerCardLast4: string;
+  /** Server RQ# of the Shipping_Info to the seller, fixed here so a resend repeats it. */
+  shippingRq?: number;
+  /** The buyer's name and address for Shipping_Info, kept until the seller got them. */
+  shipTo?: { name: string; address: string };
+}
+
+/** The seller's last message of a sale (NON_OFFER or Shipping_Info) went out, or never could. */
+export interface SellerNotified {
+  type: "seller_notified";
+  atMs: number;
+  itemId: number;
+  /** Whether it reached the seller; `false` when the seller was unreachable. */
+  delivered: boolean;
 }
 
 /** The sale was cancelled. */
@@ -150,5 +163,6 @@ export type AuctionEvent =
   | AuctionClosed
   | SaleSettled
   | SaleCancelled
+  | SellerNotified
   | ServerRqLeased
   | RequestAnswered;

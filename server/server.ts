@@ -9,6 +9,9 @@ import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
 import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { FileStore } from "./file_store.ts";
+import { SaleFinalizer } from "./finalizer.ts";
+import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
+import { TcpConnector } from "./peer_connection.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { MemoryStore, type Store } from "./store.ts";
 import { TcpListener } from "./tcp_listener.ts";
@@ -32,6 +35,8 @@ export interface ServerOptions extends DispatcherOptions {
   clock?: Clock;
   /** Auction rules and limits. @default DEFAULT_CONFIG */
   config?: Partial<ServerConfig>;
+  /** Pays sales at the close of auctions. @default a SimulatedGateway */
+  paymentGateway?: PaymentGateway;
   /** Called when the server must stop because its data cannot be saved (fail-stop). */
   onFatal?: (error: unknown) => void;
 }
@@ -44,6 +49,8 @@ export interface ServerHandle {
   readonly tcpAddress: Deno.NetAddr;
   /** The core, for tests and tools. */
   readonly core: AuctionCore;
+  /** The sale exchanges at the close of auctions, for tests and tools. */
+  readonly finalizer: SaleFinalizer;
   /** Stops serving, waits for pending writes, releases sockets and files. */
   close(): Promise<void>;
 }
@@ -70,6 +77,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     outbox: udp,
     onFatal: options.onFatal,
   });
+  const finalizer = new SaleFinalizer(core, {
+    gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
+    connector: new TcpConnector({ clock: core.clock }),
+  });
+  finalizer.start();
   const dispatcher = new Dispatcher(core, options);
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
@@ -84,10 +96,11 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     udpAddress: udp.address,
     tcpAddress: tcp.address,
     core,
+    finalizer,
     close() {
       closing ??= (async () => {
         await scheduler.stop();
-        await Promise.all([udp.close(), tcp.close()]);
+        await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
       })();
       return closing;

@@ -121,6 +121,12 @@ export interface Sale {
   buyerCardLast4?: string;
   /** Last four digits of the seller's card. */
   sellerCardLast4?: string;
+  /** Server RQ# of the Shipping_Info, fixed when the payment is recorded. */
+  shippingRq?: number;
+  /** Buyer's name and address for Shipping_Info; dropped once the seller's notice is done. */
+  shipTo?: { name: string; address: string };
+  /** The seller's last message (NON_OFFER or Shipping_Info) is done; absent until then. */
+  sellerNotice?: { atMs: number; delivered: boolean };
 }
 
 /** A reply kept so that a retransmitted request gets it again without being redone. */

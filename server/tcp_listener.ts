@@ -12,6 +12,8 @@ import { addressKey, type PeerAddress } from "./state.ts";
 
 const logger = getLogger(["auction", "tcp"]);
 const UTF8 = new TextEncoder();
+/** Replies queued on one connection before the server gives up on the peer. */
+const MAX_UNWRITTEN_REPLIES = 64;
 
 /** Options of {@linkcode TcpListener}. */
 export interface TcpListenerOptions {
@@ -19,14 +21,17 @@ export interface TcpListenerOptions {
   hostname: string;
   /** Port to bind; 0 picks a free one. */
   port: number;
-  /** A connection idle this long is closed. @default 30000 */
+  /** A connection that completes no line for this long is closed. @default 30000 */
   idleTimeoutMs?: number;
+  /** Most connections served at once; more are answered DENIED and closed. @default 128 */
+  maxConnections?: number;
 }
 
 /** Accepts connections and serves their lines through the dispatcher. */
 export class TcpListener {
   readonly #listener: Deno.TcpListener;
   readonly #idleTimeoutMs: number;
+  readonly #maxConnections: number;
   readonly #connections = new Set<Deno.TcpConn>();
   readonly #tasks = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
@@ -35,6 +40,7 @@ export class TcpListener {
   constructor(options: TcpListenerOptions) {
     this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#maxConnections = options.maxConnections ?? 128;
   }
 
   /** The bound address. */
@@ -52,6 +58,10 @@ export class TcpListener {
         } catch (error) {
           if (this.#closed) return;
           logger.warn("TCP accept failed: {error}", { error });
+          continue;
+        }
+        if (this.#connections.size >= this.#maxConnections) {
+          refuse(connection, "DENIED 0 Too many connections: try again later");
           continue;
         }
         const task = this.#serveConnection(connection, dispatcher).finally(() => {
@@ -77,17 +87,25 @@ export class TcpListener {
     const peer: PeerAddress = { hostname: remote.hostname, port: remote.port };
     const lines = new LineDecoder(MAX_LINE_BYTES);
     const buffer = new Uint8Array(4096);
+    let writing = Promise.resolve();
+    let unwritten = 0;
     const respond = (line: string) => {
-      connection.write(UTF8.encode(`${line}\n`)).catch(() => {});
+      // A peer that sends requests but never reads the replies is dropped, not buffered for.
+      if (++unwritten > MAX_UNWRITTEN_REPLIES) return closeQuietly(connection);
+      writing = writing.then(() => writeAll(connection, `${line}\n`)).catch(() => {})
+        .finally(() => unwritten--);
     };
+    // Only a whole line resets the idle timer: a peer trickling bytes is closed all the same.
     let timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
     try {
       while (true) {
         const count = await connection.read(buffer);
-        clearTimeout(timer);
-        timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
         const chunk = count === null ? undefined : buffer.subarray(0, count);
         const received = chunk ? lines.push(chunk) : [lines.end()].filter((l) => l !== undefined);
+        if (received.length > 0) {
+          clearTimeout(timer);
+          timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
+        }
         for (const line of received) {
           await dispatcher.dispatch(UTF8.encode(line), peer, respond);
         }
@@ -103,10 +121,26 @@ export class TcpListener {
       }
     } finally {
       clearTimeout(timer);
+      let lingerTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([writing, new Promise((done) => lingerTimer = setTimeout(done, 1000))]);
+      clearTimeout(lingerTimer);
       this.#connections.delete(connection);
       closeQuietly(connection);
     }
   }
+}
+
+/** Writes all of `text`: a socket write may take only part of it. */
+async function writeAll(connection: Deno.Conn, text: string): Promise<void> {
+  const bytes = UTF8.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += await connection.write(bytes.subarray(written));
+  }
+}
+
+/** Answers a connection the server will not serve, then closes it. */
+function refuse(connection: Deno.Conn, line: string): void {
+  writeAll(connection, `${line}\n`).catch(() => {}).finally(() => closeQuietly(connection));
 }
 
 /** Closes a connection, ignoring "already closed". */

@@ -1,0 +1,87 @@
+/**
+ * Reading one party's INFORM_Res: one line before the deadline, decoded and checked (name,
+ * card, expiry not past, address). Failures come back as reasons fit for CANCEL and the
+ * journal: they never carry a card number or an expiry date.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
+import type { PaymentCard } from "./payment.ts";
+import { type LineChannel, ReadTimeoutError } from "./peer_connection.ts";
+import { redactLine } from "./redact.ts";
+
+const logger = getLogger(["auction", "sale"]);
+
+/** A party of a sale. */
+export type Party = "buyer" | "seller";
+
+/** A valid INFORM_Res: the card (in memory only) and the shipping details. */
+export interface InformAnswer {
+  ok: true;
+  /** The card, to hand to the gateway and then forget. */
+  card: PaymentCard;
+  /** The name the party gave. */
+  name: string;
+  /** The address the party gave. */
+  address: string;
+}
+
+/** Why a party's answer is not usable. */
+export interface InformFailure {
+  ok: false;
+  /** A reason without card data, for CANCEL and the journal. */
+  reason: string;
+}
+
+/** Reads and checks one INFORM_Res from `channel`. Never rejects. */
+export async function readInform(
+  channel: LineChannel,
+  party: Party,
+  options: { signal: AbortSignal; nowMs: () => number; timeoutSeconds: number },
+): Promise<InformAnswer | InformFailure> {
+  const who = party === "buyer" ? "Buyer" : "Seller";
+  let line: string | null;
+  try {
+    line = await channel.readLine(options.signal);
+  } catch (error) {
+    if (error instanceof ReadTimeoutError) {
+      return fail(`${who} did not answer INFORM_Req within ${options.timeoutSeconds} s`);
+    }
+    return fail(`${who} sent an unreadable answer: ${describe(error)}`);
+  }
+  if (line === null) return fail(`${who} closed the connection without answering INFORM_Req`);
+  logger.info("Received {line} from {party} at {peer}", {
+    line: redactLine(line),
+    party,
+    peer: channel.remote,
+  });
+  let answer;
+  try {
+    answer = decodeLine(line);
+  } catch (error) {
+    if (error instanceof DecodeError && error.type === "INFORM_Res") {
+      return fail(`Invalid INFORM_Res from ${party}: ${error.message}`);
+    }
+    return fail(`${who} did not answer with INFORM_Res`);
+  }
+  if (answer.type !== "INFORM_Res") {
+    return fail(`${who} answered ${answer.type} instead of INFORM_Res`);
+  }
+  if (isCardExpired(answer.expiry, options.nowMs())) return fail(`${who}'s card has expired`);
+  return {
+    ok: true,
+    card: { number: answer.card, expiry: answer.expiry, holder: answer.name },
+    name: answer.name,
+    address: answer.address,
+  };
+}
+
+/** A failure whose reason is masked once more, in case a peer echoed digits into an error. */
+function fail(reason: string): InformFailure {
+  return { ok: false, reason: redactLine(reason) };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

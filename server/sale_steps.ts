@@ -1,0 +1,94 @@
+/**
+ * What a sale's exchange works with: its context, and the small steps on its connections
+ * (connect to a user, send a line with a log, finish with a grace, stop at shutdown).
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
+import type { AuctionCore } from "./core.ts";
+import type { PaymentGateway } from "./payment.ts";
+import type { Connector, LineChannel } from "./peer_connection.ts";
+import { redactLine } from "./redact.ts";
+
+const logger = getLogger(["auction", "sale"]);
+
+/** What an exchange needs; the finalizer builds it once. */
+export interface ExchangeContext {
+  /** The core: state, clock, config and transactions. */
+  core: AuctionCore;
+  /** Pays sales. */
+  gateway: PaymentGateway;
+  /** Opens connections to parties. */
+  connector: Connector;
+  /** How long the seller may keep its connection after Shipping_Info, in ms. */
+  sellerGraceMs: number;
+  /** How long a peer may take to close after the server's last line, in ms. */
+  closeGraceMs: number;
+  /** Aborts when the server shuts down: the sale then stays pending for the next start. */
+  shutdown: AbortSignal;
+}
+
+/** The server is stopping: leave the sale as it is on disk. */
+export class ShutdownError extends Error {
+  constructor() {
+    super("Server is shutting down");
+    this.name = "ShutdownError";
+  }
+}
+
+/** Connects to a user's session IP and declared TCP port; rejects if there is none. */
+export async function connectToUser(
+  context: ExchangeContext,
+  userKey: string,
+): Promise<LineChannel> {
+  const user = context.core.state.users[userKey];
+  if (!user) throw new Error(`${userKey} is no longer registered`);
+  if (!user.session) throw new Error(`${user.name} has no session address`);
+  const connecting = context.connector.connect({
+    hostname: user.session.hostname,
+    port: user.tcpPort,
+  });
+  const aborted = Promise.withResolvers<never>();
+  const onAbort = () => aborted.reject(new ShutdownError());
+  if (context.shutdown.aborted) onAbort();
+  context.shutdown.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await Promise.race([connecting, aborted.promise]);
+  } catch (error) {
+    if (error instanceof ShutdownError) connecting.then((channel) => channel.close(), () => {});
+    throw error;
+  } finally {
+    context.shutdown.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Ends a channel with a grace for the peer to close first; a shutdown cuts the grace short. */
+export function finishChannel(
+  context: ExchangeContext,
+  channel: LineChannel,
+  graceMs: number,
+  options?: { halfClose?: boolean },
+): Promise<void> {
+  if (context.shutdown.aborted) {
+    channel.close();
+    return Promise.resolve();
+  }
+  const onAbort = () => channel.close();
+  context.shutdown.addEventListener("abort", onAbort, { once: true });
+  return channel.finish(graceMs, options).finally(() => {
+    context.shutdown.removeEventListener("abort", onAbort);
+  });
+}
+
+/** Sends one message on a channel, logging it. */
+export async function send(channel: LineChannel, outgoing: ServerMessage): Promise<void> {
+  const line = encodeMessage(outgoing);
+  await channel.send(line);
+  logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: channel.remote });
+}
+
+/** The message of an error, for reasons and logs. */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
