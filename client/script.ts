@@ -28,6 +28,8 @@ export const EXIT = {
 
 interface Seen {
   message: Message;
+  /** The item it is about: its own field, or the item of its sale connection. */
+  item?: string;
   claimed: boolean;
 }
 
@@ -41,9 +43,14 @@ export class JsonOutput implements ClientOutput {
     this.#write = write;
   }
 
-  message(received: Message, raw: string): void {
-    this.#write(messageToJson(received, raw));
-    this.#seen.push({ message: received, claimed: false });
+  message(received: Message, raw: string, _via?: string, saleItem?: string): void {
+    const record = messageToJson(received, raw);
+    const item = "item" in received ? received.item : saleItem;
+    // CANCEL and Shipping_Info name no item: the client adds the one of their connection.
+    if (!("item" in received) && saleItem !== undefined) {
+      this.#write({ ...record, item: saleItem, raw });
+    } else this.#write(record);
+    this.#seen.push({ message: received, item, claimed: false });
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
@@ -71,8 +78,7 @@ export class JsonOutput implements ClientOutput {
     while (true) {
       const found = this.#seen.find((entry) =>
         !entry.claimed && entry.message.type === type &&
-        (item === undefined ||
-          ("item" in entry.message && entry.message.item.toLowerCase() === item.toLowerCase()))
+        (item === undefined || entry.item?.toLowerCase() === item.toLowerCase())
       );
       if (found) {
         found.claimed = true;

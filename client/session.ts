@@ -53,8 +53,11 @@ export type ClientEvent =
 
 /** Where the client reports. */
 export interface ClientOutput {
-  /** A message from the server (a reply, a push, or a TCP message). */
-  message(message: Message, raw: string, via: "udp" | "tcp"): void;
+  /**
+   * A message from the server (a reply, a push, or a TCP message). `saleItem` is the item of
+   * the TCP connection it came on, for CANCEL and Shipping_Info, which do not name it.
+   */
+  message(message: Message, raw: string, via: "udp" | "tcp", saleItem?: string): void;
   /** A client event. */
   event(event: ClientEvent): void;
 }
@@ -75,6 +78,7 @@ export class AuctionClient {
   readonly #logger: Logger;
   readonly #payments = new Map<string, PaymentRequest>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #saleItems = new WeakMap<PaymentRequest["connection"], string>();
   #output: ClientOutput;
   #self?: string;
   #role?: Role;
@@ -391,7 +395,8 @@ export class AuctionClient {
     connection: PaymentRequest["connection"],
   ): void {
     this.items.record(received, this.#timers.nowMs());
-    this.#output.message(received, raw, "tcp");
+    if ("item" in received) this.#saleItems.set(connection, received.item);
+    this.#output.message(received, raw, "tcp", this.#saleItems.get(connection));
     if (received.type !== "INFORM_Req") return;
     const request: PaymentRequest = {
       item: received.item,

@@ -68,8 +68,9 @@ export class Shell implements ClientOutput {
     this.#terminal.write(lines + this.#editor.render(this.#prompt()));
   }
 
-  message(received: Message): void {
-    this.print(describeMessage(received, this.#client?.name));
+  message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
+    const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
+    this.print(prefix + describeMessage(received, this.#client?.name));
   }
 
   event(event: ClientEvent): void {

@@ -94,6 +94,7 @@ Deno.test("a seller and two buyers in scripted mode run an auction, negotiation 
     assert.equal((await seller.waitForType("payment")).card, "************4444");
     const shipping = await seller.waitForType("Shipping_Info");
     assert.deepEqual([shipping.name, shipping.address], ["Scott Tiger", "1 Main St, Springfield"]);
+    assert.equal(shipping.item, "Kite", "the client adds the item of the sale connection");
     // Ann lost: the closing announcement, no WINNER.
     assert.equal(ann.records.some((record) => record.type === "WINNER"), false);
 

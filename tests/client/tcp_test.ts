@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { SaleListener } from "../../client/tcp.ts";
+import { createLogger } from "../../client/log.ts";
+import type { Message } from "../../protocol/mod.ts";
+
+const UTF8 = new TextEncoder();
+
+async function readAll(connection: Deno.TcpConn): Promise<string> {
+  let text = "";
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
+  while (true) {
+    const count = await connection.read(buffer);
+    if (count === null) return text;
+    text += decoder.decode(buffer.subarray(0, count));
+  }
+}
+
+function listen(onMessage: (message: Message, answer: (line: string) => Promise<void>) => void) {
+  const warnings: string[] = [];
+  const listener = new SaleListener({
+    port: 0,
+    idleTimeoutMs: 5000,
+    logger: createLogger("warning", (line) => warnings.push(line)),
+  });
+  listener.onMessage((message, _raw, connection) => onMessage(message, connection.answer));
+  return { listener, warnings };
+}
+
+Deno.test("SaleListener answers on the connection a message came on", async () => {
+  const received: string[] = [];
+  const { listener } = listen((message, answer) => {
+    received.push(message.type);
+    if (message.type === "INFORM_Req") {
+      answer(`INFORM_Res ${message.rq} Ann 4111111111111111 12/39 home`);
+    }
+  });
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+  try {
+    await connection.write(UTF8.encode("WINNER 4 Kite 25.00 jas\r\nINFORM_Req 5 Kite 25.00\n"));
+    const buffer = new Uint8Array(256);
+    const count = await connection.read(buffer);
+    assert.equal(
+      new TextDecoder().decode(buffer.subarray(0, count!)),
+      "INFORM_Res 5 Ann 4111111111111111 12/39 home\n",
+    );
+    assert.deepEqual(received, ["WINNER", "INFORM_Req"]);
+  } finally {
+    connection.close();
+    await listener.close();
+  }
+});
+
+Deno.test("SaleListener closes its end after Shipping_Info, CANCEL and NON_OFFER", async (t) => {
+  for (
+    const line of ["Shipping_Info 9 Ann 1 Main St", "CANCEL 9 Card declined", "NON_OFFER 9 Kite"]
+  ) {
+    await t.step(line.split(" ")[0]!, async () => {
+      const { listener } = listen(() => {});
+      const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+      try {
+        await connection.write(UTF8.encode(`${line}\n`));
+        assert.equal(await readAll(connection), "", "closed without a word");
+      } finally {
+        connection.close();
+        await listener.close();
+      }
+    });
+  }
+});
+
+Deno.test("SaleListener ignores lines that do not decode, or that the server does not send over TCP", async () => {
+  const received: string[] = [];
+  const { listener, warnings } = listen((message) => received.push(message.type));
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+  try {
+    await connection.write(
+      UTF8.encode("HELLO 1\nBID_UPDATE 2 Kite 1.00 bob 3\nSOLD 3 Kite 25.00 scott"),
+    );
+    await connection.closeWrite();
+    assert.equal(await readAll(connection), "");
+    assert.deepEqual(received, ["SOLD"], "the last line counts without a newline");
+    assert.equal(warnings.length, 2);
+  } finally {
+    connection.close();
+    await listener.close();
+  }
+});
