@@ -126,7 +126,7 @@ class PtyClient {
   }
 }
 
-Deno.test("the shell registers, bids, and prints a push without garbling the line being typed", async () => {
+Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment", async () => {
   await ensureBundle();
   const server = new FakeServer();
   const shell = new PtyClient([
@@ -141,10 +141,8 @@ Deno.test("the shell registers, bids, and prints a push without garbling the lin
     await shell.waitForOutput("ann> ");
 
     await shell.type("register\r");
-    assert.match(
-      await server.waitForRequest(/^REGISTER /),
-      /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+$/,
-    );
+    const registered = await server.waitForRequest(/^REGISTER /);
+    assert.match(registered, /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+$/);
     await shell.waitForOutput("Registered.");
 
     await shell.type("bid Kite 30\r");
@@ -168,6 +166,33 @@ Deno.test("the shell registers, bids, and prints a push without garbling the lin
 
     await shell.type("items\r");
     await shell.waitForOutput("Kite  40.00  bob");
+
+    // At the close, the server connects: the shell asks for the payment details.
+    const tcpPort = Number(registered.split(" ").at(-1));
+    const sale = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    try {
+      await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
+      await shell.waitForOutput("[Kite] You won at 45.00! Seller: jas.");
+      await shell.waitForOutput("Full name: ");
+      await shell.type("Ann Buyer\r");
+      await shell.waitForOutput("Card number: ");
+      await shell.type("4111 1111 1111 1112\r");
+      await shell.waitForOutput("Luhn");
+      await shell.type("4111 1111 1111 1111\r");
+      await shell.waitForOutput("Card expiry (MM/YY): ");
+      await shell.type("12/39\r");
+      await shell.waitForOutput("Shipping address: ");
+      await shell.type("2 Side St, Springfield\r");
+      const buffer = new Uint8Array(256);
+      const count = await sale.read(buffer);
+      assert.equal(
+        new TextDecoder().decode(buffer.subarray(0, count!)),
+        'INFORM_Res 601 "Ann Buyer" 4111111111111111 12/39 2 Side St, Springfield\n',
+      );
+      await shell.waitForOutput("[Kite] Payment details sent (card ************1111).");
+    } finally {
+      sale.close();
+    }
 
     await shell.type("quit\r");
     assert.equal(await shell.exitCode(), 0);
