@@ -95,17 +95,23 @@ export class FileStore implements Store {
   async close(): Promise<void> {
     if (!this.#writer) return;
     await this.#writer.flush().catch(() => {});
-    await this.#snapshotting;
+    while (this.#snapshotting) await this.#snapshotting;
     if (this.#eventsSinceSnapshot > 0 && !this.#writer.failure) this.#startSnapshot();
-    await this.#snapshotting;
+    while (this.#snapshotting) await this.#snapshotting;
     await this.#writer.close();
+  }
+
+  /** Resolves once every append so far is durable and no snapshot is being written. */
+  async idle(): Promise<void> {
+    await this.flush();
+    while (this.#snapshotting) await this.#snapshotting;
   }
 
   /** Takes a snapshot now (for tests and tools); resolves once it is installed. */
   async snapshot(): Promise<void> {
-    await this.#snapshotting;
+    while (this.#snapshotting) await this.#snapshotting;
     this.#startSnapshot();
-    await this.#snapshotting;
+    while (this.#snapshotting) await this.#snapshotting;
   }
 
   #maybeSnapshot(): void {
@@ -137,6 +143,7 @@ export class FileStore implements Store {
       writer.fail(error);
     }).finally(() => {
       this.#snapshotting = null;
+      if (!writer.failure) this.#maybeSnapshot();
     });
   }
 }

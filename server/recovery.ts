@@ -49,7 +49,7 @@ export async function recover(
   const state = snapshot?.state ?? emptyState();
   const coversSeq = snapshot?.coversSeq ?? 0;
   const segments = await listSegments(dir);
-  const needed = segments.filter((segment, index) => {
+  const needed = segments.filter((_segment, index) => {
     const next = segments[index + 1];
     return next === undefined || next.startSeq > coversSeq + 1;
   });
