@@ -5,6 +5,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { runInspect } from "./server/inspect_cli.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/server.ts";
@@ -49,6 +50,7 @@ async function runServer(args: string[]): Promise<number> {
 
 if (import.meta.main) {
   const [subcommand, ...rest] = Deno.args;
+  if (subcommand === "inspect") Deno.exit(await runInspect(rest));
   const args = subcommand === "server" ? rest : Deno.args;
   Deno.exit(await runServer(args));
 }
