@@ -10,9 +10,9 @@ import { userEvent } from "./_store_contract.ts";
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A data folder with users, an open item with two bids, and a closed item with a sale. */
-async function sampleDataDir(): Promise<string> {
+async function sampleDataDir(snapshotEveryEvents = 4): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "inspect-test-" });
-  const store = new FileStore(dir, { snapshotEveryEvents: 4 });
+  const store = new FileStore(dir, { snapshotEveryEvents });
   const state = await store.load();
   const item = (id: number, name: string): AuctionEvent => ({
     type: "item_listed",
@@ -103,7 +103,7 @@ Deno.test("inspectDataDir() with verify reports a snapshot that replay does not 
 });
 
 Deno.test("deno task inspect runs with read permission only and exits 1 on a bad CRC", async () => {
-  const dir = await sampleDataDir();
+  const dir = await sampleDataDir(100);
   const inspect = (...args: string[]) =>
     new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-read", "main.ts", "inspect", "--data-dir", dir, ...args],
@@ -116,7 +116,7 @@ Deno.test("deno task inspect runs with read permission only and exits 1 on a bad
     const text = new TextDecoder().decode(good.stdout);
     assert.equal(good.code, 0, new TextDecoder().decode(good.stderr));
     assert.match(text, /Users: +3 \(2 buyers, 1 sellers\)/);
-    assert.match(text, /Verify: +OK/);
+    assert.match(text, /Verify: +OK: 9 record CRCs; replay from an empty state gives state.json/);
     const segment = [...Deno.readDirSync(dir)].map((entry) => entry.name)
       .filter((name) => name.startsWith("journal-")).sort()[0]!;
     const lines = (await Deno.readTextFile(join(dir, segment))).split("\n");
