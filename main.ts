@@ -32,6 +32,7 @@ async function runServer(args: string[]): Promise<number> {
     udpPort: flags.udpPort,
     tcpPort: flags.tcpPort,
     dataDir: flags.dataDir,
+    storeOptions: { groupCommit: flags.groupCommit },
     config: flags.config,
     onFatal: (error) => {
       logger.fatal("Cannot save data, stopping: {error}", { error });

@@ -18,6 +18,7 @@ export interface ServerFlags {
   config: ServerConfig;
   logLevel: LogLevel;
   logFormat: "text" | "json";
+  groupCommit: boolean;
   help: boolean;
 }
 
@@ -38,6 +39,7 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
   --rate-limit N            requests per second accepted from one address (default 0 = off)
   --max-users N             most registered users (default 0 = no limit)
+  --no-group-commit         fsync each request's journal records alone (for benchmarks)
   --log-level LEVEL         debug, info, warning or error (default info)
   --log-format FORMAT       text or json (default text)
   --help                    show this help
@@ -73,6 +75,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "max-users": { type: "string", default: "0" },
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
+        "no-group-commit": { type: "boolean", default: false },
         "help": { type: "boolean", default: false },
       },
     }));
@@ -111,6 +114,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
     },
     logLevel: logLevel as LogLevel,
     logFormat,
+    groupCommit: !values["no-group-commit"],
     help: values.help,
   };
 }
