@@ -32,7 +32,10 @@ async function runServer(args: string[]): Promise<number> {
     udpPort: flags.udpPort,
     tcpPort: flags.tcpPort,
     dataDir: flags.dataDir,
-    storeOptions: { groupCommit: flags.groupCommit },
+    storeOptions: {
+      groupCommit: flags.groupCommit,
+      snapshotEveryEvents: flags.snapshotEveryEvents,
+    },
     config: flags.config,
     onFatal: (error) => {
       logger.fatal("Cannot save data, stopping: {error}", { error });

@@ -19,15 +19,21 @@ const registerWorkload: CrashWorkload = {
   },
 };
 
-Deno.test("every acknowledged REGISTER survives SIGKILL at random moments", async () => {
+Deno.test("every acknowledged REGISTER survives SIGKILL at random moments, snapshots included", async () => {
   let seed = 12345;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const result = await runCrashTest(registerWorkload, { kills: 5, clients: 8, random });
+  const result = await runCrashTest(registerWorkload, {
+    kills: 5,
+    clients: 8,
+    random,
+    serverArgs: ["--snapshot-events", "7"],
+  });
   try {
     assert.ok(result.acknowledged.length >= 5, "the clients got acknowledgements");
     const report = await inspectDataDir(result.dataDir, { verify: true });
     assert.deepEqual(report.verify?.problems, []);
     assert.ok(report.counts.users >= result.acknowledged.length);
+    assert.equal(report.snapshotFile, "state.json", "the run crossed snapshots");
   } finally {
     await Deno.remove(result.dataDir, { recursive: true });
   }
