@@ -5,6 +5,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { runInspect } from "./server/inspect_cli.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/server.ts";
@@ -33,6 +34,10 @@ async function runServer(args: string[]): Promise<number> {
       udpPort: flags.udpPort,
       tcpPort: flags.tcpPort,
       dataDir: flags.dataDir,
+      storeOptions: {
+        groupCommit: flags.groupCommit,
+        snapshotEveryEvents: flags.snapshotEveryEvents,
+      },
       config: flags.config,
       onFatal: (error) => {
         logger.fatal("Cannot save data, stopping: {error}", { error });
@@ -60,6 +65,7 @@ function errorText(error: unknown): string {
 
 if (import.meta.main) {
   const [subcommand, ...rest] = Deno.args;
+  if (subcommand === "inspect") Deno.exit(await runInspect(rest));
   const args = subcommand === "server" ? rest : Deno.args;
   Deno.exit(await runServer(args));
 }

@@ -1,120 +1,159 @@
 /**
- * The on-disk store: the whole state as one human-readable JSON snapshot, replaced atomically
- * (temporary file in the same folder, fsync, rename, fsync the folder). Writes are group
- * committed: while one snapshot is being written, later appends wait for the next one, which
- * covers them all.
+ * The on-disk store: a journal of events with group commit (`journal.ts`, `journal_writer.ts`),
+ * snapshots every N events or T seconds (`snapshot.ts`), and recovery from both
+ * (`recovery.ts`). See `docs/persistence.md` for the format and the guarantees.
  * @module
  */
 
-import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { listSegments } from "./journal.ts";
+import { JournalWriter } from "./journal_writer.ts";
+import { recover } from "./recovery.ts";
+import { installSnapshot, serializeSnapshot } from "./snapshot.ts";
 import type { AuctionEvent } from "./events.ts";
-import { type AuctionState, emptyState } from "./state.ts";
+import type { AuctionState } from "./state.ts";
 import type { Store } from "./store.ts";
+import { join } from "node:path";
 
-/** Name of the snapshot file inside the data folder. */
-export const SNAPSHOT_FILE = "state.json";
+export { syncDirectory, writeAtomically } from "./atomic_file.ts";
+export { SNAPSHOT_FILE } from "./snapshot.ts";
 
-interface Batch {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+const logger = getLogger(["auction", "store"]);
+
+/** Options of {@linkcode FileStore}. */
+export interface FileStoreOptions {
+  /** Sync many appends with one fdatasync; `false` syncs each append alone. @default true */
+  groupCommit?: boolean;
+  /** Take a snapshot after this many events. @default 10000 */
+  snapshotEveryEvents?: number;
+  /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
+  snapshotEverySeconds?: number;
+  /** The time used to leave expired cached replies out of snapshots. @default Date.now */
+  now?: () => number;
 }
 
-/** A {@linkcode Store} keeping `state.json` in `dataDir`. */
+/** A {@linkcode Store} keeping a journal and snapshots in `dataDir`. */
 export class FileStore implements Store {
   readonly #dataDir: string;
+  readonly #options: Required<FileStoreOptions>;
   #state: AuctionState | null = null;
-  #writing: Promise<void> | null = null;
-  #waiting: Batch | null = null;
-  #failure: unknown = null;
+  #writer: JournalWriter | null = null;
+  #eventsSinceSnapshot = 0;
+  #lastSnapshotAtMs = 0;
+  #snapshotCoversSeq = 0;
+  #snapshotting: Promise<void> | null = null;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: FileStoreOptions = {}) {
     this.#dataDir = dataDir;
+    this.#options = {
+      groupCommit: options.groupCommit ?? true,
+      snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
+      snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
+      now: options.now ?? Date.now,
+    };
   }
 
   async load(): Promise<AuctionState> {
     await Deno.mkdir(this.#dataDir, { recursive: true });
-    try {
-      const text = await Deno.readTextFile(join(this.#dataDir, SNAPSHOT_FILE));
-      this.#state = JSON.parse(text) as AuctionState;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        throw new Error(`Cannot load ${join(this.#dataDir, SNAPSHOT_FILE)}: ${error}`);
-      }
-      this.#state = emptyState();
-    }
+    const recovered = await recover(this.#dataDir);
+    const last = recovered.segments.at(-1);
+    // Keep appending to the last segment only if it holds nothing the snapshot covers.
+    const segmentStartSeq = last && last.startSeq > recovered.coversSeq
+      ? last.startSeq
+      : recovered.lastSeq + 1;
+    this.#writer = new JournalWriter(this.#dataDir, recovered.lastSeq, segmentStartSeq, {
+      groupCommit: this.#options.groupCommit,
+      onBatchDurable: () => this.#maybeSnapshot(),
+    });
+    this.#state = recovered.state;
+    this.#snapshotCoversSeq = recovered.coversSeq;
+    this.#eventsSinceSnapshot = recovered.replayed;
+    this.#lastSnapshotAtMs = this.#options.now();
+    logger.info(
+      "Recovered {dataDir}: snapshot {snapshot} at record {coversSeq}, {replayed} replayed",
+      {
+        dataDir: this.#dataDir,
+        snapshot: recovered.snapshotFile ?? "none",
+        coversSeq: recovered.coversSeq,
+        replayed: recovered.replayed,
+      },
+    );
     return this.#state;
   }
 
-  append(_events: readonly AuctionEvent[]): Promise<void> {
-    return this.flush();
+  append(events: readonly AuctionEvent[]): Promise<void> {
+    if (!this.#writer) return Promise.reject(new Error("Cannot append: the store is not loaded"));
+    this.#eventsSinceSnapshot += events.length;
+    return this.#writer.append(events);
   }
 
   flush(): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (!this.#waiting) this.#waiting = newBatch();
-    const promise = this.#waiting.promise;
-    this.#startWrite();
-    return promise;
+    return this.#writer?.flush() ?? Promise.resolve();
   }
 
+  /** Waits for pending writes, takes a last snapshot if anything changed, closes the journal. */
   async close(): Promise<void> {
-    while (this.#writing || this.#waiting) {
-      await (this.#writing ?? this.#waiting?.promise);
-    }
+    if (!this.#writer) return;
+    await this.#writer.flush().catch(() => {});
+    while (this.#snapshotting) await this.#snapshotting;
+    if (this.#eventsSinceSnapshot > 0 && !this.#writer.failure) this.#startSnapshot();
+    while (this.#snapshotting) await this.#snapshotting;
+    await this.#writer.close();
   }
 
-  #startWrite(): void {
-    if (this.#writing || !this.#waiting || !this.#state) return;
-    const batch = this.#waiting;
-    this.#waiting = null;
-    const text = JSON.stringify(this.#state, null, 1);
-    this.#writing = writeAtomically(this.#dataDir, SNAPSHOT_FILE, text)
-      .then(batch.resolve, (error) => {
-        this.#failure = error;
-        batch.reject(error);
-      })
-      .finally(() => {
-        this.#writing = null;
-        this.#startWrite();
+  /** Resolves once every append so far is durable and no snapshot is being written. */
+  async idle(): Promise<void> {
+    await this.flush();
+    while (this.#snapshotting) await this.#snapshotting;
+  }
+
+  /** Takes a snapshot now (for tests and tools); resolves once it is installed. */
+  async snapshot(): Promise<void> {
+    while (this.#snapshotting) await this.#snapshotting;
+    this.#startSnapshot();
+    while (this.#snapshotting) await this.#snapshotting;
+  }
+
+  #maybeSnapshot(): void {
+    if (this.#snapshotting || this.#eventsSinceSnapshot === 0) return;
+    const dueByCount = this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents;
+    const elapsedMs = this.#options.now() - this.#lastSnapshotAtMs;
+    if (dueByCount || elapsedMs >= this.#options.snapshotEverySeconds * 1000) this.#startSnapshot();
+  }
+
+  /** Serializes the state now (it holds exactly the records appended so far) and installs it. */
+  #startSnapshot(): void {
+    const writer = this.#writer;
+    if (!writer || !this.#state) return;
+    const nowMs = this.#options.now();
+    const coversSeq = writer.rotate();
+    const text = serializeSnapshot(this.#state, coversSeq, nowMs);
+    const previousCoversSeq = this.#snapshotCoversSeq;
+    this.#eventsSinceSnapshot = 0;
+    this.#lastSnapshotAtMs = nowMs;
+    this.#snapshotting = (async () => {
+      await installSnapshot(this.#dataDir, text);
+      this.#snapshotCoversSeq = coversSeq;
+      await deleteCoveredSegments(this.#dataDir, previousCoversSeq);
+    })().catch((error) => {
+      logger.fatal("Cannot write a snapshot of {dataDir}: {error}", {
+        dataDir: this.#dataDir,
+        error,
       });
+      writer.fail(error);
+    }).finally(() => {
+      this.#snapshotting = null;
+      if (!writer.failure) this.#maybeSnapshot();
+    });
   }
 }
 
-/** Replaces `dir/name` with `text` so that a crash leaves either the old or the new file. */
-export async function writeAtomically(dir: string, name: string, text: string): Promise<void> {
-  const target = join(dir, name);
-  const temporary = `${target}.tmp`;
-  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
-  try {
-    const bytes = new TextEncoder().encode(text);
-    for (let written = 0; written < bytes.length;) {
-      written += await file.write(bytes.subarray(written));
+/** Deletes the segments whose records are all at or below `coveredSeq` (never the newest). */
+export async function deleteCoveredSegments(dir: string, coveredSeq: number): Promise<void> {
+  const segments = await listSegments(dir);
+  for (let index = 0; index + 1 < segments.length; index++) {
+    if (segments[index + 1]!.startSeq <= coveredSeq + 1) {
+      await Deno.remove(join(dir, segments[index]!.name));
     }
-    await file.syncData();
-  } finally {
-    file.close();
   }
-  await Deno.rename(temporary, target);
-  await syncDirectory(dir);
-}
-
-/** fsyncs a folder so that a rename in it is durable. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await Deno.open(dir, { read: true });
-  try {
-    await handle.sync();
-  } finally {
-    handle.close();
-  }
-}
-
-function newBatch(): Batch {
-  let resolve!: () => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
 }

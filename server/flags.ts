@@ -18,6 +18,8 @@ export interface ServerFlags {
   config: ServerConfig;
   logLevel: LogLevel;
   logFormat: "text" | "json";
+  groupCommit: boolean;
+  snapshotEveryEvents: number;
   help: boolean;
 }
 
@@ -38,6 +40,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
   --rate-limit N            requests per second accepted from one address (default 0 = off)
   --max-users N             most registered users (default 0 = no limit)
+  --no-group-commit         fsync each request's journal records alone (for benchmarks)
+  --snapshot-events N       write a snapshot after N journaled events (default 10000)
   --log-level LEVEL         debug, info, warning or error (default info)
   --log-format FORMAT       text or json (default text)
   --help                    show this help
@@ -73,6 +77,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "max-users": { type: "string", default: "0" },
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
+        "no-group-commit": { type: "boolean", default: false },
+        "snapshot-events": { type: "string", default: "10000" },
         "help": { type: "boolean", default: false },
       },
     }));
@@ -111,6 +117,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
     },
     logLevel: logLevel as LogLevel,
     logFormat,
+    groupCommit: !values["no-group-commit"],
+    snapshotEveryEvents: integerFlag("snapshot-events", values["snapshot-events"], 1),
     help: values.help,
   };
 }

@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
 import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
-import { FileStore } from "./file_store.ts";
+import { FileStore, type FileStoreOptions } from "./file_store.ts";
 import { SaleFinalizer } from "./finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
 import { TcpConnector } from "./peer_connection.ts";
@@ -29,6 +29,8 @@ export interface ServerOptions extends DispatcherOptions {
   tcpPort?: number;
   /** Folder of the data files; ignored when `store` is given. @default "./data" */
   dataDir?: string;
+  /** Options of the default FileStore (group commit, snapshot intervals). */
+  storeOptions?: FileStoreOptions;
   /** Where state is kept. @default a FileStore in `dataDir` */
   store?: Store;
   /** The source of time. @default systemClock */
@@ -58,8 +60,12 @@ export interface ServerHandle {
 /** Loads the state and starts serving UDP and TCP. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const hostname = options.hostname ?? "0.0.0.0";
+  const clock = options.clock ?? systemClock;
   const store = options.store ??
-    (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data"));
+    (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data", {
+      now: () => clock.now(),
+      ...options.storeOptions,
+    }));
   const state = await store.load();
   const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
   let tcp: TcpListener;
@@ -72,7 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const core = new AuctionCore({
     state,
     store,
-    clock: options.clock ?? systemClock,
+    clock,
     config: { ...DEFAULT_CONFIG, ...options.config },
     outbox: udp,
     onFatal: options.onFatal,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { applyEvent } from "../../server/apply.ts";
 import { FileStore } from "../../server/file_store.ts";
+import type { AuctionState } from "../../server/state.ts";
 import { saleEvents } from "../_support/sale_fixture.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
@@ -18,6 +19,14 @@ const SECRETS = [
   "5555 5555 5555 4444",
   EXPIRY,
 ];
+
+/** The state saved in `dataDir`, as a restarted server would recover it. */
+async function savedState(dataDir: string): Promise<AuctionState> {
+  const store = new FileStore(dataDir);
+  const state = await store.load();
+  await store.close();
+  return state;
+}
 
 /** Makes `peer` answer INFORM_Req with an INFORM_Res carrying `card`. */
 function answerWith(peer: TcpPeer, name: string, card: string): void {
@@ -60,9 +69,9 @@ Deno.test("a sale cut short by a restart resumes in the server process and ships
   const store = new FileStore(dataDir);
   const state = await store.load();
   const events = saleEvents({ buyerTcpPort: buyer.port, sellerTcpPort: seller.port });
-  for (const event of events) applyEvent(state, event);
-  applyEvent(state, { type: "server_rq_leased", upTo: 200 });
-  await store.flush();
+  const lease = { type: "server_rq_leased", upTo: 200 } as const;
+  for (const event of [...events, lease]) applyEvent(state, event);
+  await store.append([...events, lease]);
   await store.close();
 
   answerWith(buyer, '"Bea Smith"', BUYER_CARD);
@@ -80,9 +89,9 @@ Deno.test("a sale cut short by a restart resumes in the server process and ships
     await server.stop();
     await Promise.all([buyer.close(), seller.close()]);
   }
-  const saved = JSON.parse(await Deno.readTextFile(join(dataDir, "state.json")));
-  assert.equal(saved.sales["1"].status, "settled");
-  assert.equal(saved.sales["1"].buyerCardLast4, "1111");
+  const saved = await savedState(dataDir);
+  assert.equal(saved.sales["1"]?.status, "settled");
+  assert.equal(saved.sales["1"]?.buyerCardLast4, "1111");
   await assertNoCardData(dataDir, server.output());
   await Deno.remove(dataDir, { recursive: true });
 });
@@ -119,8 +128,8 @@ Deno.test("a whole sale over real UDP and TCP, from LIST_ITEM to Shipping_Info",
     await server.stop();
     await Promise.all([sellerTcp.close(), buyerTcp.close()]);
   }
-  const saved = JSON.parse(await Deno.readTextFile(join(server.dataDir, "state.json")));
-  const sale = Object.values(saved.sales)[0] as Record<string, unknown>;
+  const saved = await savedState(server.dataDir);
+  const sale = Object.values(saved.sales)[0] as unknown as Record<string, unknown>;
   assert.deepEqual(
     [sale.status, sale.finalPriceCents, sale.feeCents, sale.payoutCents],
     ["settled", 2550, 255, 2295],

@@ -1,144 +1,132 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { applyEvent } from "../../server/apply.ts";
-import type { AuctionEvent } from "../../server/events.ts";
-import { FileStore, writeAtomically } from "../../server/file_store.ts";
-import { startServer } from "../../server/server.ts";
-import { emptyState } from "../../server/state.ts";
-import { UdpPeer } from "../_support/udp_peer.ts";
+import { FileStore } from "../../server/file_store.ts";
+import { listSegments } from "../../server/journal.ts";
+import { JournalWriter } from "../../server/journal_writer.ts";
+import { recover } from "../../server/recovery.ts";
+import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE } from "../../server/snapshot.ts";
+import { userEvent } from "./_store_contract.ts";
 
-const AT = Date.UTC(2026, 0, 1);
-
-function registered(name: string, port: number): AuctionEvent {
-  return {
-    type: "user_registered",
-    atMs: AT,
-    name,
-    role: "buyer",
-    declaredIp: "127.0.0.1",
-    udpPort: port,
-    tcpPort: port + 1,
-    session: { hostname: "127.0.0.1", port },
-    passwordHash: "aGFzaA==",
-    passwordSalt: "c2FsdA==",
-  };
-}
-
-async function withTempDir(test: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auction-store-" });
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "file-store-test-" });
   try {
-    await test(dir);
+    await body(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-Deno.test("FileStore.load() of a new folder gives an empty state", async () => {
-  await withTempDir(async (dir) => {
-    const store = new FileStore(join(dir, "not", "yet"));
-    assert.deepEqual(await store.load(), emptyState());
-    await store.close();
+Deno.test("JournalWriter with group commit covers appends made during a sync with one sync", async () => {
+  await withDir(async (dir) => {
+    let batches = 0;
+    const writer = new JournalWriter(dir, 0, 1, { onBatchDurable: () => batches++ });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.append([userEvent(i)])));
+    assert.equal(batches, 2, "the first append's sync, then one for the 99 queued behind it");
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, 100);
   });
 });
 
-Deno.test("FileStore: what was appended loads the same in a new instance", async () => {
-  await withTempDir(async (dir) => {
-    const store = new FileStore(dir);
-    const state = await store.load();
-    const events = [registered("alice", 40001), registered("bob", 40002)];
-    for (const event of events) applyEvent(state, event);
-    await store.append(events);
-    const more: AuctionEvent = {
-      type: "user_logged_in",
-      atMs: AT,
-      name: "alice",
-      session: { hostname: "127.0.0.1", port: 40009 },
-    };
-    applyEvent(state, more);
-    await store.append([more]);
-    await store.close();
-
-    const reopened = new FileStore(dir);
-    assert.deepEqual(await reopened.load(), state);
-    await reopened.close();
-  });
-});
-
-Deno.test("FileStore groups many concurrent appends into few fsyncs", async () => {
-  await withTempDir(async (dir) => {
-    const store = new FileStore(dir);
-    const state = await store.load();
-    let fsyncs = 0;
-    const prototype = Deno.FsFile.prototype;
-    const { sync, syncData } = prototype;
-    prototype.sync = function () {
-      fsyncs++;
-      return sync.call(this);
-    };
-    prototype.syncData = function () {
-      fsyncs++;
-      return syncData.call(this);
-    };
-    try {
-      const appends: Promise<void>[] = [];
-      for (let index = 0; index < 100; index++) {
-        const event = registered(`user${index}`, 41000 + index);
-        applyEvent(state, event);
-        appends.push(store.append([event]));
-      }
-      await Promise.all(appends);
-      await store.close();
-    } finally {
-      prototype.sync = sync;
-      prototype.syncData = syncData;
-    }
-    assert.ok(fsyncs > 0, "appends were made durable");
-    assert.ok(fsyncs <= 10, `100 concurrent appends took ${fsyncs} fsyncs`);
-    const reopened = new FileStore(dir);
-    assert.equal(Object.keys((await reopened.load()).users).length, 100);
-    await reopened.close();
-  });
-});
-
-Deno.test("writeAtomically() replaces a file with valid JSON and leaves no temporary file", async () => {
-  await withTempDir(async (dir) => {
-    await writeAtomically(dir, "state.json", JSON.stringify({ version: 1, n: 1 }));
-    await writeAtomically(dir, "state.json", JSON.stringify({ version: 1, n: 2 }));
-    assert.deepEqual(JSON.parse(await Deno.readTextFile(join(dir, "state.json"))), {
-      version: 1,
-      n: 2,
+Deno.test("JournalWriter without group commit syncs each append on its own", async () => {
+  await withDir(async (dir) => {
+    let batches = 0;
+    const writer = new JournalWriter(dir, 0, 1, {
+      groupCommit: false,
+      onBatchDurable: () => batches++,
     });
-    const names = [];
-    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-    assert.deepEqual(names, ["state.json"]);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writer.append([userEvent(i)])));
+    assert.equal(batches, 20);
+    await writer.close();
   });
 });
 
-Deno.test("startServer() with a data folder keeps users across a restart", async () => {
-  await withTempDir(async (dir) => {
-    const options = { hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: dir };
-    const first = await startServer(options);
-    const client = new UdpPeer(first.udpAddress);
-    try {
-      assert.equal(
-        (await client.request("REGISTER 1 alice buyer 127.0.0.1 6000 6001")).type,
-        "REGISTERED",
-      );
-    } finally {
-      await client.close();
-      await first.close();
+Deno.test("FileStore stops for good after a failed write: later appends reject, no retry", async () => {
+  await withDir(async (parent) => {
+    const dir = join(parent, "data");
+    const store = new FileStore(dir);
+    const state = await store.load();
+    await Deno.remove(dir, { recursive: true });
+    applyEvent(state, userEvent(1));
+    await assert.rejects(() => store.append([userEvent(1)]), Deno.errors.NotFound);
+    await Deno.mkdir(dir);
+    await assert.rejects(() => store.append([userEvent(2)]), Deno.errors.NotFound);
+    await assert.rejects(() => store.flush(), Deno.errors.NotFound);
+    await store.close();
+    assert.deepEqual(await listSegments(dir), [], "nothing was written after the failure");
+  });
+});
+
+Deno.test("FileStore snapshots every N events, keeps one previous snapshot, deletes covered segments", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 5 });
+    const state = await store.load();
+    for (let i = 0; i < 23; i++) {
+      applyEvent(state, userEvent(i));
+      await store.append([userEvent(i)]);
     }
-    const second = await startServer(options);
-    const again = new UdpPeer(second.udpAddress);
-    try {
-      assert.deepEqual(await again.request("LOGIN 2 alice"), {
-        type: "LOGIN_SUCCESS",
-        rq: 2,
-        role: "buyer",
-      });
-    } finally {
-      await again.close();
-      await second.close();
+    await store.idle();
+    const snapshot = await readSnapshot(dir, SNAPSHOT_FILE);
+    const previous = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE);
+    assert.ok(snapshot && previous, "at least two snapshots were taken");
+    assert.ok(previous.coversSeq >= 5 && snapshot.coversSeq > previous.coversSeq);
+    assert.ok(snapshot.coversSeq >= 10 && snapshot.coversSeq <= 23);
+    const segments = (await listSegments(dir)).map((segment) => segment.startSeq);
+    assert.equal(segments[0], previous.coversSeq + 1, "segments the previous one covers are gone");
+    assert.equal(segments.at(-1), snapshot.coversSeq + 1, "the newest segment starts after it");
+    assert.deepEqual((await recover(dir, { readOnly: true })).state, state);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore takes a snapshot once T seconds passed since the last one", async () => {
+  await withDir(async (dir) => {
+    let nowMs = 1_000_000;
+    const store = new FileStore(dir, { snapshotEverySeconds: 60, now: () => nowMs });
+    const state = await store.load();
+    applyEvent(state, userEvent(1));
+    await store.append([userEvent(1)]);
+    await store.idle();
+    assert.equal(await readSnapshot(dir, SNAPSHOT_FILE), null);
+    nowMs += 60_000;
+    applyEvent(state, userEvent(2));
+    await store.append([userEvent(2)]);
+    await store.idle();
+    assert.equal((await readSnapshot(dir, SNAPSHOT_FILE))?.coversSeq, 2);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore recovers from the previous snapshot when the newest is missing", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 4 });
+    const state = await store.load();
+    for (let i = 0; i < 10; i++) {
+      applyEvent(state, userEvent(i));
+      await store.append([userEvent(i)]);
     }
+    await store.idle();
+    await Deno.remove(join(dir, SNAPSHOT_FILE));
+    const recovered = await recover(dir, { readOnly: true });
+    assert.equal(recovered.snapshotFile, PREVIOUS_SNAPSHOT_FILE);
+    assert.deepEqual(recovered.state, state);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore never closed (a crash) recovers every acknowledged append", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 7 });
+    const state = await store.load();
+    const acknowledged = Array.from({ length: 30 }, (_, i) => {
+      applyEvent(state, userEvent(i));
+      return store.append([userEvent(i)]);
+    });
+    await Promise.all(acknowledged);
+    await store.idle();
+    const restarted = new FileStore(dir);
+    assert.deepEqual(await restarted.load(), state);
+    await restarted.close();
+    await store.close();
   });
 });

@@ -10,6 +10,8 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     udpPort: 5000,
     tcpPort: 5001,
     dataDir: "./data",
+    groupCommit: true,
+    snapshotEveryEvents: 10000,
     config: DEFAULT_CONFIG,
     logLevel: "info",
     logFormat: "text",
@@ -44,12 +46,17 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "debug",
     "--log-format",
     "json",
+    "--no-group-commit",
+    "--snapshot-events",
+    "500",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 7001,
     dataDir: "/tmp/auction",
+    groupCommit: false,
+    snapshotEveryEvents: 500,
     config: {
       durationUnit: "s",
       announceIntervalSeconds: 0,

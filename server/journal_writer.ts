@@ -1,0 +1,167 @@
+/**
+ * Appends journal records with group commit: while one write + fdatasync runs, new records
+ * queue, and the next sync covers them all. A failed write or sync is final (fail-stop): every
+ * waiting and later append rejects, and nothing is retried.
+ * @module
+ */
+
+import { join } from "node:path";
+import { syncDirectory, writeAll } from "./atomic_file.ts";
+import type { AuctionEvent } from "./events.ts";
+import { encodeRecord, segmentName } from "./journal.ts";
+
+const UTF8 = new TextEncoder();
+
+/** Options of {@linkcode JournalWriter}. */
+export interface JournalWriterOptions {
+  /** Sync many appends at once; `false` writes and syncs each append on its own. @default true */
+  groupCommit?: boolean;
+  /** Called after each durable batch, when the state matches every record appended so far. */
+  onBatchDurable?: () => void;
+}
+
+interface Entry {
+  bytes: Uint8Array;
+  segmentStartSeq: number;
+  done: PromiseWithResolvers<void>;
+}
+
+interface OpenSegment {
+  startSeq: number;
+  file: Deno.FsFile;
+}
+
+/** Writes records into segment files of one data folder. */
+export class JournalWriter {
+  readonly #dir: string;
+  readonly #groupCommit: boolean;
+  readonly #onBatchDurable: () => void;
+  #nextSeq: number;
+  #segmentStartSeq: number;
+  #open: OpenSegment | null = null;
+  #queue: Entry[] = [];
+  #inFlight: Promise<void> | null = null;
+  #lastDone: Promise<void> = Promise.resolve();
+  #failure: unknown = null;
+
+  /** Continues after record `lastSeq`, appending to the segment that starts at `segmentStartSeq`. */
+  constructor(
+    dir: string,
+    lastSeq: number,
+    segmentStartSeq: number,
+    options: JournalWriterOptions,
+  ) {
+    this.#dir = dir;
+    this.#nextSeq = lastSeq + 1;
+    this.#segmentStartSeq = segmentStartSeq;
+    this.#groupCommit = options.groupCommit ?? true;
+    this.#onBatchDurable = options.onBatchDurable ?? (() => {});
+  }
+
+  /** Sequence number of the last record appended (durable or not). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** The error that stopped the writer, if one did. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Queues `events` as records; resolves once they (and all before them) are on disk. */
+  append(events: readonly AuctionEvent[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    let text = "";
+    for (const event of events) text += encodeRecord(this.#nextSeq++, event);
+    const done = Promise.withResolvers<void>();
+    this.#queue.push({ bytes: UTF8.encode(text), segmentStartSeq: this.#segmentStartSeq, done });
+    this.#lastDone = done.promise;
+    this.#inFlight ??= this.#run();
+    return done.promise;
+  }
+
+  /** Resolves once everything appended so far is on disk. */
+  flush(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return this.#lastDone;
+  }
+
+  /** Later records go to a new segment; returns the last sequence number of the old one. */
+  rotate(): number {
+    this.#segmentStartSeq = this.#nextSeq;
+    return this.lastSeq;
+  }
+
+  /** Stops the writer with `error`: pending and later appends reject with it. */
+  fail(error: unknown): void {
+    this.#failure ??= error;
+    for (const entry of this.#queue.splice(0)) entry.done.reject(this.#failure);
+  }
+
+  /** Waits for queued records, then closes the file. */
+  async close(): Promise<void> {
+    await this.#lastDone.catch(() => {});
+    this.#open?.file.close();
+    this.#open = null;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#queue.length > 0 && !this.#failure) {
+      const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
+      try {
+        await this.#write(batch);
+      } catch (error) {
+        this.fail(error);
+        for (const entry of batch) entry.done.reject(this.#failure);
+        break;
+      }
+      for (const entry of batch) entry.done.resolve();
+      this.#onBatchDurable();
+    }
+    this.#inFlight = null;
+  }
+
+  async #write(batch: Entry[]): Promise<void> {
+    let pending: Uint8Array[] = [];
+    for (const entry of batch) {
+      if (this.#open?.startSeq !== entry.segmentStartSeq) {
+        await this.#writeAndSync(pending);
+        pending = [];
+        await this.#openSegment(entry.segmentStartSeq);
+      }
+      pending.push(entry.bytes);
+    }
+    await this.#writeAndSync(pending);
+  }
+
+  async #writeAndSync(chunks: Uint8Array[]): Promise<void> {
+    if (chunks.length === 0 || !this.#open) return;
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    await writeAll(this.#open.file, bytes);
+    await this.#open.file.syncData();
+  }
+
+  async #openSegment(startSeq: number): Promise<void> {
+    this.#open?.file.close();
+    this.#open = null;
+    const path = join(this.#dir, segmentName(startSeq));
+    let created = false;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { append: true, createNew: true });
+      created = true;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      file = await Deno.open(path, { append: true });
+    }
+    this.#open = { startSeq, file };
+    // A new file's name must be durable before records in it are acknowledged.
+    if (created) await syncDirectory(this.#dir);
+  }
+}

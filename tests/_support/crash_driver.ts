@@ -1,0 +1,152 @@
+/**
+ * A crash-test driver: clients send requests to a real server process and record every
+ * acknowledgement; the server is killed with SIGKILL at random moments and restarted on the
+ * same data folder and UDP port; after each kill the state on disk must hold every
+ * acknowledged change. What is sent and checked is a {@linkcode CrashWorkload}.
+ * @module
+ */
+
+import type { Message } from "../../protocol/mod.ts";
+import { recover } from "../../server/recovery.ts";
+import type { AuctionState } from "../../server/state.ts";
+import { type ServerProcess, startServerProcess } from "./server_process.ts";
+import { UdpPeer } from "./udp_peer.ts";
+
+/** A reply one client got to its request number `index`. */
+export interface Answered {
+  /** Which client sent it. */
+  client: number;
+  /** The client's request number (0, 1, 2, ...). */
+  index: number;
+  /** The reply. */
+  reply: Message;
+}
+
+/** What the clients send and what must hold after each crash. */
+export interface CrashWorkload {
+  /** Requests client 0 sends once before the first kill (RQ#s below 1000), each acknowledged. */
+  setup?: readonly string[];
+  /** The line of a client's request number `index`, with RQ# `rq`. */
+  request(client: number, index: number, rq: number): string;
+  /** Whether `reply` reports a change (it is then durable and must survive). */
+  isAcknowledgement(reply: Message): boolean;
+  /** Throws if `state` lacks an acknowledged change (or holds something impossible). */
+  check(state: AuctionState, acknowledged: readonly Answered[], refused: readonly Answered[]): void;
+}
+
+/** Options of {@linkcode runCrashTest}. */
+export interface CrashTestOptions {
+  /** How many times the server is killed. */
+  kills: number;
+  /** Concurrent clients. */
+  clients: number;
+  /** A seeded random source in [0, 1). */
+  random: () => number;
+  /** Extra server flags. */
+  serverArgs?: string[];
+}
+
+/** What a run did. */
+export interface CrashTestResult {
+  acknowledged: Answered[];
+  refused: Answered[];
+  /** The state recovered after the last kill. */
+  state: AuctionState;
+  /** The data folder (the caller removes it). */
+  dataDir: string;
+}
+
+const RETRANSMIT_MS = 150;
+
+/** Runs the crash test; throws at the first kill after which an acknowledged change is missing. */
+export async function runCrashTest(
+  workload: CrashWorkload,
+  options: CrashTestOptions,
+): Promise<CrashTestResult> {
+  const udpPort = freeUdpPort();
+  let server: ServerProcess = await startServerProcess({ udpPort, args: options.serverArgs });
+  const dataDir = server.dataDir;
+  const acknowledged: Answered[] = [];
+  const refused: Answered[] = [];
+  const peers = Array.from({ length: options.clients }, () => new UdpPeer({ port: udpPort }));
+  let running = true;
+  let state: AuctionState | null = null;
+  let wakeWaiter = () => {};
+  /** Resolves once `count` requests are acknowledged, or rejects after `timeoutMs`. */
+  const acknowledgedAtLeast = (count: number, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Timed out at ${count} acks`)), timeoutMs);
+      wakeWaiter = () => {
+        if (acknowledged.length < count) return;
+        clearTimeout(timer);
+        wakeWaiter = () => {};
+        resolve();
+      };
+      wakeWaiter();
+    });
+  try {
+    for (const line of workload.setup ?? []) {
+      const reply = await peers[0]!.request(line);
+      if (!workload.isAcknowledgement(reply)) throw new Error(`Setup refused: ${reply.type}`);
+    }
+    const clients = peers.map(async (peer, client) => {
+      for (let index = 0; running; index++) {
+        const rq = 1_000 + index;
+        const line = workload.request(client, index, rq);
+        const reply = await requestUntilAnswered(peer, line, rq, () => running);
+        if (!reply) return;
+        const answered = { client, index, reply };
+        (workload.isAcknowledgement(reply) ? acknowledged : refused).push(answered);
+        wakeWaiter();
+      }
+    });
+    for (let kill = 0; kill < options.kills; kill++) {
+      const target = acknowledged.length + 1 + Math.floor(options.random() * 40);
+      await acknowledgedAtLeast(target, 10_000);
+      await server.stop("SIGKILL");
+      const seen = [...acknowledged];
+      state = (await recover(dataDir, { readOnly: true })).state;
+      workload.check(state, seen, refused);
+      server = await startServerProcess({ udpPort, dataDir, args: options.serverArgs });
+    }
+    running = false;
+    await Promise.all(clients);
+  } finally {
+    running = false;
+    await server.stop("SIGTERM");
+    await Promise.all(peers.map((peer) => peer.close()));
+  }
+  state = (await recover(dataDir, { readOnly: true })).state;
+  workload.check(state, acknowledged, refused);
+  return { acknowledged, refused, state, dataDir };
+}
+
+/** Sends `line` and resends the same bytes until its reply comes or `keepGoing` turns false. */
+async function requestUntilAnswered(
+  peer: UdpPeer,
+  line: string,
+  rq: number,
+  keepGoing: () => boolean,
+): Promise<Message | undefined> {
+  const from = peer.received.length;
+  while (keepGoing()) {
+    await peer.send(line);
+    try {
+      return await peer.waitFor((message) => message.rq === rq, {
+        timeoutMs: RETRANSMIT_MS,
+        from,
+      });
+    } catch {
+      // No reply yet (the server may be down): send the same bytes again.
+    }
+  }
+  return undefined;
+}
+
+/** A UDP port that was free a moment ago on 127.0.0.1. */
+export function freeUdpPort(): number {
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (socket.addr as Deno.NetAddr).port;
+  socket.close();
+  return port;
+}
