@@ -97,20 +97,32 @@ const FIELD_FORMATTERS: { [K in FieldKind]: (value: FieldKinds[K]) => string } =
 };
 
 const FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true });
+const LENIENT_UTF8 = new TextDecoder("utf-8");
 const UTF8 = new TextEncoder();
 
 /** Decodes one UDP datagram: at most 1024 bytes of valid UTF-8 holding one message. */
 export function decodeDatagram(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): Message {
   if (bytes.byteLength > maxBytes) {
-    throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, {});
+    throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, headOf(bytes));
   }
   let text: string;
   try {
     text = FATAL_UTF8.decode(bytes);
   } catch {
-    throw new DecodeError("Request is not valid UTF-8", {});
+    throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
   }
   return decodeLine(text.replace(/\r?\n$/, ""));
+}
+
+/** The name and RQ# at the start of a datagram that cannot be decoded, so its refusal can echo them. */
+function headOf(bytes: Uint8Array): { type?: MessageType; rq?: number } {
+  const start = LENIENT_UTF8.decode(bytes.subarray(0, 64));
+  const head = /^[ \t]*(\S+)(?:[ \t]+(\d{1,15})(?![^ \t\r\n]))?/.exec(start);
+  if (!head) return {};
+  return {
+    type: lookupMessageType(head[1] ?? ""),
+    rq: head[2] === undefined ? 0 : Number(head[2]),
+  };
 }
 
 /** Decodes one line (no newline) into a typed message, or throws a {@linkcode DecodeError}. */

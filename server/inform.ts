@@ -7,6 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
+import { readUnquotedInform } from "./inform_unquoted.ts";
 import type { PaymentCard } from "./payment.ts";
 import { type LineChannel, ReadTimeoutError } from "./peer_connection.ts";
 import { redactLine } from "./redact.ts";
@@ -60,10 +61,13 @@ export async function readInform(
   try {
     answer = decodeLine(line);
   } catch (error) {
-    if (error instanceof DecodeError && error.type === "INFORM_Res") {
-      return fail(`Invalid INFORM_Res from ${party}: ${error.message}`);
+    if (!(error instanceof DecodeError && error.type === "INFORM_Res")) {
+      return fail(`${who} did not answer with INFORM_Res`);
     }
-    return fail(`${who} did not answer with INFORM_Res`);
+    // The seed writes names and cards with spaces unquoted: read it that way before refusing.
+    const unquoted = readUnquotedInform(line);
+    if (!unquoted) return fail(`Invalid INFORM_Res from ${party}: ${error.message}`);
+    answer = { type: "INFORM_Res" as const, rq: error.rq, ...unquoted };
   }
   if (answer.type !== "INFORM_Res") {
     return fail(`${who} answered ${answer.type} instead of INFORM_Res`);

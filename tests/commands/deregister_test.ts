@@ -3,6 +3,7 @@ import { createHarness, peer } from "../_support/harness.ts";
 import { MemoryStore } from "../../server/store.ts";
 import type { AuctionEvent } from "../../server/events.ts";
 import { registerLine } from "./_lines.ts";
+import { ANN, BEN, createAuctionHarness, SAM } from "../_support/auction_fixture.ts";
 
 Deno.test("DE-REGISTER removes the sender's own user and sends no reply", async () => {
   const harness = await createHarness();
@@ -69,4 +70,40 @@ Deno.test("DE-REGISTER removes the user's subscriptions", async () => {
   await harness.request("DE-REGISTER 5 alice", 40002);
   assert.deepEqual(harness.core.state.items["1"]?.subscribers, ["bob"]);
   assert.equal(harness.core.state.users["alice"], undefined);
+});
+
+Deno.test("DE-REGISTER is refused while the user sells an open item, and the name stays taken", async () => {
+  const harness = await createAuctionHarness();
+  assert.equal(await harness.request("LIST_ITEM 2 Kite red 10 60", SAM), "ITEM_LISTED 2");
+  const reply = await harness.request("DE-REGISTER 3 sam", SAM);
+  assert.match(reply ?? "", /^DENIED 3 Cannot de-register: sam sells Kite/);
+  assert.ok(harness.core.state.users["sam"]);
+  assert.match(
+    await harness.request("REGISTER 4 SAM seller 127.0.0.1 1 2", 40999) ?? "",
+    /^REGISTER-DENIED 4 /,
+  );
+});
+
+Deno.test("DE-REGISTER is refused while the user leads an open auction", async () => {
+  const harness = await createAuctionHarness();
+  await harness.request("LIST_ITEM 2 Kite red 10 60", SAM);
+  assert.equal(await harness.request("BID 3 Kite 11", ANN), "BID_ACCEPTED 3");
+  const reply = await harness.request("DE-REGISTER 4 ann", ANN);
+  assert.match(reply ?? "", /^DENIED 4 Cannot de-register: ann leads the auction of Kite/);
+  assert.ok(harness.core.state.users["ann"]);
+  // An outbid buyer has no stake left and may leave.
+  assert.equal(await harness.request("BID 5 Kite 12", BEN), "BID_ACCEPTED 5");
+  assert.equal(await harness.request("DE-REGISTER 6 ann", ANN), undefined);
+  assert.equal(harness.core.state.users["ann"], undefined);
+});
+
+Deno.test("DE-REGISTER is refused while a sale of the user is unfinished", async () => {
+  const harness = await createAuctionHarness();
+  await harness.request("LIST_ITEM 2 Kite red 10 5", SAM);
+  await harness.request("BID 3 Kite 11", ANN);
+  await harness.advance(6000);
+  assert.equal(harness.core.state.sales["1"]?.status, "pending");
+  assert.match(await harness.request("DE-REGISTER 4 ann", ANN) ?? "", /^DENIED 4 .*sale of Kite/);
+  assert.match(await harness.request("DE-REGISTER 5 sam", SAM) ?? "", /^DENIED 5 .*sale of Kite/);
+  assert.ok(harness.core.state.users["ann"] && harness.core.state.users["sam"]);
 });

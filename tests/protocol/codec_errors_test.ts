@@ -122,8 +122,35 @@ Deno.test("decodeDatagram() takes 1024 bytes and refuses 1025", pure, () => {
   const over = UTF8.encode(padded(MAX_REQUEST_BYTES + 1));
   const error = decodeErrorOf(() => decodeDatagram(over));
   assert.match(error.message, /too long: at most 1024 bytes/);
-  assert.equal(error.rq, 0);
+  assert.equal(error.type, "BID");
+  assert.equal(error.rq, 1);
 });
+
+Deno.test(
+  "decodeDatagram() keeps the name and RQ# of a request it cannot read, for the refusal",
+  pure,
+  async (t) => {
+    const cases: [string, Uint8Array, string | undefined, number][] = [
+      ["too long", UTF8.encode(`LIST_ITEM 7 Kite "${"x".repeat(1100)}" 5 5`), "LIST_ITEM", 7],
+      [
+        "invalid UTF-8 in a field",
+        new Uint8Array([...UTF8.encode("bid 12 Kite "), 0xff]),
+        "BID",
+        12,
+      ],
+      ["unknown name", UTF8.encode(`PING 3 ${"x".repeat(1100)}`), undefined, 3],
+      ["no RQ#", UTF8.encode(`BID ${"x".repeat(1100)}`), "BID", 0],
+      ["invalid UTF-8 in the name", new Uint8Array([0x42, 0xff, 0x20, 0x31]), undefined, 1],
+    ];
+    for (const [name, bytes, type, rq] of cases) {
+      await t.step(name, () => {
+        const error = decodeErrorOf(() => decodeDatagram(bytes));
+        assert.equal(error.type, type);
+        assert.equal(error.rq, rq);
+      });
+    }
+  },
+);
 
 Deno.test("decodeDatagram() counts bytes, not characters", pure, () => {
   const line = `DENIED 1 ${"é".repeat(510)}`; // 9 + 1020 bytes

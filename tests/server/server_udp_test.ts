@@ -65,13 +65,13 @@ Deno.test("startServer() answers PING 0 with DENIED 0", async () => {
   });
 });
 
-Deno.test("startServer() refuses a 2000-byte datagram and keeps serving", async () => {
+Deno.test("startServer() refuses a 2000-byte datagram with the row's refusal and RQ#, and keeps serving", async () => {
   await withServer(async (server) => {
     const client = new UdpPeer(server.udpAddress);
     try {
       await client.sendBytes(new TextEncoder().encode(`REGISTER 9 ${"x".repeat(1989)}`));
-      const refusal = await client.waitForType("DENIED");
-      assert.equal(refusal.rq, 0);
+      const refusal = await client.waitForType("REGISTER-DENIED");
+      assert.equal(refusal.rq, 9);
       assert.match(refusal.reason, /too long: at most 1024 bytes/);
       const reply = await client.request("REGISTER 10 bob buyer 127.0.0.1 6000 6001");
       assert.deepEqual(reply, { type: "REGISTERED", rq: 10 });
@@ -81,13 +81,13 @@ Deno.test("startServer() refuses a 2000-byte datagram and keeps serving", async 
   });
 });
 
-Deno.test("startServer() refuses invalid UTF-8 and keeps serving", async () => {
+Deno.test("startServer() refuses invalid UTF-8 with the row's refusal and RQ#, and keeps serving", async () => {
   await withServer(async (server) => {
     const client = new UdpPeer(server.udpAddress);
     try {
       await client.sendBytes(new Uint8Array([0x42, 0x49, 0x44, 0x20, 0x31, 0x20, 0xff, 0xfe]));
-      const refusal = await client.waitForType("DENIED");
-      assert.equal(refusal.rq, 0);
+      const refusal = await client.waitForType("BID_REJECTED");
+      assert.equal(refusal.rq, 1);
       assert.match(refusal.reason, /not valid UTF-8/);
       const reply = await client.request("REGISTER 2 bob buyer 127.0.0.1 6000 6001");
       assert.deepEqual(reply, { type: "REGISTERED", rq: 2 });
