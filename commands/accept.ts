@@ -29,14 +29,13 @@ export default defineCommand({
       newPriceCents: request.newPrice,
     });
     const timeLeft = timeLeftSeconds(item.endsAtMs, context.nowMs);
+    const adjustment = (rq: number) =>
+      message("PRICE_ADJUSTMENT", rq, { item: item.name, newPrice: request.newPrice, timeLeft });
     for (const follower of followersOf(item)) {
-      context.push(follower, (rq) =>
-        message("PRICE_ADJUSTMENT", rq, {
-          item: item.name,
-          newPrice: request.newPrice,
-          timeLeft,
-        }));
+      if (follower !== item.seller) context.push(follower, adjustment);
     }
-    return undefined;
+    // The seller's PRICE_ADJUSTMENT is ACCEPT's answer: sent as the reply, it is what the reply
+    // cache repeats when the seller retransmits an ACCEPT whose answer was lost.
+    return adjustment(context.nextServerRq());
   },
 });

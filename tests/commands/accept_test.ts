@@ -24,13 +24,25 @@ async function negotiating() {
 
 Deno.test("ACCEPT lowers the price and sends PRICE_ADJUSTMENT to subscribers and the seller", async () => {
   const harness = await negotiating();
-  assert.equal(await harness.request("ACCEPT 9 Kite 15", SAM), undefined);
+  const reply = await harness.request("ACCEPT 9 Kite 15", SAM);
+  assert.match(reply ?? "", /^PRICE_ADJUSTMENT \d+ Kite 15.00 30$/, "the seller's answer");
   const item = harness.core.state.items[1]!;
   assert.equal(item.currentPriceCents, 1500);
   assert.equal(item.negotiation?.status, "accepted");
   assert.deepEqual(linesTo(harness, ANN), ["PRICE_ADJUSTMENT Kite 15.00 30"]);
-  assert.deepEqual(linesTo(harness, SAM), ["PRICE_ADJUSTMENT Kite 15.00 30"]);
+  assert.deepEqual(linesTo(harness, SAM), [], "the seller's copy went as the reply");
   assert.deepEqual(linesTo(harness, BEN), []);
+});
+
+Deno.test("a retransmitted ACCEPT gets the same PRICE_ADJUSTMENT again and is not redone", async () => {
+  const harness = await negotiating();
+  const first = await harness.request("ACCEPT 9 Kite 15", SAM);
+  clearSent(harness);
+  const journal = (harness.store as MemoryStore).events;
+  const journaled = journal.length;
+  assert.equal(await harness.request("ACCEPT 9 Kite 15", SAM), first);
+  assert.deepEqual(harness.outbox.sent, [], "no second push to subscribers");
+  assert.equal(journal.length, journaled, "no event was journaled");
 });
 
 Deno.test("after ACCEPT a bid must beat the lowered price", async () => {
@@ -50,7 +62,7 @@ Deno.test("a repeated ACCEPT with the same price changes nothing and sends nothi
   const journal = (harness.store as MemoryStore).events;
   const journaled = journal.length;
   assert.equal(await harness.request("ACCEPT 10 Kite 15", SAM), undefined);
-  assert.equal(await harness.request("ACCEPT 9 Kite 15", SAM), undefined);
+  assert.equal(await harness.request("ACCEPT 11 Kite 15", SAM), undefined);
   assert.deepEqual(harness.outbox.sent, []);
   assert.equal(journal.length, journaled, "no event was journaled");
   assert.equal(harness.core.state.items[1]!.currentPriceCents, 1500);
