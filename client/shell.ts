@@ -20,7 +20,8 @@ import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
 import { missingDetails, type PaymentDetails } from "./payment.ts";
-import type { AuctionClient, ClientEvent, ClientOutput } from "./session.ts";
+import type { ClientEvent, ClientOutput } from "./output.ts";
+import type { AuctionClient } from "./session.ts";
 
 /** A question the shell asks before taking commands again. */
 interface Question {
