@@ -5,21 +5,11 @@
  * @module
  */
 
-import {
-  type CardExpiry,
-  type Message,
-  parseCardExpiry,
-  parseCardNumber,
-  parseRole,
-  parseText,
-  parseUserName,
-  ProtocolError,
-  type Role,
-} from "../protocol/mod.ts";
+import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
 import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { missingDetails, type PaymentDetails } from "./payment.ts";
+import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -207,21 +197,10 @@ export class Shell implements ClientOutput {
     const profile = { ...client.flags.profile };
     const missing = missingDetails(profile);
     this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
-    const details: Partial<PaymentDetails> = { ...profile };
-    for (const field of missing) {
-      if (field === "fullName") details.fullName = await this.#ask("Full name: ", text("name"));
-      if (field === "card") {
-        details.card = await this.#ask("Card number: ", (value) => parseCardNumber(value, "card"));
-      }
-      if (field === "expiry") {
-        details.expiry = await this.#ask<CardExpiry>(
-          "Card expiry (MM/YY): ",
-          (value) => parseCardExpiry(value, "expiry"),
-        );
-      }
-      if (field === "address") {
-        details.address = await this.#ask("Shipping address: ", text("address"));
-      }
+    const details: Record<string, unknown> = { ...profile };
+    for (const key of missing) {
+      const { question, label, parse } = PAYMENT_DETAILS[key];
+      details[key] = await this.#ask(question, (value) => parse(value, label));
     }
     await client.pay(item, details as PaymentDetails);
   }
@@ -229,15 +208,4 @@ export class Shell implements ClientOutput {
   #quit(): void {
     this.#done.resolve();
   }
-}
-
-function text(field: string): (value: string) => string {
-  return (value) => {
-    try {
-      return parseText(value, field);
-    } catch (error) {
-      if (error instanceof ProtocolError) throw new Error(error.message);
-      throw error;
-    }
-  };
 }
