@@ -16,6 +16,8 @@ import type { AuctionClient } from "./session.ts";
 /** A question the shell asks before taking commands again. */
 interface Question {
   prompt: string;
+  /** The answer is secret (a card number): masked as typed, kept out of history. */
+  secret: boolean;
   answer(text: string): void;
 }
 
@@ -56,7 +58,7 @@ export class Shell implements ClientOutput {
   /** Prints lines above the prompt, then draws the prompt again. */
   print(text: string): void {
     const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\n`).join("");
-    this.#terminal.write(lines + this.#editor.render(this.#prompt()));
+    this.#terminal.write(lines + this.#render());
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
@@ -122,11 +124,18 @@ export class Shell implements ClientOutput {
     }
   }
 
+  /** The prompt line, masked while a secret question waits. */
+  #render(): string {
+    this.#editor.masked = this.#questions[0]?.secret ?? false;
+    return this.#editor.render(this.#prompt());
+  }
+
   #onKey(key: string): void {
+    this.#editor.masked = this.#questions[0]?.secret ?? false;
     const action = this.#editor.handle(key);
     switch (action.kind) {
       case "submit": {
-        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${action.line}\n`);
+        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
         const question = this.#questions.shift();
         if (question) question.answer(action.line);
         else this.#runLine(action.line);
@@ -139,13 +148,14 @@ export class Shell implements ClientOutput {
       default:
         break;
     }
-    this.#terminal.write(this.#editor.render(this.#prompt()));
+    this.#terminal.write(this.#render());
   }
 
-  #ask<T>(prompt: string, parse: (text: string) => T): Promise<T> {
+  #ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
     const { promise, resolve } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
+      secret,
       answer: (text) => {
         try {
           resolve(parse(text.trim()));
@@ -156,7 +166,7 @@ export class Shell implements ClientOutput {
       },
     };
     this.#questions.push(question);
-    this.#terminal.write(this.#editor.render(this.#prompt()));
+    this.#terminal.write(this.#render());
     return promise;
   }
 
@@ -199,8 +209,8 @@ export class Shell implements ClientOutput {
     this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
     const details: Record<string, unknown> = { ...profile };
     for (const key of missing) {
-      const { question, label, parse } = PAYMENT_DETAILS[key];
-      details[key] = await this.#ask(question, (value) => parse(value, label));
+      const { question, label, parse, secret } = PAYMENT_DETAILS[key];
+      details[key] = await this.#ask(question, (value) => parse(value, label), secret);
     }
     await client.pay(item, details as PaymentDetails);
   }
