@@ -138,7 +138,7 @@ export async function runScript(
         output.write({ type: "help", commands: Object.values(COMMAND_USAGE) });
         break;
       case "items": {
-        const nowMs = Date.now();
+        const nowMs = client.nowMs();
         output.write({
           type: "items",
           items: client.items.all().map((entry) => ({

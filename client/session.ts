@@ -125,6 +125,11 @@ export class AuctionClient {
     return this.#tcp.port;
   }
 
+  /** The client's clock (ms since the epoch): the one that timed each push in {@linkcode items}. */
+  nowMs(): number {
+    return this.#timers.nowMs();
+  }
+
   /** INFORM_Reqs waiting for an answer. */
   get pendingPayments(): PaymentRequest[] {
     return [...this.#payments.values()];

@@ -187,7 +187,7 @@ export class Shell implements ClientOutput {
         this.print(Object.values(COMMAND_USAGE).slice(0, -2).join("\n"));
         return;
       case "items":
-        this.print(formatItemsTable(client.items.all(), Date.now(), client.name));
+        this.print(formatItemsTable(client.items.all(), client.nowMs(), client.name));
         return;
       case "quit":
         this.#quit();
