@@ -5,26 +5,15 @@
 
 import { parseArgs } from "node:util";
 import {
-  type CardExpiry,
-  parseCardExpiry,
-  parseCardNumber,
   parseIp,
   parsePassword,
   parseRole,
-  parseText,
   parseUserName,
   ProtocolError,
   type Role,
 } from "../protocol/mod.ts";
 import type { LogLevel } from "./log.ts";
-
-/** Payment details used to answer INFORM_Req without asking; any part may be missing. */
-export interface PaymentProfile {
-  fullName?: string;
-  card?: string;
-  expiry?: CardExpiry;
-  address?: string;
-}
+import { PAYMENT_DETAILS, type PaymentDetailSpec, type PaymentProfile } from "./payment.ts";
 
 /** Everything the client's flags set. */
 export interface ClientFlags {
@@ -124,12 +113,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
     tcpPort: portFlag("tcp-port", values["tcp-port"]),
     host: checked("--host", values.host, parseIp),
     json: values.json,
-    profile: {
-      fullName: checked("--full-name", values["full-name"], parseText),
-      card: checked("--card", values.card, parseCardNumber),
-      expiry: checked("--exp", values.exp, parseCardExpiry),
-      address: checked("--address", values.address, parseText),
-    },
+    profile: profileFlags(values),
     informTimeoutSeconds: portFlag("inform-timeout", values["inform-timeout"], 1, 86_400),
     logLevel: logLevel as LogLevel,
     help: values.help,
@@ -144,6 +128,18 @@ export function parseServerAddress(text: string): { hostname: string; port: numb
     throw new UsageError(`--server must be HOST:PORT, not "${text}"`);
   }
   return { hostname, port: portFlag("server", match[3] ?? "5000", 1) };
+}
+
+/** The payment profile from its flags (see {@linkcode PAYMENT_DETAILS}). */
+function profileFlags(values: Record<string, unknown>): PaymentProfile {
+  const detail = <T>(spec: PaymentDetailSpec<T>) =>
+    checked(`--${spec.flag}`, values[spec.flag] as string | undefined, spec.parse);
+  return {
+    fullName: detail(PAYMENT_DETAILS.fullName),
+    card: detail(PAYMENT_DETAILS.card),
+    expiry: detail(PAYMENT_DETAILS.expiry),
+    address: detail(PAYMENT_DETAILS.address),
+  };
 }
 
 function checked<T>(

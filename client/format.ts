@@ -6,7 +6,7 @@
 
 import { formatDuration, formatPrice, maskCard, type Message, MESSAGES } from "../protocol/mod.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
-import type { ClientEvent } from "./session.ts";
+import type { ClientEvent } from "./output.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
 export type JsonRecord = Record<string, unknown>;

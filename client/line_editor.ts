@@ -34,6 +34,9 @@ export class LineEditor {
   readonly #history: string[] = [];
   #historyIndex = 0;
 
+  /** A secret line (a card number): drawn with `*` for each character, kept out of history. */
+  masked = false;
+
   /** The text typed so far. */
   get text(): string {
     return this.#buffer.join("");
@@ -93,12 +96,19 @@ export class LineEditor {
   /** The prompt line as terminal output: clear it, write it, and put the cursor in place. */
   render(prompt: string): string {
     const back = this.#buffer.length - this.#cursor;
-    return `\r\x1b[2K${prompt}${this.text}${back > 0 ? `\x1b[${back}D` : ""}`;
+    return `\r\x1b[2K${prompt}${this.shown(this.text)}${back > 0 ? `\x1b[${back}D` : ""}`;
+  }
+
+  /** `line` as it may appear on screen: masked when the line is secret. */
+  shown(line: string): string {
+    return this.masked ? line.replace(/\S/gu, "*") : line;
   }
 
   #submit(): EditorAction {
     const line = this.text;
-    if (line.trim() !== "" && this.#history.at(-1) !== line) this.#history.push(line);
+    if (!this.masked && line.trim() !== "" && this.#history.at(-1) !== line) {
+      this.#history.push(line);
+    }
     this.#historyIndex = this.#history.length;
     this.#set([]);
     return { kind: "submit", line };

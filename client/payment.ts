@@ -5,9 +5,25 @@
  * @module
  */
 
-import { encodeMessage, maskCard, message, type MessageOf } from "../protocol/mod.ts";
-import type { PaymentProfile } from "./flags.ts";
+import {
+  type CardExpiry,
+  encodeMessage,
+  maskCard,
+  message,
+  type MessageOf,
+  parseCardExpiry,
+  parseCardNumber,
+  parseText,
+} from "../protocol/mod.ts";
 import type { SaleConnection } from "./tcp.ts";
+
+/** Payment details used to answer INFORM_Req without asking; any part may be missing. */
+export interface PaymentProfile {
+  fullName?: string;
+  card?: string;
+  expiry?: CardExpiry;
+  address?: string;
+}
 
 /** A complete set of payment details. */
 export type PaymentDetails = Required<PaymentProfile>;
@@ -22,9 +38,57 @@ export interface PaymentRequest {
   connection: SaleConnection;
 }
 
+/** How one payment detail is given: as a flag, or as the answer to the shell's question. */
+export interface PaymentDetailSpec<T> {
+  /** The command-line flag, without its dashes. */
+  flag: string;
+  /** The shell's question. */
+  question: string;
+  /** The name the shell's error messages give it. */
+  label: string;
+  /** Whether the shell masks it as it is typed. */
+  secret: boolean;
+  /** Parses it; throws a `ProtocolError` naming `field`. */
+  parse(text: string, field: string): T;
+}
+
+/** Every payment detail, in the order the shell asks for them. */
+export const PAYMENT_DETAILS: {
+  readonly [K in keyof PaymentProfile]-?: PaymentDetailSpec<NonNullable<PaymentProfile[K]>>;
+} = {
+  fullName: {
+    flag: "full-name",
+    question: "Full name: ",
+    label: "name",
+    secret: false,
+    parse: parseText,
+  },
+  card: {
+    flag: "card",
+    question: "Card number: ",
+    label: "card",
+    secret: true,
+    parse: parseCardNumber,
+  },
+  expiry: {
+    flag: "exp",
+    question: "Card expiry (MM/YY): ",
+    label: "expiry",
+    secret: false,
+    parse: parseCardExpiry,
+  },
+  address: {
+    flag: "address",
+    question: "Shipping address: ",
+    label: "address",
+    secret: false,
+    parse: parseText,
+  },
+};
+
 /** The profile fields that are missing. */
 export function missingDetails(profile: PaymentProfile): (keyof PaymentProfile)[] {
-  return (["fullName", "card", "expiry", "address"] as const).filter((key) =>
+  return (Object.keys(PAYMENT_DETAILS) as (keyof PaymentProfile)[]).filter((key) =>
     profile[key] === undefined
   );
 }

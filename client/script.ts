@@ -11,7 +11,8 @@ import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { eventToJson, type JsonRecord, messageToJson } from "./format.ts";
 import { timeLeftAt } from "./items.ts";
 import { formatPrice } from "../protocol/mod.ts";
-import type { AuctionClient, ClientEvent, ClientOutput, CommandResult } from "./session.ts";
+import type { ClientEvent, ClientOutput, CommandResult } from "./output.ts";
+import type { AuctionClient } from "./session.ts";
 
 /** Exit codes of the scripted mode (the first failure decides). */
 export const EXIT = {
@@ -137,7 +138,7 @@ export async function runScript(
         output.write({ type: "help", commands: Object.values(COMMAND_USAGE) });
         break;
       case "items": {
-        const nowMs = Date.now();
+        const nowMs = client.nowMs();
         output.write({
           type: "items",
           items: client.items.all().map((entry) => ({

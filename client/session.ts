@@ -1,69 +1,28 @@
 /**
  * The client itself, shared by the shell and the scripted mode: it owns the UDP endpoint, the
- * request engine, the TCP listener, the item book and the autobidder, runs commands, and
- * reports every message and event to one {@linkcode ClientOutput}.
+ * request engine, the TCP listener, the item book and the autobidder, runs commands (see
+ * `execute.ts`), and reports every message and event to one {@linkcode ClientOutput}.
  * @module
  */
 
-import { encodeMessage, type Message, message, type Role } from "../protocol/mod.ts";
-import { Autobidder, type AutobidEvent } from "./autobid.ts";
+import { type Message, message, type Role } from "../protocol/mod.ts";
+import { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
+import { type CommandContext, executeCommand, fail } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import { ItemBook } from "./items.ts";
 import type { Logger } from "./log.ts";
+import type { ClientOutput, CommandResult } from "./output.ts";
 import {
   answerPayment,
   missingDetails,
   type PaymentDetails,
   type PaymentRequest,
 } from "./payment.ts";
-import {
-  type ClientRequest,
-  REFUSAL_TYPES,
-  RequestEngine,
-  type RequestOutcome,
-} from "./requests.ts";
+import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
 import { SaleListener } from "./tcp.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 import { localAddressFor, UdpEndpoint } from "./udp.ts";
-
-/** Something the client did or noticed that is not a server message. */
-export type ClientEvent =
-  | { type: "sent"; request: string; rq: number; raw: string }
-  | { type: "timeout"; request: string; rq: number; raw: string; attempts: number }
-  | { type: "error"; error: string; line?: string }
-  | ({ type: "autobid" } & AutobidEvent)
-  | {
-    type: "payment";
-    action: "sent";
-    item: string;
-    rq: number;
-    card: string;
-  }
-  | {
-    type: "payment";
-    action: "needed";
-    item: string;
-    rq: number;
-    finalPrice: number;
-    deadlineMs: number;
-    missing: string[];
-  }
-  | { type: "payment"; action: "failed"; item: string; error: string };
-
-/** Where the client reports. */
-export interface ClientOutput {
-  /**
-   * A message from the server (a reply, a push, or a TCP message). `saleItem` is the item of
-   * the TCP connection it came on, for CANCEL and Shipping_Info, which do not name it.
-   */
-  message(message: Message, raw: string, via: "udp" | "tcp", saleItem?: string): void;
-  /** A client event. */
-  event(event: ClientEvent): void;
-}
-
-/** How a command ended, for exit codes. */
-export type CommandResult = "ok" | "refused" | "timeout" | "error";
 
 /** The running client. */
 export class AuctionClient {
@@ -79,6 +38,7 @@ export class AuctionClient {
   readonly #payments = new Map<string, PaymentRequest>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #saleItems = new WeakMap<PaymentRequest["connection"], string>();
+  readonly #context: CommandContext;
   #output: ClientOutput;
   #self?: string;
   #role?: Role;
@@ -113,6 +73,7 @@ export class AuctionClient {
       },
       report: (event) => this.#output.event({ type: "autobid", ...event }),
     });
+    this.#context = this.#commandContext();
     this.#udp.onMessage((received, raw) => this.#onDatagram(received, raw));
     this.#tcp.onMessage((received, raw, connection) => {
       this.#onSaleMessage(received, raw, connection);
@@ -164,6 +125,11 @@ export class AuctionClient {
     return this.#tcp.port;
   }
 
+  /** The client's clock (ms since the epoch): the one that timed each push in {@linkcode items}. */
+  nowMs(): number {
+    return this.#timers.nowMs();
+  }
+
   /** INFORM_Reqs waiting for an answer. */
   get pendingPayments(): PaymentRequest[] {
     return [...this.#payments.values()];
@@ -176,7 +142,7 @@ export class AuctionClient {
 
   /** Runs one network command; resolves when it is answered or given up. */
   execute(command: ClientCommand): Promise<CommandResult> {
-    const task = this.#execute(command);
+    const task = executeCommand(command, this.#context);
     this.#inFlight.add(task);
     return task.finally(() => this.#inFlight.delete(task));
   }
@@ -184,7 +150,7 @@ export class AuctionClient {
   /** Answers the INFORM_Req for `item` with `details`. */
   async pay(item: string, details: PaymentDetails): Promise<CommandResult> {
     const request = this.#payments.get(item.toLowerCase());
-    if (!request) return this.#fail(`No payment request for "${item}" is waiting`);
+    if (!request) return fail(this.#context, `No payment request for "${item}" is waiting`);
     this.#payments.delete(item.toLowerCase());
     try {
       const card = await answerPayment(request, details);
@@ -220,140 +186,25 @@ export class AuctionClient {
     await Promise.allSettled([this.#udp.close(), this.#tcp.close()]);
   }
 
-  async #execute(command: ClientCommand): Promise<CommandResult> {
-    switch (command.kind) {
-      case "register": {
-        const name = command.name ?? this.flags.name;
-        const role = command.role ?? this.flags.role;
-        if (!name || !role) {
-          return this.#fail("register needs a name and a role: register NAME ROLE");
-        }
-        const password = command.name ? command.password : command.password ?? this.flags.password;
-        const result = await this.#request((rq) =>
-          message("REGISTER", rq, {
-            name,
-            role,
-            ip: this.host,
-            udpPort: this.#udp.port,
-            tcpPort: this.#tcp.port,
-            ...(password === undefined ? {} : { password }),
-          })
-        );
-        if (result === "ok") [this.#self, this.#role] = [name, role];
-        return result;
-      }
-      case "login": {
-        const name = command.name ?? this.flags.name;
-        if (!name) return this.#fail("login needs a name: login NAME [PASSWORD]");
-        const password = command.name ? command.password : command.password ?? this.flags.password;
-        let role: Role | undefined;
-        const result = await this.#request(
-          (rq) =>
-            message("LOGIN", rq, {
-              name,
-              tcpPort: this.#tcp.port,
-              ...(password === undefined ? {} : { password }),
-            }),
-          (reply) => {
-            if (reply.type === "LOGIN_SUCCESS") role = reply.role;
-          },
-        );
-        if (result === "ok") [this.#self, this.#role] = [name, role];
-        return result;
-      }
-      case "deregister": {
-        const name = this.name;
-        if (!name) return this.#fail("Not registered: nothing to deregister");
-        const result = await this.#request((rq) => message("DE-REGISTER", rq, { name }));
-        if (result === "ok") this.#self = undefined;
-        return result;
-      }
-      case "list":
-        return await this.#request(
-          (rq) =>
-            message("LIST_ITEM", rq, {
-              item: command.item,
-              description: command.description,
-              startPrice: command.startPriceCents,
-              duration: command.duration,
-            }),
-          (reply) => {
-            if (reply.type !== "ITEM_LISTED") return;
-            const entry = this.items.touch(command.item, this.#timers.nowMs());
-            entry.description = command.description;
-            entry.priceCents = command.startPriceCents;
-          },
-        );
-      case "subscribe":
-        return await this.#request((rq) => message("SUBSCRIBE", rq, { item: command.item }));
-      case "unsubscribe":
-        this.#autobid.stop(command.item, "unsubscribed");
-        return await this.#request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));
-      case "bid":
-        return await this.#request((rq) =>
-          message("BID", rq, { item: command.item, amount: command.amountCents })
-        );
-      case "accept":
-        return await this.#request((rq) =>
-          message("ACCEPT", rq, { item: command.item, newPrice: command.priceCents })
-        );
-      case "refuse":
-        return await this.#request((rq) =>
-          message("REFUSE", rq, { item: command.item, decision: "REJECT" })
-        );
-      case "autobid": {
-        if (!this.items.get(command.item)) {
-          const subscribed = await this.#request((rq) =>
-            message("SUBSCRIBE", rq, { item: command.item })
-          );
-          if (subscribed !== "ok") return subscribed;
-        }
-        this.#autobid.start(command.item, command.maxCents, command.stepCents);
-        return "ok";
-      }
-      case "autobid-stop":
-        if (!this.#autobid.isActive(command.item)) {
-          return this.#fail(`No autobid runs on "${command.item}"`);
-        }
-        this.#autobid.stop(command.item);
-        return "ok";
-      case "pay":
-        return await this.pay(command.item, command);
-      default:
-        return this.#fail(`"${command.kind}" is not a network command`);
-    }
-  }
-
-  /** Sends a request, reports its end, and maps it to a result. */
-  async #request(
-    build: (rq: number) => ClientRequest,
-    onReply?: (reply: Message) => void,
-  ): Promise<CommandResult> {
-    const outcome = await this.#send(build);
-    if (outcome.status === "replied") {
-      onReply?.(outcome.reply);
-      return REFUSAL_TYPES.has(outcome.reply.type) ? "refused" : "ok";
-    }
-    if (outcome.status === "sent") {
-      this.#output.event({
-        type: "sent",
-        request: outcome.request.type,
-        rq: outcome.request.rq,
-        raw: outcome.raw,
-      });
-      return "ok";
-    }
-    if (outcome.status === "timeout") {
-      this.#output.event({
-        type: "timeout",
-        request: outcome.request.type,
-        rq: outcome.request.rq,
-        raw: redactRequest(outcome.raw, outcome.request),
-        attempts: outcome.attempts,
-      });
-      return "timeout";
-    }
-    return "error";
+  /** What commands may use of this client (see {@linkcode executeCommand}). */
+  #commandContext(): CommandContext {
+    return {
+      flags: this.flags,
+      host: this.host,
+      udpPort: this.#udp.port,
+      tcpPort: this.#tcp.port,
+      userName: () => this.name,
+      items: this.items,
+      autobid: this.#autobid,
+      nowMs: () => this.#timers.nowMs(),
+      send: (build) => this.#send(build),
+      report: (event) => this.#output.event(event),
+      setIdentity: (identity) => {
+        this.#self = identity.name;
+        if ("role" in identity) this.#role = identity.role;
+      },
+      pay: (item, details) => this.pay(item, details),
+    };
   }
 
   #send(build: (rq: number) => ClientRequest): Promise<RequestOutcome> {
@@ -368,11 +219,6 @@ export class AuctionClient {
       }
       return request;
     }, { settleBy: (received) => settleBy?.(received) ?? false });
-  }
-
-  #fail(error: string): CommandResult {
-    this.#output.event({ type: "error", error });
-    return "error";
   }
 
   #onDatagram(received: Message, raw: string): void {
@@ -423,12 +269,4 @@ export class AuctionClient {
       missing,
     });
   }
-}
-
-/** A request line safe to print: a password is replaced by `***`. */
-function redactRequest(raw: string, request: ClientRequest): string {
-  if ((request.type === "REGISTER" || request.type === "LOGIN") && request.password) {
-    return encodeMessage({ ...request, password: "***" });
-  }
-  return raw;
 }

@@ -5,26 +5,19 @@
  * @module
  */
 
-import {
-  type CardExpiry,
-  type Message,
-  parseCardExpiry,
-  parseCardNumber,
-  parseRole,
-  parseText,
-  parseUserName,
-  ProtocolError,
-  type Role,
-} from "../protocol/mod.ts";
+import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
 import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { missingDetails, type PaymentDetails } from "./payment.ts";
-import type { AuctionClient, ClientEvent, ClientOutput } from "./session.ts";
+import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
+import type { ClientEvent, ClientOutput } from "./output.ts";
+import type { AuctionClient } from "./session.ts";
 
 /** A question the shell asks before taking commands again. */
 interface Question {
   prompt: string;
+  /** The answer is secret (a card number): masked as typed, kept out of history. */
+  secret: boolean;
   answer(text: string): void;
 }
 
@@ -65,7 +58,7 @@ export class Shell implements ClientOutput {
   /** Prints lines above the prompt, then draws the prompt again. */
   print(text: string): void {
     const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\n`).join("");
-    this.#terminal.write(lines + this.#editor.render(this.#prompt()));
+    this.#terminal.write(lines + this.#render());
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
@@ -131,11 +124,18 @@ export class Shell implements ClientOutput {
     }
   }
 
+  /** The prompt line, masked while a secret question waits. */
+  #render(): string {
+    this.#editor.masked = this.#questions[0]?.secret ?? false;
+    return this.#editor.render(this.#prompt());
+  }
+
   #onKey(key: string): void {
+    this.#editor.masked = this.#questions[0]?.secret ?? false;
     const action = this.#editor.handle(key);
     switch (action.kind) {
       case "submit": {
-        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${action.line}\n`);
+        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
         const question = this.#questions.shift();
         if (question) question.answer(action.line);
         else this.#runLine(action.line);
@@ -148,13 +148,14 @@ export class Shell implements ClientOutput {
       default:
         break;
     }
-    this.#terminal.write(this.#editor.render(this.#prompt()));
+    this.#terminal.write(this.#render());
   }
 
-  #ask<T>(prompt: string, parse: (text: string) => T): Promise<T> {
+  #ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
     const { promise, resolve } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
+      secret,
       answer: (text) => {
         try {
           resolve(parse(text.trim()));
@@ -165,7 +166,7 @@ export class Shell implements ClientOutput {
       },
     };
     this.#questions.push(question);
-    this.#terminal.write(this.#editor.render(this.#prompt()));
+    this.#terminal.write(this.#render());
     return promise;
   }
 
@@ -186,7 +187,7 @@ export class Shell implements ClientOutput {
         this.print(Object.values(COMMAND_USAGE).slice(0, -2).join("\n"));
         return;
       case "items":
-        this.print(formatItemsTable(client.items.all(), Date.now(), client.name));
+        this.print(formatItemsTable(client.items.all(), client.nowMs(), client.name));
         return;
       case "quit":
         this.#quit();
@@ -206,21 +207,10 @@ export class Shell implements ClientOutput {
     const profile = { ...client.flags.profile };
     const missing = missingDetails(profile);
     this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
-    const details: Partial<PaymentDetails> = { ...profile };
-    for (const field of missing) {
-      if (field === "fullName") details.fullName = await this.#ask("Full name: ", text("name"));
-      if (field === "card") {
-        details.card = await this.#ask("Card number: ", (value) => parseCardNumber(value, "card"));
-      }
-      if (field === "expiry") {
-        details.expiry = await this.#ask<CardExpiry>(
-          "Card expiry (MM/YY): ",
-          (value) => parseCardExpiry(value, "expiry"),
-        );
-      }
-      if (field === "address") {
-        details.address = await this.#ask("Shipping address: ", text("address"));
-      }
+    const details: Record<string, unknown> = { ...profile };
+    for (const key of missing) {
+      const { question, label, parse, secret } = PAYMENT_DETAILS[key];
+      details[key] = await this.#ask(question, (value) => parse(value, label), secret);
     }
     await client.pay(item, details as PaymentDetails);
   }
@@ -228,15 +218,4 @@ export class Shell implements ClientOutput {
   #quit(): void {
     this.#done.resolve();
   }
-}
-
-function text(field: string): (value: string) => string {
-  return (value) => {
-    try {
-      return parseText(value, field);
-    } catch (error) {
-      if (error instanceof ProtocolError) throw new Error(error.message);
-      throw error;
-    }
-  };
 }

@@ -66,3 +66,20 @@ Deno.test({
     assert.deepEqual(editor.handle("\x04"), { kind: "end" });
   },
 });
+
+Deno.test({
+  name: "LineEditor masks a secret line as typed and keeps it out of the history",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    type(editor, "bid Kite 5\r");
+    editor.masked = true;
+    type(editor, "4111 1111\x1b[D");
+    assert.equal(editor.render("Card number: "), "\r\x1b[2KCard number: **** ****\x1b[1D");
+    assert.equal(editor.shown("4111 1111"), "**** ****");
+    assert.deepEqual(type(editor, "\r"), [{ kind: "submit", line: "4111 1111" }]);
+    editor.masked = false;
+    type(editor, "\x1b[A");
+    assert.equal(editor.text, "bid Kite 5");
+  },
+});

@@ -126,7 +126,7 @@ class PtyClient {
   }
 }
 
-Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment", async () => {
+Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment with the card masked", async () => {
   await ensureBundle();
   const server = new FakeServer();
   const shell = new PtyClient([
@@ -175,11 +175,14 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
       await shell.waitForOutput("[Kite] You won at 45.00! Seller: jas.");
       await shell.waitForOutput("Full name: ");
       await shell.type("Ann Buyer\r");
-      await shell.waitForOutput("Card number: ");
+      const asked = await shell.waitForOutput("Card number: ");
       await shell.type("4111 1111 1111 1112\r");
+      await shell.waitForOutput("Card number: **** **** **** ****\r\n", asked);
       await shell.waitForOutput("Luhn");
       await shell.type("4111 1111 1111 1111\r");
       await shell.waitForOutput("Card expiry (MM/YY): ");
+      // The card is masked as typed: no digit of it reaches the screen.
+      assert.doesNotMatch(shell.output.slice(asked), /4111|1112/);
       await shell.type("12/39\r");
       await shell.waitForOutput("Shipping address: ");
       await shell.type("2 Side St, Springfield\r");

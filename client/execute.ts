@@ -1,0 +1,192 @@
+/**
+ * Running one network command of the shell or a script: builds its request, sends it through
+ * the retransmitting engine, and maps the outcome to a {@linkcode CommandResult}.
+ * @module
+ */
+
+import { encodeMessage, type Message, message, type Role } from "../protocol/mod.ts";
+import type { Autobidder } from "./autobid.ts";
+import type { ClientCommand } from "./commands.ts";
+import type { ClientFlags } from "./flags.ts";
+import type { ItemBook } from "./items.ts";
+import type { ClientEvent, CommandResult } from "./output.ts";
+import type { PaymentDetails } from "./payment.ts";
+import { type ClientRequest, REFUSAL_TYPES, type RequestOutcome } from "./requests.ts";
+
+/** What a command may use of the running client. */
+export interface CommandContext {
+  readonly flags: ClientFlags;
+  /** The address declared in REGISTER. */
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  /** The user name: the one registered or logged in, else the --name flag. */
+  userName(): string | undefined;
+  readonly items: ItemBook;
+  readonly autobid: Autobidder;
+  /** The client's clock, in ms since the epoch. */
+  nowMs(): number;
+  /** Sends a request with a new RQ# until it is answered or given up. */
+  send(build: (rq: number) => ClientRequest): Promise<RequestOutcome>;
+  /** Reports a client event. */
+  report(event: ClientEvent): void;
+  /** Records who this client is after REGISTER or LOGIN; a role left out stays as it was. */
+  setIdentity(identity: { name: string | undefined; role?: Role }): void;
+  /** Answers the INFORM_Req waiting for `item`. */
+  pay(item: string, details: PaymentDetails): Promise<CommandResult>;
+}
+
+/** Runs `command`; resolves when it is answered or given up. */
+export async function executeCommand(
+  command: ClientCommand,
+  context: CommandContext,
+): Promise<CommandResult> {
+  const request = (build: (rq: number) => ClientRequest, onReply?: (reply: Message) => void) =>
+    sendRequest(context, build, onReply);
+  switch (command.kind) {
+    case "register": {
+      const name = command.name ?? context.flags.name;
+      const role = command.role ?? context.flags.role;
+      if (!name || !role) {
+        return fail(context, "register needs a name and a role: register NAME ROLE");
+      }
+      const password = command.name ? command.password : command.password ?? context.flags.password;
+      const result = await request((rq) =>
+        message("REGISTER", rq, {
+          name,
+          role,
+          ip: context.host,
+          udpPort: context.udpPort,
+          tcpPort: context.tcpPort,
+          ...(password === undefined ? {} : { password }),
+        })
+      );
+      if (result === "ok") context.setIdentity({ name, role });
+      return result;
+    }
+    case "login": {
+      const name = command.name ?? context.flags.name;
+      if (!name) return fail(context, "login needs a name: login NAME [PASSWORD]");
+      const password = command.name ? command.password : command.password ?? context.flags.password;
+      let role: Role | undefined;
+      const result = await request(
+        (rq) =>
+          message("LOGIN", rq, {
+            name,
+            tcpPort: context.tcpPort,
+            ...(password === undefined ? {} : { password }),
+          }),
+        (reply) => {
+          if (reply.type === "LOGIN_SUCCESS") role = reply.role;
+        },
+      );
+      if (result === "ok") context.setIdentity({ name, role });
+      return result;
+    }
+    case "deregister": {
+      const name = context.userName();
+      if (!name) return fail(context, "Not registered: nothing to deregister");
+      const result = await request((rq) => message("DE-REGISTER", rq, { name }));
+      if (result === "ok") context.setIdentity({ name: undefined });
+      return result;
+    }
+    case "list":
+      return await request(
+        (rq) =>
+          message("LIST_ITEM", rq, {
+            item: command.item,
+            description: command.description,
+            startPrice: command.startPriceCents,
+            duration: command.duration,
+          }),
+        (reply) => {
+          if (reply.type !== "ITEM_LISTED") return;
+          const entry = context.items.touch(command.item, context.nowMs());
+          entry.description = command.description;
+          entry.priceCents = command.startPriceCents;
+        },
+      );
+    case "subscribe":
+      return await request((rq) => message("SUBSCRIBE", rq, { item: command.item }));
+    case "unsubscribe":
+      context.autobid.stop(command.item, "unsubscribed");
+      return await request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));
+    case "bid":
+      return await request((rq) =>
+        message("BID", rq, { item: command.item, amount: command.amountCents })
+      );
+    case "accept":
+      return await request((rq) =>
+        message("ACCEPT", rq, { item: command.item, newPrice: command.priceCents })
+      );
+    case "refuse":
+      return await request((rq) =>
+        message("REFUSE", rq, { item: command.item, decision: "REJECT" })
+      );
+    case "autobid": {
+      if (!context.items.get(command.item)) {
+        const subscribed = await request((rq) => message("SUBSCRIBE", rq, { item: command.item }));
+        if (subscribed !== "ok") return subscribed;
+      }
+      context.autobid.start(command.item, command.maxCents, command.stepCents);
+      return "ok";
+    }
+    case "autobid-stop":
+      if (!context.autobid.isActive(command.item)) {
+        return fail(context, `No autobid runs on "${command.item}"`);
+      }
+      context.autobid.stop(command.item);
+      return "ok";
+    case "pay":
+      return await context.pay(command.item, command);
+    default:
+      return fail(context, `"${command.kind}" is not a network command`);
+  }
+}
+
+/** Reports `error` as an event; the command could not run. */
+export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
+  context.report({ type: "error", error });
+  return "error";
+}
+
+/** Sends a request, reports how it ended when no reply tells, and maps it to a result. */
+async function sendRequest(
+  context: CommandContext,
+  build: (rq: number) => ClientRequest,
+  onReply?: (reply: Message) => void,
+): Promise<CommandResult> {
+  const outcome = await context.send(build);
+  if (outcome.status === "replied") {
+    onReply?.(outcome.reply);
+    return REFUSAL_TYPES.has(outcome.reply.type) ? "refused" : "ok";
+  }
+  if (outcome.status === "sent") {
+    context.report({
+      type: "sent",
+      request: outcome.request.type,
+      rq: outcome.request.rq,
+      raw: outcome.raw,
+    });
+    return "ok";
+  }
+  if (outcome.status === "timeout") {
+    context.report({
+      type: "timeout",
+      request: outcome.request.type,
+      rq: outcome.request.rq,
+      raw: redactRequest(outcome.raw, outcome.request),
+      attempts: outcome.attempts,
+    });
+    return "timeout";
+  }
+  return "error";
+}
+
+/** A request line safe to print: a password is replaced by `***`. */
+function redactRequest(raw: string, request: ClientRequest): string {
+  if ((request.type === "REGISTER" || request.type === "LOGIN") && request.password) {
+    return encodeMessage({ ...request, password: "***" });
+  }
+  return raw;
+}

@@ -1,0 +1,46 @@
+/**
+ * What the client reports, and to whom: server messages and its own events go to one
+ * {@linkcode ClientOutput} (the shell, or the scripted mode's JSON lines).
+ * @module
+ */
+
+import type { Message } from "../protocol/mod.ts";
+import type { AutobidEvent } from "./autobid.ts";
+
+/** Something the client did or noticed that is not a server message. */
+export type ClientEvent =
+  | { type: "sent"; request: string; rq: number; raw: string }
+  | { type: "timeout"; request: string; rq: number; raw: string; attempts: number }
+  | { type: "error"; error: string; line?: string }
+  | ({ type: "autobid" } & AutobidEvent)
+  | {
+    type: "payment";
+    action: "sent";
+    item: string;
+    rq: number;
+    card: string;
+  }
+  | {
+    type: "payment";
+    action: "needed";
+    item: string;
+    rq: number;
+    finalPrice: number;
+    deadlineMs: number;
+    missing: string[];
+  }
+  | { type: "payment"; action: "failed"; item: string; error: string };
+
+/** Where the client reports. */
+export interface ClientOutput {
+  /**
+   * A message from the server (a reply, a push, or a TCP message). `saleItem` is the item of
+   * the TCP connection it came on, for CANCEL and Shipping_Info, which do not name it.
+   */
+  message(message: Message, raw: string, via: "udp" | "tcp", saleItem?: string): void;
+  /** A client event. */
+  event(event: ClientEvent): void;
+}
+
+/** How a command ended, for exit codes. */
+export type CommandResult = "ok" | "refused" | "timeout" | "error";

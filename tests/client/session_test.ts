@@ -1,0 +1,98 @@
+/**
+ * The running client over a real UDP socket with fake timers: the `items` command counts each
+ * item's time left down from the moment its own push arrived, on the client's clock.
+ */
+import assert from "node:assert/strict";
+import { parseClientFlags } from "../../client/flags.ts";
+import type { JsonRecord } from "../../client/format.ts";
+import { createLogger } from "../../client/log.ts";
+import { JsonOutput, runScript } from "../../client/script.ts";
+import { AuctionClient } from "../../client/session.ts";
+import { waitUntil } from "../_support/fake_channel.ts";
+import { FakeTimers } from "../_support/fake_timers.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
+
+/** Script lines handed over one by one, when the test says. */
+class ScriptInput implements AsyncIterable<string> {
+  readonly #lines: string[] = [];
+  #wake?: () => void;
+  #ended = false;
+
+  type(line: string): void {
+    this.#lines.push(line);
+    this.#wake?.();
+  }
+
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    while (true) {
+      const line = this.#lines.shift();
+      if (line !== undefined) yield line;
+      else if (this.#ended) return;
+      else await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+  }
+}
+
+Deno.test("items counts each item's time left down from the moment its push arrived", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const timers = new FakeTimers();
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error", () => {}), timers);
+  const input = new ScriptInput();
+  const script = runScript(client, output, input);
+  const push = async (line: string) => {
+    const count = records.length;
+    await server.socket.send(new TextEncoder().encode(line), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: client.udpPort,
+    });
+    await waitUntil(() => records.length > count, `the client to hear ${line}`);
+  };
+  const items = async () => {
+    const count = records.length;
+    input.type("items");
+    await waitUntil(() => records.length > count, "the items record");
+    return (records.at(-1)!.items as JsonRecord[]).map(({ item, timeLeft }) => ({
+      item,
+      timeLeft,
+    }));
+  };
+  try {
+    await push('AUCTION_ANNOUNCE 1 Kite "Red kite" 20.00 60');
+    timers.advance(20_000);
+    await push('AUCTION_ANNOUNCE 2 Lamp "Desk lamp" 5.00 90');
+    timers.advance(15_500);
+    assert.deepEqual(await items(), [
+      { item: "Kite", timeLeft: 25 },
+      { item: "Lamp", timeLeft: 75 },
+    ]);
+
+    // A later push restarts the count of its own item only.
+    await push("BID_UPDATE 3 Kite 25.00 bob 30");
+    timers.advance(10_000);
+    assert.deepEqual(await items(), [
+      { item: "Kite", timeLeft: 20 },
+      { item: "Lamp", timeLeft: 65 },
+    ]);
+
+    // The count stops at zero.
+    timers.advance(120_000);
+    assert.deepEqual(await items(), [
+      { item: "Kite", timeLeft: 0 },
+      { item: "Lamp", timeLeft: 0 },
+    ]);
+  } finally {
+    input.end();
+    await script;
+    await client.close();
+    await server.close();
+  }
+});
