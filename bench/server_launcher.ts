@@ -29,7 +29,10 @@ function freePort(transport: "udp" | "tcp"): number {
 
 /** Starts the server on `dataDir` with `args`; resolves once it answers over UDP. */
 export function startBenchServer(dataDir: string, args: string[]): Promise<BenchServer> {
+  // AUCTION_BENCH_DENO_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the server.
+  const denoFlags = (Deno.env.get("AUCTION_BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
   return startAndProbe((udpPort) => [
+    ...denoFlags,
     "--allow-net",
     "--allow-read",
     "--allow-write",
