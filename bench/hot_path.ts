@@ -2,10 +2,11 @@
  * The request path's CPU cost without sockets: the real core, dispatcher, scheduler and
  * FileStore (group commit) in one process; closed-loop clients call `dispatch` directly with
  * BIDs (one item per client, every bid accepted, a BID_UPDATE push to the seller each).
- * Prints accepted bids per second and microseconds per bid.
+ * Prints accepted bids per second and microseconds per bid. `--store memory` leaves the disk
+ * out (a MemoryStore): what remains is the CPU cost of the request path alone.
  *
  * deno run --allow-read --allow-write --allow-env bench/hot_path.ts [--bids 40000] [--clients 64]
- *   [--log-level warning|info] [--data-parent DIR]
+ *   [--log-level warning|info] [--store file|memory] [--data-parent DIR]
  * At `info` the log goes to stderr: redirect it (`2>/dev/null`) to measure formatting, not a tty.
  * @module
  */
@@ -18,6 +19,7 @@ import { Dispatcher } from "../server/dispatcher.ts";
 import { FileStore } from "../server/file_store.ts";
 import { setUpLogging } from "../server/logging.ts";
 import { AuctionScheduler } from "../server/scheduler.ts";
+import { MemoryStore } from "../server/store.ts";
 import type { PeerAddress } from "../server/state.ts";
 import { WORKLOADS } from "./workloads.ts";
 
@@ -31,6 +33,7 @@ if (import.meta.main) {
       "clients": { type: "string", default: "64" },
       "log-level": { type: "string", default: "warning" },
       "data-parent": { type: "string", default: "" },
+      "store": { type: "string", default: "file" },
     },
   });
   const bids = Number(values.bids);
@@ -40,7 +43,7 @@ if (import.meta.main) {
     ...(values["data-parent"] ? { dir: values["data-parent"] } : {}),
     prefix: "auction-hot-",
   });
-  const store = new FileStore(dataDir);
+  const store = values.store === "memory" ? new MemoryStore() : new FileStore(dataDir);
   const core = new AuctionCore({
     state: await store.load(),
     store,
