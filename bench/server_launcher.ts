@@ -1,6 +1,7 @@
 /**
  * Starts the real server (`main.ts server`) for the benchmark at `--log-level warning` on free
- * ports, and waits until it answers a probe (at that level it logs nothing when ready).
+ * ports, or the baseline echo server, and waits until it answers a probe (at that level the
+ * server logs nothing when ready).
  * @module
  */
 
@@ -27,29 +28,46 @@ function freePort(transport: "udp" | "tcp"): number {
 }
 
 /** Starts the server on `dataDir` with `args`; resolves once it answers over UDP. */
-export async function startBenchServer(dataDir: string, args: string[]): Promise<BenchServer> {
+export function startBenchServer(dataDir: string, args: string[]): Promise<BenchServer> {
+  // AUCTION_BENCH_DENO_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=prof", profiles the server.
+  const denoFlags = (Deno.env.get("AUCTION_BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean);
+  return startAndProbe((udpPort) => [
+    ...denoFlags,
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    `${ROOT}main.ts`,
+    "server",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    String(udpPort),
+    "--tcp-port",
+    String(freePort("tcp")),
+    "--data-dir",
+    dataDir,
+    "--log-level",
+    "warning",
+    ...args,
+  ]);
+}
+
+/** Starts the baseline, a bare UDP echo server (`echo_server.ts`); resolves once it answers. */
+export function startEchoServer(): Promise<BenchServer> {
+  return startAndProbe((udpPort) => [
+    "--allow-net",
+    `${ROOT}bench/echo_server.ts`,
+    "--port",
+    String(udpPort),
+  ]);
+}
+
+/** Runs `deno run <args(udpPort)>` and waits until the process answers a probe on `udpPort`. */
+async function startAndProbe(args: (udpPort: number) => string[]): Promise<BenchServer> {
   const udpPort = freePort("udp");
   const process = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      `${ROOT}main.ts`,
-      "server",
-      "--host",
-      "127.0.0.1",
-      "--udp-port",
-      String(udpPort),
-      "--tcp-port",
-      String(freePort("tcp")),
-      "--data-dir",
-      dataDir,
-      "--log-level",
-      "warning",
-      ...args,
-    ],
+    args: ["run", ...args(udpPort)],
     stdin: "null",
     stdout: "inherit",
     stderr: "inherit",

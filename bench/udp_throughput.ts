@@ -1,16 +1,17 @@
 /**
  * `deno task bench`: acknowledged requests per second over UDP on 127.0.0.1, with many
- * concurrent clients, against real server processes: once with group commit and once with one
- * fsync per request (`--no-group-commit`), in the same run, then the ratio.
+ * concurrent closed-loop clients, in one run: a bare UDP echo server (the baseline, the ceiling
+ * of UDP through Deno on this machine), then the real server with group commit, then with one
+ * fsync per request (`--no-group-commit`), and the ratio of the two.
  *
- * Flags: --request register (the workload), --clients 64, --seconds 3, --data-parent DIR (where
- * the temporary data folders go, default the system's temp folder; it must be a real disk, not
- * a tmpfs, for fsync to mean anything).
+ * Flags: --request bid (the workload: bid or register), --clients 64, --seconds 3,
+ * --data-parent DIR (where the temporary data folders go, default the system's temp folder; it
+ * must be a real disk, not a tmpfs, for fsync to mean anything).
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { startBenchServer } from "./server_launcher.ts";
+import { type BenchServer, startBenchServer, startEchoServer } from "./server_launcher.ts";
 import { UdpPeer } from "../tests/_support/udp_peer.ts";
 import { type BenchWorkload, WORKLOADS } from "./workloads.ts";
 
@@ -23,21 +24,33 @@ interface Measured {
   perSecond: number;
 }
 
+/** Options of one measurement. */
+interface MeasureOptions {
+  clients: number;
+  seconds: number;
+  /** Whether a reply counts; the baseline counts every echo. */
+  counts: (type: string) => boolean;
+  /** Whether to send the workload's setup lines first (not to the echo server). */
+  setUp: boolean;
+}
+
 async function measure(
+  server: BenchServer,
   workload: BenchWorkload,
-  options: { clients: number; seconds: number; dataParent: string; serverArgs: string[] },
+  options: MeasureOptions,
 ): Promise<Measured> {
-  const dataDir = await Deno.makeTempDir({
-    ...(options.dataParent ? { dir: options.dataParent } : {}),
-    prefix: "auction-bench-",
-  });
-  const server = await startBenchServer(dataDir, options.serverArgs);
+  const setupPeer = new UdpPeer({ port: server.udpPort });
   const peers = Array.from(
     { length: options.clients },
     () => new UdpPeer({ port: server.udpPort }),
   );
   try {
-    for (const line of workload.setup) await peers[0]!.request(line);
+    if (options.setUp) {
+      for (const line of workload.setup(options.clients)) await expectAck(setupPeer, line);
+      await Promise.all(peers.map(async (peer, client) => {
+        for (const line of workload.clientSetup?.(client) ?? []) await expectAck(peer, line);
+      }));
+    }
     let acknowledged = 0;
     const startMs = performance.now();
     const endMs = startMs + options.seconds * 1000;
@@ -53,23 +66,63 @@ async function measure(
               timeoutMs: RETRANSMIT_MS,
               from,
             });
-            if (workload.isAcknowledgement(reply.type) && performance.now() <= endMs) {
-              acknowledged++;
-            }
+            if (options.counts(reply.type) && performance.now() <= endMs) acknowledged++;
             break;
           } catch {
             // Lost or not yet answered: resend the same bytes, as a client would.
           }
         }
         peer.received.length = 0;
+        if (client === 0) setupPeer.received.length = 0;
       }
     }));
     const seconds = (performance.now() - startMs) / 1000;
     return { acknowledged, seconds, perSecond: acknowledged / seconds };
   } finally {
-    await Promise.all(peers.map((peer) => peer.close()));
+    await Promise.all([setupPeer, ...peers].map((peer) => peer.close()));
+  }
+}
+
+/** Sends a setup line and fails the run unless it is acknowledged. */
+async function expectAck(peer: UdpPeer, line: string): Promise<void> {
+  const reply = await peer.request(line);
+  if (!/^(REGISTERED|ITEM_LISTED|SUBSCRIBED)$/.test(reply.type)) {
+    throw new Error(`Setup "${line}" got ${reply.type}`);
+  }
+}
+
+/** Measures the real server started with `serverArgs` on a fresh data folder. */
+async function measureServer(
+  workload: BenchWorkload,
+  options: { clients: number; seconds: number; dataParent: string; serverArgs: string[] },
+): Promise<Measured> {
+  const dataDir = await Deno.makeTempDir({
+    ...(options.dataParent ? { dir: options.dataParent } : {}),
+    prefix: "auction-bench-",
+  });
+  const server = await startBenchServer(dataDir, options.serverArgs);
+  try {
+    return await measure(server, workload, {
+      ...options,
+      counts: (type) => workload.isAcknowledgement(type),
+      setUp: true,
+    });
+  } finally {
     await server.stop();
     await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+/** Measures the echo server with the same clients and lines. */
+async function measureBaseline(
+  workload: BenchWorkload,
+  options: { clients: number; seconds: number },
+): Promise<Measured> {
+  const server = await startEchoServer();
+  try {
+    return await measure(server, workload, { ...options, counts: () => true, setUp: false });
+  } finally {
+    await server.stop();
   }
 }
 
@@ -77,7 +130,7 @@ if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      "request": { type: "string", default: "register" },
+      "request": { type: "string", default: "bid" },
       "clients": { type: "string", default: "64" },
       "seconds": { type: "string", default: "3" },
       "data-parent": { type: "string", default: "" },
@@ -93,13 +146,17 @@ if (import.meta.main) {
     seconds: Number(values.seconds),
     dataParent: values["data-parent"],
   };
+  const acked = `acknowledged ${values.request} requests/s`;
   console.log(
     `${values.request}: ${options.clients} clients, ${options.seconds} s per mode, ` +
       `data under ${await Deno.realPath(options.dataParent || Deno.env.get("TMPDIR") || "/tmp")}`,
   );
-  const group = await measure(workload, { ...options, serverArgs: [] });
-  console.log(`group commit:       ${group.perSecond.toFixed(0)} acknowledged requests/s`);
-  const each = await measure(workload, { ...options, serverArgs: ["--no-group-commit"] });
-  console.log(`fsync per request:  ${each.perSecond.toFixed(0)} acknowledged requests/s`);
-  console.log(`ratio:              ${(group.perSecond / each.perSecond).toFixed(1)}x`);
+  const baseline = await measureBaseline(workload, options);
+  console.log(`baseline (UDP echo): ${baseline.perSecond.toFixed(0)} echoed requests/s`);
+  const group = await measureServer(workload, { ...options, serverArgs: [] });
+  console.log(`group commit:        ${group.perSecond.toFixed(0)} ${acked}`);
+  const each = await measureServer(workload, { ...options, serverArgs: ["--no-group-commit"] });
+  console.log(`fsync per request:   ${each.perSecond.toFixed(0)} ${acked}`);
+  console.log(`ratio:               ${(group.perSecond / each.perSecond).toFixed(1)}x`);
+  console.log(`of the baseline:     ${(100 * group.perSecond / baseline.perSecond).toFixed(0)}%`);
 }

@@ -11,6 +11,7 @@ import type { Clock } from "./clock.ts";
 import type { ServerConfig } from "./config.ts";
 import type { AuctionEvent } from "./events.ts";
 import { addressKey, type AuctionState, type PeerAddress } from "./state.ts";
+import { logEnabled } from "./logging.ts";
 import type { Store } from "./store.ts";
 
 const logger = getLogger(["auction", "push"]);
@@ -124,7 +125,9 @@ export class AuctionCore {
 
   #deliver(delivery: Delivery): void {
     const line = encodeMessage(delivery.message);
-    logger.info("Pushed {line} to {peer}", { line, peer: addressKey(delivery.to) });
+    if (logEnabled("info")) {
+      logger.info("Pushed {line} to {peer}", { line, peer: addressKey(delivery.to) });
+    }
     this.outbox.send(delivery.to, line, delivery.message);
   }
 

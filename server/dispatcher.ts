@@ -18,6 +18,7 @@ import {
 import { COMMANDS, commandTable } from "../commands/mod.ts";
 import { type Command, type CommandContext, CommandError } from "../commands/define.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
+import { logEnabled } from "./logging.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { redactLine } from "./redact.ts";
 import { ReplyCache, requestDigest } from "./reply_cache.ts";
@@ -67,8 +68,10 @@ export class Dispatcher {
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       return this.#reply(respond, source, refusalMessage(refusal, error.rq, error.message));
     }
-    const text = new TextDecoder().decode(bytes);
-    logger.info("Received {line} from {peer}", { line: redactLine(text), peer: source });
+    if (logEnabled("info")) {
+      const line = redactLine(new TextDecoder().decode(bytes));
+      logger.info("Received {line} from {peer}", { line, peer: source });
+    }
 
     if (!this.#rateLimiter.allow(source, nowMs)) {
       return this.#reply(
@@ -194,7 +197,9 @@ export class Dispatcher {
   }
 
   #send(respond: Respond, source: string, line: string): void {
-    logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: source });
+    if (logEnabled("info")) {
+      logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: source });
+    }
     respond(line);
   }
 }

@@ -70,6 +70,44 @@ export function encodeRecord(seq: number, event: AuctionEvent): string {
   return `{"seq":${seq},"crc":"${crc.toString(16).padStart(8, "0")}","event":${eventJson}}\n`;
 }
 
+const SPACE = new Uint8Array([0x20]);
+const HEX = new TextEncoder().encode("0123456789abcdef");
+/** `{"seq":` before the number, `,"crc":"` after it, `","event":` after the CRC. */
+const SEQ_KEY_BYTES = 7;
+const CRC_KEY_BYTES = 8;
+const EVENT_KEY_BYTES = 10;
+
+/**
+ * The records of `events`, numbered from `firstSeq`, as the bytes {@linkcode encodeRecord}
+ * would give, made with one `JSON.stringify` and one UTF-8 encoding per batch: each line is
+ * written with a zero CRC, then the CRC is computed over its bytes and patched in.
+ */
+export function encodeRecords(firstSeq: number, events: readonly AuctionEvent[]): Uint8Array {
+  let text = "";
+  for (let i = 0; i < events.length; i++) {
+    text += `{"seq":${firstSeq + i},"crc":"00000000","event":${JSON.stringify(events[i])}}\n`;
+  }
+  const bytes = UTF8.encode(text);
+  let start = 0;
+  for (let i = 0; i < events.length; i++) {
+    const digits = String(firstSeq + i).length;
+    const crcAt = start + SEQ_KEY_BYTES + digits + CRC_KEY_BYTES;
+    const eventAt = crcAt + 8 + EVENT_KEY_BYTES;
+    // JSON.stringify escapes every newline, so the first one ends the record.
+    const end = bytes.indexOf(NEWLINE, eventAt);
+    const seqCrc = crc32(
+      SPACE,
+      crc32(bytes.subarray(start + SEQ_KEY_BYTES, start + SEQ_KEY_BYTES + digits)),
+    );
+    const crc = crc32(bytes.subarray(eventAt, end - 1), seqCrc);
+    for (let nibble = 0; nibble < 8; nibble++) {
+      bytes[crcAt + nibble] = HEX[(crc >>> (28 - 4 * nibble)) & 0xf]!;
+    }
+    start = end + 1;
+  }
+  return bytes;
+}
+
 /** Decodes one line (without its newline); throws a reason string's Error if it is bad. */
 export function decodeRecord(line: Uint8Array): JournalRecord {
   const head = new TextDecoder().decode(line.subarray(0, 64));

@@ -8,9 +8,7 @@
 import { join } from "node:path";
 import { syncDirectory, writeAll } from "./atomic_file.ts";
 import type { AuctionEvent } from "./events.ts";
-import { encodeRecord, segmentName } from "./journal.ts";
-
-const UTF8 = new TextEncoder();
+import { encodeRecords, segmentName } from "./journal.ts";
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -71,10 +69,10 @@ export class JournalWriter {
   /** Queues `events` as records; resolves once they (and all before them) are on disk. */
   append(events: readonly AuctionEvent[]): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    let text = "";
-    for (const event of events) text += encodeRecord(this.#nextSeq++, event);
+    const bytes = encodeRecords(this.#nextSeq, events);
+    this.#nextSeq += events.length;
     const done = Promise.withResolvers<void>();
-    this.#queue.push({ bytes: UTF8.encode(text), segmentStartSeq: this.#segmentStartSeq, done });
+    this.#queue.push({ bytes, segmentStartSeq: this.#segmentStartSeq, done });
     this.#lastDone = done.promise;
     this.#inFlight ??= this.#run();
     return done.promise;

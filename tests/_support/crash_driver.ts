@@ -24,8 +24,15 @@ export interface Answered {
 
 /** What the clients send and what must hold after each crash. */
 export interface CrashWorkload {
-  /** Requests client 0 sends once before the first kill (RQ#s below 1000), each acknowledged. */
+  /**
+   * Requests a separate setup peer (e.g. a seller) sends once before the first kill (RQ#s below
+   * 1000), each acknowledged. The peer stays open, so pushes to it have somewhere to go.
+   */
   setup?: readonly string[];
+  /** Requests each client sends from its own address before the first kill, each acknowledged. */
+  clientSetup?(client: number): readonly string[];
+  /** Sees every message a client received (replies and pushes), in order, before its next request. */
+  observe?(client: number, message: Message): void;
   /** The line of a client's request number `index`, with RQ# `rq`. */
   request(client: number, index: number, rq: number): string;
   /** Whether `reply` reports a change (it is then durable and must survive). */
@@ -57,8 +64,14 @@ export interface CrashTestResult {
 }
 
 const RETRANSMIT_MS = 150;
+/** Messages the server starts; their server RQ# may equal a client's, but they are no reply. */
+const PUSHES = new Set(["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ", "PRICE_ADJUSTMENT"]);
 
-/** Runs the crash test; throws at the first kill after which an acknowledged change is missing. */
+/**
+ * Runs the crash test; throws at the first kill after which an acknowledged change is missing.
+ * At the end the clients stop sending new requests but keep resending the ones in flight until
+ * they are answered, so the final check sees every request answered.
+ */
 export async function runCrashTest(
   workload: CrashWorkload,
   options: CrashTestOptions,
@@ -68,8 +81,12 @@ export async function runCrashTest(
   const dataDir = server.dataDir;
   const acknowledged: Answered[] = [];
   const refused: Answered[] = [];
+  const setupPeer = new UdpPeer({ port: udpPort });
   const peers = Array.from({ length: options.clients }, () => new UdpPeer({ port: udpPort }));
+  /** Whether clients start new requests. */
   let running = true;
+  /** Whether clients resend unanswered requests (false only when giving up). */
+  let resending = true;
   let state: AuctionState | null = null;
   let wakeWaiter = () => {};
   /** Resolves once `count` requests are acknowledged, or rejects after `timeoutMs`. */
@@ -85,15 +102,19 @@ export async function runCrashTest(
       wakeWaiter();
     });
   try {
-    for (const line of workload.setup ?? []) {
-      const reply = await peers[0]!.request(line);
-      if (!workload.isAcknowledgement(reply)) throw new Error(`Setup refused: ${reply.type}`);
-    }
+    for (const line of workload.setup ?? []) await expectSetupAck(setupPeer, line);
+    await Promise.all(peers.map(async (peer, client) => {
+      for (const line of workload.clientSetup?.(client) ?? []) await expectSetupAck(peer, line);
+    }));
     const clients = peers.map(async (peer, client) => {
+      let observed = 0;
       for (let index = 0; running; index++) {
+        for (; observed < peer.received.length; observed++) {
+          workload.observe?.(client, peer.received[observed]!);
+        }
         const rq = 1_000 + index;
         const line = workload.request(client, index, rq);
-        const reply = await requestUntilAnswered(peer, line, rq, () => running);
+        const reply = await requestUntilAnswered(peer, line, rq, () => resending);
         if (!reply) return;
         const answered = { client, index, reply };
         (workload.isAcknowledgement(reply) ? acknowledged : refused).push(answered);
@@ -113,12 +134,21 @@ export async function runCrashTest(
     await Promise.all(clients);
   } finally {
     running = false;
+    resending = false;
     await server.stop("SIGTERM");
-    await Promise.all(peers.map((peer) => peer.close()));
+    await Promise.all([setupPeer, ...peers].map((peer) => peer.close()));
   }
   state = (await recover(dataDir, { readOnly: true })).state;
   workload.check(state, acknowledged, refused);
   return { acknowledged, refused, state, dataDir };
+}
+
+/** Sends a setup request; throws unless it is acknowledged. */
+async function expectSetupAck(peer: UdpPeer, line: string): Promise<void> {
+  const reply = await peer.request(line);
+  if (!/^(REGISTERED|ITEM_LISTED|SUBSCRIBED|LOGIN_SUCCESS)$/.test(reply.type)) {
+    throw new Error(`Setup "${line}" refused: ${reply.type}`);
+  }
 }
 
 /** Sends `line` and resends the same bytes until its reply comes or `keepGoing` turns false. */
@@ -132,7 +162,7 @@ async function requestUntilAnswered(
   while (keepGoing()) {
     await peer.send(line);
     try {
-      return await peer.waitFor((message) => message.rq === rq, {
+      return await peer.waitFor((message) => message.rq === rq && !PUSHES.has(message.type), {
         timeoutMs: RETRANSMIT_MS,
         from,
       });

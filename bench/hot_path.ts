@@ -1,0 +1,86 @@
+/**
+ * The request path's CPU cost without sockets: the real core, dispatcher, scheduler and
+ * FileStore (group commit) in one process; closed-loop clients call `dispatch` directly with
+ * BIDs (one item per client, every bid accepted, a BID_UPDATE push to the seller each).
+ * Prints accepted bids per second and microseconds per bid. `--store memory` leaves the disk
+ * out (a MemoryStore): what remains is the CPU cost of the request path alone.
+ *
+ * deno run --allow-read --allow-write --allow-env bench/hot_path.ts [--bids 40000] [--clients 64]
+ *   [--log-level warning|info] [--store file|memory] [--data-parent DIR]
+ * At `info` the log goes to stderr: redirect it (`2>/dev/null`) to measure formatting, not a tty.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { systemClock } from "../server/clock.ts";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { AuctionCore } from "../server/core.ts";
+import { Dispatcher } from "../server/dispatcher.ts";
+import { FileStore } from "../server/file_store.ts";
+import { setUpLogging } from "../server/logging.ts";
+import { AuctionScheduler } from "../server/scheduler.ts";
+import { MemoryStore } from "../server/store.ts";
+import type { PeerAddress } from "../server/state.ts";
+import { WORKLOADS } from "./workloads.ts";
+
+const UTF8 = new TextEncoder();
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      "bids": { type: "string", default: "40000" },
+      "clients": { type: "string", default: "64" },
+      "log-level": { type: "string", default: "warning" },
+      "data-parent": { type: "string", default: "" },
+      "store": { type: "string", default: "file" },
+    },
+  });
+  const bids = Number(values.bids);
+  const clients = Number(values.clients);
+  await setUpLogging(values["log-level"] as "warning" | "info");
+  const dataDir = await Deno.makeTempDir({
+    ...(values["data-parent"] ? { dir: values["data-parent"] } : {}),
+    prefix: "auction-hot-",
+  });
+  const store = values.store === "memory" ? new MemoryStore() : new FileStore(dataDir);
+  const core = new AuctionCore({
+    state: await store.load(),
+    store,
+    clock: systemClock,
+    config: DEFAULT_CONFIG,
+    outbox: { send() {} },
+  });
+  const dispatcher = new Dispatcher(core);
+  const scheduler = new AuctionScheduler(core);
+  scheduler.start();
+  const workload = WORKLOADS.bid!;
+  const request = async (line: string, from: PeerAddress) => {
+    let reply = "";
+    await dispatcher.dispatch(UTF8.encode(line), from, (text) => reply = text);
+    return reply;
+  };
+  const address = (client: number) => ({ hostname: "127.0.0.1", port: 20_000 + client });
+  for (const line of workload.setup(clients)) await request(line, address(-1));
+  for (let client = 0; client < clients; client++) {
+    for (const line of workload.clientSetup?.(client) ?? []) await request(line, address(client));
+  }
+  let accepted = 0;
+  let sent = 0;
+  const startMs = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, client) => {
+    for (let index = 0; sent < bids; index++) {
+      sent++;
+      const reply = await request(workload.request(client, index, 1_000 + index), address(client));
+      if (reply.startsWith("BID_ACCEPTED")) accepted++;
+    }
+  }));
+  const seconds = (performance.now() - startMs) / 1000;
+  console.log(
+    `${accepted} of ${sent} bids accepted in ${seconds.toFixed(2)} s: ` +
+      `${(accepted / seconds).toFixed(0)} bids/s, ${(1e6 * seconds / sent).toFixed(1)} µs per bid`,
+  );
+  await scheduler.stop();
+  await store.close();
+  await Deno.remove(dataDir, { recursive: true });
+}
