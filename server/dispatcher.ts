@@ -73,15 +73,6 @@ export class Dispatcher {
       logger.info("Received {line} from {peer}", { line, peer: source });
     }
 
-    if (!this.#rateLimiter.allow(source, nowMs)) {
-      return this.#reply(
-        respond,
-        source,
-        message("DENIED", request.rq, {
-          reason: "Rate limit exceeded: slow down",
-        }),
-      );
-    }
     const digest = requestDigest(bytes);
     // A repeat that arrives while the first is still being handled waits for its reply.
     const flightKey = `${source} ${request.rq} ${digest}`;
@@ -95,6 +86,15 @@ export class Dispatcher {
       });
       if (cached.reply !== null) this.#send(respond, source, cached.reply);
       return;
+    }
+    // Repeats answered from the cache above do not count: a client retransmitting a lost reply
+    // must get that reply, not a rate-limit refusal.
+    if (!this.#rateLimiter.allow(source, nowMs)) {
+      return this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, { reason: "Rate limit exceeded: slow down" }),
+      );
     }
     const done = this.#execute(request, sender, digest, respond);
     this.#inFlight.set(flightKey, done);

@@ -19,6 +19,21 @@ Deno.test("the dispatcher refuses requests past config.rateLimitPerSecond per ad
   );
 });
 
+Deno.test("a retransmission answered from the reply cache does not count against the rate limit", async () => {
+  const harness = await createHarness({ config: { rateLimitPerSecond: 2 } });
+  const first = "REGISTER 1 alice buyer 127.0.0.1 6000 6001";
+  assert.equal(await harness.request(first, 40001), "REGISTERED 1");
+  for (let repeat = 0; repeat < 5; repeat++) {
+    assert.equal(await harness.request(first, 40001), "REGISTERED 1", "the first reply again");
+  }
+  assert.equal(await harness.request("LOGIN 2 alice", 40001), "LOGIN_SUCCESS 2 role=buyer");
+  assert.equal(
+    await harness.request("LOGIN 3 alice", 40001),
+    "DENIED 3 Rate limit exceeded: slow down",
+    "new requests still count",
+  );
+});
+
 Deno.test("a refused request past the rate limit changes nothing", async () => {
   const harness = await createHarness({ config: { rateLimitPerSecond: 1 } });
   await harness.request("LOGIN 1 nobody", 40001);
