@@ -14,7 +14,7 @@ export default defineCommand({
     if (!item.subscribers.includes(userKey)) {
       context.emit({ type: "subscribed", atMs: context.nowMs, itemId: item.id, user: userKey });
     }
-    pushAnnounce(context, item, [userKey]);
+    pushAnnounce(item, context, { to: [userKey] });
     return message("SUBSCRIBED", request.rq, {});
   },
 });
