@@ -9,7 +9,8 @@ import { getLogger } from "@logtape/logtape";
 import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector, LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
+import type { Connector } from "./peer_connection.ts";
 import { deliverShippingInfo, runSaleExchange } from "./sale_exchange.ts";
 import {
   connectToUser,

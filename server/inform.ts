@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
 import { readUnquotedInform } from "./inform_unquoted.ts";
 import type { PaymentCard } from "./payment.ts";
-import { type LineChannel, ReadTimeoutError } from "./peer_connection.ts";
+import { type LineChannel, ReadTimeoutError } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
 import { describe } from "./sale_steps.ts";
 

@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { cardLastFour, message } from "../protocol/mod.ts";
 import { type InformAnswer, type InformFailure, type Party, readInform } from "./inform.ts";
 import type { PaymentResult } from "./payment.ts";
-import type { LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
 import {
   connectToUser,

@@ -8,7 +8,8 @@ import { getLogger } from "@logtape/logtape";
 import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector, LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
+import type { Connector } from "./peer_connection.ts";
 import { redactLine } from "./redact.ts";
 
 const logger = getLogger(["auction", "sale"]);

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Connector, LineChannel } from "../../server/peer_connection.ts";
-import { ReadTimeoutError } from "../../server/peer_connection.ts";
+import { type LineChannel, ReadTimeoutError } from "../../server/line_channel.ts";
+import type { Connector } from "../../server/peer_connection.ts";
 import { addressKey, type PeerAddress } from "../../server/state.ts";
 
 /** Waits for `condition` to hold, checking after each macrotask; fails after `timeoutMs`. */
