@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PaymentGateway, PaymentRequest, PaymentResult } from "../../server/payment.ts";
-import { waitUntil } from "../_support/fake_channel.ts";
+import { waitUntil } from "../_support/wait.ts";
 import {
   createSaleHarness,
   GOOD_CARD,
