@@ -5,9 +5,15 @@
  */
 
 import type { Role } from "../protocol/mod.ts";
-import { type AuctionState, type Item, nameKey, openItemNamed } from "../server/state.ts";
+import {
+  type AuctionState,
+  type Item,
+  nameKey,
+  openItemNamed,
+  type User,
+} from "../server/state.ts";
+import { hasEnded } from "../server/time_left.ts";
 import { type CommandContext, CommandError, requireUser } from "./define.ts";
-import type { User } from "../server/state.ts";
 
 /** The sender's user, refused unless it has `role`; `doing` completes "Only buyers can ...". */
 export function requireRole(
@@ -20,21 +26,19 @@ export function requireRole(
   return sender;
 }
 
-/** Refuses a trailing user name (the seed's variant) that is not the sender's own user. */
-export function requireOwnName(
-  claimed: string | undefined,
-  user: User,
-  field: string,
-): void {
+/**
+ * Refuses a trailing `Buyer_Name` or `Seller_Name` (the seed's variant) that is not `user`, the
+ * sender's own user.
+ */
+export function requireOwnName(user: User, claimed: string | undefined): void {
   if (claimed !== undefined && nameKey(claimed) !== nameKey(user.name)) {
-    throw new CommandError(
-      `${field} "${claimed}" is not the user of this address (${user.name})`,
-    );
+    const field = user.role === "buyer" ? "Buyer_Name" : "Seller_Name";
+    throw new CommandError(`${field} "${claimed}" is not the user of this address (${user.name})`);
   }
 }
 
 /** The open item named `name`, else the latest closed one of that name, else `undefined`. */
-export function itemNamed(state: Readonly<AuctionState>, name: string): Item | undefined {
+function itemNamed(state: Readonly<AuctionState>, name: string): Item | undefined {
   const open = openItemNamed(state, name);
   if (open) return open;
   let latest: Item | undefined;
@@ -48,9 +52,7 @@ export function itemNamed(state: Readonly<AuctionState>, name: string): Item | u
 export function requireOpenItem(context: CommandContext, name: string): Item {
   const item = itemNamed(context.state, name);
   if (!item) throw new CommandError("Item not found");
-  if (item.status === "closed" || context.nowMs >= item.endsAtMs) {
-    throw new CommandError("Auction closed");
-  }
+  if (hasEnded(item, context.nowMs)) throw new CommandError("Auction closed");
   return item;
 }
 

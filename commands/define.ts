@@ -1,6 +1,7 @@
 /**
  * The shape of a command: one module per client-to-server message, each
- * `export default defineCommand({ name, summary, parse, handle })`.
+ * `export default defineCommand({ name, summary, prepare?, handle })`. There is no `parse`: the
+ * codec's message table decodes every request, so a handler receives a typed message.
  * @module
  */
 

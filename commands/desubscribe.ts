@@ -8,7 +8,7 @@ export default defineCommand({
   summary: "A buyer stops following an auction; no reply, ignored when not subscribed",
   handle(request, context) {
     const { user, userKey } = requireRole(context, "buyer", "unsubscribe");
-    requireOwnName(request.buyer, user, "Buyer_Name");
+    requireOwnName(user, request.buyer);
     const item = openItemNamed(context.state, request.item);
     if (item?.subscribers.includes(userKey)) {
       context.emit({ type: "unsubscribed", atMs: context.nowMs, itemId: item.id, user: userKey });

@@ -12,7 +12,7 @@ export default defineCommand({
   summary: "A seller puts an item up for auction; it ends Duration after the server saves it",
   handle(request, context) {
     const { user, userKey } = requireRole(context, "seller", "list items");
-    requireOwnName(request.seller, user, "Seller_Name");
+    requireOwnName(user, request.seller);
     const lengthMs = durationMs(request.duration, context.config.durationUnit);
     if (lengthMs < MIN_DURATION_MS) {
       throw new CommandError("Invalid Duration: an auction lasts at least 1 second");

@@ -9,12 +9,12 @@ export default defineCommand({
   summary: "A buyer follows an open auction: SUBSCRIBED, then an AUCTION_ANNOUNCE",
   handle(request, context) {
     const { user, userKey } = requireRole(context, "buyer", "subscribe");
-    requireOwnName(request.buyer, user, "Buyer_Name");
+    requireOwnName(user, request.buyer);
     const item = requireOpenItem(context, request.item);
     if (!item.subscribers.includes(userKey)) {
       context.emit({ type: "subscribed", atMs: context.nowMs, itemId: item.id, user: userKey });
     }
-    pushAnnounce(context, item, [userKey]);
+    pushAnnounce(item, context, { to: [userKey] });
     return message("SUBSCRIBED", request.rq, {});
   },
 });

@@ -145,8 +145,13 @@ export function decodeLine(line: string): Message {
   }
 }
 
+/** The fields of message `type` after RQ#, as `[key, spec]` pairs in wire order. */
+function fieldSpecs(type: MessageType): [string, string][] {
+  return Object.entries(MESSAGES[type].fields as Record<string, string>);
+}
+
 function decodeFields(type: MessageType, rq: number, rest: string): Message {
-  const specs = Object.entries(MESSAGES[type].fields as Record<string, string>);
+  const specs = fieldSpecs(type);
   const restIndex = specs.findIndex(([, kind]) => kind === "rest");
   const tokens = tokenize(rest, restIndex < 0 ? undefined : restIndex);
   const message: Record<string, unknown> = { type, rq };
@@ -163,12 +168,11 @@ function decodeFields(type: MessageType, rq: number, rest: string): Message {
     }
     const parse = FIELD_PARSERS[kind] as (text: string, field: string) => unknown;
     if (optional && index < specs.length - 1) {
-      // An optional field that does not fit may be the next optional one (LOGIN Name [Port] [Pwd]).
       try {
         message[key] = parse(token, label);
         next++;
       } catch {
-        continue;
+        // A token that does not fit may be the next optional field (LOGIN Name [Port] [Pwd]).
       }
       continue;
     }
@@ -185,9 +189,7 @@ function decodeFields(type: MessageType, rq: number, rest: string): Message {
 export function encodeMessage(message: Message): string {
   const parts = [message.type, String(message.rq)];
   const values = message as unknown as Record<string, unknown>;
-  for (
-    const [key, spec] of Object.entries(MESSAGES[message.type].fields as Record<string, string>)
-  ) {
+  for (const [key, spec] of fieldSpecs(message.type)) {
     const value = values[key];
     if (value === undefined) continue;
     const kind = spec.replace("?", "") as FieldKind;

@@ -132,12 +132,12 @@ export const MESSAGES = {
 export type MessageType = keyof typeof MESSAGES;
 
 type Spec<N extends MessageType> = (typeof MESSAGES)[N]["fields"];
-type Required<F> = {
+type RequiredFields<F> = {
   -readonly [K in keyof F as F[K] extends FieldKind ? K : never]: F[K] extends FieldKind
     ? FieldKinds[F[K]]
     : never;
 };
-type Optional<F> = {
+type OptionalFields<F> = {
   -readonly [K in keyof F as F[K] extends FieldKind ? never : K]?: F[K] extends
     `${infer Base extends FieldKind}?` ? FieldKinds[Base] : never;
 };
@@ -145,8 +145,8 @@ type Optional<F> = {
 /** The decoded form of message `N`: its type, RQ# and typed fields. */
 export type MessageOf<N extends MessageType> =
   & { type: N; rq: number }
-  & Required<Spec<N>>
-  & Optional<Spec<N>>;
+  & RequiredFields<Spec<N>>
+  & OptionalFields<Spec<N>>;
 
 /** Any message of the protocol. */
 export type Message = { [N in MessageType]: MessageOf<N> }[MessageType];

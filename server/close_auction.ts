@@ -17,7 +17,7 @@ const logger = getLogger(["auction", "scheduler"]);
  * that event and reads `state.sales`.
  */
 export function closeAuction(item: Item, transaction: Transaction): void {
-  pushAnnounce(transaction, item, item.subscribers, 0);
+  pushAnnounce(item, transaction, { timeLeftSeconds: 0 });
   transaction.emit({
     type: "auction_closed",
     atMs: transaction.nowMs,

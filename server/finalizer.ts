@@ -9,12 +9,15 @@ import { getLogger } from "@logtape/logtape";
 import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector, LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
+import type { Connector } from "./peer_connection.ts";
 import { deliverShippingInfo, runSaleExchange } from "./sale_exchange.ts";
 import {
   connectToUser,
+  describe,
   type ExchangeContext,
   finishChannel,
+  recordSellerNotice,
   send,
   ShutdownError,
 } from "./sale_steps.ts";
@@ -120,8 +123,8 @@ export class SaleFinalizer {
   async #sendNonOffer(sale: Sale): Promise<void> {
     await this.#notifySeller(sale, async (channel) => {
       await send(channel, message("NON_OFFER", sale.rqs.seller, { item: sale.itemName }));
-      await this.#record(sale.itemId, true);
-      await finishChannel(this.#context, channel, this.#context.closeGraceMs);
+      await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: true });
+      await finishChannel(this.#context, channel);
     });
   }
 
@@ -129,7 +132,7 @@ export class SaleFinalizer {
   async #resendShippingInfo(sale: Sale): Promise<void> {
     await this.#notifySeller(
       sale,
-      (channel) => deliverShippingInfo(this.#context, sale.itemId, channel, sale.shippingRq ?? 0),
+      (channel) => deliverShippingInfo(this.#context, sale.itemId, channel),
     );
   }
 
@@ -144,9 +147,9 @@ export class SaleFinalizer {
       if (error instanceof ShutdownError) return;
       logger.warn("Seller of item {item} unreachable: {reason}", {
         item: sale.itemId,
-        reason: error instanceof Error ? error.message : String(error),
+        reason: describe(error),
       });
-      return await this.#record(sale.itemId, false);
+      return await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: false });
     }
     try {
       await deliver(channel);
@@ -155,18 +158,12 @@ export class SaleFinalizer {
       if (this.#shutdown.signal.aborted) return;
       logger.warn("Notice to the seller of item {item} failed: {reason}", {
         item: sale.itemId,
-        reason: error instanceof Error ? error.message : String(error),
+        reason: describe(error),
       });
       if (!this.#core.state.sales[sale.itemId]?.sellerNotice) {
-        await this.#record(sale.itemId, false);
+        await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: false });
       }
     }
-  }
-
-  async #record(itemId: number, delivered: boolean): Promise<void> {
-    await this.#core.run((transaction) => {
-      transaction.emit({ type: "seller_notified", atMs: transaction.nowMs, itemId, delivered });
-    });
   }
 }
 

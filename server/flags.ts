@@ -11,15 +11,25 @@ export type LogLevel = "debug" | "info" | "warning" | "error";
 
 /** Everything the server's flags set. */
 export interface ServerFlags {
+  /** `--host`: the address to bind. */
   hostname: string;
+  /** `--udp-port`: 0 picks a free port. */
   udpPort: number;
+  /** `--tcp-port`: 0 picks a free port. */
   tcpPort: number;
+  /** `--data-dir`: the folder of the snapshot and journal. */
   dataDir: string;
+  /** The auction rules the flags set (duration unit, intervals, limits). */
   config: ServerConfig;
+  /** `--log-level`. */
   logLevel: LogLevel;
+  /** `--log-format`. */
   logFormat: "text" | "json";
+  /** False with `--no-group-commit`: each request's records are synced alone. */
   groupCommit: boolean;
+  /** `--snapshot-events`: journaled events between snapshots. */
   snapshotEveryEvents: number;
+  /** `--help`: print the usage and exit. */
   help: boolean;
 }
 
@@ -103,13 +113,13 @@ export function parseServerFlags(args: string[]): ServerFlags {
   }
   return {
     hostname: values.host,
-    udpPort: integerFlag("udp-port", values["udp-port"], 0, 65535),
-    tcpPort: integerFlag("tcp-port", values["tcp-port"], 0, 65535),
+    udpPort: integerFlag("udp-port", values["udp-port"], { max: 65535 }),
+    tcpPort: integerFlag("tcp-port", values["tcp-port"], { max: 65535 }),
     dataDir: values["data-dir"],
     config: {
       durationUnit: unit.startsWith("s") ? "s" : "m",
       announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),
-      informTimeoutSeconds: integerFlag("inform-timeout", values["inform-timeout"], 1),
+      informTimeoutSeconds: integerFlag("inform-timeout", values["inform-timeout"], { min: 1 }),
       softCloseSeconds: integerFlag("soft-close", values["soft-close"]),
       rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
       maxUsers: integerFlag("max-users", values["max-users"]),
@@ -118,12 +128,18 @@ export function parseServerFlags(args: string[]): ServerFlags {
     logLevel: logLevel as LogLevel,
     logFormat,
     groupCommit: !values["no-group-commit"],
-    snapshotEveryEvents: integerFlag("snapshot-events", values["snapshot-events"], 1),
+    snapshotEveryEvents: integerFlag("snapshot-events", values["snapshot-events"], { min: 1 }),
     help: values.help,
   };
 }
 
-function integerFlag(name: string, text: string, min = 0, max = 1_000_000_000): number {
+/** The whole number `text` of flag `--name`, within `range` (0 to 1e9 unless narrowed). */
+function integerFlag(
+  name: string,
+  text: string,
+  range: { min?: number; max?: number } = {},
+): number {
+  const { min = 0, max = 1_000_000_000 } = range;
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) {
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);

@@ -9,8 +9,9 @@ import { getLogger } from "@logtape/logtape";
 import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
 import { readUnquotedInform } from "./inform_unquoted.ts";
 import type { PaymentCard } from "./payment.ts";
-import { type LineChannel, ReadTimeoutError } from "./peer_connection.ts";
+import { type LineChannel, ReadTimeoutError } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
+import { describe } from "./sale_steps.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
@@ -84,8 +85,4 @@ export async function readInform(
 /** A failure whose reason is masked once more, in case a peer echoed digits into an error. */
 function fail(reason: string): InformFailure {
   return { ok: false, reason: redactLine(reason) };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -9,13 +9,14 @@ import { getLogger } from "@logtape/logtape";
 import { cardLastFour, message } from "../protocol/mod.ts";
 import { type InformAnswer, type InformFailure, type Party, readInform } from "./inform.ts";
 import type { PaymentResult } from "./payment.ts";
-import type { LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
 import {
   connectToUser,
   describe,
   type ExchangeContext,
   finishChannel,
+  recordSellerNotice,
   send,
   ShutdownError,
 } from "./sale_steps.ts";
@@ -112,8 +113,7 @@ async function exchange(
     return { ok: false, reason: `Payment failed: ${describe(error)}` };
   }
   if (paid.status === "declined") return { ok: false, reason: `Payment declined: ${paid.reason}` };
-  const shippingRq = await core.run((transaction) => {
-    const rq = transaction.nextServerRq();
+  await core.run((transaction) => {
     transaction.emit({
       type: "sale_settled",
       atMs: transaction.nowMs,
@@ -122,10 +122,9 @@ async function exchange(
       payoutCents: paid.payoutCents,
       buyerCardLast4: cardLastFour(answers.buyer.card.number),
       sellerCardLast4: cardLastFour(answers.seller.card.number),
-      shippingRq: rq,
+      shippingRq: transaction.nextServerRq(),
       shipTo: { name: answers.buyer.name, address: answers.buyer.address },
     });
-    return rq;
   });
   logger.info("Sale of item {item} settled: {price} cents, fee {fee}, payout {payout}", {
     item: sale.itemId,
@@ -136,24 +135,26 @@ async function exchange(
     sellerCard: cardLastFour(answers.seller.card.number),
   });
   await Promise.all([
-    deliverShippingInfo(context, sale.itemId, seller, shippingRq),
-    finishChannel(context, buyer, context.closeGraceMs),
+    deliverShippingInfo(context, sale.itemId, seller),
+    finishChannel(context, buyer),
   ]);
   return { ok: true };
 }
 
-/** Sends Shipping_Info on `seller`, records the notice, then gives the seller its grace. */
+/**
+ * Sends the Shipping_Info of settled sale `itemId` on `seller` (with the RQ# fixed at settlement),
+ * records the notice, then gives the seller its grace.
+ */
 export async function deliverShippingInfo(
   context: ExchangeContext,
   itemId: number,
   seller: LineChannel,
-  rq: number,
 ): Promise<void> {
-  const shipTo = context.core.state.sales[itemId]?.shipTo;
-  if (!shipTo) return finishChannel(context, seller, context.closeGraceMs);
+  const sale = context.core.state.sales[itemId];
+  if (!sale?.shipTo) return finishChannel(context, seller);
   let delivered = true;
   try {
-    await send(seller, message("Shipping_Info", rq, shipTo));
+    await send(seller, message("Shipping_Info", sale.shippingRq ?? 0, sale.shipTo));
   } catch (error) {
     delivered = false;
     logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
@@ -161,10 +162,8 @@ export async function deliverShippingInfo(
       reason: describe(error),
     });
   }
-  await context.core.run((transaction) => {
-    transaction.emit({ type: "seller_notified", atMs: transaction.nowMs, itemId, delivered });
-  });
-  await finishChannel(context, seller, context.sellerGraceMs, { halfClose: false });
+  await recordSellerNotice(context, { itemId, delivered });
+  await finishChannel(context, seller, { graceMs: context.sellerGraceMs, halfClose: false });
 }
 
 /** Both INFORM_Res, or the first failure (without waiting for the other party). */
@@ -223,6 +222,6 @@ async function cancel(
   logger.info("Sale of item {item} cancelled: {reason}", { item: sale.itemId, reason: safeReason });
   await Promise.all(open.map(async (channel, index) => {
     await send(channel, message("CANCEL", rqs[index]!, { reason: safeReason })).catch(() => {});
-    await finishChannel(context, channel, context.closeGraceMs);
+    await finishChannel(context, channel);
   }));
 }

@@ -8,7 +8,8 @@ import { getLogger } from "@logtape/logtape";
 import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector, LineChannel } from "./peer_connection.ts";
+import type { LineChannel } from "./line_channel.ts";
+import type { Connector } from "./peer_connection.ts";
 import { redactLine } from "./redact.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -63,12 +64,19 @@ export async function connectToUser(
   }
 }
 
+/** Options of {@linkcode finishChannel}. */
+export interface FinishChannelOptions {
+  /** How long the peer may take to close. @default context.closeGraceMs */
+  graceMs?: number;
+  /** Shut down writing first; `false` leaves the peer to close first. @default true */
+  halfClose?: boolean;
+}
+
 /** Ends a channel with a grace for the peer to close first; a shutdown cuts the grace short. */
 export function finishChannel(
   context: ExchangeContext,
   channel: LineChannel,
-  graceMs: number,
-  options?: { halfClose?: boolean },
+  options: FinishChannelOptions = {},
 ): Promise<void> {
   if (context.shutdown.aborted) {
     channel.close();
@@ -76,8 +84,19 @@ export function finishChannel(
   }
   const onAbort = () => channel.close();
   context.shutdown.addEventListener("abort", onAbort, { once: true });
-  return channel.finish(graceMs, options).finally(() => {
+  const graceMs = options.graceMs ?? context.closeGraceMs;
+  return channel.finish(graceMs, { halfClose: options.halfClose }).finally(() => {
     context.shutdown.removeEventListener("abort", onAbort);
+  });
+}
+
+/** Records that the seller's last message (NON_OFFER or Shipping_Info) is done with. */
+export async function recordSellerNotice(
+  context: ExchangeContext,
+  notice: { itemId: number; delivered: boolean },
+): Promise<void> {
+  await context.core.run((transaction) => {
+    transaction.emit({ type: "seller_notified", atMs: transaction.nowMs, ...notice });
   });
 }
 

@@ -189,15 +189,14 @@ export class AuctionScheduler {
         const negotiation = item.negotiation;
         if (negotiation?.status !== "pending") return;
         pushNegotiateRequest(item, transaction);
-        const nextMs = NEGOTIATION_RESEND_OFFSETS_MS.map((offset) =>
-          negotiation.startedAtMs + offset
-        )
+        const nextMs = NEGOTIATION_RESEND_OFFSETS_MS
+          .map((offsetMs) => negotiation.startedAtMs + offsetMs)
           .find((atMs) => atMs > nowMs);
         if (nextMs !== undefined) this.#set(item.id, "resend", nextMs);
         return;
       }
       case "announce": {
-        pushAnnounce(transaction, item, item.subscribers);
+        pushAnnounce(item, transaction);
         const nextMs = this.#nextAnnounceMs(item, nowMs);
         if (nextMs !== undefined) this.#set(item.id, "announce", nextMs);
         return;

@@ -9,6 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import { LineDecoder, MAX_LINE_BYTES } from "../protocol/mod.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { addressKey, type PeerAddress } from "./state.ts";
+import { closeQuietly, writeLine } from "./tcp_io.ts";
 
 const logger = getLogger(["auction", "tcp"]);
 const UTF8 = new TextEncoder();
@@ -92,7 +93,7 @@ export class TcpListener {
     const respond = (line: string) => {
       // A peer that sends requests but never reads the replies is dropped, not buffered for.
       if (++unwritten > MAX_UNWRITTEN_REPLIES) return closeQuietly(connection);
-      writing = writing.then(() => writeAll(connection, `${line}\n`)).catch(() => {})
+      writing = writing.then(() => writeLine(connection, line)).catch(() => {})
         .finally(() => unwritten--);
     };
     // Only a whole line resets the idle timer: a peer trickling bytes is closed all the same.
@@ -130,24 +131,7 @@ export class TcpListener {
   }
 }
 
-/** Writes all of `text`: a socket write may take only part of it. */
-async function writeAll(connection: Deno.Conn, text: string): Promise<void> {
-  const bytes = UTF8.encode(text);
-  for (let written = 0; written < bytes.length;) {
-    written += await connection.write(bytes.subarray(written));
-  }
-}
-
 /** Answers a connection the server will not serve, then closes it. */
 function refuse(connection: Deno.Conn, line: string): void {
-  writeAll(connection, `${line}\n`).catch(() => {}).finally(() => closeQuietly(connection));
-}
-
-/** Closes a connection, ignoring "already closed". */
-export function closeQuietly(connection: Deno.Conn): void {
-  try {
-    connection.close();
-  } catch {
-    // Already closed.
-  }
+  writeLine(connection, line).catch(() => {}).finally(() => closeQuietly(connection));
 }

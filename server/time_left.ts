@@ -22,14 +22,22 @@ export function followersOf(item: Item): string[] {
   return [...new Set([...item.subscribers, item.seller])];
 }
 
-/** Pushes `AUCTION_ANNOUNCE` about `item` to each of `userKeys`, with `timeLeft` seconds. */
+/** Options of {@linkcode pushAnnounce}. */
+export interface PushAnnounceOptions {
+  /** Keys of the users to tell. @default item.subscribers */
+  to?: readonly string[];
+  /** The Time_Left to announce. @default the seconds left until `item.endsAtMs` */
+  timeLeftSeconds?: number;
+}
+
+/** Pushes `AUCTION_ANNOUNCE` about `item` to its subscribers (or to `options.to`). */
 export function pushAnnounce(
-  transaction: Transaction,
   item: Item,
-  userKeys: readonly string[],
-  timeLeft = timeLeftSeconds(item.endsAtMs, transaction.nowMs),
+  transaction: Transaction,
+  options: PushAnnounceOptions = {},
 ): void {
-  for (const userKey of userKeys) {
+  const timeLeft = options.timeLeftSeconds ?? timeLeftSeconds(item.endsAtMs, transaction.nowMs);
+  for (const userKey of options.to ?? item.subscribers) {
     transaction.push(userKey, (rq) =>
       message("AUCTION_ANNOUNCE", rq, {
         item: item.name,

@@ -5,22 +5,9 @@
  * @module
  */
 
-import type { Connector, LineChannel } from "../../server/peer_connection.ts";
-import { ReadTimeoutError } from "../../server/peer_connection.ts";
+import { type LineChannel, ReadTimeoutError } from "../../server/line_channel.ts";
+import type { Connector } from "../../server/peer_connection.ts";
 import { addressKey, type PeerAddress } from "../../server/state.ts";
-
-/** Waits for `condition` to hold, checking after each macrotask; fails after `timeoutMs`. */
-export async function waitUntil(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 2000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-}
 
 /** One fake connection: lines the server sent, lines queued for it to read. */
 export class FakeChannel implements LineChannel {

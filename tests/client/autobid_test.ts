@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Autobidder, type AutobidEvent } from "../../client/autobid.ts";
 import { ItemBook } from "../../client/items.ts";
 import { type Message, message } from "../../protocol/mod.ts";
+import { pure } from "../_support/pure.ts";
 
 function setUp(answer: (amountCents: number) => { accepted: boolean; reason?: string }) {
   const book = new ItemBook();
@@ -29,7 +30,7 @@ const announce = (currentPrice: number, timeLeft = 30) =>
   message("AUCTION_ANNOUNCE", 1, { item: "Kite", description: "", currentPrice, timeLeft });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-Deno.test("Autobidder bids the price plus STEP when someone else leads", async () => {
+Deno.test("Autobidder bids the price plus STEP when someone else leads", pure, async () => {
   const { bids, autobid, hear } = setUp(() => ({ accepted: true }));
   hear(announce(2000));
   autobid.start("Kite", 4000, 50);
@@ -41,7 +42,7 @@ Deno.test("Autobidder bids the price plus STEP when someone else leads", async (
   assert.deepEqual(bids, [2050, 2550]);
 });
 
-Deno.test("Autobidder waits for the price when it does not know the item yet", () => {
+Deno.test("Autobidder waits for the price when it does not know the item yet", pure, () => {
   const { bids, autobid, hear } = setUp(() => ({ accepted: true }));
   autobid.start("Kite", 4000, 1);
   assert.deepEqual(bids, []);
@@ -49,7 +50,7 @@ Deno.test("Autobidder waits for the price when it does not know the item yet", (
   assert.deepEqual(bids, [2001]);
 });
 
-Deno.test("Autobidder never bids above MAX and reports when MAX is reached", async () => {
+Deno.test("Autobidder never bids above MAX and reports when MAX is reached", pure, async () => {
   const { bids, events, autobid, hear } = setUp(() => ({ accepted: true }));
   hear(update(3900, "bob"));
   autobid.start("Kite", 4000, 500);
@@ -67,21 +68,25 @@ Deno.test("Autobidder never bids above MAX and reports when MAX is reached", asy
   assert.equal(autobid.isActive("Kite"), false);
 });
 
-Deno.test("Autobidder bids again after a refusal when a newer price arrived meanwhile", async () => {
-  let refuse = true;
-  const { bids, hear, autobid } = setUp(() => {
-    if (!refuse) return { accepted: true };
-    refuse = false;
-    hear(update(2100, "bob")); // Bob's bid landed first.
-    return { accepted: false, reason: "Bid too low" };
-  });
-  hear(announce(2000));
-  autobid.start("Kite", 4000, 10);
-  await settle();
-  assert.deepEqual(bids, [2010, 2110]);
-});
+Deno.test(
+  "Autobidder bids again after a refusal when a newer price arrived meanwhile",
+  pure,
+  async () => {
+    let refuse = true;
+    const { bids, hear, autobid } = setUp(() => {
+      if (!refuse) return { accepted: true };
+      refuse = false;
+      hear(update(2100, "bob")); // Bob's bid landed first.
+      return { accepted: false, reason: "Bid too low" };
+    });
+    hear(announce(2000));
+    autobid.start("Kite", 4000, 10);
+    await settle();
+    assert.deepEqual(bids, [2010, 2110]);
+  },
+);
 
-Deno.test("Autobidder stops when a bid is refused and nothing new was heard", async () => {
+Deno.test("Autobidder stops when a bid is refused and nothing new was heard", pure, async () => {
   const { bids, events, autobid, hear } = setUp(() => ({
     accepted: false,
     reason: "Bid too low: at least 1.00 more",
@@ -97,7 +102,7 @@ Deno.test("Autobidder stops when a bid is refused and nothing new was heard", as
   });
 });
 
-Deno.test("Autobidder stops when the auction closes", () => {
+Deno.test("Autobidder stops when the auction closes", pure, () => {
   const { bids, events, autobid, hear } = setUp(() => ({ accepted: true }));
   hear(update(2000, "ann"));
   autobid.start("Kite", 4000, 1);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { message } from "../../protocol/mod.ts";
 import { RequestEngine, type RequestOutcome } from "../../client/requests.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
+import { pure } from "../_support/pure.ts";
 
 function setUp(options: { random?: number } = {}) {
   const timers = new FakeTimers();
@@ -32,55 +33,71 @@ function settled(promise: Promise<RequestOutcome>): () => RequestOutcome | undef
 
 const bid = (rq: number) => message("BID", rq, { item: "Kite", amount: 2500 });
 
-Deno.test("RequestEngine sends a request once and settles it on the reply with its RQ#", async () => {
-  const { engine, sent, timers } = setUp();
-  const outcome = engine.request(bid);
-  assert.deepEqual(sent.map((entry) => entry.line), ["BID 7 Kite 25.00"]);
-  assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), true);
-  const result = await outcome;
-  assert.equal(result.status, "replied");
-  assert.equal(result.status === "replied" && result.reply.type, "BID_ACCEPTED");
-  assert.equal(result.attempts, 1);
-  timers.advance(60_000);
-  assert.equal(sent.length, 1);
-  assert.equal(timers.pendingCount, 0);
-});
+Deno.test(
+  "RequestEngine sends a request once and settles it on the reply with its RQ#",
+  pure,
+  async () => {
+    const { engine, sent, timers } = setUp();
+    const outcome = engine.request(bid);
+    assert.deepEqual(sent.map((entry) => entry.line), ["BID 7 Kite 25.00"]);
+    assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), true);
+    const result = await outcome;
+    assert.equal(result.status, "replied");
+    assert.equal(result.status === "replied" && result.reply.type, "BID_ACCEPTED");
+    assert.equal(result.attempts, 1);
+    timers.advance(60_000);
+    assert.equal(sent.length, 1);
+    assert.equal(timers.pendingCount, 0);
+  },
+);
 
-Deno.test("RequestEngine retransmits the same bytes after 1 s, then 2, 4 and 8 s, at most 4 times", async () => {
-  const { engine, sent, timers, start } = setUp({ random: 0 });
-  const outcome = settled(engine.request(bid));
-  timers.advance(100_000);
-  await Promise.resolve();
-  assert.deepEqual(sent.map((entry) => entry.atMs - start), [0, 1000, 3000, 7000, 15000]);
-  assert.ok(sent.every((entry) => entry.line === "BID 7 Kite 25.00"));
-  assert.equal(outcome()?.status, "timeout");
-  assert.equal(outcome()?.attempts, 5);
-});
+Deno.test(
+  "RequestEngine retransmits the same bytes after 1 s, then 2, 4 and 8 s, at most 4 times",
+  pure,
+  async () => {
+    const { engine, sent, timers, start } = setUp({ random: 0 });
+    const outcome = settled(engine.request(bid));
+    timers.advance(100_000);
+    await Promise.resolve();
+    assert.deepEqual(sent.map((entry) => entry.atMs - start), [0, 1000, 3000, 7000, 15000]);
+    assert.ok(sent.every((entry) => entry.line === "BID 7 Kite 25.00"));
+    assert.equal(outcome()?.status, "timeout");
+    assert.equal(outcome()?.attempts, 5);
+  },
+);
 
-Deno.test("RequestEngine gives up 16 times the first delay after the last retransmission", async () => {
-  const { engine, timers } = setUp({ random: 0 });
-  const outcome = settled(engine.request(bid));
-  timers.advance(30_999);
-  await Promise.resolve();
-  assert.equal(outcome(), undefined);
-  timers.advance(1);
-  await Promise.resolve();
-  assert.equal(outcome()?.status, "timeout");
-});
+Deno.test(
+  "RequestEngine gives up 16 times the first delay after the last retransmission",
+  pure,
+  async () => {
+    const { engine, timers } = setUp({ random: 0 });
+    const outcome = settled(engine.request(bid));
+    timers.advance(30_999);
+    await Promise.resolve();
+    assert.equal(outcome(), undefined);
+    timers.advance(1);
+    await Promise.resolve();
+    assert.equal(outcome()?.status, "timeout");
+  },
+);
 
-Deno.test("RequestEngine draws the first delay between 1 and 1.5 s and doubles it", async (t) => {
-  for (const [random, firstMs] of [[0, 1000], [0.5, 1250], [0.999, 1499.5]] as const) {
-    await t.step(`random ${random}`, () => {
-      const { engine, sent, timers, start } = setUp({ random });
-      engine.request(bid);
-      timers.advance(firstMs * 3);
-      assert.deepEqual(sent.map((entry) => entry.atMs - start), [0, firstMs, firstMs * 3]);
-      engine.cancelAll();
-    });
-  }
-});
+Deno.test(
+  "RequestEngine draws the first delay between 1 and 1.5 s and doubles it",
+  pure,
+  async (t) => {
+    for (const [random, firstMs] of [[0, 1000], [0.5, 1250], [0.999, 1499.5]] as const) {
+      await t.step(`random ${random}`, () => {
+        const { engine, sent, timers, start } = setUp({ random });
+        engine.request(bid);
+        timers.advance(firstMs * 3);
+        assert.deepEqual(sent.map((entry) => entry.atMs - start), [0, firstMs, firstMs * 3]);
+        engine.cancelAll();
+      });
+    }
+  },
+);
 
-Deno.test("RequestEngine stops retransmitting once the reply arrives", () => {
+Deno.test("RequestEngine stops retransmitting once the reply arrives", pure, () => {
   const { engine, sent, timers } = setUp();
   engine.request(bid);
   timers.advance(1000);
@@ -90,7 +107,7 @@ Deno.test("RequestEngine stops retransmitting once the reply arrives", () => {
   assert.equal(sent.length, 2);
 });
 
-Deno.test("RequestEngine logs and ignores a reply with an RQ# it did not send", async () => {
+Deno.test("RequestEngine logs and ignores a reply with an RQ# it did not send", pure, async () => {
   const { engine, warnings } = setUp();
   const outcome = settled(engine.request(bid));
   assert.equal(engine.receive(message("BID_ACCEPTED", 99, {})), false);
@@ -100,52 +117,69 @@ Deno.test("RequestEngine logs and ignores a reply with an RQ# it did not send", 
   assert.match(warnings[0]!, /RQ#/);
 });
 
-Deno.test("RequestEngine matches replies by RQ# when several requests are pending", async () => {
-  const { engine } = setUp();
-  const first = engine.request(bid);
-  const second = engine.request((rq) => message("SUBSCRIBE", rq, { item: "Kite" }));
-  engine.receive(message("SUBSCRIBED", 8, {}));
-  engine.receive(message("BID_REJECTED", 7, { reason: "Bid too low" }));
-  const [a, b] = await Promise.all([first, second]);
-  assert.equal(a.status === "replied" && a.reply.type, "BID_REJECTED");
-  assert.equal(b.status === "replied" && b.reply.type, "SUBSCRIBED");
-});
-
-Deno.test("RequestEngine lets a push settle a request through settleBy (ACCEPT by PRICE_ADJUSTMENT)", async () => {
-  const { engine } = setUp();
-  const outcome = engine.request((rq) => message("ACCEPT", rq, { item: "Kite", newPrice: 1500 }), {
-    settleBy: (received) => received.type === "PRICE_ADJUSTMENT" && received.item === "Kite",
-  });
-  assert.equal(
-    engine.receive(message("PRICE_ADJUSTMENT", 900, { item: "Other", newPrice: 1, timeLeft: 9 })),
-    false,
-  );
-  engine.receive(message("PRICE_ADJUSTMENT", 901, { item: "Kite", newPrice: 1500, timeLeft: 9 }));
-  const result = await outcome;
-  assert.equal(result.status === "replied" && result.reply.type, "PRICE_ADJUSTMENT");
-});
-
-Deno.test("RequestEngine settles a request without a success reply as sent after the first delay", async (t) => {
-  await t.step("no refusal: sent, not retransmitted", async () => {
-    const { engine, sent, timers } = setUp();
-    const outcome = settled(engine.request((rq) => message("DE-SUBSCRIBE", rq, { item: "Kite" })));
-    timers.advance(60_000);
-    await Promise.resolve();
-    assert.equal(outcome()?.status, "sent");
-    assert.equal(sent.length, 1);
-  });
-  await t.step("a refusal in time settles it as replied", async () => {
+Deno.test(
+  "RequestEngine matches replies by RQ# when several requests are pending",
+  pure,
+  async () => {
     const { engine } = setUp();
-    const outcome = engine.request((rq) =>
-      message("REFUSE", rq, { item: "Kite", decision: "REJECT" })
-    );
-    engine.receive(message("DENIED", 7, { reason: "No negotiation is outstanding" }));
-    const result = await outcome;
-    assert.equal(result.status === "replied" && result.reply.type, "DENIED");
-  });
-});
+    const first = engine.request(bid);
+    const second = engine.request((rq) => message("SUBSCRIBE", rq, { item: "Kite" }));
+    engine.receive(message("SUBSCRIBED", 8, {}));
+    engine.receive(message("BID_REJECTED", 7, { reason: "Bid too low" }));
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.status === "replied" && a.reply.type, "BID_REJECTED");
+    assert.equal(b.status === "replied" && b.reply.type, "SUBSCRIBED");
+  },
+);
 
-Deno.test("RequestEngine gives every request a new RQ#", () => {
+Deno.test(
+  "RequestEngine lets a push settle a request through settleBy (ACCEPT by PRICE_ADJUSTMENT)",
+  pure,
+  async () => {
+    const { engine } = setUp();
+    const outcome = engine.request(
+      (rq) => message("ACCEPT", rq, { item: "Kite", newPrice: 1500 }),
+      {
+        settleBy: (received) => received.type === "PRICE_ADJUSTMENT" && received.item === "Kite",
+      },
+    );
+    assert.equal(
+      engine.receive(message("PRICE_ADJUSTMENT", 900, { item: "Other", newPrice: 1, timeLeft: 9 })),
+      false,
+    );
+    engine.receive(message("PRICE_ADJUSTMENT", 901, { item: "Kite", newPrice: 1500, timeLeft: 9 }));
+    const result = await outcome;
+    assert.equal(result.status === "replied" && result.reply.type, "PRICE_ADJUSTMENT");
+  },
+);
+
+Deno.test(
+  "RequestEngine settles a request without a success reply as sent after the first delay",
+  pure,
+  async (t) => {
+    await t.step("no refusal: sent, not retransmitted", async () => {
+      const { engine, sent, timers } = setUp();
+      const outcome = settled(
+        engine.request((rq) => message("DE-SUBSCRIBE", rq, { item: "Kite" })),
+      );
+      timers.advance(60_000);
+      await Promise.resolve();
+      assert.equal(outcome()?.status, "sent");
+      assert.equal(sent.length, 1);
+    });
+    await t.step("a refusal in time settles it as replied", async () => {
+      const { engine } = setUp();
+      const outcome = engine.request((rq) =>
+        message("REFUSE", rq, { item: "Kite", decision: "REJECT" })
+      );
+      engine.receive(message("DENIED", 7, { reason: "No negotiation is outstanding" }));
+      const result = await outcome;
+      assert.equal(result.status === "replied" && result.reply.type, "DENIED");
+    });
+  },
+);
+
+Deno.test("RequestEngine gives every request a new RQ#", pure, () => {
   const { engine, sent } = setUp();
   engine.request(bid);
   engine.request(bid);

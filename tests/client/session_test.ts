@@ -8,7 +8,7 @@ import type { JsonRecord } from "../../client/format.ts";
 import { createLogger } from "../../client/log.ts";
 import { JsonOutput, runScript } from "../../client/script.ts";
 import { AuctionClient } from "../../client/session.ts";
-import { waitUntil } from "../_support/fake_channel.ts";
+import { waitUntil } from "../_support/wait.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
 

@@ -8,6 +8,7 @@ import {
   linesTo,
   SAM,
 } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
 async function kiteAuction(config = {}) {
   const harness = await createAuctionHarness({ config });
@@ -18,7 +19,7 @@ async function kiteAuction(config = {}) {
   return harness;
 }
 
-Deno.test("BID above the current price is accepted and becomes the price", async () => {
+Deno.test("BID above the current price is accepted and becomes the price", pure, async () => {
   const harness = await kiteAuction();
   assert.equal(await harness.request("BID 4 Kite 25", ANN), "BID_ACCEPTED 4");
   const item = harness.core.state.items[1]!;
@@ -31,18 +32,22 @@ Deno.test("BID above the current price is accepted and becomes the price", async
   });
 });
 
-Deno.test("BID sends BID_UPDATE to every subscriber and the seller, not to others", async () => {
-  const harness = await kiteAuction();
-  await harness.advance(53_000);
-  await harness.request("BID 4 Kite 25", ANN);
-  for (const port of [ANN, BEN, SAM]) {
-    const updates = linesTo(harness, port).filter((line) => line.startsWith("BID_UPDATE"));
-    assert.deepEqual(updates, ["BID_UPDATE Kite 25.00 ann 37"], `to ${port}`);
-  }
-  assert.deepEqual(linesTo(harness, CAT), []);
-});
+Deno.test(
+  "BID sends BID_UPDATE to every subscriber and the seller, not to others",
+  pure,
+  async () => {
+    const harness = await kiteAuction();
+    await harness.advance(53_000);
+    await harness.request("BID 4 Kite 25", ANN);
+    for (const port of [ANN, BEN, SAM]) {
+      const updates = linesTo(harness, port).filter((line) => line.startsWith("BID_UPDATE"));
+      assert.deepEqual(updates, ["BID_UPDATE Kite 25.00 ann 37"], `to ${port}`);
+    }
+    assert.deepEqual(linesTo(harness, CAT), []);
+  },
+);
 
-Deno.test("BID_UPDATE leaves only after BID_ACCEPTED is sent", async () => {
+Deno.test("BID_UPDATE leaves only after BID_ACCEPTED is sent", pure, async () => {
   const harness = await kiteAuction();
   const order: string[] = [];
   const send = harness.outbox.send.bind(harness.outbox);
@@ -60,7 +65,7 @@ Deno.test("BID_UPDATE leaves only after BID_ACCEPTED is sent", async () => {
   assert.equal(order.length, 4);
 });
 
-Deno.test("BID refuses a bid equal to or below the current price", async () => {
+Deno.test("BID refuses a bid equal to or below the current price", pure, async () => {
   const harness = await kiteAuction();
   assert.equal(
     await harness.request("BID 3 Kite 15", ANN),
@@ -78,17 +83,21 @@ Deno.test("BID refuses a bid equal to or below the current price", async () => {
   assert.equal(harness.core.state.items[1]!.currentPriceCents, 2500);
 });
 
-Deno.test("BID at an amount equal to the leader's loses: the first received wins", async () => {
-  const harness = await kiteAuction();
-  assert.equal(await harness.request("BID 4 Kite 30", ANN), "BID_ACCEPTED 4");
-  assert.equal(
-    await harness.request("BID 4 Kite 30", BEN),
-    "BID_REJECTED 4 Bid too low: current price is 30.00",
-  );
-  assert.equal(harness.core.state.items[1]!.highestBid?.bidder, "ann");
-});
+Deno.test(
+  "BID at an amount equal to the leader's loses: the first received wins",
+  pure,
+  async () => {
+    const harness = await kiteAuction();
+    assert.equal(await harness.request("BID 4 Kite 30", ANN), "BID_ACCEPTED 4");
+    assert.equal(
+      await harness.request("BID 4 Kite 30", BEN),
+      "BID_REJECTED 4 Bid too low: current price is 30.00",
+    );
+    assert.equal(harness.core.state.items[1]!.highestBid?.bidder, "ann");
+  },
+);
 
-Deno.test("BID must beat the price by the minimum increment", async () => {
+Deno.test("BID must beat the price by the minimum increment", pure, async () => {
   const harness = await kiteAuction({ minIncrementCents: 100 });
   assert.equal(
     await harness.request("BID 4 Kite 20.99", ANN),
@@ -97,7 +106,7 @@ Deno.test("BID must beat the price by the minimum increment", async () => {
   assert.equal(await harness.request("BID 5 Kite 21", ANN), "BID_ACCEPTED 5");
 });
 
-Deno.test("BID refusals say why", async (t) => {
+Deno.test("BID refusals say why", pure, async (t) => {
   const harness = await kiteAuction();
   await t.step("an unknown item", async () => {
     assert.equal(await harness.request("BID 1 Pen 25", ANN), "BID_REJECTED 1 Item not found");
@@ -127,25 +136,29 @@ Deno.test("BID refusals say why", async (t) => {
   assert.equal(harness.core.state.items[1]!.bidCount, 0);
 });
 
-Deno.test("soft close: a bid in the last seconds moves the end to now + soft close", async () => {
-  const harness = await kiteAuction({ softCloseSeconds: 30 });
-  const item = harness.core.state.items[1]!;
-  const originalEndMs = item.endsAtMs;
-  await harness.request("BID 2 Kite 21", ANN);
-  assert.equal(item.endsAtMs, originalEndMs, "a bid with more than 30 s left moves nothing");
-  await harness.advance(80_000);
-  clearSent(harness);
-  await harness.request("BID 3 Kite 22", BEN);
-  assert.equal(item.endsAtMs, harness.clock.now() + 30_000);
-  assert.deepEqual(linesTo(harness, ANN), ["BID_UPDATE Kite 22.00 ben 30"]);
-  await harness.advance(20_000);
-  assert.equal(item.status, "open", "still open past the original end time");
-  await harness.advance(10_000);
-  assert.equal(item.status, "closed");
-  assert.equal(harness.core.state.sales[1]?.closedAtMs, originalEndMs + 20_000);
-});
+Deno.test(
+  "soft close: a bid in the last seconds moves the end to now + soft close",
+  pure,
+  async () => {
+    const harness = await kiteAuction({ softCloseSeconds: 30 });
+    const item = harness.core.state.items[1]!;
+    const originalEndMs = item.endsAtMs;
+    await harness.request("BID 2 Kite 21", ANN);
+    assert.equal(item.endsAtMs, originalEndMs, "a bid with more than 30 s left moves nothing");
+    await harness.advance(80_000);
+    clearSent(harness);
+    await harness.request("BID 3 Kite 22", BEN);
+    assert.equal(item.endsAtMs, harness.clock.now() + 30_000);
+    assert.deepEqual(linesTo(harness, ANN), ["BID_UPDATE Kite 22.00 ben 30"]);
+    await harness.advance(20_000);
+    assert.equal(item.status, "open", "still open past the original end time");
+    await harness.advance(10_000);
+    assert.equal(item.status, "closed");
+    assert.equal(harness.core.state.sales[1]?.closedAtMs, originalEndMs + 20_000);
+  },
+);
 
-Deno.test("without soft close a last-second bid leaves the end time alone", async () => {
+Deno.test("without soft close a last-second bid leaves the end time alone", pure, async () => {
   const harness = await kiteAuction();
   const item = harness.core.state.items[1]!;
   const endsAtMs = item.endsAtMs;

@@ -4,8 +4,9 @@ import { MemoryStore } from "../../server/store.ts";
 import type { AuctionEvent } from "../../server/events.ts";
 import { registerLine } from "./_lines.ts";
 import { ANN, BEN, createAuctionHarness, SAM } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("DE-REGISTER removes the sender's own user and sends no reply", async () => {
+Deno.test("DE-REGISTER removes the sender's own user and sends no reply", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice"), 40001);
   assert.equal(await harness.request("DE-REGISTER 2 ALICE", 40001), undefined);
@@ -15,7 +16,7 @@ Deno.test("DE-REGISTER removes the sender's own user and sends no reply", async 
   assert.equal(await harness.request(registerLine(3, "alice"), 40002), "REGISTERED 3");
 });
 
-Deno.test("DE-REGISTER from another user's address is ignored", async () => {
+Deno.test("DE-REGISTER from another user's address is ignored", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice"), 40001);
   await harness.request(registerLine(1, "bob"), 40002);
@@ -25,7 +26,7 @@ Deno.test("DE-REGISTER from another user's address is ignored", async () => {
   assert.ok(harness.core.state.users["bob"]);
 });
 
-Deno.test("DE-REGISTER of an unknown name is ignored", async () => {
+Deno.test("DE-REGISTER of an unknown name is ignored", pure, async () => {
   const store = new MemoryStore();
   const harness = await createHarness({ store });
   await harness.request(registerLine(1, "alice"), 40001);
@@ -35,7 +36,7 @@ Deno.test("DE-REGISTER of an unknown name is ignored", async () => {
   assert.ok(harness.core.state.users["alice"]);
 });
 
-Deno.test("DE-REGISTER removes the user's subscriptions", async () => {
+Deno.test("DE-REGISTER removes the user's subscriptions", pure, async () => {
   const at = Date.UTC(2026, 0, 1);
   const registered = (name: string, port: number): AuctionEvent => ({
     type: "user_registered",
@@ -72,19 +73,23 @@ Deno.test("DE-REGISTER removes the user's subscriptions", async () => {
   assert.equal(harness.core.state.users["alice"], undefined);
 });
 
-Deno.test("DE-REGISTER is refused while the user sells an open item, and the name stays taken", async () => {
-  const harness = await createAuctionHarness();
-  assert.equal(await harness.request("LIST_ITEM 2 Kite red 10 60", SAM), "ITEM_LISTED 2");
-  const reply = await harness.request("DE-REGISTER 3 sam", SAM);
-  assert.match(reply ?? "", /^DENIED 3 Cannot de-register: sam sells Kite/);
-  assert.ok(harness.core.state.users["sam"]);
-  assert.match(
-    await harness.request("REGISTER 4 SAM seller 127.0.0.1 1 2", 40999) ?? "",
-    /^REGISTER-DENIED 4 /,
-  );
-});
+Deno.test(
+  "DE-REGISTER is refused while the user sells an open item, and the name stays taken",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    assert.equal(await harness.request("LIST_ITEM 2 Kite red 10 60", SAM), "ITEM_LISTED 2");
+    const reply = await harness.request("DE-REGISTER 3 sam", SAM);
+    assert.match(reply ?? "", /^DENIED 3 Cannot de-register: sam sells Kite/);
+    assert.ok(harness.core.state.users["sam"]);
+    assert.match(
+      await harness.request("REGISTER 4 SAM seller 127.0.0.1 1 2", 40999) ?? "",
+      /^REGISTER-DENIED 4 /,
+    );
+  },
+);
 
-Deno.test("DE-REGISTER is refused while the user leads an open auction", async () => {
+Deno.test("DE-REGISTER is refused while the user leads an open auction", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 2 Kite red 10 60", SAM);
   assert.equal(await harness.request("BID 3 Kite 11", ANN), "BID_ACCEPTED 3");
@@ -97,7 +102,7 @@ Deno.test("DE-REGISTER is refused while the user leads an open auction", async (
   assert.equal(harness.core.state.users["ann"], undefined);
 });
 
-Deno.test("DE-REGISTER is refused while a sale of the user is unfinished", async () => {
+Deno.test("DE-REGISTER is refused while a sale of the user is unfinished", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 2 Kite red 10 5", SAM);
   await harness.request("BID 3 Kite 11", ANN);

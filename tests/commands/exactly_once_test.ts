@@ -3,49 +3,62 @@ import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../server/apply.ts";
 import { MemoryStore } from "../../server/store.ts";
 import { registerLine } from "./_lines.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("an identical repeat of a REGISTER gets the same reply and changes nothing", async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
-  const line = registerLine(1, "alice", { password: "pw" });
-  assert.equal(await harness.request(line, 40001), "REGISTERED 1");
-  const events = store.events.length;
-  const state = JSON.stringify(harness.core.state);
-  assert.equal(await harness.request(line, 40001), "REGISTERED 1");
-  assert.equal(await harness.request(line, 40001), "REGISTERED 1");
-  assert.equal(store.events.length, events);
-  assert.equal(JSON.stringify(harness.core.state), state);
-});
+Deno.test(
+  "an identical repeat of a REGISTER gets the same reply and changes nothing",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const harness = await createHarness({ store });
+    const line = registerLine(1, "alice", { password: "pw" });
+    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
+    const events = store.events.length;
+    const state = JSON.stringify(harness.core.state);
+    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
+    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
+    assert.equal(store.events.length, events);
+    assert.equal(JSON.stringify(harness.core.state), state);
+  },
+);
 
-Deno.test("an identical repeat of a refusal gets the same refusal", async () => {
+Deno.test("an identical repeat of a refusal gets the same refusal", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
   assert.equal(await harness.request("LOGIN 5 alice bad", 40002), "LOGIN-FAILED 5 Wrong password");
   assert.equal(await harness.request("LOGIN 5 alice bad", 40002), "LOGIN-FAILED 5 Wrong password");
 });
 
-Deno.test("an identical repeat of a LOGIN after the user moved on is not redone", async () => {
-  const harness = await createHarness();
-  await harness.request(registerLine(1, "alice"), 40001);
-  assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
-  assert.equal(await harness.request("LOGIN 3 alice", 40003), "LOGIN_SUCCESS 3 role=buyer");
-  // A late retransmission from 40002 must not steal the session back.
-  assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
-  assert.equal(harness.core.state.users["alice"]?.session?.port, 40003);
-});
+Deno.test(
+  "an identical repeat of a LOGIN after the user moved on is not redone",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "alice"), 40001);
+    assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
+    assert.equal(await harness.request("LOGIN 3 alice", 40003), "LOGIN_SUCCESS 3 role=buyer");
+    // A late retransmission from 40002 must not steal the session back.
+    assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
+    assert.equal(harness.core.state.users["alice"]?.session?.port, 40003);
+  },
+);
 
-Deno.test("an identical repeat of a DE-REGISTER gets no reply and is not redone", async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
-  await harness.request(registerLine(1, "alice"), 40001);
-  assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
-  const events = store.events.length;
-  assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
-  assert.equal(store.events.length, events);
-  assert.deepEqual(harness.outbox.sent, []);
-});
+Deno.test(
+  "an identical repeat of a DE-REGISTER gets no reply and is not redone",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const harness = await createHarness({ store });
+    await harness.request(registerLine(1, "alice"), 40001);
+    assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
+    const events = store.events.length;
+    assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
+    assert.equal(store.events.length, events);
+    assert.deepEqual(harness.outbox.sent, []);
+  },
+);
 
-Deno.test("a repeat with the same RQ# but different bytes is a new request", async () => {
+Deno.test("a repeat with the same RQ# but different bytes is a new request", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
   assert.equal(await harness.request("LOGIN 7 alice nope", 40002), "LOGIN-FAILED 7 Wrong password");
@@ -55,7 +68,7 @@ Deno.test("a repeat with the same RQ# but different bytes is a new request", asy
   assert.ok(harness.core.state.users["carol"]);
 });
 
-Deno.test("the same bytes from another address are a new request", async () => {
+Deno.test("the same bytes from another address are a new request", pure, async () => {
   const harness = await createHarness();
   const line = registerLine(1, "alice");
   assert.equal(await harness.request(line, 40001), "REGISTERED 1");
@@ -65,7 +78,7 @@ Deno.test("the same bytes from another address are a new request", async () => {
   );
 });
 
-Deno.test("a repeat after the reply lifetime is a new request", async () => {
+Deno.test("a repeat after the reply lifetime is a new request", pure, async () => {
   const harness = await createHarness();
   const line = registerLine(1, "alice");
   assert.equal(await harness.request(line, 40001), "REGISTERED 1");
@@ -76,26 +89,34 @@ Deno.test("a repeat after the reply lifetime is a new request", async () => {
   );
 });
 
-Deno.test("the reply to a state change is kept in the state, so it survives a restart", async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
-  const line = registerLine(1, "alice");
-  await harness.request(line, 40001);
-  const restarted = await createHarness({ store: new MemoryStore([...store.events]) });
-  assert.equal(await restarted.request(line, 40001), "REGISTERED 1");
-  assert.equal(Object.keys(restarted.core.state.users).length, 1);
-});
+Deno.test(
+  "the reply to a state change is kept in the state, so it survives a restart",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const harness = await createHarness({ store });
+    const line = registerLine(1, "alice");
+    await harness.request(line, 40001);
+    const restarted = await createHarness({ store: new MemoryStore([...store.events]) });
+    assert.equal(await restarted.request(line, 40001), "REGISTERED 1");
+    assert.equal(Object.keys(restarted.core.state.users).length, 1);
+  },
+);
 
-Deno.test("a repeat that arrives while the first is still being handled gets the same reply", async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
-  // REGISTER with a password spends time hashing before it is handled: retransmit meanwhile.
-  const line = registerLine(1, "alice", { password: "pw" });
-  const replies = await Promise.all([
-    harness.request(line, 40001),
-    harness.request(line, 40001),
-    harness.request(line, 40001),
-  ]);
-  assert.deepEqual(replies, ["REGISTERED 1", "REGISTERED 1", "REGISTERED 1"]);
-  assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
-});
+Deno.test(
+  "a repeat that arrives while the first is still being handled gets the same reply",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const harness = await createHarness({ store });
+    // REGISTER with a password spends time hashing before it is handled: retransmit meanwhile.
+    const line = registerLine(1, "alice", { password: "pw" });
+    const replies = await Promise.all([
+      harness.request(line, 40001),
+      harness.request(line, 40001),
+      harness.request(line, 40001),
+    ]);
+    assert.deepEqual(replies, ["REGISTERED 1", "REGISTERED 1", "REGISTERED 1"]);
+    assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
+  },
+);

@@ -1,42 +1,58 @@
 import assert from "node:assert/strict";
 import { ANN, createAuctionHarness, SAM } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("LIST_ITEM lists an item with its seller, prices and absolute end time", async () => {
-  const harness = await createAuctionHarness();
-  const listedAtMs = harness.clock.now();
-  assert.equal(await harness.request('LIST_ITEM 7 Kite "it can fly" 20 90', SAM), "ITEM_LISTED 7");
-  const item = harness.core.state.items[1]!;
-  assert.equal(item.name, "Kite");
-  assert.equal(item.description, "it can fly");
-  assert.equal(item.seller, "sam");
-  assert.equal(item.startPriceCents, 2000);
-  assert.equal(item.currentPriceCents, 2000);
-  assert.equal(item.status, "open");
-  assert.equal(item.endsAtMs, listedAtMs + 90_000);
-  assert.deepEqual(item.subscribers, []);
-  assert.equal(harness.core.state.openItems["kite"], 1);
-});
+Deno.test(
+  "LIST_ITEM lists an item with its seller, prices and absolute end time",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    const listedAtMs = harness.clock.now();
+    assert.equal(
+      await harness.request('LIST_ITEM 7 Kite "it can fly" 20 90', SAM),
+      "ITEM_LISTED 7",
+    );
+    const item = harness.core.state.items[1]!;
+    assert.equal(item.name, "Kite");
+    assert.equal(item.description, "it can fly");
+    assert.equal(item.seller, "sam");
+    assert.equal(item.startPriceCents, 2000);
+    assert.equal(item.currentPriceCents, 2000);
+    assert.equal(item.status, "open");
+    assert.equal(item.endsAtMs, listedAtMs + 90_000);
+    assert.deepEqual(item.subscribers, []);
+    assert.equal(harness.core.state.openItems["kite"], 1);
+  },
+);
 
-Deno.test("LIST_ITEM counts a bare duration in the server's unit and honours a suffix", async () => {
-  const harness = await createAuctionHarness({ config: { durationUnit: "m" } });
-  const nowMs = harness.clock.now();
-  assert.equal(await harness.request("LIST_ITEM 2 Kite kite 20 2", SAM), "ITEM_LISTED 2");
-  assert.equal(await harness.request("LIST_ITEM 3 Lamp lamp 20 90s", SAM), "ITEM_LISTED 3");
-  assert.equal(harness.core.state.items[1]!.endsAtMs, nowMs + 120_000);
-  assert.equal(harness.core.state.items[2]!.endsAtMs, nowMs + 90_000);
-});
+Deno.test(
+  "LIST_ITEM counts a bare duration in the server's unit and honours a suffix",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness({ config: { durationUnit: "m" } });
+    const nowMs = harness.clock.now();
+    assert.equal(await harness.request("LIST_ITEM 2 Kite kite 20 2", SAM), "ITEM_LISTED 2");
+    assert.equal(await harness.request("LIST_ITEM 3 Lamp lamp 20 90s", SAM), "ITEM_LISTED 3");
+    assert.equal(harness.core.state.items[1]!.endsAtMs, nowMs + 120_000);
+    assert.equal(harness.core.state.items[2]!.endsAtMs, nowMs + 90_000);
+  },
+);
 
-Deno.test("LIST_ITEM accepts the seed's trailing seller name when it is the sender's", async () => {
-  const harness = await createAuctionHarness();
-  assert.equal(await harness.request("LIST_ITEM 5 games to_play 50 2 SAM", SAM), "ITEM_LISTED 5");
-  assert.equal(
-    await harness.request("LIST_ITEM 6 food hungry 34 2 jaskirat", SAM),
-    'LIST-DENIED 6 Seller_Name "jaskirat" is not the user of this address (sam)',
-  );
-  assert.equal(harness.core.state.items[2], undefined);
-});
+Deno.test(
+  "LIST_ITEM accepts the seed's trailing seller name when it is the sender's",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    assert.equal(await harness.request("LIST_ITEM 5 games to_play 50 2 SAM", SAM), "ITEM_LISTED 5");
+    assert.equal(
+      await harness.request("LIST_ITEM 6 food hungry 34 2 jaskirat", SAM),
+      'LIST-DENIED 6 Seller_Name "jaskirat" is not the user of this address (sam)',
+    );
+    assert.equal(harness.core.state.items[2], undefined);
+  },
+);
 
-Deno.test("LIST_ITEM refuses a name already in an open auction, any case", async () => {
+Deno.test("LIST_ITEM refuses a name already in an open auction, any case", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 food hungry 34 20", SAM);
   assert.equal(
@@ -46,7 +62,7 @@ Deno.test("LIST_ITEM refuses a name already in an open auction, any case", async
   assert.equal(Object.keys(harness.core.state.items).length, 1);
 });
 
-Deno.test("LIST_ITEM allows a name again once its auction closed", async () => {
+Deno.test("LIST_ITEM allows a name again once its auction closed", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 food hungry 34 5", SAM);
   await harness.advance(5000);
@@ -54,7 +70,7 @@ Deno.test("LIST_ITEM allows a name again once its auction closed", async () => {
   assert.equal(harness.core.state.openItems["food"], 2);
 });
 
-Deno.test("LIST_ITEM refusals name the wrong field and change nothing", async (t) => {
+Deno.test("LIST_ITEM refusals name the wrong field and change nothing", pure, async (t) => {
   const harness = await createAuctionHarness();
   const cases: [string, RegExp][] = [
     ["LIST_ITEM 1 Kite kite abc 5", /^LIST-DENIED 1 Invalid Start_Price/],
@@ -75,7 +91,7 @@ Deno.test("LIST_ITEM refusals name the wrong field and change nothing", async (t
   assert.deepEqual(harness.core.state.items, {});
 });
 
-Deno.test("LIST_ITEM is refused to buyers and to unknown addresses", async () => {
+Deno.test("LIST_ITEM is refused to buyers and to unknown addresses", pure, async () => {
   const harness = await createAuctionHarness();
   assert.equal(
     await harness.request("LIST_ITEM 1 Kite kite 20 5", ANN),

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
 import { registerLine } from "./_lines.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("LOGIN moves the user's session to the sender's address", async () => {
+Deno.test("LOGIN moves the user's session to the sender's address", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { role: "seller" }), 40001);
   assert.equal(await harness.request("LOGIN 7 ALICE", 40002), "LOGIN_SUCCESS 7 role=seller");
@@ -13,20 +14,20 @@ Deno.test("LOGIN moves the user's session to the sender's address", async () => 
   assert.equal(state.users["alice"]?.tcpPort, 6001, "the TCP port stays without one");
 });
 
-Deno.test("LOGIN updates the TCP port when it names one", async () => {
+Deno.test("LOGIN updates the TCP port when it names one", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice"), 40001);
   assert.equal(await harness.request("LOGIN 2 alice 7100", 40002), "LOGIN_SUCCESS 2 role=buyer");
   assert.equal(harness.core.state.users["alice"]?.tcpPort, 7100);
 });
 
-Deno.test("LOGIN refuses an unknown user", async () => {
+Deno.test("LOGIN refuses an unknown user", pure, async () => {
   const harness = await createHarness();
   assert.equal(await harness.request("LOGIN 3 nobody", 40001), "LOGIN-FAILED 3 Unknown user");
   assert.deepEqual(harness.core.state.sessions, {});
 });
 
-Deno.test("LOGIN needs the password when one was set, and checks it", async (t) => {
+Deno.test("LOGIN needs the password when one was set, and checks it", pure, async (t) => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "s3cret" }), 40001);
   await t.step("missing", async () => {
@@ -62,7 +63,7 @@ Deno.test("LOGIN needs the password when one was set, and checks it", async (t) 
   });
 });
 
-Deno.test("LOGIN accepts any password for a user who set none", async () => {
+Deno.test("LOGIN accepts any password for a user who set none", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice"), 40001);
   assert.equal(

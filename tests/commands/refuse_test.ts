@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { ANN, clearSent, createAuctionHarness, linesTo, SAM } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("REFUSE keeps the price, has no reply and stops the resends", async () => {
+Deno.test("REFUSE keeps the price, has no reply and stops the resends", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   await harness.request("SUBSCRIBE 1 Kite", ANN);
@@ -16,7 +17,7 @@ Deno.test("REFUSE keeps the price, has no reply and stops the resends", async ()
   assert.deepEqual(linesTo(harness, ANN), []);
 });
 
-Deno.test("a repeated REFUSE is harmless; ACCEPT after REFUSE is denied", async () => {
+Deno.test("a repeated REFUSE is harmless; ACCEPT after REFUSE is denied", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   await harness.advance(30_000);
@@ -28,7 +29,7 @@ Deno.test("a repeated REFUSE is harmless; ACCEPT after REFUSE is denied", async 
   );
 });
 
-Deno.test("REFUSE refusals are DENIED with a reason", async (t) => {
+Deno.test("REFUSE refusals are DENIED with a reason", pure, async (t) => {
   const harness = await createAuctionHarness();
   await harness.request("REGISTER 1 sue seller 127.0.0.1 41010 42010", 41010);
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
 import { MemoryStore } from "../../server/store.ts";
 import { registerLine } from "./_lines.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("REGISTER registers a user whose session is the datagram's source", async () => {
+Deno.test("REGISTER registers a user whose session is the datagram's source", pure, async () => {
   const harness = await createHarness();
   const reply = await harness.request(
     "REGISTER 1 Alice SELLER 192.168.1.10 6000 6001",
@@ -22,7 +23,7 @@ Deno.test("REGISTER registers a user whose session is the datagram's source", as
   assert.equal(user.passwordHash, undefined);
 });
 
-Deno.test("REGISTER refuses a name taken in another case and changes nothing", async () => {
+Deno.test("REGISTER refuses a name taken in another case and changes nothing", pure, async () => {
   const harness = await createHarness();
   assert.equal(await harness.request(registerLine(1, "alice"), 40001), "REGISTERED 1");
   const reply = await harness.request(registerLine(1, "ALICE", { role: "seller" }), 40002);
@@ -32,7 +33,7 @@ Deno.test("REGISTER refuses a name taken in another case and changes nothing", a
   assert.equal(harness.core.state.sessions["127.0.0.1:40002"], undefined);
 });
 
-Deno.test("REGISTER refuses a bad role, IP or port with REGISTER-DENIED", async (t) => {
+Deno.test("REGISTER refuses a bad role, IP or port with REGISTER-DENIED", pure, async (t) => {
   const harness = await createHarness();
   const cases: [string, RegExp][] = [
     ["REGISTER 4 bob admin 10.0.0.1 6000 6001", /^REGISTER-DENIED 4 Invalid Role "admin"/],
@@ -52,7 +53,7 @@ Deno.test("REGISTER refuses a bad role, IP or port with REGISTER-DENIED", async 
   assert.deepEqual(harness.core.state.sessions, {});
 });
 
-Deno.test("REGISTER refuses a new user once config.maxUsers are registered", async () => {
+Deno.test("REGISTER refuses a new user once config.maxUsers are registered", pure, async () => {
   const harness = await createHarness({ config: { maxUsers: 2 } });
   assert.equal(await harness.request(registerLine(1, "a"), 40001), "REGISTERED 1");
   assert.equal(await harness.request(registerLine(1, "b"), 40002), "REGISTERED 1");
@@ -65,7 +66,7 @@ Deno.test("REGISTER refuses a new user once config.maxUsers are registered", asy
   assert.equal(await harness.request(registerLine(2, "c"), 40003), "REGISTERED 2");
 });
 
-Deno.test("REGISTER stores a salted hash of the password, never the password", async () => {
+Deno.test("REGISTER stores a salted hash of the password, never the password", pure, async () => {
   const store = new MemoryStore();
   const harness = await createHarness({ store });
   await harness.request(registerLine(1, "alice", { password: "hunter2-secret" }), 40001);

@@ -5,32 +5,41 @@ import { defineCommand, requireUser } from "../../commands/define.ts";
 import { message } from "../../protocol/mod.ts";
 import { Dispatcher } from "../../server/dispatcher.ts";
 import { registerLine } from "./_lines.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("a REGISTER from another user's address takes the address away from that user", async () => {
-  const harness = await createHarness();
-  await harness.request(registerLine(1, "alice"), 40001);
-  assert.equal(await harness.request(registerLine(1, "bob"), 40001), "REGISTERED 1");
-  const { state } = harness.core;
-  assert.equal(state.users["alice"]?.session, null);
-  assert.deepEqual(state.users["bob"]?.session, peer(40001));
-  assert.equal(state.sessions["127.0.0.1:40001"], "bob");
-  // The stale binding no longer acts for alice: her DE-REGISTER from there is ignored.
-  await harness.request("DE-REGISTER 2 alice", 40001);
-  assert.ok(state.users["alice"]);
-});
+Deno.test(
+  "a REGISTER from another user's address takes the address away from that user",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "alice"), 40001);
+    assert.equal(await harness.request(registerLine(1, "bob"), 40001), "REGISTERED 1");
+    const { state } = harness.core;
+    assert.equal(state.users["alice"]?.session, null);
+    assert.deepEqual(state.users["bob"]?.session, peer(40001));
+    assert.equal(state.sessions["127.0.0.1:40001"], "bob");
+    // The stale binding no longer acts for alice: her DE-REGISTER from there is ignored.
+    await harness.request("DE-REGISTER 2 alice", 40001);
+    assert.ok(state.users["alice"]);
+  },
+);
 
-Deno.test("a LOGIN from another user's address takes the address away from that user", async () => {
-  const harness = await createHarness();
-  await harness.request(registerLine(1, "alice"), 40001);
-  await harness.request(registerLine(1, "bob"), 40002);
-  assert.equal(await harness.request("LOGIN 2 bob", 40001), "LOGIN_SUCCESS 2 role=buyer");
-  const { state } = harness.core;
-  assert.equal(state.users["alice"]?.session, null);
-  assert.deepEqual(state.users["bob"]?.session, peer(40001));
-  assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob" });
-  assert.equal(await harness.request("LOGIN 3 alice", 40005), "LOGIN_SUCCESS 3 role=buyer");
-  assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob", "127.0.0.1:40005": "alice" });
-});
+Deno.test(
+  "a LOGIN from another user's address takes the address away from that user",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "alice"), 40001);
+    await harness.request(registerLine(1, "bob"), 40002);
+    assert.equal(await harness.request("LOGIN 2 bob", 40001), "LOGIN_SUCCESS 2 role=buyer");
+    const { state } = harness.core;
+    assert.equal(state.users["alice"]?.session, null);
+    assert.deepEqual(state.users["bob"]?.session, peer(40001));
+    assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob" });
+    assert.equal(await harness.request("LOGIN 3 alice", 40005), "LOGIN_SUCCESS 3 role=buyer");
+    assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob", "127.0.0.1:40005": "alice" });
+  },
+);
 
 /** A stand-in command that, like every auction command, needs a user at the sender's address. */
 const whoAmI = defineCommand({
@@ -42,32 +51,36 @@ const whoAmI = defineCommand({
   },
 });
 
-Deno.test("a request from an address with no user is refused with the row's refusal", async () => {
-  const harness = await createHarness();
-  const dispatcher = new Dispatcher(harness.core, {
-    commands: [...COMMANDS.filter((command) => command.name !== "BID"), whoAmI],
-  });
-  const request = async (line: string, port: number) => {
-    let reply: string | undefined;
-    await dispatcher.dispatch(new TextEncoder().encode(line), peer(port), (text) => reply = text);
-    return reply;
-  };
-  assert.equal(
-    await request("BID 9 Kite 5", 40001),
-    "BID_REJECTED 9 Not registered: REGISTER or LOGIN from this address first",
-  );
-  await request(registerLine(1, "alice"), 40001);
-  assert.equal(await request("BID 10 Kite 5", 40001), "BID_REJECTED 10 you are alice");
-  await request(registerLine(2, "bob"), 40001);
-  assert.equal(await request("BID 11 Kite 5", 40001), "BID_REJECTED 11 you are bob");
-  await request("LOGIN 3 bob", 40002);
-  assert.equal(
-    await request("BID 12 Kite 5", 40001),
-    "BID_REJECTED 12 Not registered: REGISTER or LOGIN from this address first",
-  );
-});
+Deno.test(
+  "a request from an address with no user is refused with the row's refusal",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    const dispatcher = new Dispatcher(harness.core, {
+      commands: [...COMMANDS.filter((command) => command.name !== "BID"), whoAmI],
+    });
+    const request = async (line: string, port: number) => {
+      let reply: string | undefined;
+      await dispatcher.dispatch(new TextEncoder().encode(line), peer(port), (text) => reply = text);
+      return reply;
+    };
+    assert.equal(
+      await request("BID 9 Kite 5", 40001),
+      "BID_REJECTED 9 Not registered: REGISTER or LOGIN from this address first",
+    );
+    await request(registerLine(1, "alice"), 40001);
+    assert.equal(await request("BID 10 Kite 5", 40001), "BID_REJECTED 10 you are alice");
+    await request(registerLine(2, "bob"), 40001);
+    assert.equal(await request("BID 11 Kite 5", 40001), "BID_REJECTED 11 you are bob");
+    await request("LOGIN 3 bob", 40002);
+    assert.equal(
+      await request("BID 12 Kite 5", 40001),
+      "BID_REJECTED 12 Not registered: REGISTER or LOGIN from this address first",
+    );
+  },
+);
 
-Deno.test("a request the server does not take is refused with DENIED", async () => {
+Deno.test("a request the server does not take is refused with DENIED", pure, async () => {
   const harness = await createHarness();
   assert.equal(
     await harness.request("REGISTERED 4", 40001),

@@ -7,8 +7,9 @@ import {
   linesTo,
   SAM,
 } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("SUBSCRIBE replies SUBSCRIBED, then sends an AUCTION_ANNOUNCE", async () => {
+Deno.test("SUBSCRIBE replies SUBSCRIBED, then sends an AUCTION_ANNOUNCE", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite it_can_fly 20 90", SAM);
   await harness.advance(2500);
@@ -20,7 +21,7 @@ Deno.test("SUBSCRIBE replies SUBSCRIBED, then sends an AUCTION_ANNOUNCE", async 
   assert.deepEqual(harness.core.state.items[1]!.subscribers, ["ann"]);
 });
 
-Deno.test("SUBSCRIBE twice is harmless: one subscription, a fresh announcement", async () => {
+Deno.test("SUBSCRIBE twice is harmless: one subscription, a fresh announcement", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 90", SAM);
   await harness.request("SUBSCRIBE 2 Kite", ANN);
@@ -32,18 +33,22 @@ Deno.test("SUBSCRIBE twice is harmless: one subscription, a fresh announcement",
   );
 });
 
-Deno.test("SUBSCRIBE accepts the seed's trailing buyer name only when it is the sender's", async () => {
-  const harness = await createAuctionHarness();
-  await harness.request("LIST_ITEM 1 food hungry 34 90", SAM);
-  assert.equal(await harness.request("SUBSCRIBE 6 food ann", ANN), "SUBSCRIBED 6");
-  assert.equal(
-    await harness.request("SUBSCRIBE 7 food ann", BEN),
-    'SUBSCRIPTION-DENIED 7 Buyer_Name "ann" is not the user of this address (ben)',
-  );
-  assert.deepEqual(harness.core.state.items[1]!.subscribers, ["ann"]);
-});
+Deno.test(
+  "SUBSCRIBE accepts the seed's trailing buyer name only when it is the sender's",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    await harness.request("LIST_ITEM 1 food hungry 34 90", SAM);
+    assert.equal(await harness.request("SUBSCRIBE 6 food ann", ANN), "SUBSCRIBED 6");
+    assert.equal(
+      await harness.request("SUBSCRIBE 7 food ann", BEN),
+      'SUBSCRIPTION-DENIED 7 Buyer_Name "ann" is not the user of this address (ben)',
+    );
+    assert.deepEqual(harness.core.state.items[1]!.subscribers, ["ann"]);
+  },
+);
 
-Deno.test("SUBSCRIBE refusals say why", async (t) => {
+Deno.test("SUBSCRIBE refusals say why", pure, async (t) => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 5", SAM);
   await t.step("an unknown item", async () => {
@@ -74,7 +79,7 @@ Deno.test("SUBSCRIBE refusals say why", async (t) => {
   assert.deepEqual(harness.core.state.items[1]!.subscribers, []);
 });
 
-Deno.test("DE-SUBSCRIBE has no reply and stops every push about the item", async () => {
+Deno.test("DE-SUBSCRIBE has no reply and stops every push about the item", pure, async () => {
   const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 10 } });
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   await harness.request("SUBSCRIBE 2 Kite", ANN);
@@ -90,7 +95,7 @@ Deno.test("DE-SUBSCRIBE has no reply and stops every push about the item", async
   );
 });
 
-Deno.test("DE-SUBSCRIBE is ignored when not subscribed, refused to non-buyers", async () => {
+Deno.test("DE-SUBSCRIBE is ignored when not subscribed, refused to non-buyers", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   assert.equal(await harness.request("DE-SUBSCRIBE 2 Kite", ANN), undefined);

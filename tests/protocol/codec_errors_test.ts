@@ -8,8 +8,8 @@ import {
   message,
   ProtocolError,
 } from "../../protocol/mod.ts";
+import { pure } from "../_support/pure.ts";
 
-const pure = { permissions: "none" } as const;
 const UTF8 = new TextEncoder();
 
 function decodeErrorOf(run: () => unknown): DecodeError {

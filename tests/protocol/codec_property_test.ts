@@ -11,8 +11,8 @@ import {
 } from "../../protocol/mod.ts";
 import { Random } from "../_support/random.ts";
 import { arbitraryMessage } from "./_arbitrary.ts";
+import { pure } from "../_support/pure.ts";
 
-const pure = { permissions: "none" } as const;
 const RUNS = 300;
 
 Deno.test("random valid messages of every type round-trip through encode and decode", pure, () => {

@@ -7,8 +7,7 @@ import {
   MESSAGES,
   type MessageType,
 } from "../../protocol/mod.ts";
-
-const pure = { permissions: "none" } as const;
+import { pure } from "../_support/pure.ts";
 
 interface Case {
   /** A realistic line as a peer would write it. */

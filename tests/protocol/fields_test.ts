@@ -17,8 +17,7 @@ import {
   parseUserName,
   ProtocolError,
 } from "../../protocol/mod.ts";
-
-const pure = { permissions: "none" } as const;
+import { pure } from "../_support/pure.ts";
 
 Deno.test("parsePrice() turns decimals into integer cents", pure, () => {
   assert.equal(parsePrice("25"), 2500);

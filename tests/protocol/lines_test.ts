@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { LineDecoder, MAX_LINE_BYTES, ProtocolError } from "../../protocol/mod.ts";
+import { pure } from "../_support/pure.ts";
 
-const pure = { permissions: "none" } as const;
 const UTF8 = new TextEncoder();
 
 Deno.test("LineDecoder splits lines on \\n and drops a \\r before it", pure, () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { DeadlineQueue } from "../../server/deadline_queue.ts";
+import { pure } from "../_support/pure.ts";
 
-Deno.test("DeadlineQueue takes due deadlines earliest first and keeps the rest", () => {
+Deno.test("DeadlineQueue takes due deadlines earliest first and keeps the rest", pure, () => {
   const queue = new DeadlineQueue<string>();
   queue.set("c", 30, "third");
   queue.set("a", 10, "first");
@@ -12,7 +13,7 @@ Deno.test("DeadlineQueue takes due deadlines earliest first and keeps the rest",
   assert.equal(queue.earliestMs(), 30);
 });
 
-Deno.test("DeadlineQueue moves a deadline set again under the same key", () => {
+Deno.test("DeadlineQueue moves a deadline set again under the same key", pure, () => {
   const queue = new DeadlineQueue<string>();
   queue.set("close", 10, "old");
   queue.set("close", 50, "new");
@@ -21,7 +22,7 @@ Deno.test("DeadlineQueue moves a deadline set again under the same key", () => {
   assert.equal(queue.earliestMs(), undefined);
 });
 
-Deno.test("DeadlineQueue forgets a deleted deadline", () => {
+Deno.test("DeadlineQueue forgets a deleted deadline", pure, () => {
   const queue = new DeadlineQueue<number>();
   queue.set("x", 5, 1);
   queue.delete("x");

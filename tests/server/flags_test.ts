@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { parseServerFlags, UsageError } from "../../server/flags.ts";
 import { DEFAULT_CONFIG } from "../../server/config.ts";
-
-const pure = { permissions: "none" } as const;
+import { pure } from "../_support/pure.ts";
 
 Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
   assert.deepEqual(parseServerFlags([]), {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { redactLine } from "../../server/redact.ts";
-
-const pure = { permissions: "none" } as const;
+import { pure } from "../_support/pure.ts";
 
 Deno.test("redactLine() masks card numbers to their last four digits", pure, () => {
   assert.equal(

@@ -13,6 +13,7 @@ import {
   SAM,
   sentTo,
 } from "../_support/auction_fixture.ts";
+import { pure } from "../_support/pure.ts";
 
 /** Records when (ms after `originMs`) each line reaches `port`, without its RQ#. */
 function timeline(harness: Harness, port: number, originMs: number): [number, string][] {
@@ -34,22 +35,26 @@ function journal(harness: Harness) {
   return (harness.store as MemoryStore).events;
 }
 
-Deno.test("the scheduler sends NEGOTIATE_REQ exactly at half time when no bid came", async () => {
-  const harness = await createAuctionHarness();
-  await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
-  clearSent(harness);
-  await harness.advance(29_999);
-  assert.deepEqual(linesTo(harness, SAM), []);
-  assert.equal(harness.core.state.items[1]!.negotiation, undefined);
-  await harness.advance(1);
-  assert.deepEqual(linesTo(harness, SAM), ["NEGOTIATE_REQ Kite 20.00 30"]);
-  assert.deepEqual(harness.core.state.items[1]!.negotiation, {
-    status: "pending",
-    startedAtMs: harness.clock.now(),
-  });
-});
+Deno.test(
+  "the scheduler sends NEGOTIATE_REQ exactly at half time when no bid came",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
+    clearSent(harness);
+    await harness.advance(29_999);
+    assert.deepEqual(linesTo(harness, SAM), []);
+    assert.equal(harness.core.state.items[1]!.negotiation, undefined);
+    await harness.advance(1);
+    assert.deepEqual(linesTo(harness, SAM), ["NEGOTIATE_REQ Kite 20.00 30"]);
+    assert.deepEqual(harness.core.state.items[1]!.negotiation, {
+      status: "pending",
+      startedAtMs: harness.clock.now(),
+    });
+  },
+);
 
-Deno.test("the scheduler never negotiates after a bid", async () => {
+Deno.test("the scheduler never negotiates after a bid", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   await harness.advance(10_000);
@@ -59,26 +64,30 @@ Deno.test("the scheduler never negotiates after a bid", async () => {
   assert.equal(harness.core.state.items[1]!.negotiation, undefined);
 });
 
-Deno.test("the scheduler resends NEGOTIATE_REQ after 2, 4, 8 and 16 s, then stops", async () => {
-  const harness = await createAuctionHarness();
-  await harness.request("LIST_ITEM 1 Kite kite 20 200", SAM);
-  const seen = timeline(harness, SAM, harness.clock.now() + 100_000);
-  await advanceBySeconds(harness, 200_000);
-  const requests = seen.filter(([, line]) => line.startsWith("NEGOTIATE_REQ"));
-  assert.deepEqual(requests, [
-    [0, "NEGOTIATE_REQ Kite 20.00 100"],
-    [2_000, "NEGOTIATE_REQ Kite 20.00 98"],
-    [6_000, "NEGOTIATE_REQ Kite 20.00 94"],
-    [14_000, "NEGOTIATE_REQ Kite 20.00 86"],
-    [30_000, "NEGOTIATE_REQ Kite 20.00 70"],
-  ]);
-  const started = journal(harness).filter((event) => event.type === "negotiation_started");
-  assert.equal(started.length, 1, "one negotiation per item; resends are not events");
-  const rqs = sentTo(harness, SAM).filter((m) => m.type === "NEGOTIATE_REQ").map((m) => m.rq);
-  assert.equal(new Set(rqs).size, rqs.length, "each resend has its own server RQ#");
-});
+Deno.test(
+  "the scheduler resends NEGOTIATE_REQ after 2, 4, 8 and 16 s, then stops",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    await harness.request("LIST_ITEM 1 Kite kite 20 200", SAM);
+    const seen = timeline(harness, SAM, harness.clock.now() + 100_000);
+    await advanceBySeconds(harness, 200_000);
+    const requests = seen.filter(([, line]) => line.startsWith("NEGOTIATE_REQ"));
+    assert.deepEqual(requests, [
+      [0, "NEGOTIATE_REQ Kite 20.00 100"],
+      [2_000, "NEGOTIATE_REQ Kite 20.00 98"],
+      [6_000, "NEGOTIATE_REQ Kite 20.00 94"],
+      [14_000, "NEGOTIATE_REQ Kite 20.00 86"],
+      [30_000, "NEGOTIATE_REQ Kite 20.00 70"],
+    ]);
+    const started = journal(harness).filter((event) => event.type === "negotiation_started");
+    assert.equal(started.length, 1, "one negotiation per item; resends are not events");
+    const rqs = sentTo(harness, SAM).filter((m) => m.type === "NEGOTIATE_REQ").map((m) => m.rq);
+    assert.equal(new Set(rqs).size, rqs.length, "each resend has its own server RQ#");
+  },
+);
 
-Deno.test("the scheduler stops resending when the seller answers", async () => {
+Deno.test("the scheduler stops resending when the seller answers", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 200", SAM);
   await harness.advance(102_000);
@@ -88,7 +97,7 @@ Deno.test("the scheduler stops resending when the seller answers", async () => {
   assert.equal(sentTo(harness, SAM).filter((m) => m.type === "NEGOTIATE_REQ").length, 0);
 });
 
-Deno.test("the scheduler stops resending when a bid comes or the auction ends", async (t) => {
+Deno.test("the scheduler stops resending when a bid comes or the auction ends", pure, async (t) => {
   await t.step("a bid", async () => {
     const harness = await createAuctionHarness();
     await harness.request("LIST_ITEM 1 Kite kite 20 200", SAM);
@@ -107,7 +116,7 @@ Deno.test("the scheduler stops resending when a bid comes or the auction ends", 
   });
 });
 
-Deno.test("the scheduler closes an auction exactly at its end time", async () => {
+Deno.test("the scheduler closes an auction exactly at its end time", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite it_can_fly 20 60", SAM);
   await harness.request("SUBSCRIBE 2 Kite", ANN);
@@ -138,7 +147,7 @@ Deno.test("the scheduler closes an auction exactly at its end time", async () =>
   assert.ok(Math.min(...rqs) > Math.max(...announceRqs), "the closing RQ#s follow the announces");
 });
 
-Deno.test("the scheduler closes an auction with no bid as no_offer", async () => {
+Deno.test("the scheduler closes an auction with no bid as no_offer", pure, async () => {
   const harness = await createAuctionHarness();
   await harness.request("LIST_ITEM 1 Kite kite 20 10", SAM);
   await harness.advance(10_000);
@@ -148,7 +157,7 @@ Deno.test("the scheduler closes an auction with no bid as no_offer", async () =>
   assert.equal(sale.finalPriceCents, 0);
 });
 
-Deno.test("the scheduler announces to subscribers every interval while open", async () => {
+Deno.test("the scheduler announces to subscribers every interval while open", pure, async () => {
   const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 10 } });
   await harness.request("LIST_ITEM 1 Kite kite 20 35", SAM);
   await harness.request("SUBSCRIBE 2 Kite", ANN);
@@ -165,7 +174,7 @@ Deno.test("the scheduler announces to subscribers every interval while open", as
   assert.equal(sentTo(harness, BEN).filter((m) => m.type === "AUCTION_ANNOUNCE").length, 0);
 });
 
-Deno.test("the scheduler sends no periodic announcement when the interval is 0", async () => {
+Deno.test("the scheduler sends no periodic announcement when the interval is 0", pure, async () => {
   const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 0 } });
   await harness.request("LIST_ITEM 1 Kite kite 20 300", SAM);
   await harness.request("SUBSCRIBE 2 Kite", ANN);
@@ -175,7 +184,7 @@ Deno.test("the scheduler sends no periodic announcement when the interval is 0",
   assert.equal(harness.scheduler!.pendingDeadlines, 1, "only the close is queued");
 });
 
-Deno.test("the scheduler keeps one timer, not one per item", async () => {
+Deno.test("the scheduler keeps one timer, not one per item", pure, async () => {
   const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 5 } });
   for (let index = 1; index <= 20; index++) {
     await harness.request(`LIST_ITEM ${index} item${index} thing 20 ${10 + index}`, SAM);
@@ -198,25 +207,29 @@ async function restart(harness: Harness, downMs: number, config = {}): Promise<H
   });
 }
 
-Deno.test("after a restart the auction keeps its price and closes at its end time", async () => {
-  const before = await createAuctionHarness();
-  await before.request("LIST_ITEM 1 Kite kite 20 60", SAM);
-  await before.request("SUBSCRIBE 2 Kite", ANN);
-  await before.request("BID 3 Kite 25", ANN);
-  const endsAtMs = before.core.state.items[1]!.endsAtMs;
-  const after = await restart(before, 20_000);
-  const item = after.core.state.items[1]!;
-  assert.equal(item.currentPriceCents, 2500);
-  assert.equal(item.endsAtMs, endsAtMs);
-  await after.advance(endsAtMs - after.clock.now() - 1);
-  assert.equal(item.status, "open");
-  await after.advance(1);
-  assert.equal(item.status, "closed");
-  assert.deepEqual(linesTo(after, ANN), ["AUCTION_ANNOUNCE Kite kite 25.00 0"]);
-  assert.equal(after.core.state.sales[1]!.closedAtMs, endsAtMs);
-});
+Deno.test(
+  "after a restart the auction keeps its price and closes at its end time",
+  pure,
+  async () => {
+    const before = await createAuctionHarness();
+    await before.request("LIST_ITEM 1 Kite kite 20 60", SAM);
+    await before.request("SUBSCRIBE 2 Kite", ANN);
+    await before.request("BID 3 Kite 25", ANN);
+    const endsAtMs = before.core.state.items[1]!.endsAtMs;
+    const after = await restart(before, 20_000);
+    const item = after.core.state.items[1]!;
+    assert.equal(item.currentPriceCents, 2500);
+    assert.equal(item.endsAtMs, endsAtMs);
+    await after.advance(endsAtMs - after.clock.now() - 1);
+    assert.equal(item.status, "open");
+    await after.advance(1);
+    assert.equal(item.status, "closed");
+    assert.deepEqual(linesTo(after, ANN), ["AUCTION_ANNOUNCE Kite kite 25.00 0"]);
+    assert.equal(after.core.state.sales[1]!.closedAtMs, endsAtMs);
+  },
+);
 
-Deno.test("after a restart an auction that ended while down closes at once", async () => {
+Deno.test("after a restart an auction that ended while down closes at once", pure, async () => {
   const before = await createAuctionHarness();
   await before.request("LIST_ITEM 1 Kite kite 20 60", SAM);
   await before.request("SUBSCRIBE 2 Kite", ANN);
@@ -230,28 +243,36 @@ Deno.test("after a restart an auction that ended while down closes at once", asy
   assert.deepEqual(linesTo(after, SAM), [], "no negotiation for an auction that is over");
 });
 
-Deno.test("after a restart a pending negotiation is resent at once, then the backoff goes on", async () => {
-  const before = await createAuctionHarness();
-  await before.request("LIST_ITEM 1 Kite kite 20 200", SAM);
-  await before.advance(103_000); // negotiation at 100 s, resent at 102 s; next due at 106 s
-  const after = await restart(before, 1_000);
-  const seen = timeline(after, SAM, after.clock.now());
-  await after.advance(0);
-  await advanceBySeconds(after, 100_000);
-  assert.deepEqual(seen.filter(([, line]) => line.startsWith("NEGOTIATE_REQ")), [
-    [0, "NEGOTIATE_REQ Kite 20.00 96"],
-    [2_000, "NEGOTIATE_REQ Kite 20.00 94"],
-    [10_000, "NEGOTIATE_REQ Kite 20.00 86"],
-    [26_000, "NEGOTIATE_REQ Kite 20.00 70"],
-  ]);
-  assert.equal(journal(after).filter((e) => e.type === "negotiation_started").length, 1);
-});
+Deno.test(
+  "after a restart a pending negotiation is resent at once, then the backoff goes on",
+  pure,
+  async () => {
+    const before = await createAuctionHarness();
+    await before.request("LIST_ITEM 1 Kite kite 20 200", SAM);
+    await before.advance(103_000); // negotiation at 100 s, resent at 102 s; next due at 106 s
+    const after = await restart(before, 1_000);
+    const seen = timeline(after, SAM, after.clock.now());
+    await after.advance(0);
+    await advanceBySeconds(after, 100_000);
+    assert.deepEqual(seen.filter(([, line]) => line.startsWith("NEGOTIATE_REQ")), [
+      [0, "NEGOTIATE_REQ Kite 20.00 96"],
+      [2_000, "NEGOTIATE_REQ Kite 20.00 94"],
+      [10_000, "NEGOTIATE_REQ Kite 20.00 86"],
+      [26_000, "NEGOTIATE_REQ Kite 20.00 70"],
+    ]);
+    assert.equal(journal(after).filter((e) => e.type === "negotiation_started").length, 1);
+  },
+);
 
-Deno.test("after a restart past half time with no bid and no negotiation, it starts at once", async () => {
-  const before = await createAuctionHarness();
-  await before.request("LIST_ITEM 1 Kite kite 20 60", SAM);
-  await before.advance(10_000);
-  const after = await restart(before, 25_000);
-  await after.advance(0);
-  assert.deepEqual(linesTo(after, SAM), ["NEGOTIATE_REQ Kite 20.00 25"]);
-});
+Deno.test(
+  "after a restart past half time with no bid and no negotiation, it starts at once",
+  pure,
+  async () => {
+    const before = await createAuctionHarness();
+    await before.request("LIST_ITEM 1 Kite kite 20 60", SAM);
+    await before.advance(10_000);
+    const after = await restart(before, 25_000);
+    await after.advance(0);
+    assert.deepEqual(linesTo(after, SAM), ["NEGOTIATE_REQ Kite 20.00 25"]);
+  },
+);

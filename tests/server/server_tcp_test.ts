@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
-import { startServer } from "../../server/server.ts";
+import { withServer } from "../_support/in_process_server.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
 import { TcpLineClient } from "./_tcp_client.ts";
-
-async function withServer(
-  test: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
-): Promise<void> {
-  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: "" });
-  try {
-    await test(server);
-  } finally {
-    await server.close();
-  }
-}
 
 Deno.test("the TCP listener answers a line request on the same connection", async () => {
   await withServer(async (server) => {

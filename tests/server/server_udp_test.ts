@@ -1,26 +1,7 @@
 import assert from "node:assert/strict";
-import { startServer } from "../../server/server.ts";
+import { withServer } from "../_support/in_process_server.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
-
-async function withServer(
-  test: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>,
-): Promise<void> {
-  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: "" });
-  try {
-    await test(server);
-  } finally {
-    await server.close();
-  }
-}
-
-/** Waits until `predicate` holds, checking after each turn of the event loop, with a deadline. */
-async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting for the condition");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { waitUntil } from "../_support/wait.ts";
 
 Deno.test("startServer() registers, logs in and deregisters over real UDP", async () => {
   await withServer(async (server) => {
@@ -39,7 +20,7 @@ Deno.test("startServer() registers, logs in and deregisters over real UDP", asyn
 
       await first.send("DE-REGISTER 3 alice"); // no longer alice's session: ignored
       await second.send("DE-REGISTER 4 alice");
-      await until(() => user() === undefined);
+      await waitUntil(() => user() === undefined, "alice to be deregistered", 5000);
       const after = await second.request("LOGIN 5 alice pw");
       assert.deepEqual(after, { type: "LOGIN-FAILED", rq: 5, reason: "Unknown user" });
       assert.ok(!first.received.some((message) => message.rq === 3));
