@@ -181,6 +181,10 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       }
       return;
     }
+    case "replies_expired": {
+      pruneReplies(state, event.atMs);
+      return;
+    }
   }
 }
 
@@ -196,11 +200,20 @@ function bindSession(state: AuctionState, key: string, address: PeerAddress): vo
   state.sessions[addressKey(address)] = key;
 }
 
-/** Drops cached replies older than the reply lifetime; used before a snapshot. */
+/** Drops cached replies older than the reply lifetime at `nowMs` (live, and in snapshots). */
 export function pruneReplies(state: AuctionState, nowMs: number): void {
   for (const [source, entries] of Object.entries(state.replies)) {
     const kept = entries.filter((entry) => nowMs - entry.atMs < REPLY_LIFETIME_MS);
     if (kept.length === 0) delete state.replies[source];
     else state.replies[source] = kept;
   }
+}
+
+/** Whether any cached reply is older than the reply lifetime at `nowMs`. */
+export function hasExpiredReplies(state: AuctionState, nowMs: number): boolean {
+  for (const entries of Object.values(state.replies)) {
+    // Entries of one source are in answer order: the first is the oldest.
+    if (entries[0] !== undefined && nowMs - entries[0].atMs >= REPLY_LIFETIME_MS) return true;
+  }
+  return false;
 }

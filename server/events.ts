@@ -149,6 +149,12 @@ export interface RequestAnswered {
   reply: string | null;
 }
 
+/** Replies cached before `atMs` minus their lifetime are forgotten (keeps memory bounded). */
+export interface RepliesExpired {
+  type: "replies_expired";
+  atMs: number;
+}
+
 /** Any change to the state. */
 export type AuctionEvent =
   | UserRegistered
@@ -165,4 +171,5 @@ export type AuctionEvent =
   | SaleCancelled
   | SellerNotified
   | ServerRqLeased
-  | RequestAnswered;
+  | RequestAnswered
+  | RepliesExpired;

@@ -12,6 +12,7 @@ import { FileStore, type FileStoreOptions } from "./file_store.ts";
 import { SaleFinalizer } from "./finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
 import { TcpConnector } from "./peer_connection.ts";
+import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { MemoryStore, type Store } from "./store.ts";
 import { TcpListener } from "./tcp_listener.ts";
@@ -91,6 +92,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const dispatcher = new Dispatcher(core, options);
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
+  const replyExpiry = new ReplyExpiry(core);
+  replyExpiry.start();
   udp.serve(dispatcher);
   tcp.serve(dispatcher);
   logger.info("Listening on UDP {udp} and TCP {tcp}", {
@@ -105,7 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     finalizer,
     close() {
       closing ??= (async () => {
-        await scheduler.stop();
+        await Promise.all([scheduler.stop(), replyExpiry.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
       })();
