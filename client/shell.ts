@@ -48,6 +48,8 @@ export class Shell implements ClientOutput {
   readonly #terminal: Terminal;
   readonly #editor = new LineEditor();
   readonly #questions: Question[] = [];
+  /** The payment questionnaires, one after the other: their questions must not interleave. */
+  #payments: Promise<void> = Promise.resolve();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -68,7 +70,11 @@ export class Shell implements ClientOutput {
 
   event(event: ClientEvent): void {
     this.print(describeEvent(event));
-    if (event.type === "payment" && event.action === "needed") this.#askPayment(event.item);
+    if (event.type === "payment" && event.action === "needed") {
+      const item = event.item;
+      this.#payments = this.#payments.then(() => this.#askPayment(item))
+        .catch((error) => this.print(`Error: ${error}`));
+    }
   }
 
   /** Asks for what the flags left out (name, role), before the client starts. */
@@ -201,12 +207,21 @@ export class Shell implements ClientOutput {
     }
   }
 
+  /**
+   * Asks for the missing details and answers `item`'s waiting INFORM_Req. Runs after the
+   * previous questionnaire; skips when that one already answered this item (a server that
+   * restarted mid-sale asks again on a new connection, and the answer goes to the newest).
+   */
   async #askPayment(item: string): Promise<void> {
     const client = this.#client;
     if (!client) return;
+    const waiting = (request: { item: string }) =>
+      request.item.toLowerCase() === item.toLowerCase();
+    if (!client.pendingPayments.some(waiting)) return;
     const profile = { ...client.flags.profile };
     const missing = missingDetails(profile);
-    this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
+    const labels = missing.map((key) => PAYMENT_DETAILS[key].label);
+    this.print(`[${item}] Enter the missing payment details (${labels.join(", ")}).`);
     const details: Record<string, unknown> = { ...profile };
     for (const key of missing) {
       const { question, label, parse, secret } = PAYMENT_DETAILS[key];
