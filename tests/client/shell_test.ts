@@ -156,3 +156,31 @@ Deno.test("the shell asks for two items' payments one after the other, not inter
   terminal.end();
   await running;
 });
+
+Deno.test("the shell refuses an expired card's expiry and asks again", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1));
+  let at = 0;
+  for (
+    const [question, answer] of [
+      ["Full name: ", "Scott Tiger"],
+      ["Card number: ", "4111111111111111"],
+      ["Card expiry (MM/YY): ", "01/20"],
+      ["this card has expired\n", ""],
+      ["Card expiry (MM/YY): ", "12/39"],
+      ["Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(question!, at);
+    if (answer) terminal.type(`${answer}\r`);
+  }
+  await terminal.waitFor("scott> ", at);
+
+  assert.deepEqual(paid[0]?.details.expiry, { month: 12, year: 2039 });
+  terminal.end();
+  await running;
+});
