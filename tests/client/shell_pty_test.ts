@@ -224,9 +224,9 @@ Deno.test("the shell draws a log line above the prompt, not after it", async () 
     // A second reply to the answered REGISTER: the client logs it (a warning) and ignores it.
     await server.push(`REGISTERED ${registered.split(" ")[1]}`);
     const warning = await shell.waitForOutput("WARNING Ignoring a reply", answered);
-    // The warning's line: cleared, then only its timestamp before "WARNING" (no prompt).
+    // The line was cleared, then only the timestamp comes before "WARNING" (no prompt).
     const before = shell.output.slice(answered, warning);
-    const line = before.slice(before.lastIndexOf("\n") + 1).replace("\r\x1b[2K", "<clear>");
+    const line = before.slice(before.lastIndexOf("\r\x1b[2K")).replace("\r\x1b[2K", "<clear>");
     assert.match(line, /^<clear>\S+ $/);
     await shell.waitForOutput("\r\n\r\x1b[2Kann> ", warning);
     await shell.type("quit\r");
