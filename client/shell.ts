@@ -50,6 +50,8 @@ export class Shell implements ClientOutput {
   readonly #questions: Question[] = [];
   /** The payment questionnaires, one after the other: their questions must not interleave. */
   #payments: Promise<void> = Promise.resolve();
+  /** The questionnaire running now: a CANCEL of its sale drops its questions. */
+  #paying?: { item: string; abort: AbortController };
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -66,6 +68,10 @@ export class Shell implements ClientOutput {
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
+    const paying = this.#paying;
+    if (received.type === "CANCEL" && saleItem?.toLowerCase() === paying?.item.toLowerCase()) {
+      paying?.abort.abort();
+    }
   }
 
   event(event: ClientEvent): void {
@@ -157,8 +163,13 @@ export class Shell implements ClientOutput {
     this.#terminal.write(this.#render());
   }
 
-  #ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
-    const { promise, resolve } = Promise.withResolvers<T>();
+  #ask<T>(
+    prompt: string,
+    parse: (text: string) => T,
+    secret = false,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
       secret,
@@ -172,6 +183,11 @@ export class Shell implements ClientOutput {
       },
     };
     this.#questions.push(question);
+    signal?.addEventListener("abort", () => {
+      const index = this.#questions.indexOf(question);
+      if (index >= 0) this.#questions.splice(index, 1);
+      reject(signal.reason);
+    }, { once: true });
     this.#terminal.write(this.#render());
     return promise;
   }
@@ -223,9 +239,20 @@ export class Shell implements ClientOutput {
     const labels = missing.map((key) => PAYMENT_DETAILS[key].label);
     this.print(`[${item}] Enter the missing payment details (${labels.join(", ")}).`);
     const details: Record<string, unknown> = { ...profile };
-    for (const key of missing) {
-      const { question, label, parse, secret } = PAYMENT_DETAILS[key];
-      details[key] = await this.#ask(question, (value) => parse(value, label), secret);
+    const abort = new AbortController();
+    this.#paying = { item, abort };
+    try {
+      for (const key of missing) {
+        const { question, label, parse, secret } = PAYMENT_DETAILS[key];
+        const ask = (value: string) => parse(value, label);
+        details[key] = await this.#ask(question, ask, secret, abort.signal);
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      this.print(`[${item}] No more payment questions: the sale was cancelled.`);
+      return;
+    } finally {
+      this.#paying = undefined;
     }
     await client.pay(item, details as PaymentDetails);
   }

@@ -184,3 +184,26 @@ Deno.test("the shell refuses an expired card's expiry and asks again", async () 
   terminal.end();
   await running;
 });
+
+Deno.test("the shell drops its payment questions when the sale is cancelled", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1));
+  let at = await terminal.waitFor("Full name: ");
+  terminal.type("Scott Tiger\r");
+  at = await terminal.waitFor("Card number: ", at);
+  const reason = "Buyer did not answer INFORM_Req within 8 s";
+  shell.message({ type: "CANCEL", rq: 9, reason }, `CANCEL 9 ${reason}`, "tcp", "Cup");
+  at = await terminal.waitFor("[Cup] No more payment questions: the sale was cancelled.\n", at);
+  await terminal.waitFor("scott> ", at);
+
+  // The next line is a command again, not an answer.
+  terminal.type("help\r");
+  await terminal.waitFor("this list", at);
+  assert.deepEqual(paid, []);
+  terminal.end();
+  await running;
+});
