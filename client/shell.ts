@@ -9,7 +9,7 @@ import { type Message, parseRole, parseUserName, type Role } from "../protocol/m
 import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
+import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -48,10 +48,10 @@ export class Shell implements ClientOutput {
   readonly #terminal: Terminal;
   readonly #editor = new LineEditor();
   readonly #questions: Question[] = [];
-  /** The payment questionnaires, one after the other: their questions must not interleave. */
-  #payments: Promise<void> = Promise.resolve();
-  /** The questionnaire running now: a CANCEL of its sale drops its questions. */
-  #paying?: { item: string; abort: AbortController };
+  readonly #payments = new PaymentQuestions({
+    ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
+    print: (text) => this.print(text),
+  });
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -68,18 +68,13 @@ export class Shell implements ClientOutput {
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
-    const paying = this.#paying;
-    if (received.type === "CANCEL" && saleItem?.toLowerCase() === paying?.item.toLowerCase()) {
-      paying?.abort.abort();
-    }
+    if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
   }
 
   event(event: ClientEvent): void {
     this.print(describeEvent(event));
-    if (event.type === "payment" && event.action === "needed") {
-      const item = event.item;
-      this.#payments = this.#payments.then(() => this.#askPayment(item))
-        .catch((error) => this.print(`Error: ${error}`));
+    if (event.type === "payment" && event.action === "needed" && this.#client) {
+      this.#payments.enqueue(this.#client, event.item);
     }
   }
 
@@ -221,40 +216,6 @@ export class Shell implements ClientOutput {
       default:
         client.execute(command).catch((error) => this.print(`Error: ${error}`));
     }
-  }
-
-  /**
-   * Asks for the missing details and answers `item`'s waiting INFORM_Req. Runs after the
-   * previous questionnaire; skips when that one already answered this item (a server that
-   * restarted mid-sale asks again on a new connection, and the answer goes to the newest).
-   */
-  async #askPayment(item: string): Promise<void> {
-    const client = this.#client;
-    if (!client) return;
-    const waiting = (request: { item: string }) =>
-      request.item.toLowerCase() === item.toLowerCase();
-    if (!client.pendingPayments.some(waiting)) return;
-    const profile = { ...client.flags.profile };
-    const missing = missingDetails(profile);
-    const labels = missing.map((key) => PAYMENT_DETAILS[key].label);
-    this.print(`[${item}] Enter the missing payment details (${labels.join(", ")}).`);
-    const details: Record<string, unknown> = { ...profile };
-    const abort = new AbortController();
-    this.#paying = { item, abort };
-    try {
-      for (const key of missing) {
-        const { question, label, parse, secret } = PAYMENT_DETAILS[key];
-        const ask = (value: string) => parse(value, label);
-        details[key] = await this.#ask(question, ask, secret, abort.signal);
-      }
-    } catch (error) {
-      if (!abort.signal.aborted) throw error;
-      this.print(`[${item}] No more payment questions: the sale was cancelled.`);
-      return;
-    } finally {
-      this.#paying = undefined;
-    }
-    await client.pay(item, details as PaymentDetails);
   }
 
   #quit(): void {
