@@ -100,6 +100,16 @@ Deno.test("RequestEngine logs and ignores a reply with an RQ# it did not send", 
   assert.match(warnings[0]!, /RQ#/);
 });
 
+Deno.test("RequestEngine ignores a second reply to an answered request without a warning", async () => {
+  const { engine, warnings } = setUp();
+  const outcome = engine.request(bid);
+  assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), true);
+  await outcome;
+  // The reply to a retransmitted copy, arriving after the first one.
+  assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), false);
+  assert.deepEqual(warnings, []);
+});
+
 Deno.test("RequestEngine matches replies by RQ# when several requests are pending", async () => {
   const { engine } = setUp();
   const first = engine.request(bid);

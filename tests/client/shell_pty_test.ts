@@ -221,8 +221,8 @@ Deno.test("the shell draws a log line above the prompt, not after it", async () 
     await shell.type("register ann buyer\r");
     const registered = await server.waitForRequest(/^REGISTER /);
     const answered = await shell.waitForOutput("Registered.");
-    // A second reply to the answered REGISTER: the client logs it (a warning) and ignores it.
-    await server.push(`REGISTERED ${registered.split(" ")[1]}`);
+    // A reply to an RQ# the client never sent: it logs a warning and ignores it.
+    await server.push(`REGISTERED ${Number(registered.split(" ")[1]) + 1000}`);
     const warning = await shell.waitForOutput("WARNING Ignoring a reply", answered);
     // The line was cleared, then only the timestamp comes before "WARNING" (no prompt).
     const before = shell.output.slice(answered, warning);
