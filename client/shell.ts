@@ -6,7 +6,7 @@
  */
 
 import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
-import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
+import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
@@ -55,8 +55,12 @@ export class Shell implements ClientOutput {
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
-  constructor(terminal: Terminal) {
+  readonly #slowCommandMs: number;
+
+  /** `slowCommandMs`: after this long without an answer, say the client is still retrying. */
+  constructor(terminal: Terminal, options: { slowCommandMs?: number } = {}) {
     this.#terminal = terminal;
+    this.#slowCommandMs = options.slowCommandMs ?? 3000;
   }
 
   /** Prints lines above the prompt, then draws the prompt again. */
@@ -214,8 +218,22 @@ export class Shell implements ClientOutput {
         this.print(`"${command.kind}" is for scripts (--json).`);
         return;
       default:
-        client.execute(command).catch((error) => this.print(`Error: ${error}`));
+        this.#execute(client, command);
     }
+  }
+
+  /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
+  #execute(client: AuctionClient, command: ClientCommand): void {
+    const slow = setTimeout(() => {
+      const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
+      this.print(
+        `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
+          `Is the server running, and is --server right?`,
+      );
+    }, this.#slowCommandMs);
+    client.execute(command)
+      .catch((error) => this.print(`Error: ${error}`))
+      .finally(() => clearTimeout(slow));
   }
 
   #quit(): void {

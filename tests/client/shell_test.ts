@@ -207,3 +207,23 @@ Deno.test("the shell drops its payment questions when the sale is cancelled", as
   terminal.end();
   await running;
 });
+
+Deno.test("the shell says when a command has had no answer for a while", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { slowCommandMs: 20 });
+  const { client } = fakeClient([]);
+  const answers: ((result: string) => void)[] = [];
+  Object.assign(client, {
+    execute: () => new Promise((resolve) => answers.push(resolve)),
+  });
+  const running = shell.run(client);
+
+  terminal.type("register\r");
+  await terminal.waitFor(
+    "No answer yet to register: still trying 127.0.0.1:5000 (up to 46 s). " +
+      "Is the server running, and is --server right?",
+  );
+  answers[0]!("ok");
+  terminal.end();
+  await running;
+});
