@@ -184,6 +184,8 @@ export class Shell implements ClientOutput {
     this.#questions.push(question);
     signal?.addEventListener("abort", () => {
       const index = this.#questions.indexOf(question);
+      // A half-typed answer (maybe a card) must not stay on the line, unmasked, as a command.
+      if (index === 0) this.#editor.handle("\x15");
       if (index >= 0) this.#questions.splice(index, 1);
       reject(signal.reason);
     }, { once: true });

@@ -195,10 +195,14 @@ Deno.test("the shell drops its payment questions when the sale is cancelled", as
   let at = await terminal.waitFor("Full name: ");
   terminal.type("Scott Tiger\r");
   at = await terminal.waitFor("Card number: ", at);
+  terminal.type("4111 1111");
+  at = await terminal.waitFor("Card number: **** ****", at);
   const reason = "Buyer did not answer INFORM_Req within 8 s";
   shell.message({ type: "CANCEL", rq: 9, reason }, `CANCEL 9 ${reason}`, "tcp", "Cup");
   at = await terminal.waitFor("[Cup] No more payment questions: the sale was cancelled.\n", at);
   await terminal.waitFor("scott> ", at);
+  // The half-typed card is dropped with the question, not left on the command line in clear.
+  assert.doesNotMatch(terminal.output, /4111/);
 
   // The next line is a command again, not an answer.
   terminal.type("help\r");
