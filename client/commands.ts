@@ -67,7 +67,7 @@ export const DEFAULT_STEP_CENTS = 1;
 
 /** Each command's usage, for `help` and for errors. */
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
-  register: "register [NAME ROLE [PASSWORD]]   register (defaults: --name, --role, --password)",
+  register: "register [NAME ROLE [PASSWORD]]    register (defaults: --name, --role, --password)",
   login: "login [NAME [PASSWORD]]            reattach your session from this client",
   deregister: "deregister                         remove your user",
   list: 'list ITEM DESC PRICE DURATION      sell an item: list Kite "Red kite" 20 5m',
@@ -125,6 +125,12 @@ export function parseCommand(line: string): ClientCommand | undefined {
 
 function build(name: string, args: string[], usage: string): ClientCommand {
   const arity = (min: number, max: number) => {
+    if (args.length > max && max > 0) {
+      throw new CommandSyntaxError(
+        `Too many words for ${name}: quote a field with spaces, like "Red kite" ` +
+          `(usage: ${usage.split(/ {2,}/)[0]})`,
+      );
+    }
     if (args.length < min || args.length > max) {
       throw new CommandSyntaxError(`Usage: ${usage.split(/ {2,}/)[0]}`);
     }

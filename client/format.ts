@@ -187,10 +187,12 @@ export function describeEvent(event: ClientEvent): string {
       switch (event.action) {
         case "sent":
           return `[${event.item}] Payment details sent (card ${event.card}).`;
-        case "needed":
-          return `[${event.item}] Pay ${formatPrice(event.finalPrice)}: payment details needed by ${
-            new Date(event.deadlineMs).toLocaleTimeString()
-          }.`;
+        case "needed": {
+          // Both parties answer INFORM_Req: the buyer pays, the seller is paid out.
+          const price = formatPrice(event.finalPrice);
+          const by = new Date(event.deadlineMs).toLocaleTimeString();
+          return `[${event.item}] Sale at ${price}: your payment details are needed by ${by}.`;
+        }
         case "failed":
           return `[${event.item}] ${event.error}`;
       }

@@ -27,9 +27,9 @@ export async function runClient(args: string[]): Promise<number> {
     console.log(CLIENT_USAGE);
     return EXIT.ok;
   }
-  const logger = createLogger(flags.logLevel);
   const interactive = !flags.json && Deno.stdin.isTerminal();
   if (!interactive) {
+    const logger = createLogger(flags.logLevel);
     const output = new JsonOutput((record) => {
       Deno.stdout.writeSync(ENCODER.encode(`${JSON.stringify(record)}\n`));
     });
@@ -47,6 +47,11 @@ export async function runClient(args: string[]): Promise<number> {
     }
   }
   const shell = new Shell(systemTerminal);
+  // Log lines on the shell's terminal are drawn above the prompt, like pushes, not through it.
+  const logger = createLogger(
+    flags.logLevel,
+    Deno.stderr.isTerminal() ? (line) => shell.print(line) : undefined,
+  );
   const identity = await shell.askIdentity({ name: flags.name, role: flags.role });
   let client;
   try {

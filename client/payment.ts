@@ -8,12 +8,14 @@
 import {
   type CardExpiry,
   encodeMessage,
+  isCardExpired,
   maskCard,
   message,
   type MessageOf,
   parseCardExpiry,
   parseCardNumber,
   parseText,
+  ProtocolError,
 } from "../protocol/mod.ts";
 import type { SaleConnection } from "./tcp.ts";
 
@@ -75,7 +77,7 @@ export const PAYMENT_DETAILS: {
     question: "Card expiry (MM/YY): ",
     label: "expiry",
     secret: false,
-    parse: parseCardExpiry,
+    parse: parseUnexpiredCardExpiry,
   },
   address: {
     flag: "address",
@@ -85,6 +87,22 @@ export const PAYMENT_DETAILS: {
     parse: parseText,
   },
 };
+
+/**
+ * An expiry `MM/YY` that has not passed (valid through the end of its month, UTC, as the
+ * server checks it): an expired card would only get the sale cancelled.
+ */
+export function parseUnexpiredCardExpiry(
+  text: string,
+  field: string,
+  nowMs = Date.now(),
+): CardExpiry {
+  const expiry = parseCardExpiry(text, field);
+  if (isCardExpired(expiry, nowMs)) {
+    throw new ProtocolError(`Invalid ${field}: this card has expired`, field);
+  }
+  return expiry;
+}
 
 /** The profile fields that are missing. */
 export function missingDetails(profile: PaymentProfile): (keyof PaymentProfile)[] {

@@ -92,6 +92,7 @@ export class RequestEngine {
   readonly #logger?: Logger;
   readonly #pending = new Map<number, Pending>();
   #nextRq: number;
+  readonly #firstRq: number;
 
   constructor(options: RequestEngineOptions) {
     this.#options = {
@@ -103,6 +104,7 @@ export class RequestEngine {
     };
     this.#logger = options.logger;
     this.#nextRq = options.firstRq ?? 1 + Math.floor(this.#options.random() * 100_000);
+    this.#firstRq = this.#nextRq;
   }
 
   /** Requests still waiting for an answer. */
@@ -150,6 +152,14 @@ export class RequestEngine {
   receive(message: Message): boolean {
     if (REPLY_TYPES.has(message.type)) {
       const pending = this.#pending.get(message.rq);
+      if (!pending && message.rq >= this.#firstRq && message.rq < this.#nextRq) {
+        // A retransmitted request answered twice: normal on a slow or lossy network.
+        this.#logger?.debug("Ignoring a second reply to an answered request", {
+          type: message.type,
+          rq: message.rq,
+        });
+        return false;
+      }
       if (!pending) {
         this.#logger?.warn("Ignoring a reply to an RQ# this client is not waiting for", {
           type: message.type,

@@ -242,7 +242,13 @@ export class AuctionClient {
   ): void {
     this.items.record(received, this.#timers.nowMs());
     if ("item" in received) this.#saleItems.set(connection, received.item);
-    this.#output.message(received, raw, "tcp", this.#saleItems.get(connection));
+    const saleItem = this.#saleItems.get(connection);
+    if (received.type === "CANCEL" && saleItem !== undefined) {
+      // The sale is over: its INFORM_Req no longer waits for an answer.
+      const key = saleItem.toLowerCase();
+      if (this.#payments.get(key)?.connection === connection) this.#payments.delete(key);
+    }
+    this.#output.message(received, raw, "tcp", saleItem);
     if (received.type !== "INFORM_Req") return;
     const request: PaymentRequest = {
       item: received.item,

@@ -6,10 +6,10 @@
  */
 
 import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
-import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
+import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
+import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -48,11 +48,19 @@ export class Shell implements ClientOutput {
   readonly #terminal: Terminal;
   readonly #editor = new LineEditor();
   readonly #questions: Question[] = [];
+  readonly #payments = new PaymentQuestions({
+    ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
+    print: (text) => this.print(text),
+  });
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
-  constructor(terminal: Terminal) {
+  readonly #slowCommandMs: number;
+
+  /** `slowCommandMs`: after this long without an answer, say the client is still retrying. */
+  constructor(terminal: Terminal, options: { slowCommandMs?: number } = {}) {
     this.#terminal = terminal;
+    this.#slowCommandMs = options.slowCommandMs ?? 3000;
   }
 
   /** Prints lines above the prompt, then draws the prompt again. */
@@ -64,11 +72,14 @@ export class Shell implements ClientOutput {
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
+    if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
   }
 
   event(event: ClientEvent): void {
     this.print(describeEvent(event));
-    if (event.type === "payment" && event.action === "needed") this.#askPayment(event.item);
+    if (event.type === "payment" && event.action === "needed" && this.#client) {
+      this.#payments.enqueue(this.#client, event.item);
+    }
   }
 
   /** Asks for what the flags left out (name, role), before the client starts. */
@@ -151,8 +162,13 @@ export class Shell implements ClientOutput {
     this.#terminal.write(this.#render());
   }
 
-  #ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
-    const { promise, resolve } = Promise.withResolvers<T>();
+  #ask<T>(
+    prompt: string,
+    parse: (text: string) => T,
+    secret = false,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
       secret,
@@ -166,6 +182,13 @@ export class Shell implements ClientOutput {
       },
     };
     this.#questions.push(question);
+    signal?.addEventListener("abort", () => {
+      const index = this.#questions.indexOf(question);
+      // A half-typed answer (maybe a card) must not stay on the line, unmasked, as a command.
+      if (index === 0) this.#editor.handle("\x15");
+      if (index >= 0) this.#questions.splice(index, 1);
+      reject(signal.reason);
+    }, { once: true });
     this.#terminal.write(this.#render());
     return promise;
   }
@@ -197,22 +220,22 @@ export class Shell implements ClientOutput {
         this.print(`"${command.kind}" is for scripts (--json).`);
         return;
       default:
-        client.execute(command).catch((error) => this.print(`Error: ${error}`));
+        this.#execute(client, command);
     }
   }
 
-  async #askPayment(item: string): Promise<void> {
-    const client = this.#client;
-    if (!client) return;
-    const profile = { ...client.flags.profile };
-    const missing = missingDetails(profile);
-    this.print(`[${item}] Enter the missing payment details (${missing.join(", ")}).`);
-    const details: Record<string, unknown> = { ...profile };
-    for (const key of missing) {
-      const { question, label, parse, secret } = PAYMENT_DETAILS[key];
-      details[key] = await this.#ask(question, (value) => parse(value, label), secret);
-    }
-    await client.pay(item, details as PaymentDetails);
+  /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
+  #execute(client: AuctionClient, command: ClientCommand): void {
+    const slow = setTimeout(() => {
+      const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
+      this.print(
+        `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
+          `Is the server running, and is --server right?`,
+      );
+    }, this.#slowCommandMs);
+    client.execute(command)
+      .catch((error) => this.print(`Error: ${error}`))
+      .finally(() => clearTimeout(slow));
   }
 
   #quit(): void {

@@ -44,7 +44,11 @@ export async function runInspect(args: string[]): Promise<number> {
     console.log(formatReport(report));
     return report.verify && report.verify.problems.length > 0 ? 1 : 0;
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : error}`);
+    if (error instanceof Deno.errors.NotFound) {
+      console.error(
+        `error: no data folder at "${values["data-dir"]}": give the server's --data-dir`,
+      );
+    } else console.error(`error: ${error instanceof Error ? error.message : error}`);
     return 1;
   }
 }

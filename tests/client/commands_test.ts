@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CommandSyntaxError, parseCommand } from "../../client/commands.ts";
+import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "../../client/commands.ts";
 
 Deno.test({
   name: "parseCommand() reads every command of the shell",
@@ -84,6 +84,8 @@ Deno.test({
       ["bid Kite 1.234", /Invalid AMOUNT/],
       ["bid Kite 0", /more than 0/],
       ["list Kite desc 20", /Usage: list/],
+      ["list Kite Red kite 20 40", /quote a field with spaces, like "Red kite" \(usage: list/],
+      ["pay Kite Ada L 4111111111111111 12/30 home", /Too many words for pay/],
       ["list Kite desc 20 soon", /Invalid Duration/],
       ["register scott", /Usage: register/],
       ["register scott admin", /buyer or seller/],
@@ -101,6 +103,19 @@ Deno.test({
           return true;
         });
       });
+    }
+  },
+});
+
+Deno.test({
+  name: "COMMAND_USAGE lines start their description in one column when the syntax fits",
+  permissions: "none",
+  fn: () => {
+    for (const usage of Object.values(COMMAND_USAGE)) {
+      const [syntax = ""] = usage.split(/ {2,}/);
+      if (syntax.length < 34) {
+        assert.equal(usage.indexOf(usage.slice(syntax.length).trim()), 35, usage);
+      }
     }
   },
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseClientFlags, UsageError } from "../../client/flags.ts";
+import { parseUnexpiredCardExpiry } from "../../client/payment.ts";
 
 Deno.test({
   name: "parseClientFlags() has the documented defaults",
@@ -78,6 +79,7 @@ Deno.test({
       [["--udp-port", "-1"], /--udp-port/],
       [["--card", "1234"], /12 to 19 digits/],
       [["--exp", "13/30"], /MM\/YY/],
+      [["--exp", "01/20"], /expired/],
       [["--log-level", "loud"], /--log-level/],
     ];
     for (const [args, pattern] of cases) {
@@ -101,5 +103,21 @@ Deno.test({
       assert.doesNotMatch(error.message, /4111/);
       return true;
     });
+  },
+});
+
+Deno.test({
+  name: "parseUnexpiredCardExpiry() takes a card through the end of its month and refuses it after",
+  permissions: "none",
+  fn: () => {
+    const lastMomentMs = Date.UTC(2026, 10, 30, 23, 59, 59, 999); // 30 November 2026
+    assert.deepEqual(parseUnexpiredCardExpiry("11/26", "expiry", lastMomentMs), {
+      month: 11,
+      year: 2026,
+    });
+    assert.throws(
+      () => parseUnexpiredCardExpiry("11/26", "expiry", lastMomentMs + 1),
+      /Invalid expiry: this card has expired/,
+    );
   },
 });

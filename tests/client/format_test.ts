@@ -207,3 +207,22 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "describeEvent() asks for payment details in words that fit the seller as well as the buyer",
+  permissions: "none",
+  fn: () => {
+    const text = describeEvent({
+      type: "payment",
+      action: "needed",
+      item: "Kite",
+      rq: 9,
+      finalPrice: 2500,
+      deadlineMs: Date.UTC(2030, 0, 1),
+      missing: ["card"],
+    });
+    assert.match(text, /^\[Kite\] Sale at 25\.00: your payment details are needed by /);
+    assert.doesNotMatch(text, /Pay /);
+  },
+});

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { pure } from "../_support/pure.ts";
 import { message } from "../../protocol/mod.ts";
 import { RequestEngine, type RequestOutcome } from "../../client/requests.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
-import { pure } from "../_support/pure.ts";
 
 function setUp(options: { random?: number } = {}) {
   const timers = new FakeTimers();
@@ -116,6 +116,20 @@ Deno.test("RequestEngine logs and ignores a reply with an RQ# it did not send", 
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /RQ#/);
 });
+
+Deno.test(
+  "RequestEngine ignores a second reply to an answered request without a warning",
+  pure,
+  async () => {
+    const { engine, warnings } = setUp();
+    const outcome = engine.request(bid);
+    assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), true);
+    await outcome;
+    // The reply to a retransmitted copy, arriving after the first one.
+    assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), false);
+    assert.deepEqual(warnings, []);
+  },
+);
 
 Deno.test(
   "RequestEngine matches replies by RQ# when several requests are pending",

@@ -96,3 +96,25 @@ Deno.test("items counts each item's time left down from the moment its push arri
     await server.close();
   }
 });
+
+Deno.test("a CANCEL on the sale connection takes its INFORM_Req off the waiting payments", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error", () => {}));
+  const sale = await Deno.connect({ hostname: "127.0.0.1", port: client.tcpPort });
+  try {
+    await sale.write(
+      new TextEncoder().encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"),
+    );
+    await waitUntil(() => client.pendingPayments.length === 1, "the INFORM_Req to wait");
+    await sale.write(new TextEncoder().encode("CANCEL 602 Seller did not answer\n"));
+    await waitUntil(() => client.pendingPayments.length === 0, "the CANCEL to end it");
+    assert.ok(records.some((record) => record.type === "CANCEL" && record.item === "Kite"));
+  } finally {
+    sale.close();
+    await client.close();
+    await server.close();
+  }
+});

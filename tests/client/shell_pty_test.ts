@@ -204,3 +204,35 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     await server.close();
   }
 });
+
+Deno.test("the shell draws a log line above the prompt, not after it", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient([
+    "--server",
+    `127.0.0.1:${server.port}`,
+    "--name",
+    "ann",
+    "--role",
+    "buyer",
+  ]);
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register ann buyer\r");
+    const registered = await server.waitForRequest(/^REGISTER /);
+    const answered = await shell.waitForOutput("Registered.");
+    // A reply to an RQ# the client never sent: it logs a warning and ignores it.
+    await server.push(`REGISTERED ${Number(registered.split(" ")[1]) + 1000}`);
+    const warning = await shell.waitForOutput("WARNING Ignoring a reply", answered);
+    // The line was cleared, then only the timestamp comes before "WARNING" (no prompt).
+    const before = shell.output.slice(answered, warning);
+    const line = before.slice(before.lastIndexOf("\r\x1b[2K")).replace("\r\x1b[2K", "<clear>");
+    assert.match(line, /^<clear>\S+ $/);
+    await shell.waitForOutput("\r\n\r\x1b[2Kann> ", warning);
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});

@@ -130,3 +130,22 @@ Deno.test("deno task inspect runs with read permission only and exits 1 on a bad
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task inspect on a missing data folder says which folder and what to give", async () => {
+  const missing = join(await Deno.makeTempDir({ prefix: "inspect-test-" }), "nothing-here");
+  try {
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "main.ts", "inspect", "--data-dir", missing],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(result.code, 1);
+    assert.equal(
+      new TextDecoder().decode(result.stderr),
+      `error: no data folder at "${missing}": give the server's --data-dir\n`,
+    );
+  } finally {
+    await Deno.remove(join(missing, ".."), { recursive: true });
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * The shell's payment questions for INFORM_Req: one questionnaire at a time (their questions
+ * must not interleave), skipped when its item was answered meanwhile, dropped when its sale
+ * is cancelled.
+ * @module
+ */
+
+import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
+import type { AuctionClient } from "./session.ts";
+
+/** How the questions reach the terminal (the shell's). */
+export interface Asker {
+  /** Asks until `parse` accepts the answer; rejects with the signal's reason when aborted. */
+  ask<T>(
+    prompt: string,
+    parse: (text: string) => T,
+    secret: boolean,
+    signal: AbortSignal,
+  ): Promise<T>;
+  /** Prints a line above the prompt. */
+  print(text: string): void;
+}
+
+/** The payment questionnaires of one shell. */
+export class PaymentQuestions {
+  readonly #asker: Asker;
+  #queue: Promise<void> = Promise.resolve();
+  #current?: { item: string; abort: AbortController };
+
+  constructor(asker: Asker) {
+    this.#asker = asker;
+  }
+
+  /** Asks for `item`'s payment details after the questionnaires already queued. */
+  enqueue(client: AuctionClient, item: string): void {
+    this.#queue = this.#queue.then(() => this.#run(client, item))
+      .catch((error) => this.#asker.print(`Error: ${error}`));
+  }
+
+  /** Drops the running questions when they are `item`'s: its sale was cancelled. */
+  cancel(item: string): void {
+    if (this.#current?.item.toLowerCase() === item.toLowerCase()) this.#current.abort.abort();
+  }
+
+  /**
+   * Asks for the missing details and answers `item`'s waiting INFORM_Req. Skips when none
+   * waits: the one before answered it (a server that restarted mid-sale asks again on a new
+   * connection, and the answer goes to the newest) or its sale was cancelled.
+   */
+  async #run(client: AuctionClient, item: string): Promise<void> {
+    const waiting = (request: { item: string }) =>
+      request.item.toLowerCase() === item.toLowerCase();
+    if (!client.pendingPayments.some(waiting)) return;
+    const profile = { ...client.flags.profile };
+    const missing = missingDetails(profile);
+    const labels = missing.map((key) => PAYMENT_DETAILS[key].label);
+    this.#asker.print(`[${item}] Enter the missing payment details (${labels.join(", ")}).`);
+    const details: Record<string, unknown> = { ...profile };
+    const abort = new AbortController();
+    this.#current = { item, abort };
+    try {
+      for (const key of missing) {
+        const { question, label, parse, secret } = PAYMENT_DETAILS[key];
+        const answer = (value: string) => parse(value, label);
+        details[key] = await this.#asker.ask(question, answer, secret, abort.signal);
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      this.#asker.print(`[${item}] No more payment questions: the sale was cancelled.`);
+      return;
+    } finally {
+      this.#current = undefined;
+    }
+    await client.pay(item, details as PaymentDetails);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The shell on a fake terminal with a fake client: what it asks, in which order, and what it
+ * draws, without processes or sockets.
+ */
+import assert from "node:assert/strict";
+import { Shell, type Terminal } from "../../client/shell.ts";
+import type { PaymentDetails } from "../../client/payment.ts";
+import type { AuctionClient } from "../../client/session.ts";
+import type { ClientEvent } from "../../client/output.ts";
+
+const UTF8 = new TextEncoder();
+
+/** A terminal whose keys the test types and whose drawing it reads. */
+class FakeTerminal implements Terminal {
+  output = "";
+  readonly input: ReadableStream<Uint8Array>;
+  #keys!: ReadableStreamDefaultController<Uint8Array>;
+  #waiters: (() => void)[] = [];
+
+  constructor() {
+    this.input = new ReadableStream({ start: (controller) => void (this.#keys = controller) });
+  }
+
+  write(text: string): void {
+    this.output += text;
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  setRaw(_raw: boolean): void {}
+
+  type(text: string): void {
+    this.#keys.enqueue(UTF8.encode(text));
+  }
+
+  end(): void {
+    this.#keys.close();
+  }
+
+  /** Waits until the output drawn after `from` contains `text`. */
+  async waitFor(text: string, from = 0, timeoutMs = 5_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes(text, from)) {
+      if (Date.now() > deadline) throw new Error(`Never drawn: ${text}\n${this.output}`);
+      await new Promise<void>((resolve) => {
+        // Registered before the timer: Deno's setTimeout may run pending microtasks, whose
+        // writes would otherwise find no waiter.
+        const wait: { timer?: ReturnType<typeof setTimeout> } = {};
+        this.#waiters.push(() => (clearTimeout(wait.timer), resolve()));
+        wait.timer = setTimeout(resolve, deadline - Date.now());
+      });
+    }
+    return this.output.indexOf(text, from) + text.length;
+  }
+}
+
+/** The part of a client the shell's payment questions use; records what it pays. */
+function fakeClient(pending: { item: string }[]) {
+  const paid: { item: string; details: PaymentDetails }[] = [];
+  const client = {
+    name: "scott",
+    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
+    udpPort: 1,
+    tcpPort: 2,
+    get pendingPayments() {
+      return pending;
+    },
+    pay(item: string, details: PaymentDetails) {
+      const index = pending.findIndex((request) => request.item === item);
+      if (index >= 0) pending.splice(index, 1);
+      paid.push({ item, details });
+      return Promise.resolve("ok");
+    },
+  };
+  return { client: client as unknown as AuctionClient, paid };
+}
+
+function needed(item: string, rq: number): ClientEvent {
+  return {
+    type: "payment",
+    action: "needed",
+    item,
+    rq,
+    finalPrice: 600,
+    deadlineMs: Date.now() + 300_000,
+    missing: ["fullName", "card", "expiry", "address"],
+  };
+}
+
+Deno.test("the shell asks a second INFORM_Req for the same item only once, never echoing the card", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const pending = [{ item: "Cup" }];
+  const { client, paid } = fakeClient(pending);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1015));
+  let at = await terminal.waitFor("Full name: ");
+  // The server restarted mid-sale and asks again on a new connection: the newest request
+  // replaces the old one in the client, and the shell must not start a second questionnaire.
+  shell.event(needed("Cup", 1016));
+  for (
+    const [answer, next] of [
+      ["Scott Tiger", "Card number: "],
+      ["4111111111111111", "Card expiry (MM/YY): "],
+      ["12/30", "Shipping address: "],
+    ]
+  ) {
+    terminal.type(`${answer}\r`);
+    at = await terminal.waitFor(next!, at);
+  }
+  terminal.type("1 Main St\r");
+  await terminal.waitFor("scott> ", at);
+  await Promise.resolve();
+
+  assert.equal(paid.length, 1);
+  assert.equal(paid[0]!.details.card, "4111111111111111");
+  assert.equal(paid[0]!.details.address, "1 Main St");
+  assert.doesNotMatch(terminal.output, /4111111111111111/);
+  assert.doesNotMatch(terminal.output.slice(at), /Full name: /);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell asks for two items' payments one after the other, not interleaved", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Cup" }, { item: "Pot" }]);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1));
+  shell.event(needed("Pot", 2));
+  let at = 0;
+  for (const item of ["Cup", "Pot"]) {
+    at = await terminal.waitFor(`[${item}] Enter the missing payment details`, at);
+    for (
+      const [question, answer] of [
+        ["Full name: ", "Scott Tiger"],
+        ["Card number: ", "4111111111111111"],
+        ["Card expiry (MM/YY): ", "12/30"],
+        ["Shipping address: ", `${item} Street`],
+      ]
+    ) {
+      at = await terminal.waitFor(question!, at);
+      terminal.type(`${answer}\r`);
+      at = await terminal.waitFor("\n", at);
+    }
+  }
+  await terminal.waitFor("scott> ", at);
+  await Promise.resolve();
+
+  assert.deepEqual(paid.map((payment) => [payment.item, payment.details.address]), [
+    ["Cup", "Cup Street"],
+    ["Pot", "Pot Street"],
+  ]);
+  assert.doesNotMatch(terminal.output, /4111111111111111/);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell refuses an expired card's expiry and asks again", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1));
+  let at = 0;
+  for (
+    const [question, answer] of [
+      ["Full name: ", "Scott Tiger"],
+      ["Card number: ", "4111111111111111"],
+      ["Card expiry (MM/YY): ", "01/20"],
+      ["this card has expired\n", ""],
+      ["Card expiry (MM/YY): ", "12/39"],
+      ["Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(question!, at);
+    if (answer) terminal.type(`${answer}\r`);
+  }
+  await terminal.waitFor("scott> ", at);
+
+  assert.deepEqual(paid[0]?.details.expiry, { month: 12, year: 2039 });
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell drops its payment questions when the sale is cancelled", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1));
+  let at = await terminal.waitFor("Full name: ");
+  terminal.type("Scott Tiger\r");
+  at = await terminal.waitFor("Card number: ", at);
+  terminal.type("4111 1111");
+  at = await terminal.waitFor("Card number: **** ****", at);
+  const reason = "Buyer did not answer INFORM_Req within 8 s";
+  shell.message({ type: "CANCEL", rq: 9, reason }, `CANCEL 9 ${reason}`, "tcp", "Cup");
+  at = await terminal.waitFor("[Cup] No more payment questions: the sale was cancelled.\n", at);
+  await terminal.waitFor("scott> ", at);
+  // The half-typed card is dropped with the question, not left on the command line in clear.
+  assert.doesNotMatch(terminal.output, /4111/);
+
+  // The next line is a command again, not an answer.
+  terminal.type("help\r");
+  await terminal.waitFor("this list", at);
+  assert.deepEqual(paid, []);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell says when a command has had no answer for a while", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { slowCommandMs: 20 });
+  const { client } = fakeClient([]);
+  const answers: ((result: string) => void)[] = [];
+  Object.assign(client, {
+    execute: () => new Promise((resolve) => answers.push(resolve)),
+  });
+  const running = shell.run(client);
+
+  terminal.type("register\r");
+  await terminal.waitFor(
+    "No answer yet to register: still trying 127.0.0.1:5000 (up to 46 s). " +
+      "Is the server running, and is --server right?",
+  );
+  answers[0]!("ok");
+  terminal.end();
+  await running;
+});
