@@ -68,6 +68,9 @@ export function parseDescription(text: string, field = "Item_Desc"): string {
 /** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
 export function parsePrice(text: string, field = "Price"): number {
   const match = PRICE_PATTERN.exec(text);
+  if (!match && /^\d{11,}(\.\d{1,2})?$/.test(text)) {
+    throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
+  }
   if (!match) {
     throw new ProtocolError(
       `Invalid ${field} "${clip(text)}": use a number with at most 2 decimals`,

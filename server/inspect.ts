@@ -139,7 +139,9 @@ export function formatReport(report: InspectReport): string {
     `Data folder:  ${report.dataDir}`,
     `Snapshot:     ${report.snapshotFile ?? "none"} (covers records up to ${report.coversSeq})`,
     `Journal:      ${report.segments} segment(s), last record ${report.lastSeq}`,
-    `Users:        ${counts.users} (${counts.buyers} buyers, ${counts.sellers} sellers)`,
+    `Users:        ${counts.users} (${plural(counts.buyers, "buyer")}, ${
+      plural(counts.sellers, "seller")
+    })`,
     `Items:        ${counts.openItems} open, ${counts.closedItems} closed`,
     `Bids:         ${counts.bids} accepted`,
     `Transactions: ${counts.sales.settled} settled, ${counts.sales.pending} pending, ` +
@@ -159,4 +161,8 @@ export function formatReport(report: InspectReport): string {
     );
   }
   return lines.join("\n");
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -29,6 +29,12 @@ Deno.test("parsePrice() turns decimals into integer cents", pure, () => {
   assert.equal(parsePrice("1000000000.00"), MAX_PRICE_CENTS);
 });
 
+Deno.test("parsePrice() says the maximum when a price has too many digits", pure, () => {
+  for (const text of ["99999999999", "12345678901.5", "1000000000.01"]) {
+    assert.throws(() => parsePrice(text), /at most 1000000000\.00/, text);
+  }
+});
+
 Deno.test(
   "parsePrice() refuses 0, three decimals, and more than 1000000000.00",
   pure,

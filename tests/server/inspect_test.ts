@@ -115,7 +115,7 @@ Deno.test("deno task inspect runs with read permission only and exits 1 on a bad
     const good = await inspect("--verify");
     const text = new TextDecoder().decode(good.stdout);
     assert.equal(good.code, 0, new TextDecoder().decode(good.stderr));
-    assert.match(text, /Users: +3 \(2 buyers, 1 sellers\)/);
+    assert.match(text, /Users: +3 \(2 buyers, 1 seller\)/);
     assert.match(text, /Verify: +OK: 9 record CRCs; replay from an empty state gives state.json/);
     const segment = [...Deno.readDirSync(dir)].map((entry) => entry.name)
       .filter((name) => name.startsWith("journal-")).sort()[0]!;
