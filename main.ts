@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { runInspect } from "./server/inspect_cli.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
-import { startServer } from "./server/server.ts";
+import { startServer } from "./server/mod.ts";
 
 const logger = getLogger(["auction", "main"]);
 

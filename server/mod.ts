@@ -1,0 +1,21 @@
+/**
+ * The server's public surface: start a server, and the seams it takes in its options (store,
+ * clock, payment gateway). Everything else in `server/` is internal to the server.
+ * @module
+ */
+
+export { type ServerHandle, type ServerOptions, startServer } from "./server.ts";
+export { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
+export { type Clock, FakeClock, systemClock } from "./clock.ts";
+export { MemoryStore, type Store } from "./store.ts";
+export { FileStore, type FileStoreOptions } from "./file_store.ts";
+export {
+  DECLINED_TEST_CARD,
+  type PaymentGateway,
+  type PaymentRequest,
+  type PaymentResult,
+  SimulatedGateway,
+  splitPrice,
+} from "./payment.ts";
+export type { AuctionState } from "./state.ts";
+export type { AuctionEvent } from "./events.ts";

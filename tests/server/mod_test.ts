@@ -1,0 +1,13 @@
+import assert from "node:assert/strict";
+import * as server from "../../server/mod.ts";
+import { pure } from "../_support/pure.ts";
+
+Deno.test("server/mod.ts exports startServer and every seam of its options", pure, () => {
+  assert.equal(typeof server.startServer, "function");
+  assert.equal(typeof server.MemoryStore, "function");
+  assert.equal(typeof server.FileStore, "function");
+  assert.equal(typeof server.FakeClock, "function");
+  assert.equal(typeof server.SimulatedGateway, "function");
+  assert.equal(typeof server.systemClock.now(), "number");
+  assert.deepEqual(server.splitPrice(2550), { feeCents: 255, payoutCents: 2295 });
+});
