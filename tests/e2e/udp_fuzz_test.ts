@@ -12,6 +12,8 @@ const FUZZERS = 4;
 const DATAGRAMS_PER_FUZZER = 800;
 /** Unanswered datagrams a fuzzer keeps in flight, so the server's socket buffer never overflows. */
 const WINDOW = 8;
+/** Messages the server sends unasked. */
+const PUSHES = new Set(["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ", "PRICE_ADJUSTMENT"]);
 /** How long a legitimate request may wait for its reply. */
 const REPLY_DEADLINE_MS = 1500;
 
@@ -28,8 +30,12 @@ class Fuzzer {
   async run(random: Random, port: number, count: number, self: FuzzIdentity): Promise<void> {
     const to: Deno.NetAddr = { transport: "udp", hostname: "127.0.0.1", port };
     const encoder = new TextEncoder();
+    let unanswered = 0;
     for (let sent = 0; sent < count; sent++) {
-      if (sent - this.replies >= WINDOW) await this.#replyOrTimeout(100);
+      // A datagram the table answers with nothing (DE-SUBSCRIBE...) frees its slot after 50 ms.
+      if (sent - this.replies - unanswered >= WINDOW && !await this.#replyOrTimeout(50)) {
+        unanswered++;
+      }
       // Every few dozen datagrams, valid lines give this socket its user back, so the fuzz
       // reaches the commands of registered buyers and sellers, not only the refusals.
       const datagrams = sent % 40 === 0
@@ -47,13 +53,13 @@ class Fuzzer {
     await this.#loop;
   }
 
-  /** Waits for the next reply, or `timeoutMs` (a datagram the table answers with nothing). */
-  #replyOrTimeout(timeoutMs: number): Promise<void> {
+  /** Waits for the next reply (true), or `timeoutMs` (false). */
+  #replyOrTimeout(timeoutMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const timer = setTimeout(() => resolve(false), timeoutMs);
       this.#wake = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
   }
@@ -64,11 +70,12 @@ class Fuzzer {
         const [bytes] = await this.socket.receive();
         const line = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
         try {
-          decodeLine(line);
+          // Pushes (announcements, updates) answer nothing this socket sent: not counted.
+          if (!PUSHES.has(decodeLine(line).type)) this.replies++;
         } catch (error) {
           this.malformed.push(`${JSON.stringify(line)}: ${error}`);
+          this.replies++;
         }
-        this.replies++;
         const wake = this.#wake;
         this.#wake = null;
         wake?.();
