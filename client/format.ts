@@ -7,6 +7,7 @@
 import { formatDuration, formatPrice, maskCard, type Message, MESSAGES } from "../protocol/mod.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
+import { maskCardNumbers } from "./redact.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
 export type JsonRecord = Record<string, unknown>;
@@ -141,11 +142,19 @@ function quoteIfNeeded(text: string): string {
   return text === "" ? '""' : `"${text}"`;
 }
 
-/** A client event as the scripted mode prints it: prices as `"25.00"`, times as ISO strings. */
+/** Event fields that echo what was typed or sent: card-like numbers in them are masked. */
+const ECHOING_FIELDS = new Set(["error", "line", "raw"]);
+
+/**
+ * A client event as the scripted mode prints it: prices as `"25.00"`, times as ISO strings,
+ * and no full card number in what it echoes (a card typed in the wrong place).
+ */
 export function eventToJson(event: ClientEvent): JsonRecord {
   const record: JsonRecord = {};
   for (const [key, value] of Object.entries(event)) {
-    if (typeof value === "number" && key.endsWith("Cents")) {
+    if (typeof value === "string" && ECHOING_FIELDS.has(key)) {
+      record[key] = maskCardNumbers(value);
+    } else if (typeof value === "number" && key.endsWith("Cents")) {
       record[key.slice(0, -"Cents".length)] = formatPrice(value);
     } else if (typeof value === "number" && key === "finalPrice") {
       record[key] = formatPrice(value);
@@ -166,7 +175,7 @@ export function describeEvent(event: ClientEvent): string {
     case "timeout":
       return `No reply from the server to ${event.request} ${event.rq} after ${event.attempts} attempts: is it running, and is --server right?`;
     case "error":
-      return `Error: ${event.error}`;
+      return `Error: ${maskCardNumbers(event.error)}`;
     case "autobid":
       switch (event.action) {
         case "started":

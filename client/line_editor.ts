@@ -4,6 +4,8 @@
  * @module
  */
 
+import { containsCardNumber, maskCardNumbers } from "./redact.ts";
+
 /** What a key asks the shell to do. */
 export type EditorAction =
   | { kind: "none" }
@@ -99,14 +101,19 @@ export class LineEditor {
     return `\r\x1b[2K${prompt}${this.shown(this.text)}${back > 0 ? `\x1b[${back}D` : ""}`;
   }
 
-  /** `line` as it may appear on screen: masked when the line is secret. */
+  /**
+   * `line` as it may appear on screen: all masked when the line is secret, else any card-like
+   * number in it masked to its last four digits (same length, so the cursor stays in place).
+   */
   shown(line: string): string {
-    return this.masked ? line.replace(/\S/gu, "*") : line;
+    return this.masked ? line.replace(/\S/gu, "*") : maskCardNumbers(line);
   }
 
   #submit(): EditorAction {
     const line = this.text;
-    if (!this.masked && line.trim() !== "" && this.#history.at(-1) !== line) {
+    // A line holding a card number (a secret answer, or `pay ... CARD ...`) stays out of history.
+    const secret = this.masked || containsCardNumber(line);
+    if (!secret && line.trim() !== "" && this.#history.at(-1) !== line) {
       this.#history.push(line);
     }
     this.#historyIndex = this.#history.length;

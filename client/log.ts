@@ -4,6 +4,8 @@
  * @module
  */
 
+import { maskCardNumbers } from "./redact.ts";
+
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
 
@@ -34,7 +36,8 @@ export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): L
     const extras = Object.entries(properties ?? {})
       .map(([key, value]) => ` ${key}=${formatValue(value)}`)
       .join("");
-    sink(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`);
+    // A card typed where it does not belong (a mistyped command) must not reach a log.
+    sink(maskCardNumbers(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`));
   };
   return {
     debug: (message, properties) => write("debug", message, properties),

@@ -11,6 +11,7 @@ import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
+import { maskCardNumbers } from "./redact.ts";
 import type { AuctionClient } from "./session.ts";
 
 /** A question the shell asks before taking commands again. */
@@ -50,7 +51,7 @@ export class Shell implements ClientOutput {
   readonly #questions: Question[] = [];
   readonly #payments = new PaymentQuestions({
     ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
-    print: (text) => this.print(text),
+    print: (text) => this.#printError(text),
   });
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
@@ -176,7 +177,7 @@ export class Shell implements ClientOutput {
         try {
           resolve(parse(text.trim()));
         } catch (error) {
-          this.print(error instanceof Error ? error.message : String(error));
+          this.#printError(error instanceof Error ? error.message : String(error));
           this.#questions.unshift(question);
         }
       },
@@ -201,7 +202,7 @@ export class Shell implements ClientOutput {
       command = parseCommand(line);
     } catch (error) {
       if (!(error instanceof CommandSyntaxError)) throw error;
-      this.print(error.message);
+      this.#printError(error.message);
       return;
     }
     if (!command) return;
@@ -234,8 +235,13 @@ export class Shell implements ClientOutput {
       );
     }, this.#slowCommandMs);
     client.execute(command)
-      .catch((error) => this.print(`Error: ${error}`))
+      .catch((error) => this.#printError(`Error: ${error}`))
       .finally(() => clearTimeout(slow));
+  }
+
+  /** Prints a line that may echo what was typed: a card number in it shows its last four only. */
+  #printError(text: string): void {
+    this.print(maskCardNumbers(text));
   }
 
   #quit(): void {

@@ -83,3 +83,23 @@ Deno.test({
     assert.equal(editor.text, "bid Kite 5");
   },
 });
+
+Deno.test({
+  name: "LineEditor keeps a command holding a card number out of history and masks it on screen",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    type(editor, "items\r");
+    type(editor, 'pay Kite "Ann Lee" 4111111111111111 12/30 1 Main St');
+    assert.equal(
+      editor.render("ann> "),
+      '\r\x1b[2Kann> pay Kite "Ann Lee" ************1111 12/30 1 Main St',
+    );
+    const actions = type(editor, "\r");
+    assert.equal(actions.at(-1)?.kind, "submit");
+    type(editor, "\x1b[A");
+    assert.equal(editor.text, "items");
+    type(editor, "\x1b[A");
+    assert.equal(editor.text, "items");
+  },
+});

@@ -231,3 +231,26 @@ Deno.test("the shell says when a command has had no answer for a while", async (
   terminal.end();
   await running;
 });
+
+Deno.test("the shell never echoes a card typed in a command, nor recalls it from history", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+
+  terminal.type("help\r");
+  let at = await terminal.waitFor("this list");
+  // The address left unquoted: too many words. The line drawn after Enter shows the last four.
+  terminal.type('pay Kite "Ann Lee" 4111111111111111 12/30 1 Main St\r');
+  at = await terminal.waitFor("Too many words for pay", at);
+  // A card where a role belongs: the error names the field, the card masked.
+  terminal.type("register ann 4111-1111-1111-1111\r");
+  at = await terminal.waitFor('Invalid Role "****-****-****-1111"', at);
+  terminal.type("\x1b[A");
+  at = await terminal.waitFor("scott> help", at);
+
+  assert.match(terminal.output, /scott> pay Kite "Ann Lee" \*{12}1111 12\/30 1 Main St\n/);
+  assert.doesNotMatch(terminal.output, /4111111111111111|4111-1111-1111-1111/);
+  terminal.end();
+  await running;
+});

@@ -1,0 +1,47 @@
+/** The scripted mode's JSON records, with a real client on a UDP socket that nothing answers. */
+import assert from "node:assert/strict";
+import { parseClientFlags } from "../../client/flags.ts";
+import type { JsonRecord } from "../../client/format.ts";
+import { createLogger } from "../../client/log.ts";
+import { EXIT, JsonOutput, runScript } from "../../client/script.ts";
+import { AuctionClient } from "../../client/session.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
+
+async function* linesOf(lines: string[]): AsyncIterable<string> {
+  yield* lines;
+}
+
+Deno.test("a script's error records never carry a full card number typed in a bad line", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const records: JsonRecord[] = [];
+  const logs: string[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(
+    flags,
+    output,
+    createLogger("debug", (line) => logs.push(line)),
+  );
+  try {
+    const code = await runScript(
+      client,
+      output,
+      linesOf([
+        'pay Kite "Ann Lee" 4111111111111111 12/30 1 Main St', // the address left unquoted
+        "4111 1111 1111 1111", // a card typed as a command
+        'pay 4111111111111111 "Ann Lee" 4111111111111111 12/30 "1 Main St"', // no such sale
+      ]),
+    );
+    assert.equal(code, EXIT.usage);
+    const errors = records.filter((record) => record.type === "error");
+    assert.equal(errors.length, 3);
+    assert.equal(errors[0]!.line, 'pay Kite "Ann Lee" ************1111 12/30 1 Main St');
+    assert.equal(errors[1]!.line, "**** **** **** 1111");
+    assert.match(String(errors[2]!.error), /\*{12}1111/);
+    const everything = JSON.stringify(records) + logs.join("\n");
+    assert.doesNotMatch(everything, /4111111111111111|4111 1111 1111 1111/);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
