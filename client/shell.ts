@@ -9,6 +9,7 @@ import { type Message, parseRole, parseUserName, type Role } from "../protocol/m
 import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
+import { NegotiationNotices } from "./negotiation_notices.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { maskCardNumbers } from "./redact.ts";
@@ -53,15 +54,24 @@ export class Shell implements ClientOutput {
     ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
     print: (text) => this.#printError(text),
   });
+  readonly #negotiations = new NegotiationNotices();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
   readonly #slowCommandMs: number;
+  readonly #nowMs: () => number;
 
-  /** `slowCommandMs`: after this long without an answer, say the client is still retrying. */
-  constructor(terminal: Terminal, options: { slowCommandMs?: number } = {}) {
+  /**
+   * `slowCommandMs`: after this long without an answer, say the client is still retrying.
+   * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines (default `Date.now`).
+   */
+  constructor(
+    terminal: Terminal,
+    options: { slowCommandMs?: number; nowMs?: () => number } = {},
+  ) {
     this.#terminal = terminal;
     this.#slowCommandMs = options.slowCommandMs ?? 3000;
+    this.#nowMs = options.nowMs ?? Date.now;
   }
 
   /** Prints lines above the prompt, then draws the prompt again. */
@@ -71,6 +81,13 @@ export class Shell implements ClientOutput {
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
+    if (received.type === "NEGOTIATE_REQ") {
+      // Resent until answered: the first in full, then a reminder, or nothing soon after.
+      const line = this.#negotiations.describe(received, this.#nowMs());
+      if (line !== undefined) this.print(line);
+      return;
+    }
+    this.#negotiations.observe(received);
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);

@@ -45,3 +45,21 @@ Deno.test("a script's error records never carry a full card number typed in a ba
     await server.close();
   }
 });
+
+Deno.test({
+  name: "JsonOutput writes every resent NEGOTIATE_REQ, for scripts that count them",
+  permissions: "none",
+  fn: () => {
+    const records: JsonRecord[] = [];
+    const output = new JsonOutput((record) => records.push(record));
+    for (const [rq, timeLeft] of [[1, 60], [2, 58], [3, 54]]) {
+      const raw = `NEGOTIATE_REQ ${rq} Kite 20.00 ${timeLeft}`;
+      output.message(
+        { type: "NEGOTIATE_REQ", rq: rq!, item: "Kite", currentPrice: 2000, timeLeft: timeLeft! },
+        raw,
+        "udp",
+      );
+    }
+    assert.deepEqual(records.map((record) => record.rq), [1, 2, 3]);
+  },
+});

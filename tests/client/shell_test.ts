@@ -254,3 +254,28 @@ Deno.test("the shell never echoes a card typed in a command, nor recalls it from
   terminal.end();
   await running;
 });
+
+Deno.test("the shell prints a resent NEGOTIATE_REQ once in full, then as a short reminder", async () => {
+  const terminal = new FakeTerminal();
+  let nowMs = 0;
+  const shell = new Shell(terminal, { nowMs: () => nowMs });
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+  const negotiate = (rq: number, atS: number, timeLeft: number) => {
+    nowMs = atS * 1000;
+    const line = `NEGOTIATE_REQ ${rq} Kite 20.00 ${timeLeft}`;
+    shell.message({ type: "NEGOTIATE_REQ", rq, item: "Kite", currentPrice: 2000, timeLeft }, line);
+  };
+
+  negotiate(1, 0, 60);
+  negotiate(2, 2, 58);
+  negotiate(3, 6, 54);
+  negotiate(4, 14, 46);
+  await terminal.waitFor("Still no bid at 20.00, 46s left");
+
+  assert.equal(terminal.output.match(/no bid yet/g)?.length, 1);
+  assert.equal(terminal.output.match(/Still no bid/g)?.length, 2);
+  assert.doesNotMatch(terminal.output, /58s left/);
+  terminal.end();
+  await running;
+});
