@@ -7,6 +7,7 @@
 import { formatDuration, formatPrice, maskCard, type Message, MESSAGES } from "../protocol/mod.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
+import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { maskCardNumbers } from "./redact.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
@@ -106,7 +107,7 @@ export function describeMessage(message: Message, self?: string): string {
     case "CANCEL":
       return `Sale cancelled: ${message.reason}`;
     case "Shipping_Info":
-      return `Ship to ${message.name}, ${message.address}.`;
+      return `Paid: ship to ${message.name}, ${message.address}.`;
     default:
       return `${message.type} ${message.rq}`;
   }
@@ -197,10 +198,15 @@ export function describeEvent(event: ClientEvent): string {
         case "sent":
           return `[${event.item}] Payment details sent (card ${event.card}).`;
         case "needed": {
+          // One line says what is needed and by when; the questions follow, item by item.
           // Both parties answer INFORM_Req: the buyer pays, the seller is paid out.
           const price = formatPrice(event.finalPrice);
           const by = new Date(event.deadlineMs).toLocaleTimeString();
-          return `[${event.item}] Sale at ${price}: your payment details are needed by ${by}.`;
+          const labels = event.missing.map((key) =>
+            PAYMENT_DETAILS[key as keyof PaymentProfile]?.label ?? key
+          );
+          return `[${event.item}] Sale at ${price}: your payment details are needed by ${by} ` +
+            `(${labels.join(", ")}).`;
         }
         case "failed":
           return `[${event.item}] ${event.error}`;

@@ -53,8 +53,7 @@ export class PaymentQuestions {
     if (!client.pendingPayments.some(waiting)) return;
     const profile = { ...client.flags.profile };
     const missing = missingDetails(profile);
-    const labels = missing.map((key) => PAYMENT_DETAILS[key].label);
-    this.#asker.print(`[${item}] Enter the missing payment details (${labels.join(", ")}).`);
+    // The "needed" line said which details and by when; each question names its item.
     const details: Record<string, unknown> = { ...profile };
     const abort = new AbortController();
     this.#current = { item, abort };
@@ -62,7 +61,7 @@ export class PaymentQuestions {
       for (const key of missing) {
         const { question, label, parse, secret } = PAYMENT_DETAILS[key];
         const answer = (value: string) => parse(value, label);
-        details[key] = await this.#asker.ask(question, answer, secret, abort.signal);
+        details[key] = await this.#asker.ask(`[${item}] ${question}`, answer, secret, abort.signal);
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;

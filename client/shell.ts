@@ -88,6 +88,8 @@ export class Shell implements ClientOutput {
       return;
     }
     this.#negotiations.observe(received);
+    // The payment event that follows (details needed, or sent from the profile) says it all.
+    if (received.type === "INFORM_Req") return;
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);

@@ -222,7 +222,10 @@ Deno.test({
       deadlineMs: Date.UTC(2030, 0, 1),
       missing: ["card"],
     });
-    assert.match(text, /^\[Kite\] Sale at 25\.00: your payment details are needed by /);
+    assert.match(
+      text,
+      /^\[Kite\] Sale at 25\.00: your payment details are needed by .+ \(card\)\.$/,
+    );
     assert.doesNotMatch(text, /Pay /);
   },
 });

@@ -173,7 +173,11 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     try {
       await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
       await shell.waitForOutput("[Kite] You won at 45.00! Seller: jas.");
-      await shell.waitForOutput("Full name: ");
+      // One line says what is needed and by when; no separate "requested" or "enter" lines.
+      await shell.waitForOutput("[Kite] Sale at 45.00: your payment details are needed by ");
+      await shell.waitForOutput(" (name, card, expiry, address).");
+      await shell.waitForOutput("[Kite] Full name: ");
+      assert.doesNotMatch(shell.output, /Payment details requested|Enter the missing/);
       await shell.type("Ann Buyer\r");
       const asked = await shell.waitForOutput("Card number: ");
       await shell.type("4111 1111 1111 1112\r");

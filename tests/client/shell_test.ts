@@ -131,7 +131,6 @@ Deno.test("the shell asks for two items' payments one after the other, not inter
   shell.event(needed("Pot", 2));
   let at = 0;
   for (const item of ["Cup", "Pot"]) {
-    at = await terminal.waitFor(`[${item}] Enter the missing payment details`, at);
     for (
       const [question, answer] of [
         ["Full name: ", "Scott Tiger"],
@@ -140,7 +139,8 @@ Deno.test("the shell asks for two items' payments one after the other, not inter
         ["Shipping address: ", `${item} Street`],
       ]
     ) {
-      at = await terminal.waitFor(question!, at);
+      // Each question names its item: the second questionnaire is told apart from the first.
+      at = await terminal.waitFor(`[${item}] ${question}`, at);
       terminal.type(`${answer}\r`);
       at = await terminal.waitFor("\n", at);
     }
@@ -276,6 +276,61 @@ Deno.test("the shell prints a resent NEGOTIATE_REQ once in full, then as a short
   assert.equal(terminal.output.match(/no bid yet/g)?.length, 1);
   assert.equal(terminal.output.match(/Still no bid/g)?.length, 2);
   assert.doesNotMatch(terminal.output, /58s left/);
+  terminal.end();
+  await running;
+});
+
+const QUESTION_OR_PROMPT =
+  /^(scott> |\[\w+\] (Full name|Card number|Card expiry \(MM\/YY\)|Shipping address): )/;
+
+/** The lines printed above the prompt, without the prompt's redraws or the answers typed. */
+function printedLines(output: string): string[] {
+  return output.split("\n").map((line) => line.split("\r\x1b[2K").at(-1)!)
+    .filter((line) => line !== "" && !QUESTION_OR_PROMPT.test(line));
+}
+
+Deno.test("a seller's sale prints what is needed and by when, what was sent, and the outcome", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([{ item: "Cup" }]);
+  Object.assign(client, {
+    pay: (item: string) => {
+      shell.event({ type: "payment", action: "sent", item, rq: 601, card: "************4444" });
+      return Promise.resolve("ok");
+    },
+  });
+  const running = shell.run(client);
+  const start = terminal.output.length;
+
+  shell.message({ type: "SOLD", rq: 600, item: "Cup", finalPrice: 600, buyer: "scott" }, "");
+  shell.message({ type: "INFORM_Req", rq: 601, item: "Cup", finalPrice: 600 }, "", "tcp", "Cup");
+  shell.event(needed("Cup", 601));
+  let at = start;
+  for (
+    const [question, answer] of [
+      ["[Cup] Full name: ", "Jas Seller"],
+      ["[Cup] Card number: ", "5555555555554444"],
+      ["[Cup] Card expiry (MM/YY): ", "12/30"],
+      ["[Cup] Shipping address: ", "9 Shop Road"],
+    ]
+  ) {
+    at = await terminal.waitFor(question!, at);
+    terminal.type(`${answer}\r`);
+  }
+  at = await terminal.waitFor("Payment details sent", at);
+  const shipping = { type: "Shipping_Info", rq: 602, name: "Scott Tiger", address: "1 Main St" };
+  shell.message(shipping as never, "", "tcp", "Cup");
+  await terminal.waitFor("Paid: ship to", at);
+
+  const lines = printedLines(terminal.output.slice(start));
+  assert.equal(lines.length, 4, lines.join("\n"));
+  assert.equal(lines[0], "[Cup] Sold to scott at 6.00.");
+  assert.match(
+    lines[1]!,
+    /^\[Cup\] Sale at 6\.00: your payment details are needed by .+ \(name, card, expiry, address\)\.$/,
+  );
+  assert.equal(lines[2], "[Cup] Payment details sent (card ************4444).");
+  assert.equal(lines[3], "[Cup] Paid: ship to Scott Tiger, 1 Main St.");
   terminal.end();
   await running;
 });
