@@ -11,7 +11,7 @@ import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import type { Connector } from "./peer_connection.ts";
-import { deliverShippingInfo, runSaleExchange } from "./sale_exchange.ts";
+import { SaleExchange } from "./sale_exchange.ts";
 import {
   connectToUser,
   describe,
@@ -114,7 +114,7 @@ export class SaleFinalizer {
   }
 
   #work(sale: Sale): Promise<void> {
-    if (sale.status === "pending") return runSaleExchange(this.#context, sale.itemId);
+    if (sale.status === "pending") return new SaleExchange(this.#context, sale).run();
     if (sale.status === "no_offer") return this.#sendNonOffer(sale);
     return this.#resendShippingInfo(sale);
   }
@@ -130,10 +130,8 @@ export class SaleFinalizer {
 
   /** A settled sale whose Shipping_Info a restart cut off: send it again, same RQ#. */
   async #resendShippingInfo(sale: Sale): Promise<void> {
-    await this.#notifySeller(
-      sale,
-      (channel) => deliverShippingInfo(this.#context, sale.itemId, channel),
-    );
+    const exchange = new SaleExchange(this.#context, sale);
+    await this.#notifySeller(sale, (channel) => exchange.deliverShippingInfo(channel));
   }
 
   async #notifySeller(

@@ -1,13 +1,15 @@
 /**
- * Reading one party's INFORM_Res: one line before the deadline, decoded and checked (name,
- * card, expiry not past, address). Failures come back as reasons fit for CANCEL and the
- * journal: they never carry a card number or an expiry date.
+ * Reading the parties' INFORM_Res: from each, one line before the deadline, decoded and checked
+ * (name, card, expiry not past, address). Both are read at once under one deadline, and the
+ * first failure ends the wait. Failures come back as reasons fit for CANCEL and the journal:
+ * they never carry a card number or an expiry date.
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
 import { readUnquotedInform } from "./inform_unquoted.ts";
+import type { Clock } from "./clock.ts";
 import type { PaymentCard } from "./payment.ts";
 import { type LineChannel, ReadTimeoutError } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
@@ -34,6 +36,58 @@ export interface InformFailure {
   ok: false;
   /** A reason without card data, for CANCEL and the journal. */
   reason: string;
+}
+
+/** Both parties' valid INFORM_Res. */
+export interface BothAnswers {
+  ok: true;
+  /** The buyer's answer. */
+  buyer: InformAnswer;
+  /** The seller's answer. */
+  seller: InformAnswer;
+}
+
+/** Options of {@linkcode readBothInforms}. */
+export interface ReadBothInformsOptions {
+  /** Time for the deadline and the card's expiry. */
+  clock: Clock;
+  /** How long both parties have, counted from now. */
+  timeoutSeconds: number;
+  /** Aborts the reads when the server shuts down. */
+  shutdown: AbortSignal;
+}
+
+/** Both INFORM_Res, or the first failure (without waiting for the other party). Never rejects. */
+export async function readBothInforms(
+  channels: { buyer: LineChannel; seller: LineChannel },
+  options: ReadBothInformsOptions,
+): Promise<BothAnswers | InformFailure> {
+  const { clock, timeoutSeconds } = options;
+  const deadline = new AbortController();
+  const timer = clock.setTimer(() => deadline.abort(), timeoutSeconds * 1000);
+  const signal = AbortSignal.any([deadline.signal, options.shutdown]);
+  const readOptions = { signal, nowMs: () => clock.now(), timeoutSeconds };
+  let firstFailure: InformFailure | undefined;
+  const read = (channel: LineChannel, party: Party) =>
+    readInform(channel, party, readOptions).then((answer) => {
+      if (!answer.ok) {
+        firstFailure ??= answer;
+        deadline.abort(); // Stop waiting for the other party.
+      }
+      return answer;
+    });
+  try {
+    const [buyerAnswer, sellerAnswer] = await Promise.all([
+      read(channels.buyer, "buyer"),
+      read(channels.seller, "seller"),
+    ]);
+    if (firstFailure || !buyerAnswer.ok || !sellerAnswer.ok) {
+      return firstFailure ?? { ok: false, reason: "No INFORM_Res" };
+    }
+    return { ok: true, buyer: buyerAnswer, seller: sellerAnswer };
+  } finally {
+    clock.clearTimer(timer);
+  }
 }
 
 /** Reads and checks one INFORM_Res from `channel`. Never rejects. */

@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { cardLastFour, message } from "../protocol/mod.ts";
-import { type InformAnswer, type InformFailure, type Party, readInform } from "./inform.ts";
+import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
 import type { PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
@@ -24,204 +24,182 @@ import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
-/** Runs the exchange of a pending sale to settled or cancelled. */
-export async function runSaleExchange(context: ExchangeContext, itemId: number): Promise<void> {
-  const { core } = context;
-  const sale = core.state.sales[itemId];
-  if (!sale || sale.status !== "pending" || sale.buyer === undefined) return;
-  const open: LineChannel[] = [];
-  try {
-    const [buyer, seller] = await Promise.allSettled([
-      connectToUser(context, sale.buyer),
-      connectToUser(context, sale.seller),
-    ]);
-    if (buyer.status === "fulfilled") open.push(buyer.value);
-    if (seller.status === "fulfilled") open.push(seller.value);
-    if (buyer.status === "rejected" || seller.status === "rejected") {
-      const failed = buyer.status === "rejected" ? buyer : seller as PromiseRejectedResult;
-      if (failed.reason instanceof ShutdownError) throw failed.reason;
-      const who = buyer.status === "rejected" ? "Buyer" : "Seller";
-      return await cancel(context, sale, open, `${who} unreachable: ${describe(failed.reason)}`);
-    }
-    const result = await exchange(context, sale, buyer.value, seller.value);
-    if (!result.ok) return await cancel(context, sale, open, result.reason);
-  } catch (error) {
-    for (const channel of open) channel.close();
-    if (error instanceof ShutdownError) return;
-    throw error;
-  }
-}
+/** The closing exchange of one sale: one object per running sale, one method per step. */
+export class SaleExchange {
+  /** The sale as it stood when the exchange began (its RQ#s, parties and price are fixed). */
+  readonly sale: Sale;
+  readonly #context: ExchangeContext;
 
-/** The part after both connections are up; resolves once the sale is settled, or a reason. */
-async function exchange(
-  context: ExchangeContext,
-  sale: Sale,
-  buyer: LineChannel,
-  seller: LineChannel,
-): Promise<{ ok: true } | InformFailure> {
-  const { core } = context;
-  const price = sale.finalPriceCents;
-  try {
+  constructor(context: ExchangeContext, sale: Sale) {
+    this.#context = context;
+    this.sale = sale;
+  }
+
+  /** Runs a pending sale to settled or cancelled; does nothing for any other sale. */
+  async run(): Promise<void> {
+    const { sale } = this;
+    if (sale.status !== "pending" || sale.buyer === undefined) return;
+    const open: LineChannel[] = [];
+    try {
+      const [buyer, seller] = await Promise.allSettled([
+        connectToUser(this.#context, sale.buyer),
+        connectToUser(this.#context, sale.seller),
+      ]);
+      if (buyer.status === "fulfilled") open.push(buyer.value);
+      if (seller.status === "fulfilled") open.push(seller.value);
+      if (buyer.status === "rejected" || seller.status === "rejected") {
+        const failed = buyer.status === "rejected" ? buyer : seller as PromiseRejectedResult;
+        if (failed.reason instanceof ShutdownError) throw failed.reason;
+        const who = buyer.status === "rejected" ? "Buyer" : "Seller";
+        return await this.#cancel(open, `${who} unreachable: ${describe(failed.reason)}`);
+      }
+      const result = await this.#exchange(buyer.value, seller.value);
+      if (!result.ok) return await this.#cancel(open, result.reason);
+    } catch (error) {
+      for (const channel of open) channel.close();
+      if (error instanceof ShutdownError) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Sends the Shipping_Info of the settled sale on `seller` (with the RQ# fixed at settlement),
+   * records the notice, then gives the seller its grace.
+   */
+  async deliverShippingInfo(seller: LineChannel): Promise<void> {
+    const { itemId } = this.sale;
+    const settled = this.#context.core.state.sales[itemId];
+    if (!settled?.shipTo) return finishChannel(this.#context, seller);
+    let delivered = true;
+    try {
+      await send(seller, message("Shipping_Info", settled.shippingRq ?? 0, settled.shipTo));
+    } catch (error) {
+      delivered = false;
+      logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
+        item: itemId,
+        reason: describe(error),
+      });
+    }
+    await recordSellerNotice(this.#context, { itemId, delivered });
+    await finishChannel(this.#context, seller, {
+      graceMs: this.#context.sellerGraceMs,
+      halfClose: false,
+    });
+  }
+
+  /** The part after both connections are up; resolves once the sale is settled, or a reason. */
+  async #exchange(
+    buyer: LineChannel,
+    seller: LineChannel,
+  ): Promise<{ ok: true } | InformFailure> {
+    try {
+      await this.#requestInform(buyer, seller);
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `Connection lost while informing the parties: ${describe(error)}`,
+      };
+    }
+    const { core, shutdown } = this.#context;
+    const answers = await readBothInforms({ buyer, seller }, {
+      clock: core.clock,
+      timeoutSeconds: core.config.informTimeoutSeconds,
+      shutdown,
+    });
+    if (shutdown.aborted) throw new ShutdownError();
+    if (!answers.ok) return answers;
+    if (core.state.sales[this.sale.itemId]?.status !== "pending") {
+      return { ok: false, reason: "Sale is no longer pending" };
+    }
+    let paid: PaymentResult;
+    try {
+      paid = await this.#context.gateway.pay({
+        idempotencyKey: `sale-${this.sale.itemId}`,
+        amountCents: this.sale.finalPriceCents,
+        buyerCard: answers.buyer.card,
+        sellerCard: answers.seller.card,
+      });
+    } catch (error) {
+      return { ok: false, reason: `Payment failed: ${describe(error)}` };
+    }
+    if (paid.status === "declined") {
+      return { ok: false, reason: `Payment declined: ${paid.reason}` };
+    }
+    await this.#settle(answers, paid);
+    await Promise.all([
+      this.deliverShippingInfo(seller),
+      finishChannel(this.#context, buyer),
+    ]);
+    return { ok: true };
+  }
+
+  /** WINNER to the buyer and SOLD to the seller, then INFORM_Req to both. */
+  async #requestInform(buyer: LineChannel, seller: LineChannel): Promise<void> {
+    const { sale } = this;
+    const item = sale.itemName;
+    const finalPrice = sale.finalPriceCents;
     await send(
       buyer,
-      message("WINNER", sale.rqs.buyer, {
-        item: sale.itemName,
-        finalPrice: price,
-        seller: sale.sellerName,
-      }),
+      message("WINNER", sale.rqs.buyer, { item, finalPrice, seller: sale.sellerName }),
     );
     await send(
       seller,
       message("SOLD", sale.rqs.seller, {
-        item: sale.itemName,
-        finalPrice: price,
+        item,
+        finalPrice,
         buyer: sale.buyerName ?? sale.buyer ?? "",
       }),
     );
-    await send(
-      buyer,
-      message("INFORM_Req", sale.rqs.buyerInform, {
-        item: sale.itemName,
-        finalPrice: price,
-      }),
-    );
-    await send(
-      seller,
-      message("INFORM_Req", sale.rqs.sellerInform, {
-        item: sale.itemName,
-        finalPrice: price,
-      }),
-    );
-  } catch (error) {
-    return { ok: false, reason: `Connection lost while informing the parties: ${describe(error)}` };
+    await send(buyer, message("INFORM_Req", sale.rqs.buyerInform, { item, finalPrice }));
+    await send(seller, message("INFORM_Req", sale.rqs.sellerInform, { item, finalPrice }));
   }
-  const answers = await readBoth(context, buyer, seller);
-  if (context.shutdown.aborted) throw new ShutdownError();
-  if (!answers.ok) return answers;
-  if (core.state.sales[sale.itemId]?.status !== "pending") {
-    return { ok: false, reason: "Sale is no longer pending" };
-  }
-  let paid: PaymentResult;
-  try {
-    paid = await context.gateway.pay({
-      idempotencyKey: `sale-${sale.itemId}`,
-      amountCents: price,
-      buyerCard: answers.buyer.card,
-      sellerCard: answers.seller.card,
-    });
-  } catch (error) {
-    return { ok: false, reason: `Payment failed: ${describe(error)}` };
-  }
-  if (paid.status === "declined") return { ok: false, reason: `Payment declined: ${paid.reason}` };
-  await core.run((transaction) => {
-    transaction.emit({
-      type: "sale_settled",
-      atMs: transaction.nowMs,
-      itemId: sale.itemId,
-      feeCents: paid.feeCents,
-      payoutCents: paid.payoutCents,
-      buyerCardLast4: cardLastFour(answers.buyer.card.number),
-      sellerCardLast4: cardLastFour(answers.seller.card.number),
-      shippingRq: transaction.nextServerRq(),
-      shipTo: { name: answers.buyer.name, address: answers.buyer.address },
-    });
-  });
-  logger.info("Sale of item {item} settled: {price} cents, fee {fee}, payout {payout}", {
-    item: sale.itemId,
-    price,
-    fee: paid.feeCents,
-    payout: paid.payoutCents,
-    buyerCard: cardLastFour(answers.buyer.card.number),
-    sellerCard: cardLastFour(answers.seller.card.number),
-  });
-  await Promise.all([
-    deliverShippingInfo(context, sale.itemId, seller),
-    finishChannel(context, buyer),
-  ]);
-  return { ok: true };
-}
 
-/**
- * Sends the Shipping_Info of settled sale `itemId` on `seller` (with the RQ# fixed at settlement),
- * records the notice, then gives the seller its grace.
- */
-export async function deliverShippingInfo(
-  context: ExchangeContext,
-  itemId: number,
-  seller: LineChannel,
-): Promise<void> {
-  const sale = context.core.state.sales[itemId];
-  if (!sale?.shipTo) return finishChannel(context, seller);
-  let delivered = true;
-  try {
-    await send(seller, message("Shipping_Info", sale.shippingRq ?? 0, sale.shipTo));
-  } catch (error) {
-    delivered = false;
-    logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
+  /** Makes `sale_settled` durable (last four digits only, Shipping_Info RQ#, ship-to). */
+  async #settle(answers: BothAnswers, paid: { feeCents: number; payoutCents: number }) {
+    const { itemId, finalPriceCents } = this.sale;
+    const buyerCardLast4 = cardLastFour(answers.buyer.card.number);
+    const sellerCardLast4 = cardLastFour(answers.seller.card.number);
+    await this.#context.core.run((transaction) => {
+      transaction.emit({
+        type: "sale_settled",
+        atMs: transaction.nowMs,
+        itemId,
+        feeCents: paid.feeCents,
+        payoutCents: paid.payoutCents,
+        buyerCardLast4,
+        sellerCardLast4,
+        shippingRq: transaction.nextServerRq(),
+        shipTo: { name: answers.buyer.name, address: answers.buyer.address },
+      });
+    });
+    logger.info("Sale of item {item} settled: {price} cents, fee {fee}, payout {payout}", {
       item: itemId,
-      reason: describe(error),
+      price: finalPriceCents,
+      fee: paid.feeCents,
+      payout: paid.payoutCents,
+      buyerCard: buyerCardLast4,
+      sellerCard: sellerCardLast4,
     });
   }
-  await recordSellerNotice(context, { itemId, delivered });
-  await finishChannel(context, seller, { graceMs: context.sellerGraceMs, halfClose: false });
-}
 
-/** Both INFORM_Res, or the first failure (without waiting for the other party). */
-async function readBoth(
-  context: ExchangeContext,
-  buyer: LineChannel,
-  seller: LineChannel,
-): Promise<{ ok: true; buyer: InformAnswer; seller: InformAnswer } | InformFailure> {
-  const { core } = context;
-  const timeoutSeconds = core.config.informTimeoutSeconds;
-  const deadline = new AbortController();
-  const timer = core.clock.setTimer(() => deadline.abort(), timeoutSeconds * 1000);
-  const signal = AbortSignal.any([deadline.signal, context.shutdown]);
-  const options = { signal, nowMs: () => core.clock.now(), timeoutSeconds };
-  let firstFailure: InformFailure | undefined;
-  const read = (channel: LineChannel, party: Party) =>
-    readInform(channel, party, options).then((answer) => {
-      if (!answer.ok) {
-        firstFailure ??= answer;
-        deadline.abort(); // Stop waiting for the other party.
-      }
-      return answer;
+  /** Records the cancellation, then sends CANCEL on every open connection and closes them. */
+  async #cancel(open: LineChannel[], reason: string): Promise<void> {
+    if (this.#context.shutdown.aborted) throw new ShutdownError();
+    const { itemId } = this.sale;
+    const safeReason = redactLine(reason);
+    const rqs = await this.#context.core.run((transaction) => {
+      transaction.emit({
+        type: "sale_cancelled",
+        atMs: transaction.nowMs,
+        itemId,
+        reason: safeReason,
+      });
+      return open.map(() => transaction.nextServerRq());
     });
-  try {
-    const [buyerAnswer, sellerAnswer] = await Promise.all([
-      read(buyer, "buyer"),
-      read(seller, "seller"),
-    ]);
-    if (firstFailure || !buyerAnswer.ok || !sellerAnswer.ok) {
-      return firstFailure ?? { ok: false, reason: "No INFORM_Res" };
-    }
-    return { ok: true, buyer: buyerAnswer, seller: sellerAnswer };
-  } finally {
-    core.clock.clearTimer(timer);
+    logger.info("Sale of item {item} cancelled: {reason}", { item: itemId, reason: safeReason });
+    await Promise.all(open.map(async (channel, index) => {
+      await send(channel, message("CANCEL", rqs[index]!, { reason: safeReason })).catch(() => {});
+      await finishChannel(this.#context, channel);
+    }));
   }
-}
-
-/** Records the cancellation, then sends CANCEL on every open connection and closes them. */
-async function cancel(
-  context: ExchangeContext,
-  sale: Sale,
-  open: LineChannel[],
-  reason: string,
-): Promise<void> {
-  if (context.shutdown.aborted) throw new ShutdownError();
-  const safeReason = redactLine(reason);
-  const rqs = await context.core.run((transaction) => {
-    transaction.emit({
-      type: "sale_cancelled",
-      atMs: transaction.nowMs,
-      itemId: sale.itemId,
-      reason: safeReason,
-    });
-    return open.map(() => transaction.nextServerRq());
-  });
-  logger.info("Sale of item {item} cancelled: {reason}", { item: sale.itemId, reason: safeReason });
-  await Promise.all(open.map(async (channel, index) => {
-    await send(channel, message("CANCEL", rqs[index]!, { reason: safeReason })).catch(() => {});
-    await finishChannel(context, channel);
-  }));
 }
