@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { refusedPort } from "../_support/sale_crowd.ts";
 import { type ServerHandle, startServer } from "../../server/server.ts";
 import { saleEvents } from "../_support/sale_fixture.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
@@ -122,10 +123,9 @@ Deno.test("a silent buyer costs one inform timeout, and the UDP loop keeps servi
 });
 
 Deno.test("an unreachable winner: CANCEL to the seller after three attempts", async () => {
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = closed.addr.port;
-  closed.close();
   await withSale({}, async ({ server, buyer, seller }) => {
+    // Taken only once every listener of the test is bound, so none of them can be given it.
+    const deadPort = refusedPort();
     await closeAuction(server, { buyer: deadPort, seller: seller.port });
     const cancel = await seller.waitForLine(/^CANCEL /);
     assert.match(cancel, new RegExp(`Buyer unreachable: Cannot connect to 127.0.0.1:${deadPort}`));
