@@ -16,6 +16,7 @@ import {
 } from "../../server/payment.ts";
 import type { ServerHandle } from "../../server/server.ts";
 import type { TcpPeer } from "./tcp_peer.ts";
+import { registeredUser } from "./sale_fixture.ts";
 import { UdpPeer } from "./udp_peer.ts";
 
 /** How long a UDP request may wait for its reply while the sales run. */
@@ -42,16 +43,7 @@ export function refusedPort(): number {
 
 function user(name: string, role: "buyer" | "seller", tcpPort: number, atMs: number) {
   const udpPort = (role === "seller" ? 41000 : 42000) + Number(name.slice(1));
-  return {
-    type: "user_registered" as const,
-    atMs,
-    name,
-    role,
-    declaredIp: "127.0.0.1",
-    udpPort,
-    tcpPort,
-    session: { hostname: "127.0.0.1", port: udpPort },
-  };
+  return registeredUser(name, role, udpPort, tcpPort, atMs);
 }
 
 /**

@@ -48,8 +48,12 @@ export function saleEvents(options: SaleEventsOptions = {}, atMs = Date.UTC(2026
   const priceCents = options.priceCents === undefined ? 2500 : options.priceCents;
   const events: AuctionEvent[] = [];
   if (options.withUsers ?? true) {
-    events.push(user("sam", "seller", 40002, options.sellerTcpPort ?? SELLER_TCP.port, atMs));
-    events.push(user("bea", "buyer", 40001, options.buyerTcpPort ?? BUYER_TCP.port, atMs));
+    events.push(
+      registeredUser("sam", "seller", 40002, options.sellerTcpPort ?? SELLER_TCP.port, atMs),
+    );
+    events.push(
+      registeredUser("bea", "buyer", 40001, options.buyerTcpPort ?? BUYER_TCP.port, atMs),
+    );
   }
   events.push({
     type: "item_listed",
@@ -84,7 +88,8 @@ export function saleEvents(options: SaleEventsOptions = {}, atMs = Date.UTC(2026
   return events;
 }
 
-function user(
+/** A `user_registered` event for a test user on 127.0.0.1 (session at its UDP port). */
+export function registeredUser(
   name: string,
   role: "buyer" | "seller",
   udpPort: number,

@@ -126,10 +126,9 @@ class PtyClient {
   }
 }
 
-Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment with the card masked", async () => {
-  await ensureBundle();
-  const server = new FakeServer();
-  const shell = new PtyClient([
+/** The shell of buyer ann, talking to `server`. */
+function annShell(server: FakeServer): PtyClient {
+  return new PtyClient([
     "--server",
     `127.0.0.1:${server.port}`,
     "--name",
@@ -137,6 +136,12 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     "--role",
     "buyer",
   ]);
+}
+
+Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment with the card masked", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = annShell(server);
   try {
     await shell.waitForOutput("ann> ");
 
@@ -212,14 +217,7 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
 Deno.test("the shell draws a log line above the prompt, not after it", async () => {
   await ensureBundle();
   const server = new FakeServer();
-  const shell = new PtyClient([
-    "--server",
-    `127.0.0.1:${server.port}`,
-    "--name",
-    "ann",
-    "--role",
-    "buyer",
-  ]);
+  const shell = annShell(server);
   try {
     await shell.waitForOutput("ann> ");
     await shell.type("register ann buyer\r");
