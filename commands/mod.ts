@@ -12,6 +12,7 @@ import deregister from "./deregister.ts";
 import desubscribe from "./desubscribe.ts";
 import listItem from "./list_item.ts";
 import login from "./login.ts";
+import ping from "./ping.ts";
 import refuse from "./refuse.ts";
 import register from "./register.ts";
 import subscribe from "./subscribe.ts";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command<any, any>[] = [
   bid,
   accept,
   refuse,
+  ping,
 ];
 
 /** Commands by message name. */

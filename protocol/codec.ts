@@ -5,10 +5,12 @@
  */
 
 import {
+  clip,
   formatDuration,
   formatPrice,
   MAX_REQUEST_BYTES,
   parseCardExpiry,
+  parseCardLast4,
   parseCardNumber,
   parseDescription,
   parseDuration,
@@ -19,6 +21,7 @@ import {
   parsePort,
   parsePrice,
   parseRole,
+  parseSessionKey,
   parseText,
   parseUserName,
   ProtocolError,
@@ -74,6 +77,8 @@ const FIELD_PARSERS: { [K in FieldKind]: (text: string, field: string) => FieldK
   },
   card: parseCardNumber,
   expiry: parseCardExpiry,
+  sessionKey: parseSessionKey,
+  last4: parseCardLast4,
 };
 
 const FIELD_FORMATTERS: { [K in FieldKind]: (value: FieldKinds[K]) => string } = {
@@ -94,6 +99,8 @@ const FIELD_FORMATTERS: { [K in FieldKind]: (value: FieldKinds[K]) => string } =
   card: quoteField,
   expiry: ({ month, year }) =>
     `${String(month).padStart(2, "0")}/${String(year % 100).padStart(2, "0")}`,
+  sessionKey: (key) => `key=${key}`,
+  last4: String,
 };
 
 const FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true });
@@ -133,7 +140,7 @@ export function decodeLine(line: string): Message {
   const type = lookupMessageType(name);
   const rq = rqText !== undefined && /^\d{1,15}$/.test(rqText) ? Number(rqText) : 0;
   if (!type) {
-    throw new DecodeError(`Unknown message "${name.slice(0, 32)}"`, { rq });
+    throw new DecodeError(`Unknown message "${clip(name.slice(0, 32))}"`, { rq });
   }
   if (rqText === undefined) throw new DecodeError(`${type} needs an RQ#`, { type });
   try {
@@ -166,6 +173,8 @@ function decodeFields(type: MessageType, rq: number, rest: string): Message {
       if (optional) continue;
       throw new ProtocolError(`${type} is missing ${label}`, label);
     }
+    // The session key ends a request only as `key=...`; any other token there is one too many.
+    if (kind === "sessionKey" && !/^key=/i.test(token)) continue;
     const parse = FIELD_PARSERS[kind] as (text: string, field: string) => unknown;
     if (optional && index < specs.length - 1) {
       try {
@@ -183,6 +192,16 @@ function decodeFields(type: MessageType, rq: number, rest: string): Message {
     throw new ProtocolError(`${type} has too many fields (${tokens.length} for ${specs.length})`);
   }
   return message as unknown as Message;
+}
+
+const TRAILING_SESSION_KEY = /[ \t]+key=\S*[ \t]*(\r?\n)?$/i;
+
+/**
+ * A request line without its trailing `key=` field: repeats are compared without it
+ * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
+ */
+export function withoutSessionKey(line: string): string {
+  return line.replace(TRAILING_SESSION_KEY, "");
 }
 
 /** Encodes a message as one line, without the newline. */
@@ -243,4 +262,6 @@ const FIELD_LABELS: Record<string, string> = {
   card: "CC#",
   expiry: "CC_Exp_Date",
   address: "Address",
+  key: "key",
+  cardLast4: "Card_Last4",
 };

@@ -58,11 +58,29 @@ export function parseDescription(text: string, field = "Item_Desc"): string {
       field,
     );
   }
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) {
-    throw new ProtocolError(`Invalid ${field}: control characters are not allowed`, field);
-  }
+  refuseControlCharacters(text, field);
   return text;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Refuses C0 and C1 control characters and the bidirectional controls: text that could move a
+ * terminal's cursor, recolour it or reorder what a reader sees.
+ */
+export function refuseControlCharacters(text: string, field: string): void {
+  if (CONTROL_CHARACTERS.test(text)) {
+    throw new ProtocolError(
+      `Invalid ${field}: control characters and bidirectional controls are not allowed`,
+      field,
+    );
+  }
+}
+
+/** Whether `text` holds a character that {@linkcode refuseControlCharacters} refuses. */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL_CHARACTERS.test(text);
 }
 
 /** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
@@ -171,19 +189,47 @@ export function parseIp(text: string, field = "IP"): string {
   return text;
 }
 
-/** A password: 1 to 128 characters. */
+/**
+ * A password: 1 to 128 characters, not starting with `key=` (that is the session key field that
+ * may end any request).
+ */
 export function parsePassword(text: string, field = "Password"): string {
   if (text.length < 1 || text.length > 128) {
     throw new ProtocolError(`Invalid ${field}: use 1 to 128 characters`, field);
   }
+  if (/^key=/i.test(text)) {
+    throw new ProtocolError(`Invalid ${field}: must not start with key=`, field);
+  }
+  refuseControlCharacters(text, field);
   return text;
 }
 
-/** Free text that must not be empty (a person's name, an address, a reason). */
+/** The length of a session key in hex digits (128 random bits). */
+export const SESSION_KEY_HEX_DIGITS = 32;
+const SESSION_KEY_PATTERN = /^key=([0-9a-fA-F]{32})$/;
+
+/** The session key field, `key=<32 hex digits>`, to the key in lower case. */
+export function parseSessionKey(text: string, field = "key"): string {
+  const match = SESSION_KEY_PATTERN.exec(text);
+  if (!match) throw new ProtocolError("Session key missing or wrong", field);
+  return match[1]!.toLowerCase();
+}
+
+/** The last four digits of a card, as PAID carries them. */
+export function parseCardLast4(text: string, field = "Card_Last4"): string {
+  if (!/^\d{4}$/.test(text)) throw new ProtocolError(`Invalid ${field}: use 4 digits`, field);
+  return text;
+}
+
+/**
+ * Free text that must not be empty (a person's name, an address, a reason): at most 300
+ * characters, no control or bidirectional characters.
+ */
 export function parseText(text: string, field = "Text"): string {
   const trimmed = text.trim();
   if (trimmed === "") throw new ProtocolError(`Invalid ${field}: must not be empty`, field);
   if (trimmed.length > 300) throw new ProtocolError(`Invalid ${field}: too long`, field);
+  refuseControlCharacters(trimmed, field);
   return trimmed;
 }
 
@@ -245,6 +291,21 @@ export function maskCard(digits: string): string {
   return `${"*".repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
 }
 
-function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+/** At most 40 characters of a peer's text, printable, for an error message that quotes it. */
+export function clip(text: string): string {
+  return printable(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL_CHARACTERS_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every control and bidirectional character written as a `\uXXXX` escape, so it
+ * can be quoted in a reply or printed on a terminal without acting on it.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS_ALL,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -24,6 +24,8 @@ export interface FieldKinds {
   reject: "REJECT";
   card: string;
   expiry: CardExpiry;
+  sessionKey: string;
+  last4: string;
 }
 
 /** A field kind; a trailing `?` makes the field optional. */
@@ -52,18 +54,23 @@ export const MESSAGES = {
       udpPort: "port",
       tcpPort: "port",
       password: "password?",
+      key: "sessionKey?",
     },
   },
-  "REGISTERED": { from: "server", over: "udp", fields: {} },
+  "REGISTERED": { from: "server", over: "udp", fields: { key: "sessionKey?" } },
   "REGISTER-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
   "LOGIN": {
     from: "client",
     over: "udp",
-    fields: { name: "user", tcpPort: "port?", password: "password?" },
+    fields: { name: "user", tcpPort: "port?", password: "password?", key: "sessionKey?" },
   },
-  "LOGIN_SUCCESS": { from: "server", over: "udp", fields: { role: "roleTag" } },
+  "LOGIN_SUCCESS": {
+    from: "server",
+    over: "udp",
+    fields: { role: "roleTag", key: "sessionKey?" },
+  },
   "LOGIN-FAILED": { from: "server", over: "udp", fields: { reason: "rest" } },
-  "DE-REGISTER": { from: "client", over: "udp", fields: { name: "user" } },
+  "DE-REGISTER": { from: "client", over: "udp", fields: { name: "user", key: "sessionKey?" } },
   "LIST_ITEM": {
     from: "client",
     over: "udp",
@@ -73,19 +80,42 @@ export const MESSAGES = {
       startPrice: "price",
       duration: "duration",
       seller: "user?",
+      key: "sessionKey?",
     },
   },
   "ITEM_LISTED": { from: "server", over: "udp", fields: {} },
   "LIST-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
-  "SUBSCRIBE": { from: "client", over: "udp", fields: { item: "item", buyer: "user?" } },
+  "SUBSCRIBE": {
+    from: "client",
+    over: "udp",
+    fields: { item: "item", buyer: "user?", key: "sessionKey?" },
+  },
   "SUBSCRIBED": { from: "server", over: "udp", fields: {} },
   "SUBSCRIPTION-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
-  "DE-SUBSCRIBE": { from: "client", over: "udp", fields: { item: "item", buyer: "user?" } },
-  "BID": { from: "client", over: "udp", fields: { item: "item", amount: "price" } },
+  "DE-SUBSCRIBE": {
+    from: "client",
+    over: "udp",
+    fields: { item: "item", buyer: "user?", key: "sessionKey?" },
+  },
+  "BID": {
+    from: "client",
+    over: "udp",
+    fields: { item: "item", amount: "price", key: "sessionKey?" },
+  },
   "BID_ACCEPTED": { from: "server", over: "udp", fields: {} },
   "BID_REJECTED": { from: "server", over: "udp", fields: { reason: "rest" } },
-  "ACCEPT": { from: "client", over: "udp", fields: { item: "item", newPrice: "price" } },
-  "REFUSE": { from: "client", over: "udp", fields: { item: "item", decision: "reject" } },
+  "ACCEPT": {
+    from: "client",
+    over: "udp",
+    fields: { item: "item", newPrice: "price", key: "sessionKey?" },
+  },
+  "REFUSE": {
+    from: "client",
+    over: "udp",
+    fields: { item: "item", decision: "reject", key: "sessionKey?" },
+  },
+  "PING": { from: "client", over: "udp", fields: { key: "sessionKey?" } },
+  "PONG": { from: "server", over: "udp", fields: {} },
   "DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
   "AUCTION_ANNOUNCE": {
     from: "server",
@@ -126,6 +156,11 @@ export const MESSAGES = {
   },
   "CANCEL": { from: "server", over: "tcp", fields: { reason: "rest" } },
   "Shipping_Info": { from: "server", over: "tcp", fields: { name: "text", address: "rest" } },
+  "PAID": {
+    from: "server",
+    over: "tcp",
+    fields: { item: "item", finalPrice: "price", cardLast4: "last4" },
+  },
 } as const satisfies Record<string, MessageSpec>;
 
 /** A message name exactly as the table spells it. */

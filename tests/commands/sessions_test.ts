@@ -86,6 +86,9 @@ Deno.test("a request the server does not take is refused with DENIED", pure, asy
     await harness.request("REGISTERED 4", 40001),
     "DENIED 4 REGISTERED is not a request the server takes here",
   );
-  assert.match((await harness.request("PING 0", 40001)) ?? "", /^DENIED 0 Unknown message "PING"/);
+  assert.match(
+    (await harness.request("PLONK 0", 40001)) ?? "",
+    /^DENIED 0 Unknown message "PLONK"/,
+  );
   assert.match((await harness.request("hello", 40001)) ?? "", /^DENIED 0 /);
 });

@@ -111,7 +111,7 @@ Deno.test("the server process stops cleanly on SIGINT", async () => {
   const server = await startServerProcess();
   try {
     await withPeers(server, 1, async ([peer]) => {
-      assert.equal((await peer!.request("PING 0")).type, "DENIED");
+      assert.equal((await peer!.request("PLONK 0")).type, "DENIED");
     });
   } finally {
     const status = await server.stop("SIGINT");

@@ -70,12 +70,17 @@ const FIELD_GENERATORS: { [K in FieldKind]: (random: Random) => FieldKinds[K] } 
       : random.pick(["::1", "fe80::1", "2001:db8::42", "::ffff:10.0.0.1"]),
   role: (random) => random.pick(["buyer", "seller"] as const),
   roleTag: (random) => random.pick(["buyer", "seller"] as const),
-  password: (random) => text(random, 40),
+  password: (random) => {
+    const value = text(random, 40);
+    return /^key=/i.test(value) ? `x${value}` : value;
+  },
   text: (random) => text(random, 60),
   rest: (random) => text(random, 150),
   reject: () => "REJECT",
   card,
   expiry: (random) => ({ month: random.int(1, 12), year: random.int(2000, 2099) }),
+  sessionKey: (random) => random.string([..."0123456789abcdef"], 32, 32),
+  last4: (random) => random.string([..."0123456789"], 4, 4),
 };
 
 /** A random valid message of `type` (or of a random type). */

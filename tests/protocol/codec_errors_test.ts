@@ -27,17 +27,17 @@ Deno.test(
   "decodeLine() refuses an unknown name with a DecodeError that keeps the RQ#",
   pure,
   () => {
-    const error = decodeErrorOf(() => decodeLine("PING 7"));
+    const error = decodeErrorOf(() => decodeLine("PLONK 7"));
     assert.equal(error.rq, 7);
     assert.equal(error.type, undefined);
-    assert.match(error.message, /Unknown message "PING"/);
+    assert.match(error.message, /Unknown message "PLONK"/);
   },
 );
 
 Deno.test("decodeLine() gives RQ# 0 when the request has none", pure, async (t) => {
   const cases: [string, string | undefined][] = [
-    ["PING", undefined],
-    ["PING abc", undefined],
+    ["PLONK", undefined],
+    ["PLONK abc", undefined],
     ["REGISTER", "REGISTER"],
     ["BID x Kite 5", "BID"],
     ["BID -3 Kite 5", "BID"],
@@ -138,7 +138,7 @@ Deno.test(
         "BID",
         12,
       ],
-      ["unknown name", UTF8.encode(`PING 3 ${"x".repeat(1100)}`), undefined, 3],
+      ["unknown name", UTF8.encode(`PLONK 3 ${"x".repeat(1100)}`), undefined, 3],
       ["no RQ#", UTF8.encode(`BID ${"x".repeat(1100)}`), "BID", 0],
       ["invalid UTF-8 in the name", new Uint8Array([0x42, 0xff, 0x20, 0x31]), undefined, 1],
     ];

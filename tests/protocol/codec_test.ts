@@ -205,6 +205,21 @@ const CASES: Record<MessageType, Case> = {
     }),
     encoded: 'Shipping_Info 1010 "Bob Smith" 12 Main St, Springfield',
   },
+  "PING": {
+    line: "ping 7",
+    decoded: message("PING", 7, {}),
+    encoded: "PING 7",
+  },
+  "PONG": {
+    line: "PONG 7",
+    decoded: message("PONG", 7, {}),
+    encoded: "PONG 7",
+  },
+  "PAID": {
+    line: "PAID 1011 Kite 40.5 1111",
+    decoded: message("PAID", 1011, { item: "Kite", finalPrice: 4050, cardLast4: "1111" }),
+    encoded: "PAID 1011 Kite 40.50 1111",
+  },
 };
 
 Deno.test("codec tests cover every message of the table", pure, () => {

@@ -21,9 +21,9 @@ Deno.test("the TCP listener serves a last line without newline when the peer clo
   await withServer(async (server) => {
     const client = await TcpLineClient.connect(server.tcpAddress.port);
     try {
-      await client.write("PING 3");
+      await client.write("PLONK 3");
       await client.closeWrite();
-      assert.match((await client.readLine()) ?? "", /^DENIED 3 Unknown message "PING"/);
+      assert.match((await client.readLine()) ?? "", /^DENIED 3 Unknown message "PLONK"/);
       await client.waitForClose();
     } finally {
       client.close();

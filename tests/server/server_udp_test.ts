@@ -32,14 +32,14 @@ Deno.test("startServer() registers, logs in and deregisters over real UDP", asyn
   });
 });
 
-Deno.test("startServer() answers PING 0 with DENIED 0", async () => {
+Deno.test("startServer() answers an unknown PLONK 0 with DENIED 0", async () => {
   await withServer(async (server) => {
     const client = new UdpPeer(server.udpAddress);
     try {
-      const reply = await client.request("PING 0");
+      const reply = await client.request("PLONK 0");
       assert.equal(reply.type, "DENIED");
       assert.equal(reply.rq, 0);
-      assert.match((reply as { reason: string }).reason, /Unknown message "PING"/);
+      assert.match((reply as { reason: string }).reason, /Unknown message "PLONK"/);
     } finally {
       await client.close();
     }
