@@ -18,7 +18,7 @@ export interface BenchServer {
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (`udp` or `tcp`). */
-function freePort(transport: "udp" | "tcp"): number {
+export function freePort(transport: "udp" | "tcp"): number {
   const listener = transport === "udp"
     ? Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })
     : Deno.listen({ hostname: "127.0.0.1", port: 0 });
