@@ -1,17 +1,23 @@
 /**
  * A test peer over UDP: sends lines, collects every datagram it receives, and waits for one
- * that matches, with a deadline (never a fixed sleep).
+ * that matches, with a deadline (never a fixed sleep). A datagram that is not a well-formed
+ * message (bad UTF-8, or a line the codec refuses) is never dropped: it is kept in
+ * `undecodable`, every later wait fails with it, and so does `close()`, so a check that
+ * something did NOT arrive also notices a malformed one.
  * @module
  */
 
 import { decodeLine, type Message, type MessageType } from "../../protocol/mod.ts";
 
 const UTF8 = new TextEncoder();
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A UDP socket on 127.0.0.1 that records what it receives. */
 export class UdpPeer {
   readonly socket: Deno.DatagramConn;
   readonly received: Message[] = [];
+  /** Datagrams that did not decode, each described with the reason. */
+  readonly undecodable: string[] = [];
   readonly #server: Deno.NetAddr;
   #waiters: (() => void)[] = [];
   #loop: Promise<void>;
@@ -58,6 +64,7 @@ export class UdpPeer {
     const deadline = Date.now() + (options.timeoutMs ?? 5000);
     let index = options.from ?? 0;
     while (true) {
+      this.#failOnUndecodable();
       for (; index < this.received.length; index++) {
         const message = this.received[index]!;
         if (predicate(message)) return message;
@@ -91,20 +98,38 @@ export class UdpPeer {
     ) as Promise<Extract<Message, { type: N }>>;
   }
 
-  /** Closes the socket. */
+  /** Closes the socket; fails if any datagram received did not decode. */
   async close(): Promise<void> {
     this.#closed = true;
     this.socket.close();
     await this.#loop;
+    this.#failOnUndecodable();
+  }
+
+  #failOnUndecodable(): void {
+    if (this.undecodable.length > 0) {
+      throw new Error(
+        `Received ${this.undecodable.length} datagram(s) that do not decode: ${
+          this.undecodable.join("; ")
+        }`,
+      );
+    }
   }
 
   async #receive(): Promise<void> {
     while (!this.#closed) {
+      let bytes: Uint8Array;
       try {
-        const [bytes] = await this.socket.receive();
-        this.received.push(decodeLine(new TextDecoder().decode(bytes)));
+        [bytes] = await this.socket.receive();
       } catch {
         if (this.#closed) return;
+        continue;
+      }
+      try {
+        this.received.push(decodeLine(STRICT_UTF8.decode(bytes)));
+      } catch (error) {
+        const text = new TextDecoder().decode(bytes);
+        this.undecodable.push(`${JSON.stringify(text)} (${error})`);
       }
       const waiters = this.#waiters;
       this.#waiters = [];

@@ -16,11 +16,30 @@ async function readAll(connection: Deno.TcpConn): Promise<string> {
   }
 }
 
-function listen(onMessage: (message: Message, answer: (line: string) => Promise<void>) => void) {
+/** Reads to the end, failing if the other side has not closed within `deadlineMs`. */
+async function readAllWithin(connection: Deno.TcpConn, deadlineMs: number): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the other side did not close within ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([readAll(connection), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function listen(
+  onMessage: (message: Message, answer: (line: string) => Promise<void>) => void,
+  idleTimeoutMs = 5000,
+) {
   const warnings: string[] = [];
   const listener = new SaleListener({
     port: 0,
-    idleTimeoutMs: 5000,
+    idleTimeoutMs,
     logger: createLogger("warning", (line) => warnings.push(line)),
   });
   listener.onMessage((message, _raw, connection) => onMessage(message, connection.answer));
@@ -56,11 +75,12 @@ Deno.test("SaleListener closes its end after Shipping_Info, CANCEL and NON_OFFER
     const line of ["Shipping_Info 9 Ann 1 Main St", "CANCEL 9 Card declined", "NON_OFFER 9 Kite"]
   ) {
     await t.step(line.split(" ")[0]!, async () => {
-      const { listener } = listen(() => {});
+      // The idle timeout is far off, so only the close after the message can end the read in time.
+      const { listener } = listen(() => {}, 60_000);
       const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
       try {
         await connection.write(UTF8.encode(`${line}\n`));
-        assert.equal(await readAll(connection), "", "closed without a word");
+        assert.equal(await readAllWithin(connection, 2000), "", "closed without a word");
       } finally {
         connection.close();
         await listener.close();

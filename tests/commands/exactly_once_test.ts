@@ -55,6 +55,19 @@ Deno.test(
     assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
     assert.equal(store.events.length, events);
     assert.deepEqual(harness.outbox.sent, []);
+    // Redoing it now would change nothing, as alice is gone: so register her again from the same
+    // address, and a late copy of the first DE-REGISTER must leave the new account alone.
+    assert.equal(await harness.request(registerLine(3, "alice"), 40001), "REGISTERED 3");
+    const account = JSON.stringify(harness.core.state.users["alice"]);
+    const eventsAfter = store.events.length;
+    assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
+    assert.equal(
+      JSON.stringify(harness.core.state.users["alice"]),
+      account,
+      "the new account stays",
+    );
+    assert.equal(store.events.length, eventsAfter);
+    assert.deepEqual(harness.outbox.sent, []);
   },
 );
 

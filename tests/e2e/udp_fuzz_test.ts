@@ -72,12 +72,13 @@ class Fuzzer {
     while (!this.#closed) {
       try {
         const [bytes] = await this.socket.receive();
-        const line = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
         try {
+          // A reply that is not valid UTF-8 is malformed too, not a receive error.
+          const line = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
           // Pushes (announcements, updates) answer nothing this socket sent: not counted.
           if (!PUSHES.has(decodeLine(line).type)) this.replies++;
         } catch (error) {
-          this.malformed.push(`${JSON.stringify(line)}: ${error}`);
+          this.malformed.push(`${JSON.stringify(new TextDecoder().decode(bytes))}: ${error}`);
           this.replies++;
         }
         const wake = this.#wake;

@@ -29,7 +29,7 @@ const WINNERS: Winner[] = [
   "good",
 ];
 
-Deno.test("bad winners cost their own sale one deadline: good sales, UDP and memory are unaffected", async () => {
+Deno.test("bad winners cost their own sale one deadline: good sales and UDP are unaffected, a flood is cut off unread", async () => {
   const server = await startServer({
     hostname: "127.0.0.1",
     udpPort: 0,
