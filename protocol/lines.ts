@@ -1,6 +1,8 @@
 /**
  * Line framing for TCP, pure: bytes in, lines out. `\n` ends a line, `\r\n` too; a last line
- * without `\n` counts when the peer closes. A line longer than the cap is an error.
+ * without `\n` counts when the peer closes, and (the one leniency, for the original project's
+ * client) a line the reader accepts once the peer has been quiet for {@linkcode QUIET_LINE_END_MS}.
+ * A line longer than the cap is an error.
  * @module
  */
 
@@ -8,6 +10,13 @@ import { ProtocolError } from "./fields.ts";
 
 /** Default cap on one TCP line, in bytes. */
 export const MAX_LINE_BYTES = 4096;
+
+/**
+ * Quiet time after which a line without `\n` may end where the bytes stop, if the reader accepts
+ * it as a whole message (PROTOCOL.md, "Wire format": an INFORM_Res, as the original client
+ * sends it, with the connection kept open).
+ */
+export const QUIET_LINE_END_MS = 500;
 
 /** Splits a byte stream into lines of valid UTF-8. */
 export class LineDecoder {
@@ -42,6 +51,29 @@ export class LineDecoder {
   end(): string | undefined {
     if (this.#buffer.length === 0) return undefined;
     const line = this.#decode(this.#buffer);
+    this.#buffer = new Uint8Array(0);
+    return line;
+  }
+
+  /** Whether bytes of a line without `\n` are buffered. */
+  get hasPartialLine(): boolean {
+    return this.#buffer.length > 0;
+  }
+
+  /**
+   * The peer went quiet in the middle of a line: returns that line and forgets it if it is valid
+   * UTF-8 and `accept` takes it as a whole message; otherwise keeps it buffered (more bytes may
+   * come) and returns `undefined`. The buffer never holds more than the cap.
+   */
+  takeQuietLine(accept: (line: string) => boolean): string | undefined {
+    if (this.#buffer.length === 0) return undefined;
+    let line: string;
+    try {
+      line = this.#decode(this.#buffer);
+    } catch {
+      return undefined; // Cut in the middle of a character, say: not a whole message.
+    }
+    if (!accept(line)) return undefined;
     this.#buffer = new Uint8Array(0);
     return line;
   }

@@ -13,6 +13,12 @@ export interface ServerConfig {
   announceIntervalSeconds: number;
   /** Seconds to wait for each INFORM_Res. @default 300 */
   informTimeoutSeconds: number;
+  /**
+   * Least time between two messages the server writes on one of its sale connections, so a
+   * client that reads one message per `recv` gets them one at a time; 0 turns it off.
+   * @default 250
+   */
+  tcpMessageGapMs: number;
   /** A bid in the last N seconds moves the end to now + N; 0 turns it off. @default 0 */
   softCloseSeconds: number;
   /** Requests per second accepted from one address; 0 = unlimited. @default 0 */
@@ -28,6 +34,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   durationUnit: "m",
   announceIntervalSeconds: 60,
   informTimeoutSeconds: 300,
+  tcpMessageGapMs: 250,
   softCloseSeconds: 0,
   rateLimitPerSecond: 0,
   maxUsers: 0,

@@ -45,6 +45,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
   --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)
+  --tcp-message-gap-ms MS   pause between two messages the server sends on one sale connection
+                            (default 250; 0 = off)
   --soft-close SECS         anti-sniping: a bid in the last SECS seconds extends the end to
                             now + SECS (default 0 = off)
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
@@ -81,6 +83,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "duration-unit": { type: "string", default: "minutes" },
         "announce-interval": { type: "string", default: "60" },
         "inform-timeout": { type: "string", default: "300" },
+        "tcp-message-gap-ms": { type: "string", default: "250" },
         "soft-close": { type: "string", default: "0" },
         "min-increment": { type: "string", default: "0.01" },
         "rate-limit": { type: "string", default: "0" },
@@ -120,6 +123,9 @@ export function parseServerFlags(args: string[]): ServerFlags {
       durationUnit: unit.startsWith("s") ? "s" : "m",
       announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),
       informTimeoutSeconds: integerFlag("inform-timeout", values["inform-timeout"], { min: 1 }),
+      tcpMessageGapMs: integerFlag("tcp-message-gap-ms", values["tcp-message-gap-ms"], {
+        max: 60_000,
+      }),
       softCloseSeconds: integerFlag("soft-close", values["soft-close"]),
       rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
       maxUsers: integerFlag("max-users", values["max-users"]),

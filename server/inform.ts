@@ -7,7 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
+import { type CardExpiry, DecodeError, decodeLine, isCardExpired } from "../protocol/mod.ts";
 import { readUnquotedInform } from "./inform_unquoted.ts";
 import type { Clock } from "./clock.ts";
 import type { PaymentCard } from "./payment.ts";
@@ -99,7 +99,7 @@ export async function readInform(
   const who = party === "buyer" ? "Buyer" : "Seller";
   let line: string | null;
   try {
-    line = await channel.readLine(options.signal);
+    line = await channel.readLine(options.signal, { acceptQuietLine: isWholeInformRes });
   } catch (error) {
     if (error instanceof ReadTimeoutError) {
       return fail(`${who} did not answer INFORM_Req within ${options.timeoutSeconds} s`);
@@ -112,21 +112,10 @@ export async function readInform(
     party,
     peer: channel.remote,
   });
-  let answer;
-  try {
-    answer = decodeLine(line);
-  } catch (error) {
-    if (!(error instanceof DecodeError && error.type === "INFORM_Res")) {
-      return fail(`${who} did not answer with INFORM_Res`);
-    }
-    // The seed writes names and cards with spaces unquoted: read it that way before refusing.
-    const unquoted = readUnquotedInform(line);
-    if (!unquoted) return fail(`Invalid INFORM_Res from ${party}: ${error.message}`);
-    answer = { type: "INFORM_Res" as const, rq: error.rq, ...unquoted };
-  }
-  if (answer.type !== "INFORM_Res") {
-    return fail(`${who} answered ${answer.type} instead of INFORM_Res`);
-  }
+  const answer = decodeInform(line);
+  if (answer.kind === "undecodable") return fail(`${who} did not answer with INFORM_Res`);
+  if (answer.kind === "invalid") return fail(`Invalid INFORM_Res from ${party}: ${answer.reason}`);
+  if (answer.kind === "other") return fail(`${who} answered ${answer.type} instead of INFORM_Res`);
   if (isCardExpired(answer.expiry, options.nowMs())) return fail(`${who}'s card has expired`);
   return {
     ok: true,
@@ -134,6 +123,39 @@ export async function readInform(
     name: answer.name,
     address: answer.address,
   };
+}
+
+/**
+ * Whether `line` decodes as a whole INFORM_Res (quoted, or unquoted as the seed writes it): the
+ * test for an answer that ends without a line end once the connection has gone quiet.
+ */
+export function isWholeInformRes(line: string): boolean {
+  return decodeInform(line).kind === "inform";
+}
+
+type DecodedInform =
+  | { kind: "inform"; name: string; card: string; expiry: CardExpiry; address: string }
+  | { kind: "invalid"; reason: string }
+  | { kind: "other"; type: string }
+  | { kind: "undecodable" };
+
+/** The one reading of an INFORM_Res line: the codec, then the seed's unquoted form. */
+function decodeInform(line: string): DecodedInform {
+  let decoded;
+  try {
+    decoded = decodeLine(line);
+  } catch (error) {
+    if (!(error instanceof DecodeError && error.type === "INFORM_Res")) {
+      return { kind: "undecodable" };
+    }
+    // The seed writes names and cards with spaces unquoted: read it that way before refusing.
+    const unquoted = readUnquotedInform(line);
+    if (!unquoted) return { kind: "invalid", reason: error.message };
+    return { kind: "inform", ...unquoted };
+  }
+  if (decoded.type !== "INFORM_Res") return { kind: "other", type: decoded.type };
+  const { name, card, expiry, address } = decoded;
+  return { kind: "inform", name, card, expiry, address };
 }
 
 /** A failure whose reason is masked once more, in case a peer echoed digits into an error. */

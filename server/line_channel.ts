@@ -1,12 +1,14 @@
 /**
  * A TCP connection seen as lines: {@linkcode LineChannel} is what the sale exchange reads and
  * writes (so it is tested with fakes), {@linkcode TcpLineChannel} the real one, which reads lines
- * of at most 4 KiB ahead of the reader and writes whole lines.
+ * of at most 4 KiB ahead of the reader, and writes each line in its own write, paced: the next
+ * line on the connection waits until `messageGapMs` have passed since the last one (clients that
+ * read one message per `recv` then never get two at once).
  * @module
  */
 
-import { LineDecoder, MAX_LINE_BYTES } from "../protocol/mod.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { LineDecoder, MAX_LINE_BYTES, QUIET_LINE_END_MS } from "../protocol/mod.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { addressKey } from "./state.ts";
 import { closeQuietly, writeLine } from "./tcp_io.ts";
 
@@ -34,7 +36,7 @@ export interface LineChannel {
    * {@linkcode ReadTimeoutError} when `signal` aborts first, or when a line breaks the 4 KiB cap
    * or is not UTF-8.
    */
-  readLine(signal: AbortSignal): Promise<string | null>;
+  readLine(signal: AbortSignal, options?: ReadLineOptions): Promise<string | null>;
   /**
    * Ends the connection: shuts down writing (unless `halfClose` is false, which leaves the
    * peer to close first), waits up to `graceMs` for the peer to close, then closes. Never
@@ -45,11 +47,30 @@ export interface LineChannel {
   close(): void;
 }
 
+/** Options of {@linkcode LineChannel.readLine}. */
+export interface ReadLineOptions {
+  /**
+   * Takes a line that has no line end yet once the peer has been quiet for
+   * {@linkcode QUIET_LINE_END_MS}, if this returns true for it (a whole message). Without it,
+   * only a line end or the peer's close ends a line.
+   */
+  acceptQuietLine?: (line: string) => boolean;
+}
+
+/** Options of {@linkcode TcpLineChannel}. */
+export interface TcpLineChannelOptions {
+  /** Time for the pacing, the quiet line end and the grace. @default systemClock */
+  clock?: Clock;
+  /** Least time between two lines written on the connection, in ms; 0 = none. @default 0 */
+  messageGapMs?: number;
+}
+
 /** A {@linkcode LineChannel} over a TCP connection. */
 export class TcpLineChannel implements LineChannel {
   readonly remote: string;
   readonly #connection: Deno.TcpConn;
   readonly #clock: Clock;
+  readonly #messageGapMs: number;
   readonly #lines: string[] = [];
   readonly #decoder = new LineDecoder(MAX_LINE_BYTES);
   #ended = false;
@@ -57,20 +78,33 @@ export class TcpLineChannel implements LineChannel {
   #closed = false;
   #wake: (() => void) | null = null;
   #pump: Promise<void>;
+  /** Bytes read so far, and when the last of them came (for the quiet line end). */
+  #bytesRead = 0;
+  #lastReadAtMs: number;
+  /** The sends in order; when the last line went out; the pause of a send waiting its turn. */
+  #sending: Promise<void> = Promise.resolve();
+  #lastSentAtMs: number | undefined;
+  #pause: { timer: TimerHandle; resolve: () => void } | undefined;
 
-  constructor(connection: Deno.TcpConn, clock: Clock = systemClock) {
+  constructor(connection: Deno.TcpConn, options: TcpLineChannelOptions = {}) {
     this.#connection = connection;
-    this.#clock = clock;
+    this.#clock = options.clock ?? systemClock;
+    this.#messageGapMs = options.messageGapMs ?? 0;
+    this.#lastReadAtMs = this.#clock.now();
     const peer = connection.remoteAddr;
     this.remote = addressKey({ hostname: peer.hostname, port: peer.port });
     this.#pump = this.#readLoop();
   }
 
   send(line: string): Promise<void> {
-    return writeLine(this.#connection, line);
+    const turn = this.#sending.then(() => this.#sendPaced(line));
+    this.#sending = turn.catch(() => {});
+    return turn;
   }
 
-  async readLine(signal: AbortSignal): Promise<string | null> {
+  async readLine(signal: AbortSignal, options: ReadLineOptions = {}): Promise<string | null> {
+    const accept = options.acceptQuietLine;
+    let triedAtBytes = -1;
     while (true) {
       const line = this.#lines.shift();
       if (line !== undefined) {
@@ -81,11 +115,24 @@ export class TcpLineChannel implements LineChannel {
       if (this.#ended) return null;
       if (signal.aborted) throw new ReadTimeoutError("No line before the deadline");
       const woken = Promise.withResolvers<void>();
+      let quietTimer: TimerHandle | undefined;
+      if (accept && this.#decoder.hasPartialLine && triedAtBytes !== this.#bytesRead) {
+        const quietForMs = this.#clock.now() - this.#lastReadAtMs;
+        if (quietForMs >= QUIET_LINE_END_MS) {
+          // Tried once per state of the buffer: a refused line waits for more bytes or the end.
+          triedAtBytes = this.#bytesRead;
+          const quiet = this.#decoder.takeQuietLine(accept);
+          if (quiet !== undefined) return quiet;
+        } else {
+          quietTimer = this.#clock.setTimer(woken.resolve, QUIET_LINE_END_MS - quietForMs);
+        }
+      }
       this.#wake = woken.resolve;
       const onAbort = () => woken.resolve();
       signal.addEventListener("abort", onAbort, { once: true });
       await woken.promise;
       signal.removeEventListener("abort", onAbort);
+      if (quietTimer !== undefined) this.#clock.clearTimer(quietTimer);
     }
   }
 
@@ -110,7 +157,32 @@ export class TcpLineChannel implements LineChannel {
     if (this.#closed) return;
     this.#closed = true;
     closeQuietly(this.#connection);
+    this.#endPause();
     this.#notify();
+  }
+
+  /** Writes `line` in one write once the gap since the last line has passed. */
+  async #sendPaced(line: string): Promise<void> {
+    if (this.#lastSentAtMs !== undefined && this.#messageGapMs > 0) {
+      const waitMs = this.#lastSentAtMs + this.#messageGapMs - this.#clock.now();
+      if (waitMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = this.#clock.setTimer(() => this.#endPause(), waitMs);
+          this.#pause = { timer, resolve };
+        });
+      }
+    }
+    if (this.#closed) throw new Error("Channel closed");
+    await writeLine(this.#connection, line);
+    this.#lastSentAtMs = this.#clock.now();
+  }
+
+  #endPause(): void {
+    const pause = this.#pause;
+    this.#pause = undefined;
+    if (!pause) return;
+    this.#clock.clearTimer(pause.timer);
+    pause.resolve();
   }
 
   /** Reads lines ahead of {@linkcode readLine}, at most a few, so memory stays bounded. */
@@ -128,6 +200,8 @@ export class TcpLineChannel implements LineChannel {
           if (last !== undefined) this.#lines.push(last);
           this.#ended = true;
         } else {
+          this.#bytesRead += count;
+          this.#lastReadAtMs = this.#clock.now();
           this.#lines.push(...this.#decoder.push(buffer.subarray(0, count)));
         }
         this.#notify();

@@ -27,6 +27,8 @@ export interface TcpConnectorOptions {
   attempts?: number;
   /** Wait before the second attempt; doubled before each later one. @default 500 */
   backoffMs?: number;
+  /** Least time between two lines the server writes on one connection, in ms. @default 0 */
+  messageGapMs?: number;
   /** Opens one TCP connection; tests replace it. @default Deno.connect */
   dial?: (address: PeerAddress, signal: AbortSignal) => Promise<Deno.TcpConn>;
 }
@@ -37,6 +39,7 @@ export class TcpConnector implements Connector {
   readonly #connectTimeoutMs: number;
   readonly #attempts: number;
   readonly #backoffMs: number;
+  readonly #messageGapMs: number;
   readonly #dial: (address: PeerAddress, signal: AbortSignal) => Promise<Deno.TcpConn>;
 
   constructor(options: TcpConnectorOptions = {}) {
@@ -44,6 +47,7 @@ export class TcpConnector implements Connector {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.#attempts = options.attempts ?? 3;
     this.#backoffMs = options.backoffMs ?? 500;
+    this.#messageGapMs = options.messageGapMs ?? 0;
     this.#dial = options.dial ??
       ((address, signal) => Deno.connect({ ...address, transport: "tcp", signal }));
   }
@@ -54,7 +58,10 @@ export class TcpConnector implements Connector {
       if (attempt > 1) await sleep(this.#clock, this.#backoffMs * 2 ** (attempt - 2));
       try {
         const connection = await this.#dialWithTimeout(address);
-        return new TcpLineChannel(connection, this.#clock);
+        return new TcpLineChannel(connection, {
+          clock: this.#clock,
+          messageGapMs: this.#messageGapMs,
+        });
       } catch (error) {
         lastReason = error instanceof Error ? error.message : String(error);
       }

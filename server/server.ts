@@ -86,7 +86,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   });
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
-    connector: new TcpConnector({ clock: core.clock }),
+    connector: new TcpConnector({
+      clock: core.clock,
+      messageGapMs: core.config.tcpMessageGapMs,
+    }),
   });
   finalizer.start();
   const dispatcher = new Dispatcher(core, options);

@@ -62,3 +62,29 @@ Deno.test("LineDecoder refuses a line of invalid UTF-8", pure, () => {
   last.push(new Uint8Array([0x41, 0xc3]));
   assert.throws(() => last.end(), /not valid UTF-8/);
 });
+
+Deno.test(
+  "LineDecoder.takeQuietLine() takes a line without \\n only if the reader accepts it",
+  pure,
+  () => {
+    const lines = new LineDecoder();
+    const isInform = (line: string) => line.startsWith("INFORM_Res 1 ") && line.endsWith("Street");
+    assert.equal(lines.takeQuietLine(() => true), undefined, "nothing buffered");
+    assert.deepEqual(lines.push(UTF8.encode("INFORM_Res 1 Pat 4111111111111111 12/39 Seed")), []);
+    assert.equal(lines.takeQuietLine(isInform), undefined, "refused: stays buffered");
+    assert.equal(lines.hasPartialLine, true);
+    assert.deepEqual(lines.push(UTF8.encode(" Street")), []);
+    assert.equal(
+      lines.takeQuietLine(isInform),
+      "INFORM_Res 1 Pat 4111111111111111 12/39 Seed Street",
+    );
+    assert.equal(lines.hasPartialLine, false);
+    assert.equal(lines.end(), undefined);
+    // Cut inside a character: not valid UTF-8 yet, so not a whole message.
+    const bytes = UTF8.encode("CANCEL 1 refusé");
+    lines.push(bytes.subarray(0, -1));
+    assert.equal(lines.takeQuietLine(() => true), undefined);
+    lines.push(bytes.subarray(-1));
+    assert.equal(lines.takeQuietLine(() => true), "CANCEL 1 refusé");
+  },
+);

@@ -37,6 +37,9 @@ Deno.test("bad winners cost their own sale one deadline: good sales and UDP are 
     dataDir: "",
     config: {
       informTimeoutSeconds: INFORM_TIMEOUT_SECONDS,
+      // Isolation is under test, not pacing: without the gap the timings and the order in which
+      // concurrent sales are paid stay those these limits were set for.
+      tcpMessageGapMs: 0,
       durationUnit: "s",
       announceIntervalSeconds: 0,
     },

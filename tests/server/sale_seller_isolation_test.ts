@@ -83,6 +83,9 @@ Deno.test("bad sellers cost their own sale: the buyer gets CANCEL and is never c
     paymentGateway: gateway,
     config: {
       informTimeoutSeconds: INFORM_TIMEOUT_SECONDS,
+      // Isolation is under test, not pacing: without the gap the timings and the order in which
+      // concurrent sales are paid stay those these limits were set for.
+      tcpMessageGapMs: 0,
       durationUnit: "s",
       announceIntervalSeconds: 0,
     },
