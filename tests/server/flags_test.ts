@@ -20,6 +20,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       rateLimitPerSecond: 0, // off
       maxUsers: 0, // no limit
       minIncrementCents: 1, // 0.01
+      tcpMessageGapMs: 250,
     },
     logLevel: "info",
     logFormat: "text",
