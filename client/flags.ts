@@ -5,6 +5,7 @@
 
 import { parseArgs } from "node:util";
 import {
+  type DurationUnit,
   parseIp,
   parsePassword,
   parseRole,
@@ -30,6 +31,8 @@ export interface ClientFlags {
   profile: PaymentProfile;
   /** The server's --inform-timeout, to show the deadline of an INFORM_Req. */
   informTimeoutSeconds: number;
+  /** The server's --duration-unit, to count down a bare LIST_ITEM duration. */
+  durationUnit: DurationUnit;
   logLevel: LogLevel;
   help: boolean;
 }
@@ -55,6 +58,8 @@ The auction client: an interactive shell on a terminal, JSON lines otherwise.
   --exp MM/YY             payment profile: card expiry
   --address TEXT          payment profile: shipping address
   --inform-timeout SECS   the server's --inform-timeout, to show your deadline (default 300)
+  --duration-unit UNIT    the server's --duration-unit (minutes or seconds, default minutes),
+                          to count down your own listings with a bare duration
   --log-level LEVEL       debug, info, warning or error, on stderr (default warning)
   --help                  show this help
 
@@ -91,6 +96,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
         "exp": { type: "string" },
         "address": { type: "string" },
         "inform-timeout": { type: "string", default: "300" },
+        "duration-unit": { type: "string", default: "minutes" },
         "log-level": { type: "string", default: "warning" },
         "help": { type: "boolean", default: false },
       },
@@ -101,6 +107,10 @@ export function parseClientFlags(args: string[]): ClientFlags {
   const logLevel = values["log-level"];
   if (!["debug", "info", "warning", "error"].includes(logLevel)) {
     throw new UsageError(`--log-level must be debug, info, warning or error, not "${logLevel}"`);
+  }
+  const durationUnit = values["duration-unit"];
+  if (!["minutes", "seconds"].includes(durationUnit)) {
+    throw new UsageError(`--duration-unit must be minutes or seconds, not "${durationUnit}"`);
   }
   const { hostname: serverHost, port: serverPort } = parseServerAddress(values.server);
   return {
@@ -115,6 +125,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
     json: values.json,
     profile: profileFlags(values),
     informTimeoutSeconds: portFlag("inform-timeout", values["inform-timeout"], 1, 86_400),
+    durationUnit: durationUnit === "seconds" ? "s" : "m",
     logLevel: logLevel as LogLevel,
     help: values.help,
   };
