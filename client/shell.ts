@@ -5,12 +5,20 @@
  * @module
  */
 
-import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
-import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
-import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
+import { formatPrice, type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
+import { AnnouncementNotices } from "./announcement_notices.ts";
+import {
+  type ClientCommand,
+  commandHelp,
+  CommandSyntaxError,
+  formatHelp,
+  parseCommand,
+} from "./commands.ts";
+import { describeEvent, describeMessage, describePaid, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
 import { NegotiationNotices } from "./negotiation_notices.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
+import { SaleNotices } from "./sale_notices.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { maskCardNumbers } from "./redact.ts";
 import type { AuctionClient } from "./session.ts";
@@ -20,8 +28,13 @@ interface Question {
   prompt: string;
   /** The answer is secret (a card number): masked as typed, kept out of history. */
   secret: boolean;
+  /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
+  refusedCommand?: string;
   answer(text: string): void;
 }
+
+/** A second quit within this long of the warning leaves even with a sale at stake. */
+export const QUIT_CONFIRM_MS = 3_000;
 
 const UTF8 = new TextEncoder();
 
@@ -55,6 +68,10 @@ export class Shell implements ClientOutput {
     print: (text) => this.#printError(text),
   });
   readonly #negotiations = new NegotiationNotices();
+  readonly #announcements = new AnnouncementNotices();
+  readonly #sales = new SaleNotices();
+  /** When the user was warned that quitting cancels a sale (a second quit soon after leaves). */
+  #quitWarnedAtMs?: number;
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -88,18 +105,46 @@ export class Shell implements ClientOutput {
       return;
     }
     this.#negotiations.observe(received);
+    this.#announcements.observe(received);
     // The payment event that follows (details needed, or sent from the profile) says it all.
     if (received.type === "INFORM_Req") return;
+    if (received.type === "AUCTION_ANNOUNCE" && !this.#announcements.shouldShow(received)) return;
+    if (this.#sales.open(received) === "restarted" && "item" in received) {
+      // The server restarted mid-sale and asks again: the questions already answered stand.
+      this.print(`[${received.item}] The server restarted; the sale goes on.`);
+      return;
+    }
+    const item = "item" in received ? received.item : saleItem;
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
-    this.print(prefix + describeMessage(received, this.#client?.name));
+    const sale = item === undefined ? undefined : this.#sales.get(item);
+    if (received.type === "PAID") {
+      this.print(describePaid(received, { seller: sale?.counterpart, address: sale?.address }));
+      return;
+    }
+    const leader = item === undefined ? undefined : this.#client?.items.get(item)?.leader;
+    this.print(
+      prefix + describeMessage(received, { self: this.#client?.name, leader, side: sale?.side }),
+    );
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
   }
 
   event(event: ClientEvent): void {
-    this.print(describeEvent(event));
-    if (event.type === "payment" && event.action === "needed" && this.#client) {
-      this.#payments.enqueue(this.#client, event.item);
+    if (event.type === "sent") {
+      // Said when the command was typed (no reply comes); a de-registration says so here.
+      if (event.request === "DE-REGISTER") this.print("Deregistered.");
+      return;
     }
+    if (event.type === "payment" && event.action === "needed") {
+      // A repeat after a server restart: the line and the questions already started stand.
+      if (this.#sales.needed(event.item, event.rq)) this.print(describeEvent(event));
+      if (this.#client) this.#payments.enqueue(this.#client, event.item, event.rq);
+      return;
+    }
+    if (event.type === "payment" && event.action === "sent") {
+      const address = this.#payments.address(event.item) ?? this.#client?.flags.profile.address;
+      if (!this.#sales.sent(event.item, event.rq, address)) return;
+    }
+    this.print(describeEvent(event));
   }
 
   /** Asks for what the flags left out (name, role), before the client starts. */
@@ -167,19 +212,45 @@ export class Shell implements ClientOutput {
     switch (action.kind) {
       case "submit": {
         this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
-        const question = this.#questions.shift();
-        if (question) question.answer(action.line);
+        const question = this.#questions[0];
+        if (question) this.#answer(question, action.line);
         else this.#runLine(action.line);
         break;
       }
       case "interrupt":
       case "end":
-        this.#quit();
-        return;
+        this.#quit(action.kind === "interrupt" ? "Ctrl-C" : "Ctrl-D");
+        if (this.#quitWarnedAtMs === undefined) return;
+        break;
       default:
         break;
     }
     this.#terminal.write(this.#render());
+  }
+
+  /**
+   * Answers the waiting question with `line`, unless it is a command: `/items` runs `items`
+   * and the question waits; a bare command name is refused once with that hint (a person
+   * typing `items` at "Full name:" wants the list, not a buyer called Items).
+   */
+  #answer(question: Question, line: string): void {
+    const text = line.trim();
+    if (this.#client && text.startsWith("/")) {
+      this.#runLine(text.slice(1));
+      return;
+    }
+    if (this.#client && !question.secret && question.refusedCommand !== text) {
+      if (isCommandLine(text)) {
+        question.refusedCommand = text;
+        this.print(
+          `"${text}" is a command: type /${text} to run it (this question waits), ` +
+            `or type "${text}" again to answer with it.`,
+        );
+        return;
+      }
+    }
+    this.#questions.shift();
+    question.answer(line);
   }
 
   #ask<T>(
@@ -197,6 +268,7 @@ export class Shell implements ClientOutput {
           resolve(parse(text.trim()));
         } catch (error) {
           this.#printError(error instanceof Error ? error.message : String(error));
+          question.refusedCommand = undefined;
           this.#questions.unshift(question);
         }
       },
@@ -227,13 +299,14 @@ export class Shell implements ClientOutput {
     if (!command) return;
     switch (command.kind) {
       case "help":
-        this.print(Object.values(COMMAND_USAGE).slice(0, -2).join("\n"));
+        // wait and wait-for are for scripts.
+        this.print(formatHelp(commandHelp().filter((entry) => !entry.command.startsWith("wait"))));
         return;
       case "items":
         this.print(formatItemsTable(client.items.all(), client.nowMs(), client.name));
         return;
       case "quit":
-        this.#quit();
+        this.#quit("quit");
         return;
       case "wait":
       case "wait-for":
@@ -246,6 +319,14 @@ export class Shell implements ClientOutput {
 
   /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
   #execute(client: AuctionClient, command: ClientCommand): void {
+    // No reply comes when these succeed: say at once what was done (a refusal prints later).
+    if (command.kind === "unsubscribe") this.print(`[${command.item}] Unsubscribed.`);
+    if (command.kind === "refuse") {
+      const price = client.items.get(command.item)?.priceCents;
+      const at = price === undefined ? "" : ` at ${formatPrice(price)}`;
+      this.print(`[${command.item}] Price kept${at}.`);
+    }
+    if (command.kind === "subscribe") this.#announcements.forget(command.item);
     const slow = setTimeout(() => {
       const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
       this.print(
@@ -263,7 +344,34 @@ export class Shell implements ClientOutput {
     this.print(maskCardNumbers(text));
   }
 
-  #quit(): void {
-    this.#done.resolve();
+  /**
+   * Leaves, unless a sale waits for this client's payment details: quitting would cancel it,
+   * so the first attempt warns and a second one within {@linkcode QUIT_CONFIRM_MS} leaves.
+   */
+  #quit(how: "Ctrl-C" | "Ctrl-D" | "quit"): void {
+    const atStake = this.#client?.pendingPayments.map((request) => request.item) ?? [];
+    const nowMs = this.#nowMs();
+    const warned = this.#quitWarnedAtMs;
+    if (atStake.length === 0 || (warned !== undefined && nowMs - warned <= QUIT_CONFIRM_MS)) {
+      this.#quitWarnedAtMs = undefined;
+      this.#done.resolve();
+      return;
+    }
+    this.#quitWarnedAtMs = nowMs;
+    const again = how === "quit" ? `type quit again` : `press ${how} again`;
+    const seconds = QUIT_CONFIRM_MS / 1000;
+    this.print(
+      `Quitting now cancels the sale of ${atStake.join(", ")}: ` +
+        `${again} within ${seconds} s to quit anyway, or go on answering.`,
+    );
+  }
+}
+
+/** Whether `text` reads as a whole command of the shell (`items`, `bid Kite 30`). */
+function isCommandLine(text: string): boolean {
+  try {
+    return parseCommand(text) !== undefined;
+  } catch {
+    return false;
   }
 }
