@@ -249,6 +249,8 @@ export class Shell implements ClientOutput {
         return;
       }
     }
+    // An answer since a quit warning shows the user carries on: the next quit warns again.
+    this.#quitWarnedAtMs = undefined;
     this.#questions.shift();
     question.answer(line);
   }
