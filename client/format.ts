@@ -209,7 +209,7 @@ export function plainWords(text: string): string {
 export function describeCancelReason(reason: string, side?: "buyer" | "seller"): string {
   let text = reason.replace(/^Payment declined: (?=.*card)/i, "");
   text = text.replace(
-    /\b(buyer|seller)'s card( ending \d{4})?/gi,
+    /\b(?:the )?(buyer|seller)'s card( ending \d{4})?/gi,
     (_match, whose: string, ending: string | undefined) =>
       whose.toLowerCase() === side
         ? `your card${ending ?? ""}`

@@ -185,6 +185,15 @@ Deno.test({
       describeCancelReason("Payment declined: seller's card ending 4444 has expired", "buyer"),
       "the seller's card has expired.",
     );
+    // A reason already worded without digits reads the same.
+    assert.equal(
+      describeCancelReason("Payment declined: the buyer's card was declined", "seller"),
+      "the buyer's card was declined.",
+    );
+    assert.equal(
+      describeCancelReason("Payment declined: the buyer's card was declined", "buyer"),
+      "your card was declined.",
+    );
     assert.equal(
       describeCancelReason("Buyer did not answer INFORM_Req within 8 s", "buyer"),
       "you did not answer the payment request within 8 s.",
