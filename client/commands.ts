@@ -120,6 +120,15 @@ const ALIASES: Record<string, string> = {
   "wait_for": "wait-for",
 };
 
+/** Whether `text` reads as a whole command (`items`, `bid Kite 30`). */
+export function isCommandLine(text: string): boolean {
+  try {
+    return parseCommand(text) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses one line; returns undefined for a blank line or a `#` comment. */
 export function parseCommand(line: string): ClientCommand | undefined {
   const trimmed = line.trim();

@@ -5,21 +5,21 @@
  * @module
  */
 
-import { formatPrice, type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
-import { AnnouncementNotices } from "./announcement_notices.ts";
+import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
 import {
   type ClientCommand,
   commandHelp,
   CommandSyntaxError,
   formatHelp,
+  isCommandLine,
   parseCommand,
 } from "./commands.ts";
-import { describeEvent, describeMessage, describePaid, formatItemsTable } from "./format.ts";
+import { formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { NegotiationNotices } from "./negotiation_notices.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
-import { SaleNotices } from "./sale_notices.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
+import { QuitGuard, type QuitKey } from "./quit_guard.ts";
+import { ShellLines } from "./shell_lines.ts";
 import { maskCardNumbers } from "./redact.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -32,9 +32,6 @@ interface Question {
   refusedCommand?: string;
   answer(text: string): void;
 }
-
-/** A second quit within this long of the warning leaves even with a sale at stake. */
-export const QUIT_CONFIRM_MS = 3_000;
 
 const UTF8 = new TextEncoder();
 
@@ -67,11 +64,8 @@ export class Shell implements ClientOutput {
     ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
     print: (text) => this.#printError(text),
   });
-  readonly #negotiations = new NegotiationNotices();
-  readonly #announcements = new AnnouncementNotices();
-  readonly #sales = new SaleNotices();
-  /** When the user was warned that quitting cancels a sale (a second quit soon after leaves). */
-  #quitWarnedAtMs?: number;
+  readonly #lines: ShellLines;
+  readonly #quitGuard = new QuitGuard();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -89,6 +83,7 @@ export class Shell implements ClientOutput {
     this.#terminal = terminal;
     this.#slowCommandMs = options.slowCommandMs ?? 3000;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#lines = new ShellLines(this.#nowMs);
   }
 
   /** Prints lines above the prompt, then draws the prompt again. */
@@ -98,53 +93,25 @@ export class Shell implements ClientOutput {
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
-    if (received.type === "NEGOTIATE_REQ") {
-      // Resent until answered: the first in full, then a reminder, or nothing soon after.
-      const line = this.#negotiations.describe(received, this.#nowMs());
-      if (line !== undefined) this.print(line);
-      return;
-    }
-    this.#negotiations.observe(received);
-    this.#announcements.observe(received);
-    // The payment event that follows (details needed, or sent from the profile) says it all.
-    if (received.type === "INFORM_Req") return;
-    if (received.type === "AUCTION_ANNOUNCE" && !this.#announcements.shouldShow(received)) return;
-    if (this.#sales.open(received) === "restarted" && "item" in received) {
-      // The server restarted mid-sale and asks again: the questions already answered stand.
-      this.print(`[${received.item}] The server restarted; the sale goes on.`);
-      return;
-    }
-    const item = "item" in received ? received.item : saleItem;
-    const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
-    const sale = item === undefined ? undefined : this.#sales.get(item);
-    if (received.type === "PAID") {
-      this.print(describePaid(received, { seller: sale?.counterpart, address: sale?.address }));
-      return;
-    }
-    const leader = item === undefined ? undefined : this.#client?.items.get(item)?.leader;
-    this.print(
-      prefix + describeMessage(received, { self: this.#client?.name, leader, side: sale?.side }),
-    );
+    const client = this.#client;
+    const line = this.#lines.message(received, {
+      saleItem,
+      self: client?.name,
+      leaderOf: (item) => client?.items.get(item)?.leader,
+    });
+    if (line !== undefined) this.print(line);
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
   }
 
   event(event: ClientEvent): void {
-    if (event.type === "sent") {
-      // Said when the command was typed (no reply comes); a de-registration says so here.
-      if (event.request === "DE-REGISTER") this.print("Deregistered.");
-      return;
+    const address = event.type === "payment"
+      ? this.#payments.address(event.item) ?? this.#client?.flags.profile.address
+      : undefined;
+    const line = this.#lines.event(event, { address });
+    if (line !== undefined) this.print(line);
+    if (event.type === "payment" && event.action === "needed" && this.#client) {
+      this.#payments.enqueue(this.#client, event.item, event.rq);
     }
-    if (event.type === "payment" && event.action === "needed") {
-      // A repeat after a server restart: the line and the questions already started stand.
-      if (this.#sales.needed(event.item, event.rq)) this.print(describeEvent(event));
-      if (this.#client) this.#payments.enqueue(this.#client, event.item, event.rq);
-      return;
-    }
-    if (event.type === "payment" && event.action === "sent") {
-      const address = this.#payments.address(event.item) ?? this.#client?.flags.profile.address;
-      if (!this.#sales.sent(event.item, event.rq, address)) return;
-    }
-    this.print(describeEvent(event));
   }
 
   /** Asks for what the flags left out (name, role), before the client starts. */
@@ -219,8 +186,7 @@ export class Shell implements ClientOutput {
       }
       case "interrupt":
       case "end":
-        this.#quit(action.kind === "interrupt" ? "Ctrl-C" : "Ctrl-D");
-        if (this.#quitWarnedAtMs === undefined) return;
+        if (this.#quit(action.kind === "interrupt" ? "Ctrl-C" : "Ctrl-D")) return;
         break;
       default:
         break;
@@ -250,7 +216,7 @@ export class Shell implements ClientOutput {
       }
     }
     // An answer since a quit warning shows the user carries on: the next quit warns again.
-    this.#quitWarnedAtMs = undefined;
+    this.#quitGuard.reset();
     this.#questions.shift();
     question.answer(line);
   }
@@ -321,14 +287,8 @@ export class Shell implements ClientOutput {
 
   /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
   #execute(client: AuctionClient, command: ClientCommand): void {
-    // No reply comes when these succeed: say at once what was done (a refusal prints later).
-    if (command.kind === "unsubscribe") this.print(`[${command.item}] Unsubscribed.`);
-    if (command.kind === "refuse") {
-      const price = client.items.get(command.item)?.priceCents;
-      const at = price === undefined ? "" : ` at ${formatPrice(price)}`;
-      this.print(`[${command.item}] Price kept${at}.`);
-    }
-    if (command.kind === "subscribe") this.#announcements.forget(command.item);
+    const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
+    if (sending !== undefined) this.print(sending);
     const slow = setTimeout(() => {
       const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
       this.print(
@@ -346,34 +306,15 @@ export class Shell implements ClientOutput {
     this.print(maskCardNumbers(text));
   }
 
-  /**
-   * Leaves, unless a sale waits for this client's payment details: quitting would cancel it,
-   * so the first attempt warns and a second one within {@linkcode QUIT_CONFIRM_MS} leaves.
-   */
-  #quit(how: "Ctrl-C" | "Ctrl-D" | "quit"): void {
+  /** Leaves, unless a sale waits for this client's answers (see {@linkcode QuitGuard}). */
+  #quit(how: QuitKey): boolean {
     const atStake = this.#client?.pendingPayments.map((request) => request.item) ?? [];
-    const nowMs = this.#nowMs();
-    const warned = this.#quitWarnedAtMs;
-    if (atStake.length === 0 || (warned !== undefined && nowMs - warned <= QUIT_CONFIRM_MS)) {
-      this.#quitWarnedAtMs = undefined;
-      this.#done.resolve();
-      return;
+    const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs());
+    if (warning !== undefined) {
+      this.print(warning);
+      return false;
     }
-    this.#quitWarnedAtMs = nowMs;
-    const again = how === "quit" ? `type quit again` : `press ${how} again`;
-    const seconds = QUIT_CONFIRM_MS / 1000;
-    this.print(
-      `Quitting now cancels the sale of ${atStake.join(", ")}: ` +
-        `${again} within ${seconds} s to quit anyway, or go on answering.`,
-    );
-  }
-}
-
-/** Whether `text` reads as a whole command of the shell (`items`, `bid Kite 30`). */
-function isCommandLine(text: string): boolean {
-  try {
-    return parseCommand(text) !== undefined;
-  } catch {
-    return false;
+    this.#done.resolve();
+    return true;
   }
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import {
   clockTime,
-  describeCancelReason,
   describeEvent,
   describeMessage,
   describePaid,
@@ -11,6 +10,7 @@ import {
   messageToJson,
 } from "../../client/format.ts";
 import { ItemBook } from "../../client/items.ts";
+import { describeCancelReason } from "../../client/plain_words.ts";
 import { decodeLine, message } from "../../protocol/mod.ts";
 
 Deno.test({
