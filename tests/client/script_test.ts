@@ -145,3 +145,28 @@ Deno.test("autobid on a name heard closed subscribes to its new auction instead 
     await server.close();
   }
 });
+
+Deno.test("a script's help record lists the commands as data, not a padded table", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error"));
+  try {
+    assert.equal(await runScript(client, output, linesOf(["help"])), EXIT.ok);
+    const help = records.find((record) => record.type === "help")!;
+    const commands = help.commands as JsonRecord[];
+    assert.deepEqual(commands.find((entry) => entry.command === "wait-for"), {
+      command: "wait-for",
+      args: "TYPE [ITEM] [SECONDS]",
+      summary: "pause a script until a message arrives",
+    });
+    for (const entry of commands) {
+      assert.deepEqual(Object.keys(entry), ["command", "args", "summary"]);
+      assert.doesNotMatch(`${entry.args}|${entry.summary}`, / {2}/);
+    }
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
