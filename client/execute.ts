@@ -144,17 +144,17 @@ export async function executeCommand(
   }
 }
 
+/** Reports `error` as an event; the command could not run. */
+export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
+  context.report({ type: "error", error });
+  return "error";
+}
+
 /** SUBSCRIBE; its success says the auction is open, even under a name heard closed before. */
 function subscribe(context: CommandContext, item: string): Promise<CommandResult> {
   return sendRequest(context, (rq) => message("SUBSCRIBE", rq, { item }), (reply) => {
     if (reply.type === "SUBSCRIBED") context.items.subscribed(item, context.nowMs());
   });
-}
-
-/** Reports `error` as an event; the command could not run. */
-export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
-  context.report({ type: "error", error });
-  return "error";
 }
 
 /** Sends a request, reports how it ended when no reply tells, and maps it to a result. */
