@@ -51,7 +51,11 @@ async function runServer(args: string[]): Promise<number> {
   }
   logger.info("Data folder: {dataDir}", { dataDir: flags.dataDir });
   const stop = () => stopped.resolve(0);
-  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGINT", () => {
+    // Ctrl-C on a terminal echoed "^C" where the next line would begin: end that line first.
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    stop();
+  });
   Deno.addSignalListener("SIGTERM", stop);
   const code = await stopped.promise;
   logger.info("Shutting down");

@@ -74,16 +74,39 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   subscribe: "subscribe ITEM                     follow an item's auction",
   unsubscribe: "unsubscribe ITEM                   stop following it",
   bid: "bid ITEM AMOUNT                    bid on an item",
-  autobid: "autobid ITEM MAX [STEP] | autobid ITEM stop   outbid others up to MAX",
-  accept: "accept ITEM PRICE                  seller: lower the price after NEGOTIATE_REQ",
-  refuse: "refuse ITEM                        seller: keep the price after NEGOTIATE_REQ",
-  pay: 'pay ITEM "FULL NAME" CARD MM/YY "ADDRESS"   answer a payment request',
+  autobid: "autobid ITEM MAX [STEP]            outbid others up to MAX; autobid ITEM stop ends it",
+  accept: "accept ITEM PRICE                  seller: lower the price of an item with no bid",
+  refuse: "refuse ITEM                        seller: keep the price of an item with no bid",
+  pay: "pay ITEM NAME CARD MM/YY ADDRESS   answer a payment request (quote fields with spaces)",
   items: "items                              what you have heard: price, leader, time left",
   help: "help                               this list",
   quit: "quit                               leave (pending requests finish first)",
   wait: "wait SECONDS                       pause a script",
   "wait-for": "wait-for TYPE [ITEM] [SECONDS]     pause a script until a message arrives",
 };
+
+/** One command's help: its name, its arguments and what it does (the JSON `help` record). */
+export interface CommandHelp {
+  command: string;
+  args: string;
+  summary: string;
+}
+
+/** Every command's help as data, in {@linkcode COMMAND_USAGE} order. */
+export function commandHelp(): CommandHelp[] {
+  return Object.entries(COMMAND_USAGE).map(([command, usage]) => {
+    const [syntax = "", ...summary] = usage.split(/ {2,}/);
+    return { command, args: syntax.slice(command.length).trim(), summary: summary.join(" ") };
+  });
+}
+
+/** The help as aligned lines: each summary starts in one column. */
+export function formatHelp(entries: CommandHelp[]): string {
+  const syntax = entries.map((entry) => `${entry.command} ${entry.args}`.trim());
+  const width = Math.max(...syntax.map((text) => text.length)) + 2;
+  return entries.map((entry, index) => `${syntax[index]!.padEnd(width)}${entry.summary}`)
+    .join("\n");
+}
 
 const ALIASES: Record<string, string> = {
   "de-register": "deregister",
@@ -96,6 +119,15 @@ const ALIASES: Record<string, string> = {
   "waitfor": "wait-for",
   "wait_for": "wait-for",
 };
+
+/** Whether `text` reads as a whole command (`items`, `bid Kite 30`). */
+export function isCommandLine(text: string): boolean {
+  try {
+    return parseCommand(text) !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 /** Parses one line; returns undefined for a blank line or a `#` comment. */
 export function parseCommand(line: string): ClientCommand | undefined {

@@ -101,13 +101,12 @@ export async function executeCommand(
           }),
         (reply) => {
           if (reply.type !== "ITEM_LISTED") return;
-          const entry = context.items.touch(command.item, context.nowMs());
-          entry.description = command.description;
-          entry.priceCents = command.startPriceCents;
+          const durationUnit = context.flags.durationUnit;
+          context.items.listed({ ...command, durationUnit }, context.nowMs());
         },
       );
     case "subscribe":
-      return await request((rq) => message("SUBSCRIBE", rq, { item: command.item }));
+      return await subscribe(context, command.item);
     case "unsubscribe":
       context.autobid.stop(command.item, "unsubscribed");
       return await request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));
@@ -124,8 +123,9 @@ export async function executeCommand(
         message("REFUSE", rq, { item: command.item, decision: "REJECT" })
       );
     case "autobid": {
-      if (!context.items.get(command.item)) {
-        const subscribed = await request((rq) => message("SUBSCRIBE", rq, { item: command.item }));
+      // Not heard of, or heard closed (the name may be listed again): subscribe first.
+      if (!context.items.get(command.item) || context.items.get(command.item)?.closed) {
+        const subscribed = await subscribe(context, command.item);
         if (subscribed !== "ok") return subscribed;
       }
       context.autobid.start(command.item, command.maxCents, command.stepCents);
@@ -148,6 +148,13 @@ export async function executeCommand(
 export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
   context.report({ type: "error", error });
   return "error";
+}
+
+/** SUBSCRIBE; its success says the auction is open, even under a name heard closed before. */
+function subscribe(context: CommandContext, item: string): Promise<CommandResult> {
+  return sendRequest(context, (rq) => message("SUBSCRIBE", rq, { item }), (reply) => {
+    if (reply.type === "SUBSCRIBED") context.items.subscribed(item, context.nowMs());
+  });
 }
 
 /** Sends a request, reports how it ended when no reply tells, and maps it to a result. */

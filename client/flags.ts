@@ -5,6 +5,7 @@
 
 import { parseArgs } from "node:util";
 import {
+  type DurationUnit,
   parseIp,
   parsePassword,
   parseRole,
@@ -14,6 +15,7 @@ import {
 } from "../protocol/mod.ts";
 import type { LogLevel } from "./log.ts";
 import { PAYMENT_DETAILS, type PaymentDetailSpec, type PaymentProfile } from "./payment.ts";
+import { ProfileFileError, readProfileFile } from "./profile_file.ts";
 
 /** Everything the client's flags set. */
 export interface ClientFlags {
@@ -30,6 +32,8 @@ export interface ClientFlags {
   profile: PaymentProfile;
   /** The server's --inform-timeout, to show the deadline of an INFORM_Req. */
   informTimeoutSeconds: number;
+  /** The server's --duration-unit, to count down a bare LIST_ITEM duration. */
+  durationUnit: DurationUnit;
   logLevel: LogLevel;
   help: boolean;
 }
@@ -51,10 +55,15 @@ The auction client: an interactive shell on a terminal, JSON lines otherwise.
   --json                  scripted mode: commands from stdin, JSON lines on stdout
                           (also the mode whenever stdin is not a terminal)
   --full-name NAME        payment profile: the name to send in INFORM_Res
-  --card NUMBER           payment profile: card number
+  --card NUMBER           payment profile: card number (visible in ps; see --profile)
   --exp MM/YY             payment profile: card expiry
   --address TEXT          payment profile: shipping address
+  --profile FILE          payment profile from a JSON file readable by you only (chmod 600):
+                          {"fullName": ..., "card": ..., "exp": "MM/YY", "address": ...};
+                          the flags above override it
   --inform-timeout SECS   the server's --inform-timeout, to show your deadline (default 300)
+  --duration-unit UNIT    the server's --duration-unit (minutes or seconds, default minutes),
+                          to count down your own listings with a bare duration
   --log-level LEVEL       debug, info, warning or error, on stderr (default warning)
   --help                  show this help
 
@@ -90,7 +99,9 @@ export function parseClientFlags(args: string[]): ClientFlags {
         "card": { type: "string" },
         "exp": { type: "string" },
         "address": { type: "string" },
+        "profile": { type: "string" },
         "inform-timeout": { type: "string", default: "300" },
+        "duration-unit": { type: "string", default: "minutes" },
         "log-level": { type: "string", default: "warning" },
         "help": { type: "boolean", default: false },
       },
@@ -101,6 +112,10 @@ export function parseClientFlags(args: string[]): ClientFlags {
   const logLevel = values["log-level"];
   if (!["debug", "info", "warning", "error"].includes(logLevel)) {
     throw new UsageError(`--log-level must be debug, info, warning or error, not "${logLevel}"`);
+  }
+  const durationUnit = values["duration-unit"];
+  if (!["minutes", "seconds"].includes(durationUnit)) {
+    throw new UsageError(`--duration-unit must be minutes or seconds, not "${durationUnit}"`);
   }
   const { hostname: serverHost, port: serverPort } = parseServerAddress(values.server);
   return {
@@ -115,6 +130,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
     json: values.json,
     profile: profileFlags(values),
     informTimeoutSeconds: portFlag("inform-timeout", values["inform-timeout"], 1, 86_400),
+    durationUnit: durationUnit === "seconds" ? "s" : "m",
     logLevel: logLevel as LogLevel,
     help: values.help,
   };
@@ -130,15 +146,27 @@ export function parseServerAddress(text: string): { hostname: string; port: numb
   return { hostname, port: portFlag("server", match[3] ?? "5000", 1) };
 }
 
-/** The payment profile from its flags (see {@linkcode PAYMENT_DETAILS}). */
+/**
+ * The payment profile from `--profile FILE` and its flags (see {@linkcode PAYMENT_DETAILS});
+ * a flag given overrides the file.
+ */
 function profileFlags(values: Record<string, unknown>): PaymentProfile {
   const detail = <T>(spec: PaymentDetailSpec<T>) =>
     checked(`--${spec.flag}`, values[spec.flag] as string | undefined, spec.parse);
+  let file: PaymentProfile = {};
+  if (typeof values.profile === "string") {
+    try {
+      file = readProfileFile(values.profile);
+    } catch (error) {
+      if (error instanceof ProfileFileError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   return {
-    fullName: detail(PAYMENT_DETAILS.fullName),
-    card: detail(PAYMENT_DETAILS.card),
-    expiry: detail(PAYMENT_DETAILS.expiry),
-    address: detail(PAYMENT_DETAILS.address),
+    fullName: detail(PAYMENT_DETAILS.fullName) ?? file.fullName,
+    card: detail(PAYMENT_DETAILS.card) ?? file.card,
+    expiry: detail(PAYMENT_DETAILS.expiry) ?? file.expiry,
+    address: detail(PAYMENT_DETAILS.address) ?? file.address,
   };
 }
 

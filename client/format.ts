@@ -4,10 +4,18 @@
  * @module
  */
 
-import { formatDuration, formatPrice, maskCard, type Message, MESSAGES } from "../protocol/mod.ts";
+import {
+  formatDuration,
+  formatPrice,
+  maskCard,
+  type Message,
+  type MessageOf,
+  MESSAGES,
+} from "../protocol/mod.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
+import { describeCancelReason, plainWords } from "./plain_words.ts";
 import { maskCardNumbers } from "./redact.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
@@ -47,8 +55,29 @@ export function formatTimeLeft(seconds: number): string {
   return `${rest}s`;
 }
 
+/** What the shell knows beyond a message, to word it. */
+export interface DescribeOptions {
+  /** This client's user name ("you"). */
+  self?: string;
+  /** The leader heard last for the message's item: who won, at a close. */
+  leader?: string;
+  /** This client's side of the sale a TCP message is about. */
+  side?: "buyer" | "seller";
+}
+
+/** How the shell names each refusal. */
+const REFUSED: Record<string, string> = {
+  "REGISTER-DENIED": "Register refused",
+  "LOGIN-FAILED": "Login failed",
+  "LIST-DENIED": "Listing refused",
+  "SUBSCRIPTION-DENIED": "Subscription refused",
+  "BID_REJECTED": "Bid refused",
+  "DENIED": "Refused",
+};
+
 /** A message from the server as one readable line for the shell. */
-export function describeMessage(message: Message, self?: string): string {
+export function describeMessage(message: Message, options: DescribeOptions = {}): string {
+  const { self } = options;
   const left = (
     seconds: number,
   ) => (seconds > 0 ? `, ${formatTimeLeft(seconds)} left` : ", closed");
@@ -69,13 +98,22 @@ export function describeMessage(message: Message, self?: string): string {
     case "SUBSCRIPTION-DENIED":
     case "BID_REJECTED":
     case "DENIED":
-      return `Refused (${message.type}): ${message.reason}`;
-    case "AUCTION_ANNOUNCE":
-      return message.timeLeft > 0
-        ? `[${message.item}] ${quoteIfNeeded(message.description)} at ${
-          formatPrice(message.currentPrice)
-        }${left(message.timeLeft)}`
-        : `[${message.item}] auction closed at ${formatPrice(message.currentPrice)}`;
+      return `${REFUSED[message.type]}: ${plainWords(message.reason)}`;
+    case "AUCTION_ANNOUNCE": {
+      const price = formatPrice(message.currentPrice);
+      if (message.timeLeft > 0) {
+        return `[${message.item}] ${quoteIfNeeded(message.description)} at ${price}${
+          left(message.timeLeft)
+        }`;
+      }
+      // A subscriber hears every bid from the subscription on: the last leader won.
+      const { leader } = options;
+      if (leader === undefined) {
+        return `[${message.item}] Auction closed at ${price}: no bid heard.`;
+      }
+      const who = leader === self ? "you" : leader;
+      return `[${message.item}] Auction closed: ${who} won at ${price}.`;
+    }
     case "BID_UPDATE": {
       const who = message.bidder === self ? "you" : message.bidder;
       return `[${message.item}] ${who} lead${who === "you" ? "" : "s"} at ${
@@ -101,16 +139,42 @@ export function describeMessage(message: Message, self?: string): string {
     case "SOLD":
       return `[${message.item}] Sold to ${message.buyer} at ${formatPrice(message.finalPrice)}.`;
     case "NON_OFFER":
-      return `[${message.item}] Auction ended with no bid; nothing more follows.`;
+      return `[${message.item}] Auction ended with no bid: the item is not sold.`;
     case "INFORM_Req":
       return `[${message.item}] Payment details requested for ${formatPrice(message.finalPrice)}.`;
     case "CANCEL":
-      return `Sale cancelled: ${message.reason}`;
+      return `Sale cancelled: ${describeCancelReason(message.reason, options.side)}`;
     case "Shipping_Info":
       return `Paid: ship to ${message.name}, ${message.address}.`;
+    case "PAID":
+      return describePaid(message);
     default:
       return `${message.type} ${message.rq}`;
   }
+}
+
+/**
+ * PAID to the buyer, as a sentence: what was charged to which card and, when the shell knows
+ * them, who ships where. PAID carries neither: the seller comes from WINNER, the address is the
+ * one the buyer gave (the seller's own address is never sent to the buyer).
+ */
+export function describePaid(
+  paid: MessageOf<"PAID">,
+  shipping: { seller?: string; address?: string } = {},
+): string {
+  const charged = `[${paid.item}] Paid ${
+    formatPrice(paid.finalPrice)
+  } with card ending ${paid.cardLast4}`;
+  const seller = shipping.seller ?? "the seller";
+  const to = shipping.address ?? "the address you gave";
+  return `${charged}; ${seller} ships to ${to}.`;
+}
+
+/** A time of day as 24-hour `HH:MM:SS`, local time. */
+export function clockTime(ms: number): string {
+  const date = new Date(ms);
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 /** The `items` table at `nowMs`: item, price, leader, time left, status. */
@@ -176,7 +240,7 @@ export function describeEvent(event: ClientEvent): string {
     case "timeout":
       return `No reply from the server to ${event.request} ${event.rq} after ${event.attempts} attempts: is it running, and is --server right?`;
     case "error":
-      return `Error: ${maskCardNumbers(event.error)}`;
+      return `Error: ${plainWords(maskCardNumbers(event.error))}`;
     case "autobid":
       switch (event.action) {
         case "started":
@@ -201,7 +265,7 @@ export function describeEvent(event: ClientEvent): string {
           // One line says what is needed and by when; the questions follow, item by item.
           // Both parties answer INFORM_Req: the buyer pays, the seller is paid out.
           const price = formatPrice(event.finalPrice);
-          const by = new Date(event.deadlineMs).toLocaleTimeString();
+          const by = clockTime(event.deadlineMs);
           const labels = event.missing.map((key) =>
             PAYMENT_DETAILS[key as keyof PaymentProfile]?.label ?? key
           );
@@ -209,7 +273,7 @@ export function describeEvent(event: ClientEvent): string {
             `(${labels.join(", ")}).`;
         }
         case "failed":
-          return `[${event.item}] ${event.error}`;
+          return `[${event.item}] ${plainWords(event.error)}`;
       }
   }
   return JSON.stringify(event);

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { formatPrice, type Message } from "../protocol/mod.ts";
+import {
+  type Duration,
+  durationMs,
+  type DurationUnit,
+  formatPrice,
+  type Message,
+} from "../protocol/mod.ts";
 
 /** One item as this client knows it. */
 export interface KnownItem {
@@ -23,6 +29,16 @@ export interface KnownItem {
   outcome?: string;
 }
 
+/** What the seller listed, as ITEM_LISTED confirmed it. */
+export interface Listing {
+  item: string;
+  description: string;
+  startPriceCents: number;
+  duration: Duration;
+  /** The server's unit of a bare duration (its `--duration-unit`). */
+  durationUnit: DurationUnit;
+}
+
 /** The items this client has heard of. */
 export class ItemBook {
   readonly #items = new Map<string, KnownItem>();
@@ -32,10 +48,26 @@ export class ItemBook {
     return this.#items.get(item.toLowerCase());
   }
 
-  /** Records what `message` says about its item; returns the updated entry. */
-  record(message: Message, nowMs: number): KnownItem | undefined {
-    if (!("item" in message)) return undefined;
+  /**
+   * Records what `message` says about its item; returns the updated entry. CANCEL and
+   * Shipping_Info name no item: `saleItem` is the item of the connection they came on.
+   */
+  record(
+    message: Message,
+    nowMs: number,
+    options: { saleItem?: string } = {},
+  ): KnownItem | undefined {
+    if (!("item" in message)) {
+      const entry = options.saleItem === undefined ? undefined : this.get(options.saleItem);
+      if (entry && message.type === "CANCEL") entry.outcome = "sale cancelled";
+      if (entry && message.type === "Shipping_Info") {
+        entry.outcome = `${entry.outcome ?? "sold"}, paid`;
+      }
+      return entry;
+    }
     const entry = this.touch(message.item, nowMs);
+    // A push with time left about an item whose auction closed: the name was listed again.
+    if (entry.closed && "timeLeft" in message && message.timeLeft > 0) this.#reopen(entry);
     switch (message.type) {
       case "AUCTION_ANNOUNCE":
         entry.description = message.description;
@@ -69,6 +101,9 @@ export class ItemBook {
       case "NON_OFFER":
         this.#close(entry, "no bid");
         break;
+      case "PAID":
+        entry.outcome = `won at ${formatPrice(message.finalPrice)}, paid`;
+        break;
       default:
         break;
     }
@@ -86,6 +121,29 @@ export class ItemBook {
     return entry;
   }
 
+  /**
+   * A listing the server accepted: a new auction under that name, whose end this seller knows
+   * from its duration (no push tells a seller the time left until a bid or a negotiation).
+   */
+  listed(listing: Listing, nowMs: number): KnownItem {
+    const entry = this.touch(listing.item, nowMs);
+    this.#reopen(entry);
+    entry.description = listing.description;
+    entry.priceCents = listing.startPriceCents;
+    this.#setTimeLeft(
+      entry,
+      Math.round(durationMs(listing.duration, listing.durationUnit) / 1000),
+      nowMs,
+    );
+    return entry;
+  }
+
+  /** The server confirmed a subscription: the item's auction is open (maybe listed again). */
+  subscribed(item: string, nowMs: number): void {
+    const entry = this.touch(item, nowMs);
+    if (entry.closed) this.#reopen(entry);
+  }
+
   /** Every item, in the order first heard. */
   all(): KnownItem[] {
     return [...this.#items.values()];
@@ -98,6 +156,16 @@ export class ItemBook {
       entry.closed = true;
       entry.negotiating = false;
     }
+  }
+
+  /** Forgets the closed auction of an entry: what follows is about a new one. */
+  #reopen(entry: KnownItem): void {
+    entry.closed = false;
+    entry.negotiating = false;
+    entry.outcome = undefined;
+    entry.leader = undefined;
+    entry.timeLeftSeconds = undefined;
+    entry.priceCents = undefined;
   }
 
   #close(entry: KnownItem, outcome: string): void {

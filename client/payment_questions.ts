@@ -26,15 +26,31 @@ export class PaymentQuestions {
   readonly #asker: Asker;
   #queue: Promise<void> = Promise.resolve();
   #current?: { item: string; abort: AbortController };
+  /** The answers given for each item's INFORM_Req, by its RQ# (kept in memory only). */
+  readonly #answers = new Map<string, { rq: number; details: PaymentDetails }>();
 
   constructor(asker: Asker) {
     this.#asker = asker;
   }
 
-  /** Asks for `item`'s payment details after the questionnaires already queued. */
-  enqueue(client: AuctionClient, item: string): void {
-    this.#queue = this.#queue.then(() => this.#run(client, item))
+  /**
+   * Asks for `item`'s payment details (INFORM_Req `rq`) after the questionnaires already
+   * queued. The same request asked again (the server restarted after the answers were sent)
+   * is answered with them, without asking.
+   */
+  enqueue(client: AuctionClient, item: string, rq: number): void {
+    this.#queue = this.#queue.then(() => this.#run(client, item, rq))
       .catch((error) => this.#asker.print(`Error: ${error}`));
+  }
+
+  /** Whether a questionnaire for `item` is being asked. */
+  isAsking(item: string): boolean {
+    return this.#current?.item.toLowerCase() === item.toLowerCase();
+  }
+
+  /** The shipping address answered for `item`, if the questions asked it. */
+  address(item: string): string | undefined {
+    return this.#answers.get(item.toLowerCase())?.details.address;
   }
 
   /** Drops the running questions when they are `item`'s: its sale was cancelled. */
@@ -47,10 +63,15 @@ export class PaymentQuestions {
    * waits: the one before answered it (a server that restarted mid-sale asks again on a new
    * connection, and the answer goes to the newest) or its sale was cancelled.
    */
-  async #run(client: AuctionClient, item: string): Promise<void> {
+  async #run(client: AuctionClient, item: string, rq: number): Promise<void> {
     const waiting = (request: { item: string }) =>
       request.item.toLowerCase() === item.toLowerCase();
     if (!client.pendingPayments.some(waiting)) return;
+    const answered = this.#answers.get(item.toLowerCase());
+    if (answered?.rq === rq) {
+      await client.pay(item, answered.details);
+      return;
+    }
     const profile = { ...client.flags.profile };
     const missing = missingDetails(profile);
     // The "needed" line said which details and by when; each question names its item.
@@ -70,6 +91,7 @@ export class PaymentQuestions {
     } finally {
       this.#current = undefined;
     }
+    this.#answers.set(item.toLowerCase(), { rq, details: details as PaymentDetails });
     await client.pay(item, details as PaymentDetails);
   }
 }

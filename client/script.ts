@@ -7,7 +7,7 @@
  */
 
 import { type Message, type ServerMessageType } from "../protocol/mod.ts";
-import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
+import { commandHelp, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { eventToJson, type JsonRecord, messageToJson } from "./format.ts";
 import { timeLeftAt } from "./items.ts";
 import { formatPrice } from "../protocol/mod.ts";
@@ -135,7 +135,7 @@ export async function runScript(
       case "quit":
         return await finish(client, exitCode);
       case "help":
-        output.write({ type: "help", commands: Object.values(COMMAND_USAGE) });
+        output.write({ type: "help", commands: commandHelp() });
         break;
       case "items": {
         const nowMs = client.nowMs();

@@ -240,9 +240,9 @@ export class AuctionClient {
     raw: string,
     connection: PaymentRequest["connection"],
   ): void {
-    this.items.record(received, this.#timers.nowMs());
     if ("item" in received) this.#saleItems.set(connection, received.item);
     const saleItem = this.#saleItems.get(connection);
+    this.items.record(received, this.#timers.nowMs(), { saleItem });
     if (received.type === "CANCEL" && saleItem !== undefined) {
       // The sale is over: its INFORM_Req no longer waits for an answer.
       const key = saleItem.toLowerCase();

@@ -6,12 +6,20 @@
  */
 
 import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
-import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
-import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
+import {
+  type ClientCommand,
+  commandHelp,
+  CommandSyntaxError,
+  formatHelp,
+  isCommandLine,
+  parseCommand,
+} from "./commands.ts";
+import { formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
-import { NegotiationNotices } from "./negotiation_notices.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
+import { QuitGuard, type QuitKey } from "./quit_guard.ts";
+import { ShellLines } from "./shell_lines.ts";
 import { maskCardNumbers } from "./redact.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -20,6 +28,8 @@ interface Question {
   prompt: string;
   /** The answer is secret (a card number): masked as typed, kept out of history. */
   secret: boolean;
+  /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
+  refusedCommand?: string;
   answer(text: string): void;
 }
 
@@ -54,7 +64,8 @@ export class Shell implements ClientOutput {
     ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
     print: (text) => this.#printError(text),
   });
-  readonly #negotiations = new NegotiationNotices();
+  readonly #lines: ShellLines;
+  readonly #quitGuard = new QuitGuard();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
 
@@ -72,6 +83,7 @@ export class Shell implements ClientOutput {
     this.#terminal = terminal;
     this.#slowCommandMs = options.slowCommandMs ?? 3000;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#lines = new ShellLines(this.#nowMs);
   }
 
   /** Prints lines above the prompt, then draws the prompt again. */
@@ -81,24 +93,24 @@ export class Shell implements ClientOutput {
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
-    if (received.type === "NEGOTIATE_REQ") {
-      // Resent until answered: the first in full, then a reminder, or nothing soon after.
-      const line = this.#negotiations.describe(received, this.#nowMs());
-      if (line !== undefined) this.print(line);
-      return;
-    }
-    this.#negotiations.observe(received);
-    // The payment event that follows (details needed, or sent from the profile) says it all.
-    if (received.type === "INFORM_Req") return;
-    const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
-    this.print(prefix + describeMessage(received, this.#client?.name));
+    const client = this.#client;
+    const line = this.#lines.message(received, {
+      saleItem,
+      self: client?.name,
+      leaderOf: (item) => client?.items.get(item)?.leader,
+    });
+    if (line !== undefined) this.print(line);
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
   }
 
   event(event: ClientEvent): void {
-    this.print(describeEvent(event));
+    const address = event.type === "payment"
+      ? this.#payments.address(event.item) ?? this.#client?.flags.profile.address
+      : undefined;
+    const line = this.#lines.event(event, { address });
+    if (line !== undefined) this.print(line);
     if (event.type === "payment" && event.action === "needed" && this.#client) {
-      this.#payments.enqueue(this.#client, event.item);
+      this.#payments.enqueue(this.#client, event.item, event.rq);
     }
   }
 
@@ -167,19 +179,46 @@ export class Shell implements ClientOutput {
     switch (action.kind) {
       case "submit": {
         this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
-        const question = this.#questions.shift();
-        if (question) question.answer(action.line);
+        const question = this.#questions[0];
+        if (question) this.#answer(question, action.line);
         else this.#runLine(action.line);
         break;
       }
       case "interrupt":
       case "end":
-        this.#quit();
-        return;
+        if (this.#quit(action.kind === "interrupt" ? "Ctrl-C" : "Ctrl-D")) return;
+        break;
       default:
         break;
     }
     this.#terminal.write(this.#render());
+  }
+
+  /**
+   * Answers the waiting question with `line`, unless it is a command: `/items` runs `items`
+   * and the question waits; a bare command name is refused once with that hint (a person
+   * typing `items` at "Full name:" wants the list, not a buyer called Items).
+   */
+  #answer(question: Question, line: string): void {
+    const text = line.trim();
+    if (this.#client && text.startsWith("/")) {
+      this.#runLine(text.slice(1));
+      return;
+    }
+    if (this.#client && !question.secret && question.refusedCommand !== text) {
+      if (isCommandLine(text)) {
+        question.refusedCommand = text;
+        this.print(
+          `"${text}" is a command: type /${text} to run it (this question waits), ` +
+            `or type "${text}" again to answer with it.`,
+        );
+        return;
+      }
+    }
+    // An answer since a quit warning shows the user carries on: the next quit warns again.
+    this.#quitGuard.reset();
+    this.#questions.shift();
+    question.answer(line);
   }
 
   #ask<T>(
@@ -197,6 +236,7 @@ export class Shell implements ClientOutput {
           resolve(parse(text.trim()));
         } catch (error) {
           this.#printError(error instanceof Error ? error.message : String(error));
+          question.refusedCommand = undefined;
           this.#questions.unshift(question);
         }
       },
@@ -227,13 +267,14 @@ export class Shell implements ClientOutput {
     if (!command) return;
     switch (command.kind) {
       case "help":
-        this.print(Object.values(COMMAND_USAGE).slice(0, -2).join("\n"));
+        // wait and wait-for are for scripts.
+        this.print(formatHelp(commandHelp().filter((entry) => !entry.command.startsWith("wait"))));
         return;
       case "items":
         this.print(formatItemsTable(client.items.all(), client.nowMs(), client.name));
         return;
       case "quit":
-        this.#quit();
+        this.#quit("quit");
         return;
       case "wait":
       case "wait-for":
@@ -246,6 +287,8 @@ export class Shell implements ClientOutput {
 
   /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
   #execute(client: AuctionClient, command: ClientCommand): void {
+    const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
+    if (sending !== undefined) this.print(sending);
     const slow = setTimeout(() => {
       const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
       this.print(
@@ -263,7 +306,15 @@ export class Shell implements ClientOutput {
     this.print(maskCardNumbers(text));
   }
 
-  #quit(): void {
+  /** Leaves, unless a sale waits for this client's answers (see {@linkcode QuitGuard}). */
+  #quit(how: QuitKey): boolean {
+    const atStake = this.#client?.pendingPayments.map((request) => request.item) ?? [];
+    const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs());
+    if (warning !== undefined) {
+      this.print(warning);
+      return false;
+    }
     this.#done.resolve();
+    return true;
   }
 }

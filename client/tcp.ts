@@ -1,8 +1,9 @@
 /**
  * The client's TCP listener for the sale exchange: the server connects at the close of an
- * auction and sends WINNER or SOLD, INFORM_Req, then CANCEL or Shipping_Info (or NON_OFFER).
- * Each line goes to one handler with a way to answer on the same connection. The client
- * closes its end after NON_OFFER, CANCEL and Shipping_Info; otherwise the server closes.
+ * auction and sends WINNER or SOLD, INFORM_Req, then CANCEL, Shipping_Info (the seller) or PAID
+ * (the buyer), or NON_OFFER. Each line goes to one handler with a way to answer on the same
+ * connection. The client closes its end after NON_OFFER, CANCEL, Shipping_Info and PAID
+ * (nothing follows them); otherwise the server closes.
  * @module
  */
 
@@ -23,7 +24,7 @@ export interface SaleConnection {
 export type SaleHandler = (message: Message, raw: string, connection: SaleConnection) => void;
 
 /** Messages after which the client closes its end. */
-const CLOSING = new Set(["NON_OFFER", "CANCEL", "Shipping_Info"]);
+const CLOSING = new Set(["NON_OFFER", "CANCEL", "Shipping_Info", "PAID"]);
 const UTF8 = new TextEncoder();
 
 /** Options of {@linkcode SaleListener}. */

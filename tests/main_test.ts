@@ -65,3 +65,57 @@ Deno.test("main.ts server exits 1 with a clear message when its port is taken", 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("main.ts server on a terminal prints its shutdown line on a line of its own after Ctrl-C", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "auction-main-" });
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    MAIN,
+    "server",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    "0",
+    "--tcp-port",
+    "0",
+    "--data-dir",
+    dataDir,
+  ].map((word) => `'${word}'`).join(" ");
+  // `script` runs the server in a pseudo-terminal: Ctrl-C is typed, echoed "^C", and signalled.
+  const process = new Deno.Command("script", {
+    args: ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const stdin = process.stdin.getWriter();
+  let output = "";
+  const decoder = new TextDecoder();
+  const reader = process.stdout.getReader();
+  const readUntil = async (text: string) => {
+    const deadline = Date.now() + 20_000;
+    while (!output.includes(text)) {
+      if (Date.now() > deadline) throw new Error(`No ${text} in ${JSON.stringify(output)}`);
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`Ended before ${text}: ${JSON.stringify(output)}`);
+      output += decoder.decode(value, { stream: true });
+    }
+  };
+  try {
+    await readUntil("Data folder");
+    await stdin.write(new TextEncoder().encode("\x03"));
+    await readUntil("Shutting down");
+    assert.match(output, /\^C\r?\n\d{4}-\d\d-\d\d [\d:.]+ \[INF\] auction·main: Shutting down/);
+  } finally {
+    await stdin.close().catch(() => {});
+    reader.releaseLock();
+    await process.stdout.cancel().catch(() => {});
+    await process.status;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { COMMAND_USAGE, CommandSyntaxError, parseCommand } from "../../client/commands.ts";
+import {
+  COMMAND_USAGE,
+  commandHelp,
+  CommandSyntaxError,
+  formatHelp,
+  parseCommand,
+} from "../../client/commands.ts";
 
 Deno.test({
   name: "parseCommand() reads every command of the shell",
@@ -117,5 +123,28 @@ Deno.test({
         assert.equal(usage.indexOf(usage.slice(syntax.length).trim()), 35, usage);
       }
     }
+  },
+});
+
+Deno.test({
+  name: "commandHelp() gives each command as data, and formatHelp() aligns every summary",
+  permissions: "none",
+  fn: () => {
+    const entries = commandHelp();
+    assert.deepEqual(entries.find((entry) => entry.command === "bid"), {
+      command: "bid",
+      args: "ITEM AMOUNT",
+      summary: "bid on an item",
+    });
+    assert.deepEqual(entries.map((entry) => entry.command), Object.keys(COMMAND_USAGE));
+    for (const entry of entries) {
+      assert.ok(entry.summary.length > 0, entry.command);
+      assert.doesNotMatch(entry.args + entry.summary, / {2}/, "no padding in the data");
+    }
+    const lines = formatHelp(entries).split("\n");
+    const columns = lines.map((line, index) => line.indexOf(entries[index]!.summary));
+    assert.equal(new Set(columns).size, 1, lines.join("\n"));
+    assert.ok(lines.some((line) => line.startsWith("autobid ITEM MAX [STEP]")));
+    assert.ok(lines.some((line) => line.startsWith("pay ITEM NAME CARD MM/YY ADDRESS")));
   },
 });

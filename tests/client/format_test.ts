@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import {
+  clockTime,
   describeEvent,
   describeMessage,
+  describePaid,
   eventToJson,
   formatItemsTable,
   formatTimeLeft,
   messageToJson,
 } from "../../client/format.ts";
 import { ItemBook } from "../../client/items.ts";
+import { describeCancelReason } from "../../client/plain_words.ts";
 import { decodeLine, message } from "../../protocol/mod.ts";
 
 Deno.test({
@@ -102,7 +105,7 @@ Deno.test({
       timeLeft: 37,
     });
     assert.equal(describeMessage(update), "[Kite] scott leads at 25.00, 37s left");
-    assert.equal(describeMessage(update, "scott"), "[Kite] you lead at 25.00, 37s left");
+    assert.equal(describeMessage(update, { self: "scott" }), "[Kite] you lead at 25.00, 37s left");
     const negotiate = describeMessage(
       message("NEGOTIATE_REQ", 2, { item: "Kite", currentPrice: 2000, timeLeft: 60 }),
     );
@@ -110,8 +113,132 @@ Deno.test({
     assert.match(negotiate, /refuse Kite/);
     assert.equal(
       describeMessage(message("BID_REJECTED", 3, { reason: "Bid too low" })),
-      "Refused (BID_REJECTED): Bid too low",
+      "Bid refused: Bid too low",
     );
+  },
+});
+
+Deno.test({
+  name: "describeMessage() says who won a close, and that a close with no bid sold nothing",
+  permissions: "none",
+  fn: () => {
+    const closed = message("AUCTION_ANNOUNCE", 1, {
+      item: "Vase",
+      description: "Blue",
+      currentPrice: 1500,
+      timeLeft: 0,
+    });
+    assert.equal(
+      describeMessage(closed, { leader: "bob" }),
+      "[Vase] Auction closed: bob won at 15.00.",
+    );
+    assert.equal(
+      describeMessage(closed, { leader: "ann", self: "ann" }),
+      "[Vase] Auction closed: you won at 15.00.",
+    );
+    assert.equal(describeMessage(closed), "[Vase] Auction closed at 15.00: no bid heard.");
+    assert.equal(
+      describeMessage(message("NON_OFFER", 2, { item: "Vase" })),
+      "[Vase] Auction ended with no bid: the item is not sold.",
+    );
+  },
+});
+
+Deno.test({
+  name: "the shell's lines name no protocol field or message",
+  permissions: "none",
+  fn: () => {
+    const lines = [
+      describeMessage(message("DENIED", 1, { reason: 'Invalid New_Price "0": must be above 0' })),
+      describeMessage(message("LIST-DENIED", 2, { reason: "Invalid Item_Name: too long" })),
+      describeMessage(
+        message("CANCEL", 3, {
+          reason: "Buyer closed the connection without answering INFORM_Req",
+        }),
+        { side: "seller" },
+      ),
+      describeMessage(message("NON_OFFER", 4, { item: "Vase" })),
+      describeEvent({ type: "error", error: "Invalid CC_Exp_Date: use MM/YY" }),
+    ];
+    assert.deepEqual(lines, [
+      'Refused: Invalid new price "0": must be above 0',
+      "Listing refused: Invalid item name: too long",
+      "Sale cancelled: the buyer closed the connection without answering the payment request.",
+      "[Vase] Auction ended with no bid: the item is not sold.",
+      "Error: Invalid card expiry: use MM/YY",
+    ]);
+    for (const line of lines) {
+      assert.doesNotMatch(line, /[A-Z][a-z]+_[A-Z]|INFORM|nothing more follows/, line);
+    }
+  },
+});
+
+Deno.test({
+  name: "a declined card reads as a sentence, with only your own card's last four digits",
+  permissions: "none",
+  fn: () => {
+    const reason = "Payment declined: buyer's card ending 0002 was declined";
+    assert.equal(describeCancelReason(reason, "buyer"), "your card ending 0002 was declined.");
+    assert.equal(describeCancelReason(reason, "seller"), "the buyer's card was declined.");
+    assert.equal(describeCancelReason(reason), "the buyer's card was declined.");
+    assert.equal(
+      describeCancelReason("Payment declined: seller's card ending 4444 has expired", "buyer"),
+      "the seller's card has expired.",
+    );
+    // A reason already worded without digits reads the same.
+    assert.equal(
+      describeCancelReason("Payment declined: the buyer's card was declined", "seller"),
+      "the buyer's card was declined.",
+    );
+    assert.equal(
+      describeCancelReason("Payment declined: the buyer's card was declined", "buyer"),
+      "your card was declined.",
+    );
+    assert.equal(
+      describeCancelReason("Buyer did not answer INFORM_Req within 8 s", "buyer"),
+      "you did not answer the payment request within 8 s.",
+    );
+  },
+});
+
+Deno.test({
+  name: "describePaid() says what was charged to which card, and who ships where",
+  permissions: "none",
+  fn: () => {
+    const paid = message("PAID", 9, { item: "Kite", finalPrice: 4050, cardLast4: "1111" });
+    assert.equal(
+      describePaid(paid, { seller: "jas", address: "1 Main St" }),
+      "[Kite] Paid 40.50 with card ending 1111; jas ships to 1 Main St.",
+    );
+    assert.equal(
+      describePaid(paid),
+      "[Kite] Paid 40.50 with card ending 1111; the seller ships to the address you gave.",
+    );
+    assert.equal(
+      describeMessage(paid),
+      "[Kite] Paid 40.50 with card ending 1111; the seller ships to the address you gave.",
+    );
+  },
+});
+
+Deno.test({
+  name: "clockTime() writes a deadline in 24-hour form",
+  permissions: "none",
+  fn: () => {
+    const afternoon = new Date(2030, 0, 1, 14, 5, 31).getTime();
+    assert.equal(clockTime(afternoon), "14:05:31");
+    assert.equal(clockTime(new Date(2030, 0, 1, 9, 0, 7).getTime()), "09:00:07");
+    const needed = describeEvent({
+      type: "payment",
+      action: "needed",
+      item: "Kite",
+      rq: 9,
+      finalPrice: 2500,
+      deadlineMs: afternoon,
+      missing: ["card"],
+    });
+    assert.match(needed, / by 14:05:31 /);
+    assert.doesNotMatch(needed, /AM|PM/);
   },
 });
 

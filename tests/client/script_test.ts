@@ -63,3 +63,110 @@ Deno.test({
     assert.deepEqual(records.map((record) => record.rq), [1, 2, 3]);
   },
 });
+
+/** A UDP server that answers LIST_ITEM with ITEM_LISTED and SUBSCRIBE with SUBSCRIBED. */
+function answeringServer() {
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const replies: Record<string, string> = { LIST_ITEM: "ITEM_LISTED", SUBSCRIBE: "SUBSCRIBED" };
+  const loop = (async () => {
+    for await (const [bytes, from] of socket) {
+      const [type = "", rq] = new TextDecoder().decode(bytes).split(" ");
+      const reply = replies[type];
+      if (reply) await socket.send(new TextEncoder().encode(`${reply} ${rq}`), from);
+    }
+  })().catch(() => {});
+  return {
+    port: (socket.addr as Deno.NetAddr).port,
+    close: async () => {
+      socket.close();
+      await loop;
+    },
+  };
+}
+
+Deno.test("a script's items record shows the time left of the seller's own listings", async () => {
+  const server = answeringServer();
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags([
+    "--server",
+    `127.0.0.1:${server.port}`,
+    "--host",
+    "127.0.0.1",
+    "--duration-unit",
+    "seconds",
+  ]);
+  const client = await AuctionClient.start(flags, output, createLogger("error"));
+  try {
+    const code = await runScript(
+      client,
+      output,
+      linesOf(['list Vase "Blue vase" 15 600', 'list Lamp "Desk lamp" 20 2m', "items"]),
+    );
+    assert.equal(code, EXIT.ok);
+    const items = records.find((record) => record.type === "items")?.items as JsonRecord[];
+    assert.equal(items.length, 2);
+    // Counted from the listing: no push tells a seller the time left before a bid.
+    assert.ok(Number(items[0]!.timeLeft) >= 598 && Number(items[0]!.timeLeft) <= 600);
+    assert.ok(Number(items[1]!.timeLeft) >= 118 && Number(items[1]!.timeLeft) <= 120);
+    assert.equal(items[1]!.price, "20.00");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("autobid on a name heard closed subscribes to its new auction instead of stopping", async () => {
+  const server = answeringServer();
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error"));
+  try {
+    client.items.record(
+      { type: "WINNER", rq: 1, item: "Lamp", finalPrice: 2300, seller: "jas" },
+      client.nowMs(),
+    );
+    const code = await runScript(client, output, linesOf(["autobid Lamp 30 1", "items"]));
+    assert.equal(code, EXIT.ok);
+    const autobid = records.filter((record) => record.type === "autobid");
+    assert.deepEqual(autobid.map((record) => record.action), ["started"]);
+    const items = records.find((record) => record.type === "items")?.items as JsonRecord[];
+    assert.deepEqual(items[0], {
+      item: "Lamp",
+      price: null,
+      leader: null,
+      timeLeft: null,
+      closed: false,
+      outcome: null,
+    });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("a script's help record lists the commands as data, not a padded table", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error"));
+  try {
+    assert.equal(await runScript(client, output, linesOf(["help"])), EXIT.ok);
+    const help = records.find((record) => record.type === "help")!;
+    const commands = help.commands as JsonRecord[];
+    assert.deepEqual(commands.find((entry) => entry.command === "wait-for"), {
+      command: "wait-for",
+      args: "TYPE [ITEM] [SECONDS]",
+      summary: "pause a script until a message arrives",
+    });
+    for (const entry of commands) {
+      assert.deepEqual(Object.keys(entry), ["command", "args", "summary"]);
+      assert.doesNotMatch(`${entry.args}|${entry.summary}`, / {2}/);
+    }
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});

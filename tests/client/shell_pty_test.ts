@@ -238,3 +238,97 @@ Deno.test("the shell draws a log line above the prompt, not after it", async () 
     await server.close();
   }
 });
+
+/** Registers ann's shell with `server`; returns the TCP port it declared. */
+async function registerAnn(shell: PtyClient, server: FakeServer): Promise<number> {
+  await shell.waitForOutput("ann> ");
+  await shell.type("register\r");
+  const registered = await server.waitForRequest(/^REGISTER /);
+  await shell.waitForOutput("Registered.");
+  return Number(registered.split(" ").at(-1));
+}
+
+async function readLine(connection: Deno.TcpConn): Promise<string> {
+  const buffer = new Uint8Array(512);
+  const count = await connection.read(buffer);
+  return new TextDecoder().decode(buffer.subarray(0, count ?? 0));
+}
+
+Deno.test("Ctrl-C at a payment question warns before quitting, and a command there is not the answer", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = annShell(server);
+  let sale: Deno.TcpConn | undefined;
+  try {
+    const tcpPort = await registerAnn(shell, server);
+    sale = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
+    let at = await shell.waitForOutput("[Kite] Full name: ");
+    await shell.type("items\r");
+    at = await shell.waitForOutput('"items" is a command: type /items to run it', at);
+    await shell.type("/items\r");
+    at = await shell.waitForOutput("won at 45.00 from jas", at);
+    at = await shell.waitForOutput("[Kite] Full name: ", at);
+
+    await shell.type("\x03");
+    at = await shell.waitForOutput("Quitting now cancels the sale of Kite: press Ctrl-C again", at);
+    // Still running: the question takes the answer.
+    await shell.type("Ann Buyer\r");
+    at = await shell.waitForOutput("[Kite] Card number: ", at);
+
+    // An answer typed since the warning: a Ctrl-C warns again, and a second one right after quits.
+    await shell.type("\x03");
+    at = await shell.waitForOutput("Quitting now cancels the sale of Kite", at);
+    await shell.type("\x03");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    sale?.close();
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("a server restart during the payment questions keeps the answers typed and says so once", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = annShell(server);
+  try {
+    const tcpPort = await registerAnn(shell, server);
+    const saleLines = UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n");
+    let restarted = 0;
+    const before = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    await before.write(saleLines);
+    let at = await shell.waitForOutput("[Kite] Full name: ");
+    await shell.type("Ann Buyer\r");
+    at = await shell.waitForOutput("[Kite] Card number: ", at);
+    // The server stops, starts again, and asks again on a new connection with the same RQ#s.
+    before.close();
+    const after = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+    try {
+      await after.write(saleLines);
+      at = await shell.waitForOutput("[Kite] The server restarted; the sale goes on.", at);
+      restarted = at;
+      await shell.waitForOutput("[Kite] Card number: ", at);
+      await shell.type("4111111111111111\r");
+      at = await shell.waitForOutput("[Kite] Card expiry (MM/YY): ", at);
+      await shell.type("12/39\r");
+      at = await shell.waitForOutput("[Kite] Shipping address: ", at);
+      await shell.type("1 Main St\r");
+      assert.equal(
+        await readLine(after),
+        'INFORM_Res 601 "Ann Buyer" 4111111111111111 12/39 1 Main St\n',
+      );
+      await shell.waitForOutput("[Kite] Payment details sent (card ************1111).", at);
+    } finally {
+      after.close();
+    }
+    assert.equal(shell.output.match(/You won at 45\.00/g)?.length, 1);
+    assert.equal(shell.output.match(/your payment details are needed by/g)?.length, 1);
+    assert.doesNotMatch(shell.output.slice(restarted), /Full name/, "not asked again");
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});

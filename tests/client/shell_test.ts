@@ -7,6 +7,7 @@ import { Shell, type Terminal } from "../../client/shell.ts";
 import type { PaymentDetails } from "../../client/payment.ts";
 import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
+import { ItemBook } from "../../client/items.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -59,6 +60,8 @@ function fakeClient(pending: { item: string }[]) {
   const client = {
     name: "scott",
     flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
+    items: new ItemBook(),
+    nowMs: () => 0,
     udpPort: 1,
     tcpPort: 2,
     get pendingPayments() {
@@ -331,6 +334,283 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
   );
   assert.equal(lines[2], "[Cup] Payment details sent (card ************4444).");
   assert.equal(lines[3], "[Cup] Paid: ship to Scott Tiger, 1 Main St.");
+  terminal.end();
+  await running;
+});
+
+/** A fake client that reports each payment as the real one does ("sent", masked card). */
+function reportingClient(shell: Shell, pending: { item: string }[]) {
+  const { client, paid } = fakeClient(pending);
+  Object.assign(client, {
+    pay: (item: string, details: PaymentDetails) => {
+      const index = pending.findIndex((request) => request.item === item);
+      if (index >= 0) pending.splice(index, 1);
+      paid.push({ item, details });
+      const card = `************${details.card.slice(-4)}`;
+      shell.event({ type: "payment", action: "sent", item, rq: 601, card });
+      return Promise.resolve("ok");
+    },
+  });
+  return { client, paid };
+}
+
+function won(shell: Shell, item = "Kite"): void {
+  shell.message(
+    { type: "WINNER", rq: 600, item, finalPrice: 4050, seller: "jas" },
+    "",
+    "tcp",
+    item,
+  );
+  shell.message({ type: "INFORM_Req", rq: 601, item, finalPrice: 4050 }, "", "tcp", item);
+  shell.event({ ...needed(item, 601), finalPrice: 4050 } as ClientEvent);
+}
+
+Deno.test("one Ctrl-C at a payment question warns that quitting cancels the sale; a second one soon after quits", async () => {
+  const terminal = new FakeTerminal();
+  let nowMs = 0;
+  const shell = new Shell(terminal, { nowMs: () => nowMs });
+  const { client } = fakeClient([{ item: "Kite" }]);
+  let quit = false;
+  const running = shell.run(client).then(() => void (quit = true));
+
+  won(shell);
+  let at = await terminal.waitFor("[Kite] Full name: ");
+  terminal.type("\x03");
+  at = await terminal.waitFor(
+    "Quitting now cancels the sale of Kite: press Ctrl-C again within 3 s to quit anyway, " +
+      "or go on answering.",
+    at,
+  );
+  // The question is drawn again, and still takes the answer.
+  at = await terminal.waitFor("[Kite] Full name: ", at);
+  assert.equal(quit, false);
+  // Too late for a confirmation: a Ctrl-C 4 s later warns again.
+  nowMs = 4_000;
+  terminal.type("\x03");
+  at = await terminal.waitFor("Quitting now cancels the sale of Kite", at);
+  assert.equal(quit, false);
+  nowMs = 5_000;
+  terminal.type("\x03");
+  await running;
+  assert.equal(quit, true);
+});
+
+Deno.test("quit with a sale waiting for answers asks to confirm as well", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { nowMs: () => 0 });
+  const { client } = fakeClient([{ item: "Kite" }]);
+  const running = shell.run(client);
+  terminal.type("quit\r");
+  await terminal.waitFor("type quit again within 3 s to quit anyway");
+  terminal.type("quit\r");
+  await running;
+});
+
+Deno.test("a command typed at a payment question is not taken as the answer", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client, paid } = fakeClient([{ item: "Kite" }]);
+  client.items.record(
+    { type: "WINNER", rq: 600, item: "Kite", finalPrice: 4050, seller: "jas" },
+    0,
+  );
+  const running = shell.run(client);
+
+  won(shell);
+  let at = await terminal.waitFor("[Kite] Full name: ");
+  terminal.type("items\r");
+  at = await terminal.waitFor(
+    '"items" is a command: type /items to run it (this question waits), ' +
+      'or type "items" again to answer with it.',
+    at,
+  );
+  at = await terminal.waitFor("[Kite] Full name: ", at);
+  // A leading slash runs the command; the question waits.
+  terminal.type("/items\r");
+  at = await terminal.waitFor("ITEM  PRICE  LEADER  TIME LEFT  STATUS", at);
+  at = await terminal.waitFor("[Kite] Full name: ", at);
+  terminal.type("Scott Tiger\r");
+  at = await terminal.waitFor("[Kite] Card number: ", at);
+  terminal.type("4111111111111111\r");
+  at = await terminal.waitFor("[Kite] Card expiry (MM/YY): ", at);
+  terminal.type("12/39\r");
+  at = await terminal.waitFor("[Kite] Shipping address: ", at);
+  // Typed twice, a command name is the answer after all.
+  terminal.type("help\r");
+  at = await terminal.waitFor('type "help" again to answer with it', at);
+  terminal.type("help\r");
+  await terminal.waitFor("scott> ", at);
+  await Promise.resolve();
+  assert.equal(paid[0]?.details.fullName, "Scott Tiger");
+  assert.equal(paid[0]?.details.address, "help");
+  terminal.end();
+  await running;
+});
+
+Deno.test("a server restart during the payment questions keeps the answers and says so in one line", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const pending = [{ item: "Kite" }];
+  const { client, paid } = reportingClient(shell, pending);
+  const running = shell.run(client);
+  const start = terminal.output.length;
+
+  won(shell);
+  let at = await terminal.waitFor("[Kite] Full name: ");
+  terminal.type("Scott Tiger\r");
+  at = await terminal.waitFor("[Kite] Card number: ", at);
+  // The server restarts and connects again: WINNER and INFORM_Req with the same RQ#s.
+  won(shell);
+  at = await terminal.waitFor("[Kite] The server restarted; the sale goes on.", at);
+  for (
+    const [answer, next] of [
+      ["4111111111111111", "[Kite] Card expiry (MM/YY): "],
+      ["12/39", "[Kite] Shipping address: "],
+      ["1 Main St", "Payment details sent"],
+    ]
+  ) {
+    terminal.type(`${answer}\r`);
+    at = await terminal.waitFor(next!, at);
+  }
+  // Restarted again after the answers went out: they are sent again, without asking.
+  pending.push({ item: "Kite" });
+  won(shell);
+  at = await terminal.waitFor("[Kite] The server restarted; the sale goes on.", at);
+  while (paid.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.deepEqual(paid[1]!.details, paid[0]!.details);
+
+  const lines = printedLines(terminal.output.slice(start));
+  assert.deepEqual(lines.map((line) => line.replace(/by \S+ /, "by T ")), [
+    "[Kite] You won at 40.50! Seller: jas.",
+    "[Kite] Sale at 40.50: your payment details are needed by T (name, card, expiry, address).",
+    "[Kite] The server restarted; the sale goes on.",
+    "[Kite] Payment details sent (card ************1111).",
+    "[Kite] The server restarted; the sale goes on.",
+  ]);
+  assert.doesNotMatch(terminal.output, /4111111111111111/);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the buyer sees PAID as what was charged, to which card, and who ships where", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = reportingClient(shell, [{ item: "Kite" }]);
+  const running = shell.run(client);
+
+  won(shell);
+  let at = 0;
+  for (
+    const [question, answer] of [
+      ["[Kite] Full name: ", "Scott Tiger"],
+      ["[Kite] Card number: ", "4111111111111111"],
+      ["[Kite] Card expiry (MM/YY): ", "12/39"],
+      ["[Kite] Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(question!, at);
+    terminal.type(`${answer}\r`);
+  }
+  at = await terminal.waitFor("Payment details sent", at);
+  shell.message(
+    { type: "PAID", rq: 602, item: "Kite", finalPrice: 4050, cardLast4: "1111" },
+    "PAID 602 Kite 40.50 1111",
+    "tcp",
+    "Kite",
+  );
+  await terminal.waitFor("[Kite] Paid 40.50 with card ending 1111; jas ships to 1 Main St.\n", at);
+  terminal.end();
+  await running;
+});
+
+Deno.test("a declined card reads as a sentence; the seller never sees the buyer's digits", async (t) => {
+  const reason = "Payment declined: buyer's card ending 0002 was declined";
+  for (
+    const [side, expected] of [
+      ["buyer", "[Kite] Sale cancelled: your card ending 0002 was declined."],
+      ["seller", "[Kite] Sale cancelled: the buyer's card was declined."],
+    ]
+  ) {
+    await t.step(side!, async () => {
+      const terminal = new FakeTerminal();
+      const shell = new Shell(terminal);
+      const { client } = fakeClient([]);
+      const running = shell.run(client);
+      const opened = side === "buyer"
+        ? { type: "WINNER", rq: 600, item: "Kite", finalPrice: 4050, seller: "jas" }
+        : { type: "SOLD", rq: 600, item: "Kite", finalPrice: 4050, buyer: "scott" };
+      shell.message(opened as never, "", "tcp", "Kite");
+      shell.message({ type: "CANCEL", rq: 603, reason }, "", "tcp", "Kite");
+      await terminal.waitFor(`${expected}\n`);
+      if (side === "seller") assert.doesNotMatch(terminal.output, /0002/);
+      terminal.end();
+      await running;
+    });
+  }
+});
+
+Deno.test("unsubscribe and refuse say at once what was done (the server sends no reply)", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  Object.assign(client, { execute: () => new Promise(() => {}) });
+  client.items.record(
+    { type: "NEGOTIATE_REQ", rq: 1, item: "Vase", currentPrice: 1500, timeLeft: 30 },
+    0,
+  );
+  const running = shell.run(client);
+  terminal.type("unsubscribe Lamp\r");
+  await terminal.waitFor("[Lamp] Unsubscribed.\n");
+  terminal.type("refuse Vase\r");
+  await terminal.waitFor("[Vase] Price kept at 15.00.\n");
+  // The engine's later "sent" report adds nothing.
+  const before = terminal.output.length;
+  shell.event({ type: "sent", request: "DE-SUBSCRIBE", rq: 5, raw: "DE-SUBSCRIBE 5 Lamp" });
+  assert.doesNotMatch(terminal.output.slice(before), /sent/);
+  terminal.end();
+  await running;
+});
+
+Deno.test("periodic announcements print only what changed", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+  const start = terminal.output.length;
+  const announce = (rq: number, currentPrice: number, timeLeft: number) =>
+    shell.message(
+      { type: "AUCTION_ANNOUNCE", rq, item: "Kite", description: "Red", currentPrice, timeLeft },
+      "",
+      "udp",
+    );
+  announce(1, 2000, 1800);
+  announce(2, 2000, 1740);
+  announce(3, 2000, 1680);
+  announce(4, 2500, 1620);
+  announce(5, 2500, 1560);
+  await terminal.waitFor("at 25.00");
+  assert.deepEqual(printedLines(terminal.output.slice(start)), [
+    '[Kite] "Red" at 20.00, 30m 00s left',
+    '[Kite] "Red" at 25.00, 27m 00s left',
+  ]);
+  terminal.end();
+  await running;
+});
+
+Deno.test("help prints every command with its summary in one column", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+  const start = terminal.output.length;
+  terminal.type("help\r");
+  await terminal.waitFor("this list");
+  const lines = printedLines(terminal.output.slice(start)).slice(1); // After the echoed line.
+  const column = (line: string) => line.search(/ {2}\S/) + 2;
+  assert.ok(lines.some((line) => line.startsWith("autobid ")));
+  assert.ok(lines.some((line) => line.startsWith("pay ")));
+  assert.equal(new Set(lines.map(column)).size, 1, lines.join("\n"));
+  assert.ok(!lines.some((line) => line.startsWith("wait")));
   terminal.end();
   await running;
 });

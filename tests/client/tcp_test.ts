@@ -70,9 +70,14 @@ Deno.test("SaleListener answers on the connection a message came on", async () =
   }
 });
 
-Deno.test("SaleListener closes its end after Shipping_Info, CANCEL and NON_OFFER", async (t) => {
+Deno.test("SaleListener closes its end after Shipping_Info, CANCEL, NON_OFFER and PAID", async (t) => {
   for (
-    const line of ["Shipping_Info 9 Ann 1 Main St", "CANCEL 9 Card declined", "NON_OFFER 9 Kite"]
+    const line of [
+      "Shipping_Info 9 Ann 1 Main St",
+      "CANCEL 9 Card declined",
+      "NON_OFFER 9 Kite",
+      "PAID 9 Kite 40.50 1111",
+    ]
   ) {
     await t.step(line.split(" ")[0]!, async () => {
       // The idle timeout is far off, so only the close after the message can end the read in time.

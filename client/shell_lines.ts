@@ -1,0 +1,109 @@
+/**
+ * Which line the shell prints for each server message and client event, if any: a resent
+ * NEGOTIATE_REQ as a reminder, a periodic announcement only when it says something new, a sale
+ * worded for its side, a server restart mid-sale as one line, the buyer's PAID with who ships
+ * where. The scripted mode prints everything as it came. No terminal, no clock of its own.
+ * @module
+ */
+
+import { formatPrice, type Message } from "../protocol/mod.ts";
+import type { ClientCommand } from "./commands.ts";
+import { AnnouncementNotices } from "./announcement_notices.ts";
+import { describeEvent, describeMessage, describePaid } from "./format.ts";
+import { NegotiationNotices } from "./negotiation_notices.ts";
+import type { ClientEvent } from "./output.ts";
+import { SaleNotices } from "./sale_notices.ts";
+
+/** What the shell knows beyond a message, to word it. */
+export interface MessageContext {
+  /** The item of the TCP connection it came on (CANCEL and Shipping_Info name none). */
+  saleItem?: string;
+  /** This client's user name. */
+  self?: string;
+  /** The leader heard last for an item. */
+  leaderOf(item: string): string | undefined;
+}
+
+/** The shell's wording, with what it remembers of what it printed. */
+export class ShellLines {
+  readonly #negotiations = new NegotiationNotices();
+  readonly #announcements = new AnnouncementNotices();
+  readonly #sales = new SaleNotices();
+  readonly #nowMs: () => number;
+
+  /** `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. */
+  constructor(nowMs: () => number) {
+    this.#nowMs = nowMs;
+  }
+
+  /** The line for `received`, or undefined to print nothing. */
+  message(received: Message, context: MessageContext): string | undefined {
+    if (received.type === "NEGOTIATE_REQ") {
+      // Resent until answered: the first in full, then a reminder, or nothing soon after.
+      return this.#negotiations.describe(received, this.#nowMs());
+    }
+    this.#negotiations.observe(received);
+    this.#announcements.observe(received);
+    // The payment event that follows (details needed, or sent from the profile) says it all.
+    if (received.type === "INFORM_Req") return undefined;
+    if (received.type === "AUCTION_ANNOUNCE" && !this.#announcements.shouldShow(received)) {
+      return undefined;
+    }
+    if (this.#sales.open(received) === "restarted" && "item" in received) {
+      // The server restarted mid-sale and asks again: the questions already answered stand.
+      return `[${received.item}] The server restarted; the sale goes on.`;
+    }
+    const { saleItem } = context;
+    const item = "item" in received ? received.item : saleItem;
+    const sale = item === undefined ? undefined : this.#sales.get(item);
+    if (received.type === "PAID") {
+      return describePaid(received, { seller: sale?.counterpart, address: sale?.address });
+    }
+    const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
+    const leader = item === undefined ? undefined : context.leaderOf(item);
+    return prefix + describeMessage(received, { self: context.self, leader, side: sale?.side });
+  }
+
+  /**
+   * The line for `event`, or undefined to print nothing. `address`: the shipping address this
+   * client gave for the event's item, for the buyer's PAID line.
+   */
+  event(event: ClientEvent, context: { address?: string } = {}): string | undefined {
+    // Said when the command was typed (no reply comes); a de-registration says so here.
+    if (event.type === "sent") return event.request === "DE-REGISTER" ? "Deregistered." : undefined;
+    if (event.type === "payment" && event.action === "needed") {
+      // A repeat after a server restart: the line and the questions already started stand.
+      return this.#sales.needed(event.item, event.rq) ? describeEvent(event) : undefined;
+    }
+    if (event.type === "payment" && event.action === "sent") {
+      if (!this.#sales.sent(event.item, event.rq, context.address)) return undefined;
+    }
+    return describeEvent(event);
+  }
+
+  /**
+   * The line for a command being sent, if any: the server sends no reply when UNSUBSCRIBE or
+   * REFUSE succeed, so the shell says at once what was done (a refusal prints when it comes).
+   * A subscription makes the item's next announcement show in full.
+   */
+  sending(
+    command: ClientCommand,
+    priceOf: (item: string) => number | undefined,
+  ): string | undefined {
+    switch (command.kind) {
+      case "unsubscribe":
+        return `[${command.item}] Unsubscribed.`;
+      case "refuse": {
+        const price = priceOf(command.item);
+        return `[${command.item}] Price kept${
+          price === undefined ? "" : ` at ${formatPrice(price)}`
+        }.`;
+      }
+      case "subscribe":
+        this.#announcements.forget(command.item);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { ItemBook, timeLeftAt } from "../../client/items.ts";
+import { formatItemsTable } from "../../client/format.ts";
+import { message } from "../../protocol/mod.ts";
+import { pure } from "../_support/pure.ts";
+
+const announce = (timeLeft: number, currentPrice = 2000) =>
+  message("AUCTION_ANNOUNCE", 1, {
+    item: "Lamp",
+    description: "Desk lamp",
+    currentPrice,
+    timeLeft,
+  });
+
+Deno.test("ItemBook forgets a closed auction when its name is announced open again", pure, () => {
+  const book = new ItemBook();
+  book.record(
+    message("BID_UPDATE", 2, { item: "Lamp", highestBid: 2300, bidder: "scott", timeLeft: 5 }),
+    0,
+  );
+  book.record(message("WINNER", 3, { item: "Lamp", finalPrice: 2300, seller: "jas" }), 5_000);
+  assert.equal(book.get("Lamp")?.closed, true);
+  assert.equal(book.get("Lamp")?.outcome, "won at 23.00 from jas");
+
+  // The same name listed again: the new auction's announcement is about a new auction.
+  book.record(announce(90, 2600), 10_000);
+  const entry = book.get("lamp")!;
+  assert.equal(entry.closed, false);
+  assert.equal(entry.outcome, undefined);
+  assert.equal(entry.leader, undefined);
+  assert.equal(timeLeftAt(entry, 20_000), 80);
+  assert.deepEqual(formatItemsTable(book.all(), 20_000, "scott").split("\n"), [
+    "ITEM  PRICE  LEADER  TIME LEFT  STATUS",
+    "Lamp  26.00  -       1m 20s     open",
+  ]);
+});
+
+Deno.test("ItemBook keeps a closed auction closed on its closing announcement", pure, () => {
+  const book = new ItemBook();
+  book.record(message("WINNER", 3, { item: "Lamp", finalPrice: 2300, seller: "jas" }), 0);
+  book.record(announce(0, 2300), 0);
+  assert.equal(book.get("Lamp")?.closed, true);
+  assert.equal(book.get("Lamp")?.outcome, "won at 23.00 from jas");
+});
+
+Deno.test(
+  "ItemBook reopens an item on SUBSCRIBED and on the seller's new listing",
+  pure,
+  async (t) => {
+    await t.step("subscribed", () => {
+      const book = new ItemBook();
+      book.record(message("NON_OFFER", 1, { item: "Lamp" }), 0);
+      book.subscribed("Lamp", 1_000);
+      assert.equal(book.get("Lamp")?.closed, false);
+      assert.equal(book.get("Lamp")?.outcome, undefined);
+    });
+    await t.step("listed", () => {
+      const book = new ItemBook();
+      book.record(message("SOLD", 1, { item: "Lamp", finalPrice: 2300, buyer: "scott" }), 0);
+      book.listed({
+        item: "Lamp",
+        description: "Desk lamp",
+        startPriceCents: 2600,
+        duration: { amount: 2, unit: "m" },
+        durationUnit: "s",
+      }, 1_000);
+      const entry = book.get("Lamp")!;
+      assert.equal(entry.closed, false);
+      assert.equal(entry.leader, undefined);
+      assert.equal(entry.priceCents, 2600);
+    });
+  },
+);
+
+Deno.test("ItemBook records a cancelled sale and a paid one", pure, async (t) => {
+  await t.step("cancelled", () => {
+    const book = new ItemBook();
+    book.record(message("WINNER", 3, { item: "Lamp", finalPrice: 2300, seller: "jas" }), 0);
+    book.record(message("CANCEL", 4, { reason: "Payment declined" }), 0, { saleItem: "Lamp" });
+    assert.equal(book.get("Lamp")?.outcome, "sale cancelled");
+    // A CANCEL from a connection that named no item changes nothing.
+    book.record(message("CANCEL", 5, { reason: "Payment declined" }), 0);
+    assert.equal(book.all().length, 1);
+  });
+  await t.step("paid, buyer", () => {
+    const book = new ItemBook();
+    book.record(message("WINNER", 3, { item: "Lamp", finalPrice: 4050, seller: "jas" }), 0);
+    book.record(message("PAID", 4, { item: "Lamp", finalPrice: 4050, cardLast4: "1111" }), 0);
+    assert.equal(book.get("Lamp")?.outcome, "won at 40.50, paid");
+  });
+  await t.step("paid, seller", () => {
+    const book = new ItemBook();
+    book.record(message("SOLD", 3, { item: "Lamp", finalPrice: 4050, buyer: "scott" }), 0);
+    book.record(message("Shipping_Info", 4, { name: "Scott", address: "1 Main St" }), 0, {
+      saleItem: "Lamp",
+    });
+    assert.equal(book.get("Lamp")?.outcome, "sold to scott at 40.50, paid");
+  });
+});
+
+Deno.test("ItemBook counts a seller's own listing down from its duration", pure, async (t) => {
+  const cases = [
+    { duration: { amount: 90, unit: "s" as const }, durationUnit: "m" as const, seconds: 90 },
+    { duration: { amount: 1.5, unit: "m" as const }, durationUnit: "s" as const, seconds: 90 },
+    { duration: { amount: 2, unit: null }, durationUnit: "m" as const, seconds: 120 },
+    { duration: { amount: 120, unit: null }, durationUnit: "s" as const, seconds: 120 },
+  ];
+  for (const { duration, durationUnit, seconds } of cases) {
+    await t.step(`${duration.amount}${duration.unit ?? ` bare in ${durationUnit}`}`, () => {
+      const book = new ItemBook();
+      const entry = book.listed({
+        item: "Vase",
+        description: "Blue",
+        startPriceCents: 1500,
+        duration,
+        durationUnit,
+      }, 1_000);
+      assert.equal(timeLeftAt(entry, 1_000), seconds);
+      assert.equal(timeLeftAt(entry, 31_000), seconds - 30);
+    });
+  }
+  await t.step("a Time_Left heard later corrects it", () => {
+    const book = new ItemBook();
+    book.listed({
+      item: "Vase",
+      description: "Blue",
+      startPriceCents: 1500,
+      duration: { amount: 2, unit: null },
+      durationUnit: "m",
+    }, 0);
+    book.record(
+      message("NEGOTIATE_REQ", 2, { item: "Vase", currentPrice: 1500, timeLeft: 30 }),
+      1_000,
+    );
+    assert.equal(timeLeftAt(book.get("Vase")!, 1_000), 30);
+  });
+});
