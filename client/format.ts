@@ -9,6 +9,8 @@ import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { maskCardNumbers } from "./redact.ts";
+import { describeIdentityEvent } from "./identity_notices.ts";
+import { hideSessionKeys, maskPassword } from "./secrets.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
 export type JsonRecord = Record<string, unknown>;
@@ -29,10 +31,10 @@ export function messageToJson(message: Message, raw: string): JsonRecord {
     if (kind === "price") record[key] = formatPrice(value as number);
     else if (kind === "duration") record[key] = formatDuration(value as never);
     else if (kind === "card") record[key] = maskCard(value as string);
-    else if (kind === "expiry") continue;
+    else if (kind === "expiry" || kind === "sessionKey") continue;
     else record[key] = value;
   }
-  record.raw = raw;
+  record.raw = hideSessionKeys(raw);
   return record;
 }
 
@@ -154,7 +156,9 @@ export function eventToJson(event: ClientEvent): JsonRecord {
   const record: JsonRecord = {};
   for (const [key, value] of Object.entries(event)) {
     if (typeof value === "string" && ECHOING_FIELDS.has(key)) {
-      record[key] = maskCardNumbers(value);
+      // A typed line may hold a password (`login ann PASSWORD`).
+      const text = key === "line" ? maskPassword(value) : value;
+      record[key] = hideSessionKeys(maskCardNumbers(text));
     } else if (typeof value === "number" && key.endsWith("Cents")) {
       record[key.slice(0, -"Cents".length)] = formatPrice(value);
     } else if (typeof value === "number" && key === "finalPrice") {
@@ -212,5 +216,5 @@ export function describeEvent(event: ClientEvent): string {
           return `[${event.item}] ${event.error}`;
       }
   }
-  return JSON.stringify(event);
+  return describeIdentityEvent(event) ?? JSON.stringify(event);
 }

@@ -8,6 +8,7 @@
 import { CLIENT_USAGE, parseClientFlags, UsageError } from "./flags.ts";
 import { createLogger } from "./log.ts";
 import { EXIT, JsonOutput, readLines, runScript } from "./script.ts";
+import { jsonLine } from "./secrets.ts";
 import { AuctionClient } from "./session.ts";
 import { Shell, systemTerminal } from "./shell.ts";
 
@@ -31,7 +32,7 @@ export async function runClient(args: string[]): Promise<number> {
   if (!interactive) {
     const logger = createLogger(flags.logLevel);
     const output = new JsonOutput((record) => {
-      Deno.stdout.writeSync(ENCODER.encode(`${JSON.stringify(record)}\n`));
+      Deno.stdout.writeSync(ENCODER.encode(`${jsonLine(record)}\n`));
     });
     let client;
     try {
@@ -41,6 +42,7 @@ export async function runClient(args: string[]): Promise<number> {
       return EXIT.usage;
     }
     try {
+      client.watchServer();
       return await runScript(client, output, readLines(Deno.stdin.readable));
     } finally {
       await client.close();
@@ -52,7 +54,7 @@ export async function runClient(args: string[]): Promise<number> {
     flags.logLevel,
     Deno.stderr.isTerminal() ? (line) => shell.print(line) : undefined,
   );
-  const identity = await shell.askIdentity({ name: flags.name, role: flags.role });
+  const identity = await shell.askIdentity({ name: flags.name });
   let client;
   try {
     client = await AuctionClient.start({ ...flags, ...identity }, shell, logger);
@@ -61,6 +63,7 @@ export async function runClient(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    client.watchServer();
     await shell.run(client);
     await client.drain(5000);
   } finally {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
+import { type Message, parseUserName } from "../protocol/mod.ts";
 import { type ClientCommand, COMMAND_USAGE, CommandSyntaxError, parseCommand } from "./commands.ts";
 import { describeEvent, describeMessage, formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
@@ -13,7 +13,9 @@ import { NegotiationNotices } from "./negotiation_notices.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { maskCardNumbers } from "./redact.ts";
+import { terminalLine } from "./secrets.ts";
 import type { AuctionClient } from "./session.ts";
+import { sessionLostCause } from "./session_notice.ts";
 
 /** A question the shell asks before taking commands again. */
 interface Question {
@@ -74,9 +76,12 @@ export class Shell implements ClientOutput {
     this.#nowMs = options.nowMs ?? Date.now;
   }
 
-  /** Prints lines above the prompt, then draws the prompt again. */
+  /**
+   * Prints lines above the prompt, then draws the prompt again. Control and bidirectional
+   * characters (from the server's text) are shown escaped, never acted on.
+   */
   print(text: string): void {
-    const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\n`).join("");
+    const lines = text.split("\n").map((line) => `\r\x1b[2K${terminalLine(line)}\n`).join("");
     this.#terminal.write(lines + this.#render());
   }
 
@@ -90,6 +95,8 @@ export class Shell implements ClientOutput {
     this.#negotiations.observe(received);
     // The payment event that follows (details needed, or sent from the profile) says it all.
     if (received.type === "INFORM_Req") return;
+    // A refusal because the session moved: the event that follows says what to do instead.
+    if (sessionLostCause(received, this.#client?.hasSession ?? false)) return;
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
     this.print(prefix + describeMessage(received, this.#client?.name));
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
@@ -102,15 +109,21 @@ export class Shell implements ClientOutput {
     }
   }
 
-  /** Asks for what the flags left out (name, role), before the client starts. */
-  async askIdentity(known: { name?: string; role?: Role }): Promise<{ name: string; role: Role }> {
+  /**
+   * Asks for the user name when the flags left it out, before the client starts. The role is
+   * asked at `register` only: `login` needs none.
+   */
+  async askIdentity(known: { name?: string }): Promise<{ name: string }> {
     this.#terminal.setRaw(true);
     const reading = this.#readKeys();
     const name = known.name ?? await this.#ask("Your user name: ", parseUserName);
-    const role = known.role ??
-      await this.#ask("Your role at register (buyer or seller): ", parseRole);
     this.#reading = reading;
-    return { name, role };
+    return { name };
+  }
+
+  /** Asks a question before taking commands again; a secret answer is masked as typed. */
+  ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
+    return this.#ask(prompt, parse, secret);
   }
 
   /** Takes commands for `client` until the user quits. */
@@ -121,7 +134,7 @@ export class Shell implements ClientOutput {
       this.#reading = this.#readKeys();
     }
     this.print(
-      `Connected to ${client.flags.serverHost}:${client.flags.serverPort} as ${client.name} ` +
+      `Server ${client.flags.serverHost}:${client.flags.serverPort}, you are ${client.name} ` +
         `(UDP ${client.udpPort}, TCP ${client.tcpPort}). ` +
         `Type "register" (new user) or "login", "help" for every command.`,
     );

@@ -8,11 +8,31 @@ import { bundleCommand, ensureBundle } from "../_support/client_process.ts";
 
 const UTF8 = new TextEncoder();
 
-/** Answers REGISTER and BID, records requests, and can push to the client. */
+/** The fake server's answer to a request line, or null for none (default: {@linkcode answer}). */
+type Answerer = (line: string) => string | null;
+
+/** Answers PING, REGISTER, LOGIN (as a buyer) and BID, with no session key. */
+function answer(line: string): string | null {
+  const [type = "", rq] = line.split(" ");
+  const replies: Record<string, string> = {
+    PING: `PONG ${rq}`,
+    REGISTER: `REGISTERED ${rq}`,
+    LOGIN: `LOGIN_SUCCESS ${rq} role=buyer`,
+    BID: `BID_ACCEPTED ${rq}`,
+  };
+  return replies[type] ?? null;
+}
+
+/** Answers requests (see {@linkcode answer}), records them, and can push to the client. */
 class FakeServer {
   readonly socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   readonly requests: string[] = [];
   client?: Deno.NetAddr;
+  answer: Answerer;
+
+  constructor(answerer: Answerer = answer) {
+    this.answer = answerer;
+  }
   #waiters: (() => void)[] = [];
   #loop = this.#serve();
 
@@ -54,9 +74,8 @@ class FakeServer {
       const line = new TextDecoder().decode(datagram[0]);
       this.client = datagram[1] as Deno.NetAddr;
       this.requests.push(line);
-      const [type, rq] = line.split(" ");
-      const reply = type === "REGISTER" ? "REGISTERED" : type === "BID" ? "BID_ACCEPTED" : null;
-      if (reply) await this.socket.send(UTF8.encode(`${reply} ${rq}`), this.client);
+      const reply = this.answer(line);
+      if (reply) await this.socket.send(UTF8.encode(reply), this.client);
       for (const wake of this.#waiters.splice(0)) wake();
     }
   }
@@ -69,11 +88,24 @@ class PtyClient {
   readonly #pump: Promise<void>;
   output = "";
   #waiters: (() => void)[] = [];
+  readonly #ownsConfigHome: boolean;
+  /** The client's XDG_CONFIG_HOME (its password folder is `auction-client` inside). */
+  readonly configHome: string;
 
-  constructor(args: string[]) {
-    const command = [Deno.execPath(), ...bundleCommand(args)].map((word) => `'${word}'`).join(" ");
+  /**
+   * Runs the bundle with `args` and the documented permissions of its password folder in
+   * `options.configHome` (default: a temporary folder of its own); `passwordFolder: false`
+   * runs it with network permission only.
+   */
+  constructor(args: string[], options: { configHome?: string; passwordFolder?: boolean } = {}) {
+    this.#ownsConfigHome = options.configHome === undefined;
+    this.configHome = options.configHome ?? Deno.makeTempDirSync({ prefix: "auction-client-" });
+    const permitted = options.passwordFolder === false ? undefined : this.configHome;
+    const command = [Deno.execPath(), ...bundleCommand(args, permitted)]
+      .map((word) => `'${word}'`).join(" ");
     const process = new Deno.Command("script", {
       args: ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+      env: { XDG_CONFIG_HOME: this.configHome },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -114,6 +146,7 @@ class PtyClient {
     await this.#pump;
     await this.#stdin.close().catch(() => {});
     await this.#process.stderr.cancel();
+    this.#removeConfigHome();
     return status.code;
   }
 
@@ -122,6 +155,16 @@ class PtyClient {
       this.#process.kill("SIGKILL");
     } catch {
       // Already gone.
+    }
+    this.#removeConfigHome();
+  }
+
+  #removeConfigHome(): void {
+    if (!this.#ownsConfigHome) return;
+    try {
+      Deno.removeSync(this.configHome, { recursive: true });
+    } catch {
+      // Already removed.
     }
   }
 }
@@ -147,7 +190,8 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
 
     await shell.type("register\r");
     const registered = await server.waitForRequest(/^REGISTER /);
-    assert.match(registered, /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+$/);
+    // Always with a password: one the client made up (24 URL-safe characters) and kept.
+    assert.match(registered, /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+ [\w-]{24}$/);
     await shell.waitForOutput("Registered.");
 
     await shell.type("bid Kite 30\r");
@@ -173,7 +217,7 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     await shell.waitForOutput("Kite  40.00  bob");
 
     // At the close, the server connects: the shell asks for the payment details.
-    const tcpPort = Number(registered.split(" ").at(-1));
+    const tcpPort = Number(registered.split(" ").at(-2));
     const sale = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
     try {
       await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
@@ -208,6 +252,8 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
 
     await shell.type("quit\r");
     assert.equal(await shell.exitCode(), 0);
+    // The password never reached the screen.
+    assert.equal(shell.output.includes(registered.split(" ").at(-1)!), false);
   } finally {
     shell.kill();
     await server.close();
