@@ -104,7 +104,8 @@ export async function executeCommand(
       return result;
     }
     case "login": {
-      const name = command.name ?? context.flags.name;
+      // The name registered or logged in here before, else --name.
+      const name = command.name ?? context.userName();
       if (!name) return fail(context, "login needs a name: login NAME [PASSWORD]");
       const given = command.name ? command.password : command.password ?? context.flags.password;
       const choice: PasswordChoice = given !== undefined

@@ -20,7 +20,7 @@ export function containsPassword(line: string): boolean {
 export function maskPassword(line: string): string {
   const match = BEFORE_PASSWORD.exec(line);
   if (!match) return line;
-  return match[1]! + match[2]!.replace(/\S/gu, "*");
+  return match[1]! + match[2]!.replace(/./gsu, "*");
 }
 
 const SESSION_KEY = /\bkey=[0-9a-f]{8,}/gi;

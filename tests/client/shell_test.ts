@@ -334,3 +334,54 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
   terminal.end();
   await running;
 });
+
+Deno.test("the shell shows control and bidirectional characters of the server's text escaped", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+  // The codec refuses these characters in text fields; the shell escapes them anyway.
+  shell.message(
+    { type: "CANCEL", rq: 5, reason: "Card \u202edeclined\x1b[2J\u009b" },
+    "",
+    "tcp",
+    "Kite",
+  );
+  shell.message(
+    { type: "Shipping_Info", rq: 6, name: "Ann\r", address: "1 Main St\u2066" },
+    "",
+    "tcp",
+    "Kite",
+  );
+  await terminal.waitFor("[Kite] Sale cancelled: Card \\u202edeclined\\u001b[2J\\u009b");
+  await terminal.waitFor("Ann\\u000d, 1 Main St\\u2066");
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(terminal.output, /[\u202e\u2066\u009b]|\x1b\[2J|Ann\r/);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell explains a refused session key instead of quoting the refusal", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  Object.defineProperty(client, "hasSession", { value: true });
+  const running = shell.run(client);
+  const from = terminal.output.length;
+  shell.message({ type: "BID_REJECTED", rq: 9, reason: "Session key missing or wrong" }, "");
+  shell.event({
+    type: "session",
+    action: "lost",
+    user: "scott",
+    cause: "key",
+    reason: "Session key missing or wrong",
+  });
+  await terminal.waitFor(
+    "Not done. The server did not accept this client's session key: another client may have " +
+      'logged in as scott. Type "login" to take the session back here.',
+    from,
+  );
+  assert.doesNotMatch(terminal.output.slice(from), /Refused|BID_REJECTED/);
+  terminal.end();
+  await running;
+});
