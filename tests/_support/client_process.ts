@@ -74,12 +74,14 @@ export class ClientProcess {
   /**
    * Starts the client with `args`. `options.configHome` shares a password folder between
    * clients (the caller removes it); by default each client has its own.
+   * `passwordFolder: false` runs it with network permission only.
    */
-  constructor(args: string[], options: { configHome?: string } = {}) {
+  constructor(args: string[], options: { configHome?: string; passwordFolder?: boolean } = {}) {
     this.#ownsConfigHome = options.configHome === undefined;
     this.configHome = options.configHome ?? Deno.makeTempDirSync({ prefix: "auction-client-" });
+    const permitted = options.passwordFolder === false ? undefined : this.configHome;
     this.#process = new Deno.Command(Deno.execPath(), {
-      args: bundleCommand(["--json", ...args], this.configHome),
+      args: bundleCommand(["--json", ...args], permitted),
       env: { XDG_CONFIG_HOME: this.configHome },
       stdin: "piped",
       stdout: "piped",

@@ -284,3 +284,143 @@ Deno.test("the shell draws a log line above the prompt, not after it", async () 
     await server.close();
   }
 });
+
+const K1 = "11111111111111111111111111111111";
+const K2 = "22222222222222222222222222222222";
+
+Deno.test("login on the same machine needs no typing and no role, and a refused key says what to do", async () => {
+  await ensureBundle();
+  const server = new FakeServer((line) => {
+    const [type, rq] = line.split(" ");
+    if (type === "REGISTER") return `REGISTERED ${rq} key=${K1}`;
+    if (type === "LOGIN") return `LOGIN_SUCCESS ${rq} role=buyer key=${K2}`;
+    if (type === "BID") return `BID_REJECTED ${rq} Session key missing or wrong`;
+    return answer(line);
+  });
+  const configHome = await Deno.makeTempDir({ prefix: "auction-client-" });
+  const args = ["--server", `127.0.0.1:${server.port}`, "--name", "ann"];
+  const first = new PtyClient(args, { configHome });
+  let second: PtyClient | undefined;
+  try {
+    // --name without --role: no question at start; the role is asked at register.
+    await first.waitForOutput("ann> ");
+    assert.doesNotMatch(first.output, /role/i);
+    await first.type("register\r");
+    await first.waitForOutput("Your role (buyer or seller): ");
+    await first.type("buyer\r");
+    const register = await server.waitForRequest(/^REGISTER /);
+    const password = /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+ ([\w-]{24})$/.exec(register)
+      ?.[1];
+    assert.ok(password, register);
+    await first.waitForOutput("Registered.");
+    await first.waitForOutput(
+      `A password for ann was made up and kept in ${configHome}/auction-client/` +
+        `127.0.0.1_${server.port}_ann.json: "login" on this machine needs no typing.`,
+    );
+    await first.type("quit\r");
+    assert.equal(await first.exitCode(), 0);
+
+    // A second shell on this machine: login, and nothing to type but the command.
+    second = new PtyClient(args, { configHome });
+    await second.waitForOutput("ann> ");
+    await second.type("login\r");
+    await second.waitForOutput("Logged in as a buyer.");
+    assert.match(
+      await server.waitForRequest(/^LOGIN /),
+      new RegExp(`^LOGIN \\d+ ann \\d+ ${password}$`),
+    );
+    assert.doesNotMatch(second.output, /role \(|[Pp]assword for/);
+
+    // Every later request carries the key; a refused key is explained, not quoted.
+    await second.type("bid Kite 30\r");
+    assert.match(
+      await server.waitForRequest(/^BID /),
+      new RegExp(`^BID \\d+ Kite 30\\.00 key=${K2}$`),
+    );
+    await second.waitForOutput(
+      "Not done. The server did not accept this client's session key: another client may have " +
+        'logged in as ann. Type "login" to take the session back here.',
+    );
+    assert.doesNotMatch(second.output, /Refused \(BID_REJECTED\)/);
+    await second.type("quit\r");
+    assert.equal(await second.exitCode(), 0);
+    for (const shell of [first, second]) {
+      for (const secret of [password, K1, K2]) assert.equal(shell.output.includes(secret), false);
+    }
+  } finally {
+    first.kill();
+    second?.kill();
+    await server.close();
+    await Deno.remove(configHome, { recursive: true });
+  }
+});
+
+Deno.test("without its password folder the shell says so and asks; a typed password never shows", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient(
+    ["--server", `127.0.0.1:${server.port}`, "--name", "ann", "--role", "buyer"],
+    { passwordFolder: false },
+  );
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register\r");
+    await shell.waitForOutput(
+      "This client cannot keep a password for ann: it may not read XDG_CONFIG_HOME and HOME " +
+        "(run it with --allow-env=XDG_CONFIG_HOME,HOME --allow-read=",
+    );
+    const asked = await shell.waitForOutput("Choose a password for ann: ");
+    await shell.type("Typed-Secret9\r");
+    await shell.waitForOutput("Choose a password for ann: *************\r\n", asked);
+    assert.match(await server.waitForRequest(/^REGISTER /), / Typed-Secret9$/);
+    await shell.waitForOutput("Registered.");
+
+    // A password typed in a command is masked as typed, and kept out of the history.
+    await shell.type("login ann Other-Secret8\r");
+    await shell.waitForOutput("ann> login ann *************\r\n");
+    assert.match(await server.waitForRequest(/^LOGIN /), / Other-Secret8$/);
+    const loggedIn = await shell.waitForOutput("Logged in as a buyer.");
+    // Up recalls the line before it: the login line with its password is not in the history.
+    await shell.type("\x1b[A");
+    await shell.waitForOutput("\r\x1b[2Kann> register", loggedIn);
+    await shell.type("\x15login\r");
+    // No password kept here: the shell asks, masked.
+    const question = await shell.waitForOutput(
+      `Password for ann at 127.0.0.1:${server.port}: `,
+      loggedIn,
+    );
+    await shell.type("Third-Secret7\r");
+    await shell.waitForOutput("*************\r\n", question);
+    await server.waitForRequest(/^LOGIN .* Third-Secret7$/);
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+    assert.doesNotMatch(shell.output, /Typed-Secret9|Other-Secret8|Third-Secret7/);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("the shell says when the server does not answer at start, and when it does", async () => {
+  await ensureBundle();
+  let answering = false;
+  const server = new FakeServer((line) => (answering ? answer(line) : null));
+  const shell = annShell(server);
+  try {
+    await shell.waitForOutput("ann> ");
+    assert.doesNotMatch(shell.output, /Connected/);
+    await shell.waitForOutput(
+      `No answer from the server at 127.0.0.1:${server.port} after 5 s: is it running, and is ` +
+        "--server right? Still trying...",
+      0,
+      10_000,
+    );
+    answering = true;
+    await shell.waitForOutput(`The server at 127.0.0.1:${server.port} answers now.`, 0, 30_000);
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
