@@ -1,7 +1,8 @@
 /**
  * The client's entry point: `deno task client [flags]`, or the bundle
- * `deno run --allow-net dist/auction-client.js [flags]`. A terminal on stdin gets the shell;
- * anything else (or `--json`) gets the scripted mode.
+ * `deno run --allow-net <password folder permissions> dist/auction-client.js [flags]` (see
+ * docs/client.md). A terminal on stdin gets the shell; anything else (or `--json`) gets the
+ * scripted mode.
  * @module
  */
 
