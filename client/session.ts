@@ -226,7 +226,7 @@ export class AuctionClient {
         return outcome.status;
       },
     });
-    this.#probe.start();
+    void this.#probe.start();
   }
 
   /** Closes everything; pending requests are given up. */

@@ -59,6 +59,7 @@ export class Shell implements ClientOutput {
   readonly #negotiations = new NegotiationNotices();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
+  readonly #quitting = new AbortController();
 
   readonly #slowCommandMs: number;
   readonly #nowMs: () => number;
@@ -121,9 +122,12 @@ export class Shell implements ClientOutput {
     return { name };
   }
 
-  /** Asks a question before taking commands again; a secret answer is masked as typed. */
+  /**
+   * Asks a question before taking commands again (a role, a password); a secret answer is
+   * masked as typed. Quitting drops the question, so the command that asked ends at once.
+   */
   ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
-    return this.#ask(prompt, parse, secret);
+    return this.#ask(prompt, parse, secret, this.#quitting.signal);
   }
 
   /** Takes commands for `client` until the user quits. */
@@ -267,7 +271,9 @@ export class Shell implements ClientOutput {
       );
     }, this.#slowCommandMs);
     client.execute(command)
-      .catch((error) => this.#printError(`Error: ${error}`))
+      .catch((error) => {
+        if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
+      })
       .finally(() => clearTimeout(slow));
   }
 
@@ -277,6 +283,7 @@ export class Shell implements ClientOutput {
   }
 
   #quit(): void {
+    this.#quitting.abort(new Error("The shell is quitting"));
     this.#done.resolve();
   }
 }

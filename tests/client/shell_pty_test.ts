@@ -424,3 +424,24 @@ Deno.test("the shell says when the server does not answer at start, and when it 
     await server.close();
   }
 });
+
+Deno.test("quitting at register's role question ends the shell at once, sending nothing", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient(["--server", `127.0.0.1:${server.port}`, "--name", "ann"]);
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register\r");
+    await shell.waitForOutput("Your role (buyer or seller): ");
+    const quitMs = Date.now();
+    await shell.type("\x04");
+    assert.equal(await shell.exitCode(), 0);
+    // Not held by the question's command for the 5 s that pending work may take to finish.
+    assert.ok(Date.now() - quitMs < 4000, `took ${Date.now() - quitMs} ms`);
+    assert.doesNotMatch(shell.output, /Error/);
+    assert.equal(server.requests.some((line) => line.startsWith("REGISTER")), false);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
