@@ -263,13 +263,19 @@ export class Shell implements ClientOutput {
 
   /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
   #execute(client: AuctionClient, command: ClientCommand): void {
-    const slow = setTimeout(() => {
+    const sayStillTrying = () => {
+      // While the command waits for an answer typed here (a role, a password), nothing is sent.
+      if (this.#questions.length > 0) {
+        slow = setTimeout(sayStillTrying, this.#slowCommandMs);
+        return;
+      }
       const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
       this.print(
         `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
           `Is the server running, and is --server right?`,
       );
-    }, this.#slowCommandMs);
+    };
+    let slow = setTimeout(sayStillTrying, this.#slowCommandMs);
     client.execute(command)
       .catch((error) => {
         if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);

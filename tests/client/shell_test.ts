@@ -7,6 +7,7 @@ import { Shell, type Terminal } from "../../client/shell.ts";
 import type { PaymentDetails } from "../../client/payment.ts";
 import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
+import { waitUntil } from "../_support/wait.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -382,6 +383,33 @@ Deno.test("the shell explains a refused session key instead of quoting the refus
     from,
   );
   assert.doesNotMatch(terminal.output.slice(from), /Refused|BID_REJECTED/);
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell does not call a command slow while it waits for an answer typed here", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { slowCommandMs: 20 });
+  const { client } = fakeClient([]);
+  const never = Promise.withResolvers<string>();
+  Object.assign(client, {
+    execute: async () => {
+      await shell.ask("Your role (buyer or seller): ", (text) => text);
+      return await never.promise;
+    },
+  });
+  const running = shell.run(client);
+  terminal.type("register\r");
+  const asked = await terminal.waitFor("Your role (buyer or seller): ");
+  // Time passes, several times the slow delay, with the question unanswered: the delay itself
+  // is what is tested here.
+  const startedMs = Date.now();
+  await waitUntil(() => Date.now() - startedMs >= 100, "100 ms to pass", 1000);
+  assert.doesNotMatch(terminal.output, /No answer yet/);
+  terminal.type("buyer\r");
+  // Once answered, the request is out: a slow answer is reported.
+  await terminal.waitFor("No answer yet to register", asked);
+  never.resolve("ok");
   terminal.end();
   await running;
 });
