@@ -6,8 +6,9 @@
  * @module
  */
 
+import { message } from "../protocol/mod.ts";
 import type { ClientEvent } from "./output.ts";
-import type { RequestOutcome } from "./requests.ts";
+import type { ClientRequest, RequestOutcome } from "./requests.ts";
 import type { Timers } from "./timers.ts";
 
 /** How long to wait for the first reply before saying the server does not answer. */
@@ -17,8 +18,8 @@ export const UNREACHABLE_AFTER_MS = 5000;
 export interface ServerProbeOptions {
   /** The server's address, for the reports. */
   server: string;
-  /** Sends one PING (with its retransmissions) and resolves to how it ended. */
-  ping(): Promise<RequestOutcome["status"]>;
+  /** Sends a request with the next RQ# (with its retransmissions) and resolves to how it ended. */
+  request(build: (rq: number) => ClientRequest): Promise<Pick<RequestOutcome, "status">>;
   report(event: ClientEvent): void;
   timers: Timers;
   /** @default UNREACHABLE_AFTER_MS */
@@ -28,11 +29,17 @@ export interface ServerProbeOptions {
 /** Pings the server until it answers. */
 export class ServerProbe {
   readonly #options: ServerProbeOptions;
+  readonly #pings = new Set<number>();
   #running = false;
   #stopped = false;
 
   constructor(options: ServerProbeOptions) {
     this.#options = options;
+  }
+
+  /** Whether `rq` is a PING of this probe still out (its reply is not shown to the user). */
+  isPing(rq: number): boolean {
+    return this.#pings.has(rq);
   }
 
   /** Starts pinging (once); resolves when the server answered or the probe was stopped. */
@@ -48,7 +55,7 @@ export class ServerProbe {
     }, afterMs);
     try {
       while (!this.#stopped) {
-        const status = await this.#options.ping();
+        const status = await this.#ping();
         if (status === "replied") {
           timers.clear(timer);
           if (saidUnreachable) report({ type: "reachable", server });
@@ -60,6 +67,17 @@ export class ServerProbe {
     } finally {
       timers.clear(timer);
     }
+  }
+
+  async #ping(): Promise<RequestOutcome["status"]> {
+    let sent = 0;
+    const outcome = await this.#options.request((rq) => {
+      sent = rq;
+      this.#pings.add(rq);
+      return message("PING", rq, {});
+    });
+    this.#pings.delete(sent);
+    return outcome.status;
   }
 
   /** Stops pinging (the client is closing). */

@@ -23,7 +23,7 @@ import {
 } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
 import { ServerProbe } from "./server_probe.ts";
-import { sessionLostCause } from "./session_notice.ts";
+import { sessionLostEvent } from "./session_notice.ts";
 import { SaleListener } from "./tcp.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 import { localAddressFor, UdpEndpoint } from "./udp.ts";
@@ -49,7 +49,6 @@ export class AuctionClient {
   /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
   #sessionKey?: string;
   readonly #passwords: PasswordStoreAccess;
-  readonly #probeRqs = new Set<number>();
   #probe?: ServerProbe;
 
   private constructor(
@@ -215,16 +214,7 @@ export class AuctionClient {
       server: auctionHouse(this.flags),
       timers: this.#timers,
       report: (event) => this.#output.event(event),
-      ping: async () => {
-        let rq = 0;
-        const outcome = await this.#engine.request((next) => {
-          rq = next;
-          this.#probeRqs.add(rq);
-          return message("PING", rq, {});
-        });
-        this.#probeRqs.delete(rq);
-        return outcome.status;
-      },
+      request: (build) => this.#engine.request(build),
     });
     void this.#probe.start();
   }
@@ -285,18 +275,11 @@ export class AuctionClient {
       !["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ"].includes(received.type);
     if (isReply) {
       // A reply prints only when it answers a request of ours; others are logged and dropped.
-      if (!this.#engine.receive(received) || this.#probeRqs.has(received.rq)) return;
+      if (!this.#engine.receive(received) || this.#probe?.isPing(received.rq)) return;
       this.#output.message(received, raw, "udp");
-      const cause = sessionLostCause(received, this.hasSession);
-      if (cause && "reason" in received) {
-        this.#output.event({
-          type: "session",
-          action: "lost",
-          user: this.name ?? "",
-          cause,
-          reason: received.reason,
-        });
-      }
+      // A refusal because the session moved elsewhere: say so, and what to do.
+      const lost = sessionLostEvent(received, this.hasSession, this.name ?? "");
+      if (lost) this.#output.event(lost);
       return;
     }
     this.items.record(received, this.#timers.nowMs());

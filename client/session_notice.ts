@@ -26,6 +26,17 @@ export function sessionLostCause(
   return undefined;
 }
 
+/** The `session` event `reply` means for `user`, or undefined when the session is not lost. */
+export function sessionLostEvent(
+  reply: Message,
+  hadSession: boolean,
+  user: string,
+): ClientEvent | undefined {
+  const cause = sessionLostCause(reply, hadSession);
+  if (!cause || !("reason" in reply)) return undefined;
+  return { type: "session", action: "lost", user, cause, reason: reply.reason };
+}
+
 /** The shell's line for a lost session: what happened and what to do. */
 export function describeSessionLost(
   event: Extract<ClientEvent, { type: "session" }>,

@@ -14,7 +14,10 @@ function probedServer() {
     server: "127.0.0.1:5000",
     timers,
     report: (event) => events.push(event),
-    ping: () => new Promise((resolve) => pings.push(resolve)),
+    request: (build) => {
+      build(1);
+      return new Promise((resolve) => pings.push((status) => resolve({ status })));
+    },
   });
   return { timers, events, pings, probe };
 }
@@ -25,9 +28,13 @@ Deno.test({
   fn: async () => {
     const { timers, events, pings, probe } = probedServer();
     const done = probe.start();
+    // The PING's RQ# is the probe's: its reply is not shown to the user.
+    assert.equal(probe.isPing(1), true);
+    assert.equal(probe.isPing(2), false);
     timers.advance(4_900);
     pings[0]!("replied");
     await done;
+    assert.equal(probe.isPing(1), false);
     timers.advance(60_000);
     assert.deepEqual(events, []);
     assert.equal(timers.pendingCount, 0);
