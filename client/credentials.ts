@@ -43,7 +43,12 @@ export async function passwordForRegister(
       const kept = await store.get(context.server, name);
       if (kept !== undefined) return { password: kept };
       const password = generatePassword();
-      return { password, keptIn: await store.save(context.server, name, password) };
+      const file = await store.create(context.server, name, password);
+      if (file !== undefined) return { password, keptIn: file };
+      // Another client made one up for this name at the same moment: use the one kept.
+      const theirs = await store.get(context.server, name);
+      if (theirs !== undefined) return { password: theirs };
+      throw new Error("the password file came and went");
     } catch (error) {
       reason = `it cannot use ${store.folder}: ${(error as Error).message}`;
     }

@@ -99,7 +99,8 @@ export async function executeCommand(
         }
       } else if (result === "refused" && choice.keptIn && context.passwords.available) {
         // A name already taken: the password just made up belongs to no account.
-        await context.passwords.store.remove(auctionHouse(context.flags), name).catch(() => {});
+        const store = context.passwords.store;
+        await store.remove(auctionHouse(context.flags), name, choice.password).catch(() => {});
       }
       return result;
     }

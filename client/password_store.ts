@@ -27,8 +27,13 @@ export interface PasswordStore {
   get(server: string, user: string): Promise<string | undefined>;
   /** Keeps `password` for `user` at `server` (replacing any). Returns the file's path. */
   save(server: string, user: string, password: string): Promise<string>;
-  /** Forgets the password of `user` at `server`. */
-  remove(server: string, user: string): Promise<void>;
+  /**
+   * Keeps `password` for `user` at `server` unless one is kept already (another client made
+   * one up at the same moment). Returns the file's path, or undefined when one was there.
+   */
+  create(server: string, user: string, password: string): Promise<string | undefined>;
+  /** Forgets the password of `user` at `server`; with `only`, only while it is that one. */
+  remove(server: string, user: string, only?: string): Promise<void>;
 }
 
 /** How the store reads its surroundings; the defaults are Deno's. */
@@ -118,7 +123,30 @@ export class FilePasswordStore implements PasswordStore {
     return typeof entry.password === "string" ? entry.password : undefined;
   }
 
-  async save(server: string, user: string, password: string): Promise<string> {
+  save(server: string, user: string, password: string): Promise<string> {
+    return this.#write(server, user, password, (temporary, file) => Deno.rename(temporary, file))
+      .then((file) => file!);
+  }
+
+  create(server: string, user: string, password: string): Promise<string | undefined> {
+    // A hard link fails when the name exists: the file appears whole, or not at all.
+    return this.#write(server, user, password, (temporary, file) => Deno.link(temporary, file));
+  }
+
+  async remove(server: string, user: string, only?: string): Promise<void> {
+    if (only !== undefined && await this.get(server, user) !== only) return;
+    await Deno.remove(this.fileOf(server, user)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+
+  /** Writes a 0600 temporary file, then `place`s it; undefined when the file already exists. */
+  async #write(
+    server: string,
+    user: string,
+    password: string,
+    place: (temporary: string, file: string) => Promise<void>,
+  ): Promise<string | undefined> {
     await this.#ensureFolder();
     const file = this.fileOf(server, user);
     const temporary = `${file}.${crypto.randomUUID()}.tmp`;
@@ -126,18 +154,14 @@ export class FilePasswordStore implements PasswordStore {
     try {
       await Deno.writeTextFile(temporary, text, { mode: 0o600, createNew: true });
       if (Deno.build.os !== "windows") await Deno.chmod(temporary, 0o600);
-      await Deno.rename(temporary, file);
+      await place(temporary, file);
+      return file;
     } catch (error) {
-      await Deno.remove(temporary).catch(() => {});
+      if (error instanceof Deno.errors.AlreadyExists) return undefined;
       throw error;
+    } finally {
+      await Deno.remove(temporary).catch(() => {});
     }
-    return file;
-  }
-
-  async remove(server: string, user: string): Promise<void> {
-    await Deno.remove(this.fileOf(server, user)).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
   }
 
   /** Creates the folder 0700, and tightens it to 0700 when it exists with more. */

@@ -150,3 +150,22 @@ Deno.test({
     assert.match(access.available ? "" : access.reason, /--allow-env=XDG_CONFIG_HOME,HOME/);
   },
 });
+
+Deno.test("create() keeps a password only when none is kept, and remove(only) spares another one", async () => {
+  await withTempDir(async (dir) => {
+    const folder = `${dir}/auction-client`;
+    const store = new FilePasswordStore(folder);
+    const file = await store.create("h:1", "ann", "first");
+    assert.equal(file, `${folder}/h_1_ann.json`);
+    assert.equal((await Deno.stat(file!)).mode! & 0o777, 0o600);
+    // A second client making one up at the same moment finds the first one there.
+    assert.equal(await store.create("h:1", "ann", "second"), undefined);
+    assert.equal(await store.get("h:1", "ann"), "first");
+    await store.remove("h:1", "ann", "second");
+    assert.equal(await store.get("h:1", "ann"), "first");
+    await store.remove("h:1", "ann", "first");
+    assert.equal(await store.get("h:1", "ann"), undefined);
+    // No temporary file is left behind.
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(folder)), []);
+  });
+});

@@ -287,9 +287,10 @@ Deno.test("a REGISTER refused forgets the password just made up for it", async (
     const script = await scripted(server, { passwords });
     try {
       await script.run("register ann buyer");
+      // The script ends once the register command has finished, its clean-up included.
+      assert.equal(await script.end(), 1);
       assert.ok(passwords.available);
       assert.equal(await passwords.store.get(`127.0.0.1:${server.port}`, "ann"), undefined);
-      assert.equal(await script.end(), 1);
     } finally {
       await server.close();
     }
