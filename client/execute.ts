@@ -4,12 +4,26 @@
  * @module
  */
 
-import { encodeMessage, type Message, message, type Role } from "../protocol/mod.ts";
+import {
+  encodeMessage,
+  type Message,
+  message,
+  parseRole,
+  type Role,
+  withoutSessionKey,
+} from "../protocol/mod.ts";
 import type { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
+import {
+  auctionHouse,
+  type PasswordChoice,
+  passwordForLogin,
+  passwordForRegister,
+} from "./credentials.ts";
 import type { ClientFlags } from "./flags.ts";
 import type { ItemBook } from "./items.ts";
-import type { ClientEvent, CommandResult } from "./output.ts";
+import type { Ask, ClientEvent, CommandResult } from "./output.ts";
+import type { PasswordStoreAccess } from "./password_store.ts";
 import type { PaymentDetails } from "./payment.ts";
 import { type ClientRequest, REFUSAL_TYPES, type RequestOutcome } from "./requests.ts";
 
@@ -30,8 +44,15 @@ export interface CommandContext {
   send(build: (rq: number) => ClientRequest): Promise<RequestOutcome>;
   /** Reports a client event. */
   report(event: ClientEvent): void;
-  /** Records who this client is after REGISTER or LOGIN; a role left out stays as it was. */
-  setIdentity(identity: { name: string | undefined; role?: Role }): void;
+  /**
+   * Records who this client is after REGISTER or LOGIN (and the session key the reply gave,
+   * or none); a role left out stays as it was.
+   */
+  setIdentity(identity: { name: string | undefined; role?: Role; key?: string }): void;
+  /** Where generated passwords are kept, or why they cannot be. */
+  readonly passwords: PasswordStoreAccess;
+  /** Asks the person at the shell; undefined in the scripted mode. */
+  readonly ask: Ask | undefined;
   /** Answers the INFORM_Req waiting for `item`. */
   pay(item: string, details: PaymentDetails): Promise<CommandResult>;
 }
@@ -46,41 +67,68 @@ export async function executeCommand(
   switch (command.kind) {
     case "register": {
       const name = command.name ?? context.flags.name;
-      const role = command.role ?? context.flags.role;
-      if (!name || !role) {
-        return fail(context, "register needs a name and a role: register NAME ROLE");
-      }
-      const password = command.name ? command.password : command.password ?? context.flags.password;
-      const result = await request((rq) =>
-        message("REGISTER", rq, {
-          name,
-          role,
-          ip: context.host,
-          udpPort: context.udpPort,
-          tcpPort: context.tcpPort,
-          ...(password === undefined ? {} : { password }),
-        })
+      if (!name) return fail(context, "register needs a name and a role: register NAME ROLE");
+      // The role is asked for here, at register, never at start: login needs none.
+      const role = command.role ?? context.flags.role ??
+        await context.ask?.("Your role (buyer or seller): ", parseRole);
+      if (!role) return fail(context, "register needs a role: register NAME ROLE, or --role");
+      const given = command.name ? command.password : command.password ?? context.flags.password;
+      const choice: PasswordChoice = given !== undefined
+        ? { password: given }
+        : await passwordForRegister(name, passwordContext(context));
+      if ("error" in choice) return fail(context, choice.error);
+      let key: string | undefined;
+      const result = await request(
+        (rq) =>
+          message("REGISTER", rq, {
+            name,
+            role,
+            ip: context.host,
+            udpPort: context.udpPort,
+            tcpPort: context.tcpPort,
+            password: choice.password,
+          }),
+        (reply) => {
+          if (reply.type === "REGISTERED") key = reply.key;
+        },
       );
-      if (result === "ok") context.setIdentity({ name, role });
+      if (result === "ok") {
+        context.setIdentity({ name, role, key });
+        if (choice.keptIn) {
+          context.report({ type: "password", action: "kept", user: name, file: choice.keptIn });
+        }
+      } else if (result === "refused" && choice.keptIn && context.passwords.available) {
+        // A name already taken: the password just made up belongs to no account.
+        const store = context.passwords.store;
+        await store.remove(auctionHouse(context.flags), name, choice.password).catch(() => {});
+      }
       return result;
     }
     case "login": {
-      const name = command.name ?? context.flags.name;
+      // The name registered or logged in here before, else --name.
+      const name = command.name ?? context.userName();
       if (!name) return fail(context, "login needs a name: login NAME [PASSWORD]");
-      const password = command.name ? command.password : command.password ?? context.flags.password;
+      const given = command.name ? command.password : command.password ?? context.flags.password;
+      const choice: PasswordChoice = given !== undefined
+        ? { password: given }
+        : await passwordForLogin(name, passwordContext(context));
+      if ("error" in choice) return fail(context, choice.error);
       let role: Role | undefined;
+      let key: string | undefined;
       const result = await request(
         (rq) =>
           message("LOGIN", rq, {
             name,
             tcpPort: context.tcpPort,
-            ...(password === undefined ? {} : { password }),
+            password: choice.password,
           }),
         (reply) => {
-          if (reply.type === "LOGIN_SUCCESS") role = reply.role;
+          if (reply.type !== "LOGIN_SUCCESS") return;
+          role = reply.role;
+          key = reply.key;
         },
       );
-      if (result === "ok") context.setIdentity({ name, role });
+      if (result === "ok") context.setIdentity({ name, role, key });
       return result;
     }
     case "deregister": {
@@ -144,6 +192,15 @@ export async function executeCommand(
   }
 }
 
+function passwordContext(context: CommandContext) {
+  return {
+    server: auctionHouse(context.flags),
+    access: context.passwords,
+    ask: context.ask,
+    report: (event: ClientEvent) => context.report(event),
+  };
+}
+
 /** Reports `error` as an event; the command could not run. */
 export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
   context.report({ type: "error", error });
@@ -173,7 +230,7 @@ async function sendRequest(
       type: "sent",
       request: outcome.request.type,
       rq: outcome.request.rq,
-      raw: outcome.raw,
+      raw: withoutSessionKey(outcome.raw),
     });
     return "ok";
   }
@@ -190,10 +247,10 @@ async function sendRequest(
   return "error";
 }
 
-/** A request line safe to print: a password is replaced by `***`. */
+/** A request line safe to print: a password is replaced by `***`, a session key left out. */
 function redactRequest(raw: string, request: ClientRequest): string {
   if ((request.type === "REGISTER" || request.type === "LOGIN") && request.password) {
-    return encodeMessage({ ...request, password: "***" });
+    return encodeMessage({ ...request, password: "***", key: undefined });
   }
-  return raw;
+  return withoutSessionKey(raw);
 }

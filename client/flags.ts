@@ -40,14 +40,17 @@ export interface ClientFlags {
 
 /** The usage text of `deno task client --help`. */
 export const CLIENT_USAGE = `Usage: deno task client [flags]
-   or: deno run --allow-net dist/auction-client.js [flags]
+   or: deno run --allow-net --allow-env=XDG_CONFIG_HOME,HOME --allow-read=DIR --allow-write=DIR \\
+         dist/auction-client.js [flags]
+       where DIR is \${XDG_CONFIG_HOME:-$HOME/.config}/auction-client (kept passwords);
+       without those permissions the client asks for a password
 
 The auction client: an interactive shell on a terminal, JSON lines otherwise.
 
   --server HOST:PORT      the server's UDP address (default 127.0.0.1:5000)
   --name NAME             your user name (the shell asks when missing)
-  --role buyer|seller     your role at register (the shell asks when missing)
-  --password PASSWORD     optional password, set at register, needed at login
+  --role buyer|seller     your role at register (the shell asks at register when missing)
+  --password PASSWORD     your password (default: one made up at register and kept in DIR)
   --udp-port PORT         local UDP port (default 0 = any free port)
   --tcp-port PORT         local TCP port for the sale exchange (default 0 = any free port)
   --host ADDRESS          the IP to declare at register (default: the local address that

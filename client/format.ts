@@ -17,6 +17,8 @@ import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { describeCancelReason, plainWords } from "./plain_words.ts";
 import { maskCardNumbers } from "./redact.ts";
+import { describeIdentityEvent } from "./identity_notices.ts";
+import { hideSessionKeys, maskPassword } from "./secrets.ts";
 
 /** A JSON line's object: `type`, `rq`, the fields, and the raw line. */
 export type JsonRecord = Record<string, unknown>;
@@ -37,10 +39,10 @@ export function messageToJson(message: Message, raw: string): JsonRecord {
     if (kind === "price") record[key] = formatPrice(value as number);
     else if (kind === "duration") record[key] = formatDuration(value as never);
     else if (kind === "card") record[key] = maskCard(value as string);
-    else if (kind === "expiry") continue;
+    else if (kind === "expiry" || kind === "sessionKey") continue;
     else record[key] = value;
   }
-  record.raw = raw;
+  record.raw = hideSessionKeys(raw);
   return record;
 }
 
@@ -218,7 +220,9 @@ export function eventToJson(event: ClientEvent): JsonRecord {
   const record: JsonRecord = {};
   for (const [key, value] of Object.entries(event)) {
     if (typeof value === "string" && ECHOING_FIELDS.has(key)) {
-      record[key] = maskCardNumbers(value);
+      // A typed line may hold a password (`login ann PASSWORD`).
+      const text = key === "line" ? maskPassword(value) : value;
+      record[key] = hideSessionKeys(maskCardNumbers(text));
     } else if (typeof value === "number" && key.endsWith("Cents")) {
       record[key.slice(0, -"Cents".length)] = formatPrice(value);
     } else if (typeof value === "number" && key === "finalPrice") {
@@ -276,5 +280,5 @@ export function describeEvent(event: ClientEvent): string {
           return `[${event.item}] ${plainWords(event.error)}`;
       }
   }
-  return JSON.stringify(event);
+  return describeIdentityEvent(event) ?? JSON.stringify(event);
 }

@@ -5,6 +5,7 @@
  */
 
 import { containsCardNumber, maskCardNumbers } from "./redact.ts";
+import { containsPassword, maskPassword } from "./secrets.ts";
 
 /** What a key asks the shell to do. */
 export type EditorAction =
@@ -103,16 +104,18 @@ export class LineEditor {
 
   /**
    * `line` as it may appear on screen: all masked when the line is secret, else any card-like
-   * number in it masked to its last four digits (same length, so the cursor stays in place).
+   * number in it masked to its last four digits and the password of a typed `register` or
+   * `login` masked (same length, so the cursor stays in place).
    */
   shown(line: string): string {
-    return this.masked ? line.replace(/\S/gu, "*") : maskCardNumbers(line);
+    return this.masked ? line.replace(/\S/gu, "*") : maskPassword(maskCardNumbers(line));
   }
 
   #submit(): EditorAction {
     const line = this.text;
-    // A line holding a card number (a secret answer, or `pay ... CARD ...`) stays out of history.
-    const secret = this.masked || containsCardNumber(line);
+    // A line holding a card number (a secret answer, or `pay ... CARD ...`) or a password
+    // (`login ann PASSWORD`) stays out of history.
+    const secret = this.masked || containsCardNumber(line) || containsPassword(line);
     if (!secret && line.trim() !== "" && this.#history.at(-1) !== line) {
       this.#history.push(line);
     }

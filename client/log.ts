@@ -5,6 +5,7 @@
  */
 
 import { maskCardNumbers } from "./redact.ts";
+import { hideSessionKeys, terminalLine } from "./secrets.ts";
 
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -36,8 +37,10 @@ export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): L
     const extras = Object.entries(properties ?? {})
       .map(([key, value]) => ` ${key}=${formatValue(value)}`)
       .join("");
-    // A card typed where it does not belong (a mistyped command) must not reach a log.
-    sink(maskCardNumbers(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`));
+    // A card typed where it does not belong (a mistyped command) must not reach a log, nor a
+    // session key (a received REGISTERED line), nor a character that would act on a terminal.
+    const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`;
+    sink(terminalLine(hideSessionKeys(maskCardNumbers(line))));
   };
   return {
     debug: (message, properties) => write("debug", message, properties),

@@ -1,13 +1,15 @@
 /**
  * The client's entry point: `deno task client [flags]`, or the bundle
- * `deno run --allow-net dist/auction-client.js [flags]`. A terminal on stdin gets the shell;
- * anything else (or `--json`) gets the scripted mode.
+ * `deno run --allow-net <password folder permissions> dist/auction-client.js [flags]` (see
+ * docs/client.md). A terminal on stdin gets the shell; anything else (or `--json`) gets the
+ * scripted mode.
  * @module
  */
 
 import { CLIENT_USAGE, parseClientFlags, UsageError } from "./flags.ts";
 import { createLogger } from "./log.ts";
 import { EXIT, JsonOutput, readLines, runScript } from "./script.ts";
+import { jsonLine } from "./secrets.ts";
 import { AuctionClient } from "./session.ts";
 import { Shell, systemTerminal } from "./shell.ts";
 
@@ -31,7 +33,7 @@ export async function runClient(args: string[]): Promise<number> {
   if (!interactive) {
     const logger = createLogger(flags.logLevel);
     const output = new JsonOutput((record) => {
-      Deno.stdout.writeSync(ENCODER.encode(`${JSON.stringify(record)}\n`));
+      Deno.stdout.writeSync(ENCODER.encode(`${jsonLine(record)}\n`));
     });
     let client;
     try {
@@ -41,6 +43,7 @@ export async function runClient(args: string[]): Promise<number> {
       return EXIT.usage;
     }
     try {
+      client.watchServer();
       return await runScript(client, output, readLines(Deno.stdin.readable));
     } finally {
       await client.close();
@@ -52,7 +55,7 @@ export async function runClient(args: string[]): Promise<number> {
     flags.logLevel,
     Deno.stderr.isTerminal() ? (line) => shell.print(line) : undefined,
   );
-  const identity = await shell.askIdentity({ name: flags.name, role: flags.role });
+  const identity = await shell.askIdentity({ name: flags.name });
   let client;
   try {
     client = await AuctionClient.start({ ...flags, ...identity }, shell, logger);
@@ -61,6 +64,7 @@ export async function runClient(args: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    client.watchServer();
     await shell.run(client);
     await client.drain(5000);
   } finally {

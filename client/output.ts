@@ -29,7 +29,15 @@ export type ClientEvent =
     deadlineMs: number;
     missing: string[];
   }
-  | { type: "payment"; action: "failed"; item: string; error: string };
+  | { type: "payment"; action: "failed"; item: string; error: string }
+  | { type: "password"; action: "kept"; user: string; file: string }
+  | { type: "password"; action: "not_kept"; user: string; reason: string }
+  | { type: "session"; action: "lost"; user: string; cause: "key" | "moved"; reason: string }
+  | { type: "unreachable"; server: string; seconds: number }
+  | { type: "reachable"; server: string };
+
+/** Asks the person at the shell; `secret` answers are masked as typed and kept out of history. */
+export type Ask = <T>(prompt: string, parse: (text: string) => T, secret?: boolean) => Promise<T>;
 
 /** Where the client reports. */
 export interface ClientOutput {
@@ -40,6 +48,8 @@ export interface ClientOutput {
   message(message: Message, raw: string, via: "udp" | "tcp", saleItem?: string): void;
   /** A client event. */
   event(event: ClientEvent): void;
+  /** Asks a question (the shell); absent where nobody can answer (the scripted mode). */
+  ask?: Ask;
 }
 
 /** How a command ended, for exit codes. */

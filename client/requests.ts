@@ -40,6 +40,7 @@ export const REPLY_TYPES: ReadonlySet<string> = new Set([
   "BID_ACCEPTED",
   "BID_REJECTED",
   "DENIED",
+  "PONG",
 ]);
 
 /** Replies that are refusals. */

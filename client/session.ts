@@ -10,9 +10,11 @@ import { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
 import { type CommandContext, executeCommand, fail } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
+import { auctionHouse } from "./credentials.ts";
 import { ItemBook } from "./items.ts";
 import type { Logger } from "./log.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
+import { openPasswordStore, type PasswordStoreAccess } from "./password_store.ts";
 import {
   answerPayment,
   missingDetails,
@@ -20,6 +22,8 @@ import {
   type PaymentRequest,
 } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
+import { ServerProbe } from "./server_probe.ts";
+import { sessionLostEvent } from "./session_notice.ts";
 import { SaleListener } from "./tcp.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 import { localAddressFor, UdpEndpoint } from "./udp.ts";
@@ -42,14 +46,25 @@ export class AuctionClient {
   #output: ClientOutput;
   #self?: string;
   #role?: Role;
+  /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
+  #sessionKey?: string;
+  readonly #passwords: PasswordStoreAccess;
+  #probe?: ServerProbe;
 
   private constructor(
-    parts: { flags: ClientFlags; host: string; udp: UdpEndpoint; tcp: SaleListener },
+    parts: {
+      flags: ClientFlags;
+      host: string;
+      udp: UdpEndpoint;
+      tcp: SaleListener;
+      passwords: PasswordStoreAccess;
+    },
     output: ClientOutput,
     logger: Logger,
     timers: Timers,
   ) {
     this.flags = parts.flags;
+    this.#passwords = parts.passwords;
     this.host = parts.host;
     this.#udp = parts.udp;
     this.#tcp = parts.tcp;
@@ -80,12 +95,16 @@ export class AuctionClient {
     });
   }
 
-  /** Opens the sockets and finds the address to declare. */
+  /**
+   * Opens the sockets and finds the address to declare. `options.passwords` is where made-up
+   * passwords are kept (default: the user's configuration folder, when permitted).
+   */
   static async start(
     flags: ClientFlags,
     output: ClientOutput,
     logger: Logger,
     timers: Timers = systemTimers,
+    options: { passwords?: PasswordStoreAccess } = {},
   ): Promise<AuctionClient> {
     const server = { hostname: flags.serverHost, port: flags.serverPort };
     const udp = await UdpEndpoint.open({ port: flags.udpPort, server, logger });
@@ -102,12 +121,18 @@ export class AuctionClient {
     }
     const host = flags.host ?? await localAddressFor(server, logger);
     logger.info("Client ready", { host, udpPort: udp.port, tcpPort: tcp.port });
-    return new AuctionClient({ flags, host, udp, tcp }, output, logger, timers);
+    const passwords = options.passwords ?? openPasswordStore();
+    return new AuctionClient({ flags, host, udp, tcp, passwords }, output, logger, timers);
   }
 
   /** The user name: the one registered or logged in, else the --name flag. */
   get name(): string | undefined {
     return this.#self ?? this.flags.name;
+  }
+
+  /** Whether this client registered or logged in (its session may since have moved). */
+  get hasSession(): boolean {
+    return this.#self !== undefined;
   }
 
   /** The role, once known. */
@@ -180,14 +205,30 @@ export class AuctionClient {
     }
   }
 
+  /**
+   * Checks that the server answers (PING, PONG): reports `unreachable` when it has not after
+   * 5 s, keeps trying, and reports `reachable` once it answers after all.
+   */
+  watchServer(): void {
+    this.#probe ??= new ServerProbe({
+      server: auctionHouse(this.flags),
+      timers: this.#timers,
+      report: (event) => this.#output.event(event),
+      request: (build) => this.#engine.request(build),
+    });
+    void this.#probe.start();
+  }
+
   /** Closes everything; pending requests are given up. */
   async close(): Promise<void> {
+    this.#probe?.stop();
     this.#engine.cancelAll();
     await Promise.allSettled([this.#udp.close(), this.#tcp.close()]);
   }
 
   /** What commands may use of this client (see {@linkcode executeCommand}). */
   #commandContext(): CommandContext {
+    const output = () => this.#output;
     return {
       flags: this.flags,
       host: this.host,
@@ -202,6 +243,12 @@ export class AuctionClient {
       setIdentity: (identity) => {
         this.#self = identity.name;
         if ("role" in identity) this.#role = identity.role;
+        this.#sessionKey = identity.key;
+      },
+      passwords: this.#passwords,
+      get ask() {
+        const current = output();
+        return current.ask?.bind(current);
       },
       pay: (item, details) => this.pay(item, details),
     };
@@ -210,7 +257,9 @@ export class AuctionClient {
   #send(build: (rq: number) => ClientRequest): Promise<RequestOutcome> {
     let settleBy: ((received: Message) => boolean) | undefined;
     return this.#engine.request((rq) => {
-      const request = build(rq);
+      // Every request of the session carries its key; retransmissions resend these bytes.
+      const key = this.#sessionKey;
+      const request: ClientRequest = key === undefined ? build(rq) : { ...build(rq), key };
       if (request.type === "ACCEPT") {
         // Success has no reply of its own: the PRICE_ADJUSTMENT for the item answers it.
         settleBy = (received) =>
@@ -226,7 +275,11 @@ export class AuctionClient {
       !["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ"].includes(received.type);
     if (isReply) {
       // A reply prints only when it answers a request of ours; others are logged and dropped.
-      if (this.#engine.receive(received)) this.#output.message(received, raw, "udp");
+      if (!this.#engine.receive(received) || this.#probe?.isPing(received.rq)) return;
+      this.#output.message(received, raw, "udp");
+      // A refusal because the session moved elsewhere: say so, and what to do.
+      const lost = sessionLostEvent(received, this.hasSession, this.name ?? "");
+      if (lost) this.#output.event(lost);
       return;
     }
     this.items.record(received, this.#timers.nowMs());

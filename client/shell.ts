@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Message, parseRole, parseUserName, type Role } from "../protocol/mod.ts";
+import { type Message, parseUserName } from "../protocol/mod.ts";
 import {
   type ClientCommand,
   commandHelp,
@@ -21,7 +21,9 @@ import type { ClientEvent, ClientOutput } from "./output.ts";
 import { QuitGuard, type QuitKey } from "./quit_guard.ts";
 import { ShellLines } from "./shell_lines.ts";
 import { maskCardNumbers } from "./redact.ts";
+import { terminalLine } from "./secrets.ts";
 import type { AuctionClient } from "./session.ts";
+import { sessionLostCause } from "./session_notice.ts";
 
 /** A question the shell asks before taking commands again. */
 interface Question {
@@ -68,6 +70,7 @@ export class Shell implements ClientOutput {
   readonly #quitGuard = new QuitGuard();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
+  readonly #quitting = new AbortController();
 
   readonly #slowCommandMs: number;
   readonly #nowMs: () => number;
@@ -86,14 +89,19 @@ export class Shell implements ClientOutput {
     this.#lines = new ShellLines(this.#nowMs);
   }
 
-  /** Prints lines above the prompt, then draws the prompt again. */
+  /**
+   * Prints lines above the prompt, then draws the prompt again. Control and bidirectional
+   * characters (from the server's text) are shown escaped, never acted on.
+   */
   print(text: string): void {
-    const lines = text.split("\n").map((line) => `\r\x1b[2K${line}\n`).join("");
+    const lines = text.split("\n").map((line) => `\r\x1b[2K${terminalLine(line)}\n`).join("");
     this.#terminal.write(lines + this.#render());
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
     const client = this.#client;
+    // A refusal because the session moved: the event that follows says what to do instead.
+    if (sessionLostCause(received, client?.hasSession ?? false)) return;
     const line = this.#lines.message(received, {
       saleItem,
       self: client?.name,
@@ -114,15 +122,24 @@ export class Shell implements ClientOutput {
     }
   }
 
-  /** Asks for what the flags left out (name, role), before the client starts. */
-  async askIdentity(known: { name?: string; role?: Role }): Promise<{ name: string; role: Role }> {
+  /**
+   * Asks for the user name when the flags left it out, before the client starts. The role is
+   * asked at `register` only: `login` needs none.
+   */
+  async askIdentity(known: { name?: string }): Promise<{ name: string }> {
     this.#terminal.setRaw(true);
     const reading = this.#readKeys();
     const name = known.name ?? await this.#ask("Your user name: ", parseUserName);
-    const role = known.role ??
-      await this.#ask("Your role at register (buyer or seller): ", parseRole);
     this.#reading = reading;
-    return { name, role };
+    return { name };
+  }
+
+  /**
+   * Asks a question before taking commands again (a role, a password); a secret answer is
+   * masked as typed. Quitting drops the question, so the command that asked ends at once.
+   */
+  ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
+    return this.#ask(prompt, parse, secret, this.#quitting.signal);
   }
 
   /** Takes commands for `client` until the user quits. */
@@ -133,7 +150,7 @@ export class Shell implements ClientOutput {
       this.#reading = this.#readKeys();
     }
     this.print(
-      `Connected to ${client.flags.serverHost}:${client.flags.serverPort} as ${client.name} ` +
+      `Server ${client.flags.serverHost}:${client.flags.serverPort}, you are ${client.name} ` +
         `(UDP ${client.udpPort}, TCP ${client.tcpPort}). ` +
         `Type "register" (new user) or "login", "help" for every command.`,
     );
@@ -289,15 +306,23 @@ export class Shell implements ClientOutput {
   #execute(client: AuctionClient, command: ClientCommand): void {
     const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
     if (sending !== undefined) this.print(sending);
-    const slow = setTimeout(() => {
+    const sayStillTrying = () => {
+      // While the command waits for an answer typed here (a role, a password), nothing is sent.
+      if (this.#questions.length > 0) {
+        slow = setTimeout(sayStillTrying, this.#slowCommandMs);
+        return;
+      }
       const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
       this.print(
         `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
           `Is the server running, and is --server right?`,
       );
-    }, this.#slowCommandMs);
+    };
+    let slow = setTimeout(sayStillTrying, this.#slowCommandMs);
     client.execute(command)
-      .catch((error) => this.#printError(`Error: ${error}`))
+      .catch((error) => {
+        if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
+      })
       .finally(() => clearTimeout(slow));
   }
 
@@ -314,6 +339,7 @@ export class Shell implements ClientOutput {
       this.print(warning);
       return false;
     }
+    this.#quitting.abort(new Error("The shell is quitting"));
     this.#done.resolve();
     return true;
   }

@@ -1,7 +1,9 @@
 /**
  * Runs the bundled client (`dist/auction-client.js`) as a process in scripted mode, the way a
- * user would: `deno run --allow-net` and nothing else (`--no-config`, so no unstable flag or
- * permission comes from deno.json). Collects its JSON lines and waits for them with deadlines.
+ * user would: `deno run --allow-net` plus the documented permissions of its password folder,
+ * and nothing else (`--no-config`, so no unstable flag or permission comes from deno.json).
+ * Each client gets its own temporary XDG_CONFIG_HOME, so no test touches the real home.
+ * Collects its JSON lines and waits for them with deadlines.
  * @module
  */
 
@@ -32,9 +34,23 @@ export async function ensureBundle(): Promise<void> {
   }
 }
 
-/** The arguments that run the bundle with network permission only. */
-export function bundleCommand(args: string[]): string[] {
-  return ["run", "--no-config", "--allow-net", BUNDLE, ...args];
+/**
+ * The arguments that run the bundle as documented: network, and the client's password folder
+ * in `configHome` (its XDG_CONFIG_HOME). Without `configHome`, network permission only.
+ */
+export function bundleCommand(args: string[], configHome?: string): string[] {
+  if (configHome === undefined) return ["run", "--no-config", "--allow-net", BUNDLE, ...args];
+  const folder = `${configHome}/auction-client`;
+  return [
+    "run",
+    "--no-config",
+    "--allow-net",
+    "--allow-env=XDG_CONFIG_HOME,HOME",
+    `--allow-read=${folder}`,
+    `--allow-write=${folder}`,
+    BUNDLE,
+    ...args,
+  ];
 }
 
 /** One JSON line the client printed. */
@@ -50,10 +66,23 @@ export class ClientProcess {
   #partial = "";
   #stderr = "";
   #waiters: (() => void)[] = [];
+  readonly #ownsConfigHome: boolean;
 
-  constructor(args: string[]) {
+  /** The client's XDG_CONFIG_HOME, a temporary folder (removed when the process ends). */
+  readonly configHome: string;
+
+  /**
+   * Starts the client with `args`. `options.configHome` shares a password folder between
+   * clients (the caller removes it); by default each client has its own.
+   * `passwordFolder: false` runs it with network permission only.
+   */
+  constructor(args: string[], options: { configHome?: string; passwordFolder?: boolean } = {}) {
+    this.#ownsConfigHome = options.configHome === undefined;
+    this.configHome = options.configHome ?? Deno.makeTempDirSync({ prefix: "auction-client-" });
+    const permitted = options.passwordFolder === false ? undefined : this.configHome;
     this.#process = new Deno.Command(Deno.execPath(), {
-      args: bundleCommand(["--json", ...args]),
+      args: bundleCommand(["--json", ...args], permitted),
+      env: { XDG_CONFIG_HOME: this.configHome },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -118,6 +147,7 @@ export class ClientProcess {
     const status = await this.#process.status;
     clearTimeout(timer);
     await this.#pumps;
+    this.#removeConfigHome();
     return status.code;
   }
 
@@ -127,6 +157,16 @@ export class ClientProcess {
       this.#process.kill("SIGKILL");
     } catch {
       // Already gone.
+    }
+    this.#removeConfigHome();
+  }
+
+  #removeConfigHome(): void {
+    if (!this.#ownsConfigHome) return;
+    try {
+      Deno.removeSync(this.configHome, { recursive: true });
+    } catch {
+      // Already removed.
     }
   }
 

@@ -8,11 +8,31 @@ import { bundleCommand, ensureBundle } from "../_support/client_process.ts";
 
 const UTF8 = new TextEncoder();
 
-/** Answers REGISTER and BID, records requests, and can push to the client. */
+/** The fake server's answer to a request line, or null for none (default: {@linkcode answer}). */
+type Answerer = (line: string) => string | null;
+
+/** Answers PING, REGISTER, LOGIN (as a buyer) and BID, with no session key. */
+function answer(line: string): string | null {
+  const [type = "", rq] = line.split(" ");
+  const replies: Record<string, string> = {
+    PING: `PONG ${rq}`,
+    REGISTER: `REGISTERED ${rq}`,
+    LOGIN: `LOGIN_SUCCESS ${rq} role=buyer`,
+    BID: `BID_ACCEPTED ${rq}`,
+  };
+  return replies[type] ?? null;
+}
+
+/** Answers requests (see {@linkcode answer}), records them, and can push to the client. */
 class FakeServer {
   readonly socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   readonly requests: string[] = [];
   client?: Deno.NetAddr;
+  answer: Answerer;
+
+  constructor(answerer: Answerer = answer) {
+    this.answer = answerer;
+  }
   #waiters: (() => void)[] = [];
   #loop = this.#serve();
 
@@ -54,9 +74,8 @@ class FakeServer {
       const line = new TextDecoder().decode(datagram[0]);
       this.client = datagram[1] as Deno.NetAddr;
       this.requests.push(line);
-      const [type, rq] = line.split(" ");
-      const reply = type === "REGISTER" ? "REGISTERED" : type === "BID" ? "BID_ACCEPTED" : null;
-      if (reply) await this.socket.send(UTF8.encode(`${reply} ${rq}`), this.client);
+      const reply = this.answer(line);
+      if (reply) await this.socket.send(UTF8.encode(reply), this.client);
       for (const wake of this.#waiters.splice(0)) wake();
     }
   }
@@ -69,11 +88,24 @@ class PtyClient {
   readonly #pump: Promise<void>;
   output = "";
   #waiters: (() => void)[] = [];
+  readonly #ownsConfigHome: boolean;
+  /** The client's XDG_CONFIG_HOME (its password folder is `auction-client` inside). */
+  readonly configHome: string;
 
-  constructor(args: string[]) {
-    const command = [Deno.execPath(), ...bundleCommand(args)].map((word) => `'${word}'`).join(" ");
+  /**
+   * Runs the bundle with `args` and the documented permissions of its password folder in
+   * `options.configHome` (default: a temporary folder of its own); `passwordFolder: false`
+   * runs it with network permission only.
+   */
+  constructor(args: string[], options: { configHome?: string; passwordFolder?: boolean } = {}) {
+    this.#ownsConfigHome = options.configHome === undefined;
+    this.configHome = options.configHome ?? Deno.makeTempDirSync({ prefix: "auction-client-" });
+    const permitted = options.passwordFolder === false ? undefined : this.configHome;
+    const command = [Deno.execPath(), ...bundleCommand(args, permitted)]
+      .map((word) => `'${word}'`).join(" ");
     const process = new Deno.Command("script", {
       args: ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+      env: { XDG_CONFIG_HOME: this.configHome },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -114,6 +146,7 @@ class PtyClient {
     await this.#pump;
     await this.#stdin.close().catch(() => {});
     await this.#process.stderr.cancel();
+    this.#removeConfigHome();
     return status.code;
   }
 
@@ -122,6 +155,16 @@ class PtyClient {
       this.#process.kill("SIGKILL");
     } catch {
       // Already gone.
+    }
+    this.#removeConfigHome();
+  }
+
+  #removeConfigHome(): void {
+    if (!this.#ownsConfigHome) return;
+    try {
+      Deno.removeSync(this.configHome, { recursive: true });
+    } catch {
+      // Already removed.
     }
   }
 }
@@ -147,7 +190,8 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
 
     await shell.type("register\r");
     const registered = await server.waitForRequest(/^REGISTER /);
-    assert.match(registered, /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+$/);
+    // Always with a password: one the client made up (24 URL-safe characters) and kept.
+    assert.match(registered, /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+ [\w-]{24}$/);
     await shell.waitForOutput("Registered.");
 
     await shell.type("bid Kite 30\r");
@@ -173,7 +217,7 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     await shell.waitForOutput("Kite  40.00  bob");
 
     // At the close, the server connects: the shell asks for the payment details.
-    const tcpPort = Number(registered.split(" ").at(-1));
+    const tcpPort = Number(registered.split(" ").at(-2));
     const sale = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
     try {
       await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
@@ -208,6 +252,8 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
 
     await shell.type("quit\r");
     assert.equal(await shell.exitCode(), 0);
+    // The password never reached the screen.
+    assert.equal(shell.output.includes(registered.split(" ").at(-1)!), false);
   } finally {
     shell.kill();
     await server.close();
@@ -245,7 +291,8 @@ async function registerAnn(shell: PtyClient, server: FakeServer): Promise<number
   await shell.type("register\r");
   const registered = await server.waitForRequest(/^REGISTER /);
   await shell.waitForOutput("Registered.");
-  return Number(registered.split(" ").at(-1));
+  // REGISTER RQ# Name Role IP UDP_Port TCP_Port Password
+  return Number(registered.split(" ")[6]);
 }
 
 async function readLine(connection: Deno.TcpConn): Promise<string> {
@@ -283,6 +330,122 @@ Deno.test("Ctrl-C at a payment question warns before quitting, and a command the
     assert.equal(await shell.exitCode(), 0);
   } finally {
     sale?.close();
+    shell.kill();
+    await server.close();
+  }
+});
+
+const K1 = "11111111111111111111111111111111";
+const K2 = "22222222222222222222222222222222";
+
+Deno.test("login on the same machine needs no typing and no role, and a refused key says what to do", async () => {
+  await ensureBundle();
+  const server = new FakeServer((line) => {
+    const [type, rq] = line.split(" ");
+    if (type === "REGISTER") return `REGISTERED ${rq} key=${K1}`;
+    if (type === "LOGIN") return `LOGIN_SUCCESS ${rq} role=buyer key=${K2}`;
+    if (type === "BID") return `BID_REJECTED ${rq} Session key missing or wrong`;
+    return answer(line);
+  });
+  const configHome = await Deno.makeTempDir({ prefix: "auction-client-" });
+  const args = ["--server", `127.0.0.1:${server.port}`, "--name", "ann"];
+  const first = new PtyClient(args, { configHome });
+  let second: PtyClient | undefined;
+  try {
+    // --name without --role: no question at start; the role is asked at register.
+    await first.waitForOutput("ann> ");
+    assert.doesNotMatch(first.output, /role/i);
+    await first.type("register\r");
+    await first.waitForOutput("Your role (buyer or seller): ");
+    await first.type("buyer\r");
+    const register = await server.waitForRequest(/^REGISTER /);
+    const password = /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+ ([\w-]{24})$/.exec(register)
+      ?.[1];
+    assert.ok(password, register);
+    await first.waitForOutput("Registered.");
+    await first.waitForOutput(
+      `A password for ann was made up and kept in ${configHome}/auction-client/` +
+        `127.0.0.1_${server.port}_ann.json: "login" on this machine needs no typing.`,
+    );
+    await first.type("quit\r");
+    assert.equal(await first.exitCode(), 0);
+
+    // A second shell on this machine: login, and nothing to type but the command.
+    second = new PtyClient(args, { configHome });
+    await second.waitForOutput("ann> ");
+    await second.type("login\r");
+    await second.waitForOutput("Logged in as a buyer.");
+    assert.match(
+      await server.waitForRequest(/^LOGIN /),
+      new RegExp(`^LOGIN \\d+ ann \\d+ ${password}$`),
+    );
+    assert.doesNotMatch(second.output, /role \(|[Pp]assword for/);
+
+    // Every later request carries the key; a refused key is explained, not quoted.
+    await second.type("bid Kite 30\r");
+    assert.match(
+      await server.waitForRequest(/^BID /),
+      new RegExp(`^BID \\d+ Kite 30\\.00 key=${K2}$`),
+    );
+    await second.waitForOutput(
+      "Not done. The server did not accept this client's session key: another client may have " +
+        'logged in as ann. Type "login" to take the session back here.',
+    );
+    assert.doesNotMatch(second.output, /Refused \(BID_REJECTED\)/);
+    await second.type("quit\r");
+    assert.equal(await second.exitCode(), 0);
+    for (const shell of [first, second]) {
+      for (const secret of [password, K1, K2]) assert.equal(shell.output.includes(secret), false);
+    }
+  } finally {
+    first.kill();
+    second?.kill();
+    await server.close();
+    await Deno.remove(configHome, { recursive: true });
+  }
+});
+
+Deno.test("without its password folder the shell says so and asks; a typed password never shows", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient(
+    ["--server", `127.0.0.1:${server.port}`, "--name", "ann", "--role", "buyer"],
+    { passwordFolder: false },
+  );
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register\r");
+    await shell.waitForOutput(
+      "This client cannot keep a password for ann: it may not read XDG_CONFIG_HOME and HOME " +
+        "(run it with --allow-env=XDG_CONFIG_HOME,HOME --allow-read=",
+    );
+    const asked = await shell.waitForOutput("Choose a password for ann: ");
+    await shell.type("Typed-Secret9\r");
+    await shell.waitForOutput("Choose a password for ann: *************\r\n", asked);
+    assert.match(await server.waitForRequest(/^REGISTER /), / Typed-Secret9$/);
+    await shell.waitForOutput("Registered.");
+
+    // A password typed in a command is masked as typed, and kept out of the history.
+    await shell.type("login ann Other-Secret8\r");
+    await shell.waitForOutput("ann> login ann *************\r\n");
+    assert.match(await server.waitForRequest(/^LOGIN /), / Other-Secret8$/);
+    const loggedIn = await shell.waitForOutput("Logged in as a buyer.");
+    // Up recalls the line before it: the login line with its password is not in the history.
+    await shell.type("\x1b[A");
+    await shell.waitForOutput("\r\x1b[2Kann> register", loggedIn);
+    await shell.type("\x15login\r");
+    // No password kept here: the shell asks, masked.
+    const question = await shell.waitForOutput(
+      `Password for ann at 127.0.0.1:${server.port}: `,
+      loggedIn,
+    );
+    await shell.type("Third-Secret7\r");
+    await shell.waitForOutput("*************\r\n", question);
+    await server.waitForRequest(/^LOGIN .* Third-Secret7$/);
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+    assert.doesNotMatch(shell.output, /Typed-Secret9|Other-Secret8|Third-Secret7/);
+  } finally {
     shell.kill();
     await server.close();
   }
@@ -327,6 +490,51 @@ Deno.test("a server restart during the payment questions keeps the answers typed
     assert.doesNotMatch(shell.output.slice(restarted), /Full name/, "not asked again");
     await shell.type("quit\r");
     assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("the shell says when the server does not answer at start, and when it does", async () => {
+  await ensureBundle();
+  let answering = false;
+  const server = new FakeServer((line) => (answering ? answer(line) : null));
+  const shell = annShell(server);
+  try {
+    await shell.waitForOutput("ann> ");
+    assert.doesNotMatch(shell.output, /Connected/);
+    await shell.waitForOutput(
+      `No answer from the server at 127.0.0.1:${server.port} after 5 s: is it running, and is ` +
+        "--server right? Still trying...",
+      0,
+      10_000,
+    );
+    answering = true;
+    await shell.waitForOutput(`The server at 127.0.0.1:${server.port} answers now.`, 0, 30_000);
+    await shell.type("quit\r");
+    assert.equal(await shell.exitCode(), 0);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("quitting at register's role question ends the shell at once, sending nothing", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient(["--server", `127.0.0.1:${server.port}`, "--name", "ann"]);
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register\r");
+    await shell.waitForOutput("Your role (buyer or seller): ");
+    const quitMs = Date.now();
+    await shell.type("\x04");
+    assert.equal(await shell.exitCode(), 0);
+    // Not held by the question's command for the 5 s that pending work may take to finish.
+    assert.ok(Date.now() - quitMs < 4000, `took ${Date.now() - quitMs} ms`);
+    assert.doesNotMatch(shell.output, /Error/);
+    assert.equal(server.requests.some((line) => line.startsWith("REGISTER")), false);
   } finally {
     shell.kill();
     await server.close();

@@ -8,6 +8,7 @@ import type { PaymentDetails } from "../../client/payment.ts";
 import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
 import { ItemBook } from "../../client/items.ts";
+import { waitUntil } from "../_support/wait.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -571,6 +572,32 @@ Deno.test("unsubscribe and refuse say at once what was done (the server sends no
   await running;
 });
 
+Deno.test("the shell shows control and bidirectional characters of the server's text escaped", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  const running = shell.run(client);
+  // The codec refuses these characters in text fields; the shell escapes them anyway.
+  shell.message(
+    { type: "CANCEL", rq: 5, reason: "Card \u202edeclined\x1b[2J\u009b" },
+    "",
+    "tcp",
+    "Kite",
+  );
+  shell.message(
+    { type: "Shipping_Info", rq: 6, name: "Ann\r", address: "1 Main St\u2066" },
+    "",
+    "tcp",
+    "Kite",
+  );
+  await terminal.waitFor("[Kite] Sale cancelled: card \\u202edeclined\\u001b[2J\\u009b");
+  await terminal.waitFor("Ann\\u000d, 1 Main St\\u2066");
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(terminal.output, /[\u202e\u2066\u009b]|\x1b\[2J|Ann\r/);
+  terminal.end();
+  await running;
+});
+
 Deno.test("periodic announcements print only what changed", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
@@ -597,6 +624,31 @@ Deno.test("periodic announcements print only what changed", async () => {
   await running;
 });
 
+Deno.test("the shell explains a refused session key instead of quoting the refusal", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const { client } = fakeClient([]);
+  Object.defineProperty(client, "hasSession", { value: true });
+  const running = shell.run(client);
+  const from = terminal.output.length;
+  shell.message({ type: "BID_REJECTED", rq: 9, reason: "Session key missing or wrong" }, "");
+  shell.event({
+    type: "session",
+    action: "lost",
+    user: "scott",
+    cause: "key",
+    reason: "Session key missing or wrong",
+  });
+  await terminal.waitFor(
+    "Not done. The server did not accept this client's session key: another client may have " +
+      'logged in as scott. Type "login" to take the session back here.',
+    from,
+  );
+  assert.doesNotMatch(terminal.output.slice(from), /Refused|BID_REJECTED/);
+  terminal.end();
+  await running;
+});
+
 Deno.test("help prints every command with its summary in one column", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
@@ -611,6 +663,33 @@ Deno.test("help prints every command with its summary in one column", async () =
   assert.ok(lines.some((line) => line.startsWith("pay ")));
   assert.equal(new Set(lines.map(column)).size, 1, lines.join("\n"));
   assert.ok(!lines.some((line) => line.startsWith("wait")));
+  terminal.end();
+  await running;
+});
+
+Deno.test("the shell does not call a command slow while it waits for an answer typed here", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { slowCommandMs: 20 });
+  const { client } = fakeClient([]);
+  const never = Promise.withResolvers<string>();
+  Object.assign(client, {
+    execute: async () => {
+      await shell.ask("Your role (buyer or seller): ", (text) => text);
+      return await never.promise;
+    },
+  });
+  const running = shell.run(client);
+  terminal.type("register\r");
+  const asked = await terminal.waitFor("Your role (buyer or seller): ");
+  // Time passes, several times the slow delay, with the question unanswered: the delay itself
+  // is what is tested here.
+  const startedMs = Date.now();
+  await waitUntil(() => Date.now() - startedMs >= 100, "100 ms to pass", 1000);
+  assert.doesNotMatch(terminal.output, /No answer yet/);
+  terminal.type("buyer\r");
+  // Once answered, the request is out: a slow answer is reported.
+  await terminal.waitFor("No answer yet to register", asked);
+  never.resolve("ok");
   terminal.end();
   await running;
 });

@@ -1,0 +1,50 @@
+/**
+ * Passwords and session keys kept off the screen, out of logs, history and JSON records: the
+ * password words of a typed `register NAME ROLE PASSWORD` or `login NAME PASSWORD` are masked
+ * (same length, so the cursor stays in place), and `key=<hex>` is hidden wherever it appears.
+ * Control and bidirectional characters are escaped in what the client prints. Pure functions.
+ * @module
+ */
+
+import { printable } from "../protocol/mod.ts";
+
+/** The part of a typed line before its password: `register NAME ROLE ` or `login NAME `. */
+const BEFORE_PASSWORD = /^(\s*(?:register\s+\S+\s+\S+|login\s+\S+)\s+)(\S.*)$/is;
+
+/** Whether a typed line carries a password (`register NAME ROLE PASSWORD`, `login NAME PASSWORD`). */
+export function containsPassword(line: string): boolean {
+  return BEFORE_PASSWORD.test(line);
+}
+
+/** `line` with the password of a typed register or login command masked, `*` for each character. */
+export function maskPassword(line: string): string {
+  const match = BEFORE_PASSWORD.exec(line);
+  if (!match) return line;
+  return match[1]! + match[2]!.replace(/./gsu, "*");
+}
+
+const SESSION_KEY = /\bkey=[0-9a-f]{8,}/gi;
+
+/** `text` with every session key field written `key=***`. */
+export function hideSessionKeys(text: string): string {
+  return text.replace(SESSION_KEY, "key=***");
+}
+
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A record as one JSON line that is safe on a terminal: JSON.stringify escapes C0 controls;
+ * DEL, C1 controls and bidirectional controls are escaped too (`\u202e`), which parses back to
+ * the same text.
+ */
+export function jsonLine(record: unknown): string {
+  return JSON.stringify(record).replace(
+    UNSAFE_IN_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** A line for the terminal: control and bidirectional characters written as `\uXXXX`. */
+export function terminalLine(text: string): string {
+  return printable(text);
+}
