@@ -7,6 +7,7 @@
 
 import { join } from "node:path";
 import { syncDirectory, writeAll } from "./atomic_file.ts";
+import { PRIVATE_FILE_MODE } from "./data_dir.ts";
 import type { AuctionEvent } from "./events.ts";
 import { encodeRecords, segmentName } from "./journal.ts";
 
@@ -152,7 +153,7 @@ export class JournalWriter {
     let created = false;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, { append: true, createNew: true });
+      file = await Deno.open(path, { append: true, createNew: true, mode: PRIVATE_FILE_MODE });
       created = true;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;

@@ -1,14 +1,16 @@
 /**
  * One sale's exchange with its buyer and seller over TCP: WINNER and SOLD, INFORM_Req to both,
- * one INFORM_Res from each before the deadline, payment through the gateway, then
- * Shipping_Info to the seller, or CANCEL to both on whatever connections are up.
+ * one INFORM_Res from each before the deadline, the payment intent made durable, payment
+ * through the gateway, then Shipping_Info to the seller and PAID to the buyer, or CANCEL to
+ * both on whatever connections are up. A sale whose payment was started before a crash is
+ * settled from the gateway's own record of that key, never paid again.
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { cardLastFour, message } from "../protocol/mod.ts";
 import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
-import type { PaymentResult } from "./payment.ts";
+import type { PaymentRequest, PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
 import {
@@ -16,6 +18,8 @@ import {
   describe,
   type ExchangeContext,
   finishChannel,
+  notifyParty,
+  recordBuyerNotice,
   recordSellerNotice,
   send,
   ShutdownError,
@@ -39,6 +43,7 @@ export class SaleExchange {
   async run(): Promise<void> {
     const { sale } = this;
     if (sale.status !== "pending" || sale.buyer === undefined) return;
+    if (sale.payment && await this.#settleFromGateway(sale.payment.idempotencyKey)) return;
     const open: LineChannel[] = [];
     try {
       const [buyer, seller] = await Promise.allSettled([
@@ -47,6 +52,7 @@ export class SaleExchange {
       ]);
       if (buyer.status === "fulfilled") open.push(buyer.value);
       if (seller.status === "fulfilled") open.push(seller.value);
+      this.#step("connected");
       if (buyer.status === "rejected" || seller.status === "rejected") {
         const failed = buyer.status === "rejected" ? buyer : seller as PromiseRejectedResult;
         if (failed.reason instanceof ShutdownError) throw failed.reason;
@@ -63,6 +69,68 @@ export class SaleExchange {
   }
 
   /**
+   * Sends what a restart cut off of a settled sale: Shipping_Info to the seller and PAID to the
+   * buyer, each on a new connection, with the RQ#s fixed at settlement.
+   */
+  async resumeNotices(): Promise<void> {
+    const { itemId } = this.sale;
+    const context = this.#context;
+    const current = () => context.core.state.sales[itemId];
+    const sale = current();
+    if (!sale || sale.status !== "settled") return;
+    await Promise.all([
+      needsShippingInfo(sale) &&
+      notifyParty(
+        context,
+        { itemId, userKey: sale.seller, role: "seller" },
+        (channel) => this.deliverShippingInfo(channel),
+        async (delivered) => {
+          if (!current()?.sellerNotice) await recordSellerNotice(context, { itemId, delivered });
+        },
+      ),
+      needsPaid(sale) && sale.buyer !== undefined &&
+      notifyParty(
+        context,
+        { itemId, userKey: sale.buyer, role: "buyer" },
+        (channel) => this.deliverPaid(channel),
+        async (delivered) => {
+          if (!current()?.buyerNotice) await recordBuyerNotice(context, { itemId, delivered });
+        },
+      ),
+    ]);
+  }
+
+  /**
+   * Sends `PAID RQ# Item_Name Final_Price Card_Last4` of the settled sale on `buyer` (RQ# fixed
+   * at settlement), records the notice, then closes the buyer's connection.
+   */
+  async deliverPaid(buyer: LineChannel): Promise<void> {
+    const { itemId } = this.sale;
+    const settled = this.#context.core.state.sales[itemId];
+    if (settled?.paidRq === undefined) return finishChannel(this.#context, buyer);
+    let delivered = true;
+    try {
+      await send(
+        buyer,
+        message("PAID", settled.paidRq, {
+          item: settled.itemName,
+          finalPrice: settled.finalPriceCents,
+          cardLast4: settled.buyerCardLast4 ?? "0000",
+        }),
+      );
+      this.#step("paid_sent");
+    } catch (error) {
+      delivered = false;
+      logger.warn("PAID for item {item} not delivered: {reason}", {
+        item: itemId,
+        reason: describe(error),
+      });
+    }
+    await recordBuyerNotice(this.#context, { itemId, delivered });
+    await finishChannel(this.#context, buyer);
+  }
+
+  /**
    * Sends the Shipping_Info of the settled sale on `seller` (with the RQ# fixed at settlement),
    * records the notice, then gives the seller its grace.
    */
@@ -73,6 +141,7 @@ export class SaleExchange {
     let delivered = true;
     try {
       await send(seller, message("Shipping_Info", settled.shippingRq ?? 0, settled.shipTo));
+      this.#step("shipping_sent");
     } catch (error) {
       delivered = false;
       logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
@@ -94,6 +163,7 @@ export class SaleExchange {
   ): Promise<{ ok: true } | InformFailure> {
     try {
       await this.#requestInform(buyer, seller);
+      this.#step("inform_requested");
     } catch (error) {
       return {
         ok: false,
@@ -108,29 +178,93 @@ export class SaleExchange {
     });
     if (shutdown.aborted) throw new ShutdownError();
     if (!answers.ok) return answers;
+    this.#step("informs_read");
     if (core.state.sales[this.sale.itemId]?.status !== "pending") {
       return { ok: false, reason: "Sale is no longer pending" };
     }
+    const paid = await this.#pay(answers);
+    if (paid.status !== "settled") return { ok: false, reason: paid.reason };
+    await this.#settle(paid);
+    await Promise.all([this.deliverShippingInfo(seller), this.deliverPaid(buyer)]);
+    return { ok: true };
+  }
+
+  /**
+   * Makes the intent durable (`payment_started`: key, last four digits, ship-to), then asks the
+   * gateway. When the gateway cannot be reached the outcome is unknown, so it is looked up by
+   * key before the sale is cancelled.
+   */
+  async #pay(
+    answers: BothAnswers,
+  ): Promise<PaymentResult | { status: "failed"; reason: string }> {
+    const { itemId, finalPriceCents } = this.sale;
+    const idempotencyKey = `sale-${itemId}`;
+    await this.#context.core.run((transaction) => {
+      transaction.emit({
+        type: "payment_started",
+        atMs: transaction.nowMs,
+        itemId,
+        idempotencyKey,
+        buyerCardLast4: cardLastFour(answers.buyer.card.number),
+        sellerCardLast4: cardLastFour(answers.seller.card.number),
+        shipTo: { name: answers.buyer.name, address: answers.buyer.address },
+      });
+    });
+    this.#step("payment_started");
+    const request: PaymentRequest = {
+      idempotencyKey,
+      amountCents: finalPriceCents,
+      buyerCard: answers.buyer.card,
+      sellerCard: answers.seller.card,
+    };
     let paid: PaymentResult;
     try {
-      paid = await this.#context.gateway.pay({
-        idempotencyKey: `sale-${this.sale.itemId}`,
-        amountCents: this.sale.finalPriceCents,
-        buyerCard: answers.buyer.card,
-        sellerCard: answers.seller.card,
-      });
+      paid = await this.#context.gateway.pay(request);
     } catch (error) {
-      return { ok: false, reason: `Payment failed: ${describe(error)}` };
+      const known = await this.#context.gateway.lookup(idempotencyKey).catch(() => undefined);
+      if (!known) return { status: "failed", reason: `Payment failed: ${describe(error)}` };
+      paid = known;
     }
-    if (paid.status === "declined") {
-      return { ok: false, reason: `Payment declined: ${paid.reason}` };
+    this.#step("charged");
+    return paid.status === "declined"
+      ? { status: "declined", reason: `Payment declined: ${paid.reason}` }
+      : paid;
+  }
+
+  /**
+   * After a restart, a pending sale whose payment was started: asks the gateway what it did
+   * with the key. Charged: settle from the recorded intent and send the notices. Declined:
+   * cancel. Unknown to the gateway (the crash came before the charge): `false`, run it again.
+   */
+  async #settleFromGateway(idempotencyKey: string): Promise<boolean> {
+    const known = await this.#context.gateway.lookup(idempotencyKey);
+    if (!known) return false;
+    logger.info("The payment of item {item} was {status} before a restart", {
+      item: this.sale.itemId,
+      status: known.status,
+    });
+    if (known.status === "settled") {
+      await this.#settle(known);
+      await this.resumeNotices();
+      return true;
     }
-    await this.#settle(answers, paid);
-    await Promise.all([
-      this.deliverShippingInfo(seller),
-      finishChannel(this.#context, buyer),
-    ]);
-    return { ok: true };
+    const open: LineChannel[] = [];
+    const parties = [this.sale.buyer!, this.sale.seller];
+    const connected = await Promise.allSettled(
+      parties.map((user) => connectToUser(this.#context, user)),
+    );
+    for (const result of connected) if (result.status === "fulfilled") open.push(result.value);
+    try {
+      await this.#cancel(open, `Payment declined: ${known.reason}`);
+    } catch (error) {
+      for (const channel of open) channel.close();
+      if (!(error instanceof ShutdownError)) throw error;
+    }
+    return true;
+  }
+
+  #step(step: Parameters<NonNullable<ExchangeContext["onStep"]>>[0]): void {
+    this.#context.onStep?.(step, this.sale.itemId);
   }
 
   /** WINNER to the buyer and SOLD to the seller, then INFORM_Req to both. */
@@ -154,11 +288,15 @@ export class SaleExchange {
     await send(seller, message("INFORM_Req", sale.rqs.sellerInform, { item, finalPrice }));
   }
 
-  /** Makes `sale_settled` durable (last four digits only, Shipping_Info RQ#, ship-to). */
-  async #settle(answers: BothAnswers, paid: { feeCents: number; payoutCents: number }) {
+  /**
+   * Makes `sale_settled` durable (last four digits and ship-to from the `payment_started`
+   * intent, the Shipping_Info and PAID RQ#s).
+   */
+  async #settle(paid: { feeCents: number; payoutCents: number }) {
     const { itemId, finalPriceCents } = this.sale;
-    const buyerCardLast4 = cardLastFour(answers.buyer.card.number);
-    const sellerCardLast4 = cardLastFour(answers.seller.card.number);
+    const intent = this.#context.core.state.sales[itemId]?.payment;
+    const buyerCardLast4 = intent?.buyerCardLast4 ?? "0000";
+    const sellerCardLast4 = intent?.sellerCardLast4 ?? "0000";
     await this.#context.core.run((transaction) => {
       transaction.emit({
         type: "sale_settled",
@@ -169,9 +307,11 @@ export class SaleExchange {
         buyerCardLast4,
         sellerCardLast4,
         shippingRq: transaction.nextServerRq(),
-        shipTo: { name: answers.buyer.name, address: answers.buyer.address },
+        ...(intent?.shipTo ? { shipTo: { ...intent.shipTo } } : {}),
+        paidRq: transaction.nextServerRq(),
       });
     });
+    this.#step("settled");
     logger.info("Sale of item {item} settled: {price} cents, fee {fee}, payout {payout}", {
       item: itemId,
       price: finalPriceCents,
@@ -202,4 +342,14 @@ export class SaleExchange {
       await finishChannel(this.#context, channel);
     }));
   }
+}
+
+/** Whether a settled sale's Shipping_Info is still to send. */
+export function needsShippingInfo(sale: Sale): boolean {
+  return sale.status === "settled" && sale.shipTo !== undefined && !sale.sellerNotice;
+}
+
+/** Whether a settled sale's PAID is still to send (sales settled before PAID existed: never). */
+export function needsPaid(sale: Sale): boolean {
+  return sale.status === "settled" && sale.paidRq !== undefined && !sale.buyerNotice;
 }
