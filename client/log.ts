@@ -4,7 +4,7 @@
  * @module
  */
 
-import { maskCardNumbers } from "./redact.ts";
+import { redactSecrets } from "./redact.ts";
 
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -33,11 +33,12 @@ export function stderrSink(line: string): void {
 export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): Logger {
   const write = (level: LogLevel, message: string, properties?: Record<string, unknown>) => {
     if (RANK[level] < RANK[threshold]) return;
+    // Each value alone first (a logged line keeps its REGISTER or INFORM_Res shape), then the
+    // whole line: a card, password or key typed where it does not belong must not reach a log.
     const extras = Object.entries(properties ?? {})
       .map(([key, value]) => ` ${key}=${formatValue(value)}`)
       .join("");
-    // A card typed where it does not belong (a mistyped command) must not reach a log.
-    sink(maskCardNumbers(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`));
+    sink(redactSecrets(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`));
   };
   return {
     debug: (message, properties) => write("debug", message, properties),
@@ -48,7 +49,7 @@ export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): L
 }
 
 function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Error) return JSON.stringify(redactSecrets(value.message));
+  if (typeof value === "string") return JSON.stringify(redactSecrets(value));
   return String(value);
 }
