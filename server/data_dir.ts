@@ -24,23 +24,16 @@ export class DataDirError extends Error {
 }
 
 /**
- * Creates `dataDir` (0700) if needed, tightens an existing folder and its files to 0700/0600,
- * and checks that a file can be created, synced and removed in it.
+ * Creates `dataDir` (0700) if needed, checks that a file can be created, synced and removed in
+ * it, and tightens an existing folder and its files to 0700/0600.
  */
 export async function prepareDataDir(dataDir: string): Promise<void> {
   try {
     await Deno.mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   } catch (error) {
-    throw new DataDirError(dataDir, `cannot create it (${reason(error)})`);
-  }
-  if (Deno.build.os !== "windows") {
-    try {
-      await Deno.chmod(dataDir, PRIVATE_DIR_MODE);
-      for await (const entry of Deno.readDir(dataDir)) {
-        if (entry.isFile) await Deno.chmod(join(dataDir, entry.name), PRIVATE_FILE_MODE);
-      }
-    } catch (error) {
-      throw new DataDirError(dataDir, `cannot restrict its permissions (${reason(error)})`);
+    const existing = await Deno.stat(dataDir).catch(() => null);
+    if (!existing?.isDirectory) {
+      throw new DataDirError(dataDir, `cannot create it (${reason(error)})`);
     }
   }
   const probe = join(dataDir, PROBE_FILE);
@@ -55,6 +48,15 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
     await Deno.remove(probe);
   } catch (error) {
     throw new DataDirError(dataDir, `it is not writable (${reason(error)})`);
+  }
+  if (Deno.build.os === "windows") return;
+  try {
+    await Deno.chmod(dataDir, PRIVATE_DIR_MODE);
+    for await (const entry of Deno.readDir(dataDir)) {
+      if (entry.isFile) await Deno.chmod(join(dataDir, entry.name), PRIVATE_FILE_MODE);
+    }
+  } catch (error) {
+    throw new DataDirError(dataDir, `cannot restrict its permissions (${reason(error)})`);
   }
 }
 
