@@ -149,7 +149,8 @@ export function redactSecrets(line: string, options: RedactOptions = {}): string
     }
   }
   const inform = INFORM_RES.exec(text);
-  if (inform) {
+  // Hidden when digits follow (a card or expiry may be among them), not in a reason naming it.
+  if (inform && /\d/.test(text.slice(inform.index + inform[0].length).replace(/^\s+\d+/, ""))) {
     const rest = text.slice(inform.index + inform[0].length);
     const rq = /^\s+(\d{1,10})\b/.exec(rest)?.[1];
     text = `${text.slice(0, inform.index)}INFORM_Res ${rq === undefined ? "" : `${rq} `}` +

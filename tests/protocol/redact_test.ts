@@ -5,7 +5,7 @@ import { pure } from "../_support/pure.ts";
 const KEY = "0123456789abcdef0123456789abcdef";
 
 /** Tricky lines, each with the secrets that must not survive redaction. */
-export const SECRET_CORPUS: { line: string; secrets: string[] }[] = [
+const SECRET_CORPUS: { line: string; secrets: string[] }[] = [
   {
     line: "INFORM_Res 7 Bob 4111111111111111 12/30 1 Main St",
     secrets: ["41111111", "12/30", "Main"],
@@ -64,6 +64,8 @@ const HARMLESS = [
   'AUCTION_ANNOUNCE 12 Kite "A red kite" 999999999.99 86400',
   'Shipping_Info 9 "Bea Smith" 1 Main Street, Springfield',
   "2026-05-01T12:00:00.000Z WARNING rq=99999",
+  "DENIED 10 INFORM_Res is not a request the server takes here",
+  "INFORM_Res 7",
 ];
 
 Deno.test("redactSecrets() hides every secret of the corpus of tricky lines", pure, async (t) => {
