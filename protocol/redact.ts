@@ -149,8 +149,9 @@ export function redactSecrets(line: string, options: RedactOptions = {}): string
     }
   }
   const inform = INFORM_RES.exec(text);
-  // Hidden when digits follow (a card or expiry may be among them), not in a reason naming it.
-  if (inform && /\d/.test(text.slice(inform.index + inform[0].length).replace(/^\s+\d+/, ""))) {
+  // A message (its RQ# follows), not a reason that names it: cards and expiry dates elsewhere in
+  // a line are caught by the rules below.
+  if (inform && /^\s+\d{1,10}\s+\S/.test(text.slice(inform.index + inform[0].length))) {
     const rest = text.slice(inform.index + inform[0].length);
     const rq = /^\s+(\d{1,10})\b/.exec(rest)?.[1];
     text = `${text.slice(0, inform.index)}INFORM_Res ${rq === undefined ? "" : `${rq} `}` +

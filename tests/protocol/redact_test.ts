@@ -65,6 +65,7 @@ const HARMLESS = [
   'Shipping_Info 9 "Bea Smith" 1 Main Street, Springfield',
   "2026-05-01T12:00:00.000Z WARNING rq=99999",
   "DENIED 10 INFORM_Res is not a request the server takes here",
+  "Invalid INFORM_Res from buyer: Invalid CC#: use 12 to 19 digits",
   "INFORM_Res 7",
 ];
 
