@@ -10,7 +10,8 @@ import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { Connector } from "./peer_connection.ts";
-import { needsPaid, needsShippingInfo, SaleExchange } from "./sale_exchange.ts";
+import { SaleExchange } from "./sale_exchange.ts";
+import { needsPaid, needsShippingInfo, resumeNotices } from "./sale_notices.ts";
 import {
   type ExchangeContext,
   finishChannel,
@@ -118,7 +119,7 @@ export class SaleFinalizer {
     if (sale.status === "pending") return new SaleExchange(this.#context, sale).run();
     if (sale.status === "no_offer") return this.#sendNonOffer(sale);
     // A settled sale whose Shipping_Info or PAID a restart cut off: send them again, same RQ#s.
-    return new SaleExchange(this.#context, sale).resumeNotices();
+    return resumeNotices(this.#context, sale.itemId);
   }
 
   /** NON_OFFER to the seller, and nothing more. */

@@ -18,12 +18,10 @@ import {
   describe,
   type ExchangeContext,
   finishChannel,
-  notifyParty,
-  recordBuyerNotice,
-  recordSellerNotice,
   send,
   ShutdownError,
 } from "./sale_steps.ts";
+import { deliverPaid, deliverShippingInfo, resumeNotices } from "./sale_notices.ts";
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -68,94 +66,6 @@ export class SaleExchange {
     }
   }
 
-  /**
-   * Sends what a restart cut off of a settled sale: Shipping_Info to the seller and PAID to the
-   * buyer, each on a new connection, with the RQ#s fixed at settlement.
-   */
-  async resumeNotices(): Promise<void> {
-    const { itemId } = this.sale;
-    const context = this.#context;
-    const current = () => context.core.state.sales[itemId];
-    const sale = current();
-    if (!sale || sale.status !== "settled") return;
-    await Promise.all([
-      needsShippingInfo(sale) &&
-      notifyParty(
-        context,
-        { itemId, userKey: sale.seller, role: "seller" },
-        (channel) => this.deliverShippingInfo(channel),
-        async (delivered) => {
-          if (!current()?.sellerNotice) await recordSellerNotice(context, { itemId, delivered });
-        },
-      ),
-      needsPaid(sale) && sale.buyer !== undefined &&
-      notifyParty(
-        context,
-        { itemId, userKey: sale.buyer, role: "buyer" },
-        (channel) => this.deliverPaid(channel),
-        async (delivered) => {
-          if (!current()?.buyerNotice) await recordBuyerNotice(context, { itemId, delivered });
-        },
-      ),
-    ]);
-  }
-
-  /**
-   * Sends `PAID RQ# Item_Name Final_Price Card_Last4` of the settled sale on `buyer` (RQ# fixed
-   * at settlement), records the notice, then closes the buyer's connection.
-   */
-  async deliverPaid(buyer: LineChannel): Promise<void> {
-    const { itemId } = this.sale;
-    const settled = this.#context.core.state.sales[itemId];
-    if (settled?.paidRq === undefined) return finishChannel(this.#context, buyer);
-    let delivered = true;
-    try {
-      await send(
-        buyer,
-        message("PAID", settled.paidRq, {
-          item: settled.itemName,
-          finalPrice: settled.finalPriceCents,
-          cardLast4: settled.buyerCardLast4 ?? "0000",
-        }),
-      );
-      this.#step("paid_sent");
-    } catch (error) {
-      delivered = false;
-      logger.warn("PAID for item {item} not delivered: {reason}", {
-        item: itemId,
-        reason: describe(error),
-      });
-    }
-    await recordBuyerNotice(this.#context, { itemId, delivered });
-    await finishChannel(this.#context, buyer);
-  }
-
-  /**
-   * Sends the Shipping_Info of the settled sale on `seller` (with the RQ# fixed at settlement),
-   * records the notice, then gives the seller its grace.
-   */
-  async deliverShippingInfo(seller: LineChannel): Promise<void> {
-    const { itemId } = this.sale;
-    const settled = this.#context.core.state.sales[itemId];
-    if (!settled?.shipTo) return finishChannel(this.#context, seller);
-    let delivered = true;
-    try {
-      await send(seller, message("Shipping_Info", settled.shippingRq ?? 0, settled.shipTo));
-      this.#step("shipping_sent");
-    } catch (error) {
-      delivered = false;
-      logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
-        item: itemId,
-        reason: describe(error),
-      });
-    }
-    await recordSellerNotice(this.#context, { itemId, delivered });
-    await finishChannel(this.#context, seller, {
-      graceMs: this.#context.sellerGraceMs,
-      halfClose: false,
-    });
-  }
-
   /** The part after both connections are up; resolves once the sale is settled, or a reason. */
   async #exchange(
     buyer: LineChannel,
@@ -185,7 +95,11 @@ export class SaleExchange {
     const paid = await this.#pay(answers);
     if (paid.status !== "settled") return { ok: false, reason: paid.reason };
     await this.#settle(paid);
-    await Promise.all([this.deliverShippingInfo(seller), this.deliverPaid(buyer)]);
+    const { itemId } = this.sale;
+    await Promise.all([
+      deliverShippingInfo(this.#context, itemId, seller),
+      deliverPaid(this.#context, itemId, buyer),
+    ]);
     return { ok: true };
   }
 
@@ -245,7 +159,7 @@ export class SaleExchange {
     });
     if (known.status === "settled") {
       await this.#settle(known);
-      await this.resumeNotices();
+      await resumeNotices(this.#context, this.sale.itemId);
       return true;
     }
     const open: LineChannel[] = [];
@@ -342,14 +256,4 @@ export class SaleExchange {
       await finishChannel(this.#context, channel);
     }));
   }
-}
-
-/** Whether a settled sale's Shipping_Info is still to send. */
-export function needsShippingInfo(sale: Sale): boolean {
-  return sale.status === "settled" && sale.shipTo !== undefined && !sale.sellerNotice;
-}
-
-/** Whether a settled sale's PAID is still to send (sales settled before PAID existed: never). */
-export function needsPaid(sale: Sale): boolean {
-  return sale.status === "settled" && sale.paidRq !== undefined && !sale.buyerNotice;
 }
