@@ -9,6 +9,7 @@ import { runInspect } from "./server/inspect_cli.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/mod.ts";
+import { testCrashHook } from "./server/crash_hook.ts";
 
 const logger = getLogger(["auction", "main"]);
 
@@ -39,6 +40,7 @@ async function runServer(args: string[]): Promise<number> {
         snapshotEveryEvents: flags.snapshotEveryEvents,
       },
       config: flags.config,
+      onSaleStep: testCrashHook(),
       onFatal: (error) => {
         logger.fatal("Cannot save data, stopping: {error}", { error });
         stopped.resolve(3);

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { maskCardNumbers } from "./redact.ts";
-import { hideSessionKeys, terminalLine } from "./secrets.ts";
+import { redactSecrets } from "./redact.ts";
+import { terminalLine } from "./secrets.ts";
 
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -34,13 +34,15 @@ export function stderrSink(line: string): void {
 export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): Logger {
   const write = (level: LogLevel, message: string, properties?: Record<string, unknown>) => {
     if (RANK[level] < RANK[threshold]) return;
+    // Each value alone first (a logged line keeps its REGISTER or INFORM_Res shape), then the
+    // whole line: a card, password or key typed where it does not belong must not reach a log.
     const extras = Object.entries(properties ?? {})
       .map(([key, value]) => ` ${key}=${formatValue(value)}`)
       .join("");
     // A card typed where it does not belong (a mistyped command) must not reach a log, nor a
     // session key (a received REGISTERED line), nor a character that would act on a terminal.
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${message}${extras}`;
-    sink(terminalLine(hideSessionKeys(maskCardNumbers(line))));
+    sink(terminalLine(redactSecrets(line)));
   };
   return {
     debug: (message, properties) => write("debug", message, properties),
@@ -51,7 +53,7 @@ export function createLogger(threshold: LogLevel, sink: LogSink = stderrSink): L
 }
 
 function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Error) return JSON.stringify(redactSecrets(value.message));
+  if (typeof value === "string") return JSON.stringify(redactSecrets(value));
   return String(value);
 }

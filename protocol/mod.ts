@@ -7,5 +7,6 @@
 export * from "./fields.ts";
 export * from "./messages.ts";
 export * from "./codec.ts";
+export * from "./redact.ts";
 export { quoteField, quoteRest, tokenize } from "./tokenize.ts";
 export { LineDecoder, MAX_LINE_BYTES, QUIET_LINE_END_MS } from "./lines.ts";

@@ -136,6 +136,24 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       };
       return;
     }
+    case "payment_started": {
+      const sale = state.sales[event.itemId];
+      if (!sale || sale.status !== "pending") return;
+      sale.payment = {
+        idempotencyKey: event.idempotencyKey,
+        startedAtMs: event.atMs,
+        buyerCardLast4: event.buyerCardLast4,
+        sellerCardLast4: event.sellerCardLast4,
+        shipTo: { ...event.shipTo },
+      };
+      return;
+    }
+    case "buyer_notified": {
+      const sale = state.sales[event.itemId];
+      if (!sale) return;
+      sale.buyerNotice = { atMs: event.atMs, delivered: event.delivered };
+      return;
+    }
     case "sale_settled": {
       const sale = state.sales[event.itemId];
       if (!sale) return;
@@ -147,6 +165,8 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       sale.sellerCardLast4 = event.sellerCardLast4;
       if (event.shippingRq !== undefined) sale.shippingRq = event.shippingRq;
       if (event.shipTo) sale.shipTo = { ...event.shipTo };
+      if (event.paidRq !== undefined) sale.paidRq = event.paidRq;
+      if (sale.payment) delete sale.payment.shipTo;
       return;
     }
     case "seller_notified": {
@@ -162,6 +182,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       sale.status = "cancelled";
       sale.endedAtMs = event.atMs;
       sale.reason = event.reason;
+      if (sale.payment) delete sale.payment.shipTo;
       return;
     }
     case "server_rq_leased": {

@@ -4,12 +4,18 @@
  */
 
 import { join } from "node:path";
+import { PRIVATE_FILE_MODE } from "./data_dir.ts";
 
-/** Replaces `dir/name` with `text` so that a crash leaves either the old or the new file. */
+/** Replaces `dir/name` with `text` (0600) so that a crash leaves either the old or the new file. */
 export async function writeAtomically(dir: string, name: string, text: string): Promise<void> {
   const target = join(dir, name);
   const temporary = `${target}.tmp`;
-  const file = await Deno.open(temporary, { write: true, create: true, truncate: true });
+  const file = await Deno.open(temporary, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: PRIVATE_FILE_MODE,
+  });
   try {
     await writeAll(file, new TextEncoder().encode(text));
     await file.syncData();

@@ -20,7 +20,7 @@ import { type Command, type CommandContext, CommandError } from "../commands/def
 import type { AuctionCore, Transaction } from "./core.ts";
 import { logEnabled } from "./logging.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { redactLine } from "./redact.ts";
+import { redactLine, secretsOf } from "./redact.ts";
 import { ReplyCache, requestDigest } from "./reply_cache.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
 
@@ -61,12 +61,15 @@ export class Dispatcher {
       request = decodeDatagram(bytes);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
+      // The reason may quote a field that holds a password (a REGISTER missing a port).
+      const alsoHide = secretsOf(new TextDecoder().decode(bytes));
       logger.info("Refused undecodable request from {peer}: {reason}", {
         peer: source,
-        reason: error.message,
+        reason: redactLine(error.message, { alsoHide }),
       });
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
-      return this.#reply(respond, source, refusalMessage(refusal, error.rq, error.message));
+      const reply = refusalMessage(refusal, error.rq, error.message);
+      return this.#reply(respond, source, reply, alsoHide);
     }
     if (logEnabled("info")) {
       const line = redactLine(new TextDecoder().decode(bytes));
@@ -191,14 +194,21 @@ export class Dispatcher {
     return reply;
   }
 
-  #reply(respond: Respond, source: string, reply: ServerMessage): Promise<void> {
+  #reply(
+    respond: Respond,
+    source: string,
+    reply: ServerMessage,
+    alsoHide?: string[],
+  ): Promise<void> {
     // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
-    return this.#core.store.flush().then(() => this.#send(respond, source, encodeMessage(reply)));
+    return this.#core.store.flush().then(() =>
+      this.#send(respond, source, encodeMessage(reply), alsoHide)
+    );
   }
 
-  #send(respond: Respond, source: string, line: string): void {
+  #send(respond: Respond, source: string, line: string, alsoHide?: string[]): void {
     if (logEnabled("info")) {
-      logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: source });
+      logger.info("Sent {line} to {peer}", { line: redactLine(line, { alsoHide }), peer: source });
     }
     respond(line);
   }

@@ -101,6 +101,21 @@ export interface AuctionClosed {
   rqs: { buyer: number; seller: number; buyerInform: number; sellerInform: number };
 }
 
+/**
+ * Both answers were valid and the gateway is about to be asked to pay: the idempotency key, the
+ * last four digits and where to ship are durable first, so a restart that finds the gateway
+ * already charged this key settles the sale from them instead of running it again.
+ */
+export interface PaymentStarted {
+  type: "payment_started";
+  atMs: number;
+  itemId: number;
+  idempotencyKey: string;
+  buyerCardLast4: string;
+  sellerCardLast4: string;
+  shipTo: { name: string; address: string };
+}
+
 /** Payment went through: the buyer was charged and the seller credited. */
 export interface SaleSettled {
   type: "sale_settled";
@@ -114,6 +129,17 @@ export interface SaleSettled {
   shippingRq?: number;
   /** The buyer's name and address for Shipping_Info, kept until the seller got them. */
   shipTo?: { name: string; address: string };
+  /** Server RQ# of the PAID to the buyer, fixed here so a resend repeats it. */
+  paidRq?: number;
+}
+
+/** The buyer's PAID went out, or never could (unreachable after a restart). */
+export interface BuyerNotified {
+  type: "buyer_notified";
+  atMs: number;
+  itemId: number;
+  /** Whether it reached the buyer. */
+  delivered: boolean;
 }
 
 /** The seller's last message of a sale (NON_OFFER or Shipping_Info) went out, or never could. */
@@ -167,7 +193,9 @@ export type AuctionEvent =
   | NegotiationStarted
   | NegotiationAnswered
   | AuctionClosed
+  | PaymentStarted
   | SaleSettled
+  | BuyerNotified
   | SaleCancelled
   | SellerNotified
   | ServerRqLeased

@@ -6,6 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { prepareDataDir } from "./data_dir.ts";
 import { listSegments } from "./journal.ts";
 import { JournalWriter } from "./journal_writer.ts";
 import { recover } from "./recovery.ts";
@@ -54,7 +55,7 @@ export class FileStore implements Store {
   }
 
   async load(): Promise<AuctionState> {
-    await Deno.mkdir(this.#dataDir, { recursive: true });
+    await prepareDataDir(this.#dataDir);
     const recovered = await recover(this.#dataDir);
     const last = recovered.segments.at(-1);
     // Keep appending to the last segment only if it holds nothing the snapshot covers.

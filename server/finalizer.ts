@@ -9,17 +9,16 @@ import { getLogger } from "@logtape/logtape";
 import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { LineChannel } from "./line_channel.ts";
 import type { Connector } from "./peer_connection.ts";
 import { SaleExchange } from "./sale_exchange.ts";
+import { needsPaid, needsShippingInfo, resumeNotices } from "./sale_notices.ts";
 import {
-  connectToUser,
-  describe,
   type ExchangeContext,
   finishChannel,
+  notifyParty,
   recordSellerNotice,
+  type SaleStepHook,
   send,
-  ShutdownError,
 } from "./sale_steps.ts";
 import type { Sale } from "./state.ts";
 
@@ -35,6 +34,8 @@ export interface SaleFinalizerOptions {
   sellerGraceMs?: number;
   /** How long a peer may take to close after the server's last line. @default 2000 */
   closeGraceMs?: number;
+  /** Called after each step of each sale (tests and the test-only crash hook). */
+  onStep?: SaleStepHook;
 }
 
 /** Starts, resumes and tracks the closing exchange of every sale. */
@@ -54,6 +55,7 @@ export class SaleFinalizer {
       sellerGraceMs: options.sellerGraceMs ?? 10_000,
       closeGraceMs: options.closeGraceMs ?? 2_000,
       shutdown: this.#shutdown.signal,
+      onStep: options.onStep,
     };
     this.#idle.resolve();
   }
@@ -116,58 +118,33 @@ export class SaleFinalizer {
   #work(sale: Sale): Promise<void> {
     if (sale.status === "pending") return new SaleExchange(this.#context, sale).run();
     if (sale.status === "no_offer") return this.#sendNonOffer(sale);
-    return this.#resendShippingInfo(sale);
+    // A settled sale whose Shipping_Info or PAID a restart cut off: send them again, same RQ#s.
+    return resumeNotices(this.#context, sale.itemId);
   }
 
   /** NON_OFFER to the seller, and nothing more. */
   async #sendNonOffer(sale: Sale): Promise<void> {
-    await this.#notifySeller(sale, async (channel) => {
-      await send(channel, message("NON_OFFER", sale.rqs.seller, { item: sale.itemName }));
-      await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: true });
-      await finishChannel(this.#context, channel);
-    });
-  }
-
-  /** A settled sale whose Shipping_Info a restart cut off: send it again, same RQ#. */
-  async #resendShippingInfo(sale: Sale): Promise<void> {
-    const exchange = new SaleExchange(this.#context, sale);
-    await this.#notifySeller(sale, (channel) => exchange.deliverShippingInfo(channel));
-  }
-
-  async #notifySeller(
-    sale: Sale,
-    deliver: (channel: LineChannel) => Promise<void>,
-  ): Promise<void> {
-    let channel;
-    try {
-      channel = await connectToUser(this.#context, sale.seller);
-    } catch (error) {
-      if (error instanceof ShutdownError) return;
-      logger.warn("Seller of item {item} unreachable: {reason}", {
-        item: sale.itemId,
-        reason: describe(error),
-      });
-      return await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: false });
-    }
-    try {
-      await deliver(channel);
-    } catch (error) {
-      channel.close();
-      if (this.#shutdown.signal.aborted) return;
-      logger.warn("Notice to the seller of item {item} failed: {reason}", {
-        item: sale.itemId,
-        reason: describe(error),
-      });
-      if (!this.#core.state.sales[sale.itemId]?.sellerNotice) {
-        await recordSellerNotice(this.#context, { itemId: sale.itemId, delivered: false });
-      }
-    }
+    const { itemId } = sale;
+    await notifyParty(
+      this.#context,
+      { itemId, userKey: sale.seller, role: "seller" },
+      async (channel) => {
+        await send(channel, message("NON_OFFER", sale.rqs.seller, { item: sale.itemName }));
+        await recordSellerNotice(this.#context, { itemId, delivered: true });
+        await finishChannel(this.#context, channel);
+      },
+      async (delivered) => {
+        if (!this.#core.state.sales[itemId]?.sellerNotice) {
+          await recordSellerNotice(this.#context, { itemId, delivered });
+        }
+      },
+    );
   }
 }
 
-/** Whether a sale still has something to send: pending, or a seller notice not yet done. */
+/** Whether a sale still has something to send: pending, or a notice not yet done. */
 export function needsWork(sale: Sale): boolean {
   if (sale.status === "pending") return true;
-  if (sale.sellerNotice) return false;
-  return sale.status === "no_offer" || (sale.status === "settled" && sale.shipTo !== undefined);
+  if (sale.status === "no_offer") return !sale.sellerNotice;
+  return needsShippingInfo(sale) || needsPaid(sale);
 }

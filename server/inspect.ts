@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import { applyEvent, pruneReplies } from "./apply.ts";
 import { type JournalRecord, listSegments, scanSegment } from "./journal.ts";
 import { recover } from "./recovery.ts";
-import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE } from "./snapshot.ts";
+import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE, stateChecksum } from "./snapshot.ts";
 import { type AuctionState, emptyState, type Sale } from "./state.ts";
 
 /** Counts of what a state holds. */
@@ -58,7 +58,8 @@ export async function inspectDataDir(
   dir: string,
   options: { verify?: boolean } = {},
 ): Promise<InspectReport> {
-  const recovered = await recover(dir, { readOnly: true });
+  // With --verify a snapshot whose checksum does not match is reported, not refused.
+  const recovered = await recover(dir, { readOnly: true, verifyChecksum: !options.verify });
   const report: InspectReport = {
     dataDir: dir,
     snapshotFile: recovered.snapshotFile,
@@ -91,8 +92,17 @@ async function verifyDataDir(dir: string): Promise<NonNullable<InspectReport["ve
       problems.push(`journal jumps from record ${records[i - 1]!.seq} to ${records[i]!.seq}`);
     }
   }
-  const newest = await readSnapshot(dir, SNAPSHOT_FILE);
-  const previous = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE);
+  const newest = await readSnapshot(dir, SNAPSHOT_FILE, { verifyChecksum: false });
+  const previous = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE, { verifyChecksum: false });
+  for (
+    const [name, snapshot] of [[SNAPSHOT_FILE, newest], [PREVIOUS_SNAPSHOT_FILE, previous]] as const
+  ) {
+    if (snapshot?.checksum !== undefined && snapshot.checksum !== stateChecksum(snapshot.state)) {
+      problems.push(
+        `${name}: its checksum does not match its contents (changed after it was written)`,
+      );
+    }
+  }
   const base = previous ?? { coversSeq: 0, state: emptyState() };
   const replayedFrom = previous ? PREVIOUS_SNAPSHOT_FILE : "an empty state";
   if (newest && problems.length === 0) {

@@ -7,8 +7,11 @@
 
 import { join } from "node:path";
 import { syncDirectory, writeAll } from "./atomic_file.ts";
+import { PRIVATE_FILE_MODE } from "./data_dir.ts";
 import type { AuctionEvent } from "./events.ts";
-import { encodeRecords, segmentName } from "./journal.ts";
+import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
+
+const UTF8 = new TextEncoder();
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -20,6 +23,10 @@ export interface JournalWriterOptions {
 
 interface Entry {
   bytes: Uint8Array;
+  /** Sequence number of its first record. */
+  firstSeq: number;
+  /** Sequence number of its last record (`firstSeq - 1` when it has none). */
+  lastSeq: number;
   segmentStartSeq: number;
   done: PromiseWithResolvers<void>;
 }
@@ -70,9 +77,16 @@ export class JournalWriter {
   append(events: readonly AuctionEvent[]): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     const bytes = encodeRecords(this.#nextSeq, events);
+    const firstSeq = this.#nextSeq;
     this.#nextSeq += events.length;
     const done = Promise.withResolvers<void>();
-    this.#queue.push({ bytes, segmentStartSeq: this.#segmentStartSeq, done });
+    this.#queue.push({
+      bytes,
+      firstSeq,
+      lastSeq: this.#nextSeq - 1,
+      segmentStartSeq: this.#segmentStartSeq,
+      done,
+    });
     this.#lastDone = done.promise;
     this.#inFlight ??= this.#run();
     return done.promise;
@@ -119,21 +133,25 @@ export class JournalWriter {
     this.#inFlight = null;
   }
 
+  /** Writes a batch with one write per segment, each closed by its commit record. */
   async #write(batch: Entry[]): Promise<void> {
     let pending: Uint8Array[] = [];
+    let lastSeq = 0;
     for (const entry of batch) {
       if (this.#open?.startSeq !== entry.segmentStartSeq) {
-        await this.#writeAndSync(pending);
+        await this.#writeAndSync(pending, lastSeq);
         pending = [];
-        await this.#openSegment(entry.segmentStartSeq);
+        await this.#openSegment(entry.segmentStartSeq, entry.firstSeq - 1);
       }
       pending.push(entry.bytes);
+      lastSeq = entry.lastSeq;
     }
-    await this.#writeAndSync(pending);
+    await this.#writeAndSync(pending, lastSeq);
   }
 
-  async #writeAndSync(chunks: Uint8Array[]): Promise<void> {
-    if (chunks.length === 0 || !this.#open) return;
+  async #writeAndSync(records: Uint8Array[], lastSeq: number): Promise<void> {
+    if (records.length === 0 || !this.#open) return;
+    const chunks = [...records, UTF8.encode(encodeCommit(lastSeq))];
     const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     const bytes = new Uint8Array(total);
     let offset = 0;
@@ -145,20 +163,27 @@ export class JournalWriter {
     await this.#open.file.syncData();
   }
 
-  async #openSegment(startSeq: number): Promise<void> {
+  /**
+   * Opens (or creates) the segment starting at `startSeq` and writes a commit record of
+   * `lastSeq` (the last record before the batch) first, synced on its own: it marks the file as
+   * one with commit records and closes what an earlier run wrote in it.
+   */
+  async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
     this.#open?.file.close();
     this.#open = null;
     const path = join(this.#dir, segmentName(startSeq));
     let created = false;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, { append: true, createNew: true });
+      file = await Deno.open(path, { append: true, createNew: true, mode: PRIVATE_FILE_MODE });
       created = true;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       file = await Deno.open(path, { append: true });
     }
     this.#open = { startSeq, file };
+    await writeAll(file, UTF8.encode(encodeCommit(lastSeq)));
+    await file.syncData();
     // A new file's name must be durable before records in it are acknowledged.
     if (created) await syncDirectory(this.#dir);
   }

@@ -10,8 +10,11 @@ import {
   getTextFormatter,
   jsonLinesFormatter,
   type LogLevel as LogTapeLevel,
+  type LogRecord,
   reset,
+  type TextFormatter,
 } from "@logtape/logtape";
+import { redactSecrets } from "../protocol/redact.ts";
 import { type BufferedSink, bufferedSink, inspectValue, writeStderr } from "./log_sink.ts";
 
 /** The levels the server logs at, lowest first. */
@@ -27,9 +30,11 @@ export async function setUpLogging(
   level: Level,
   format: "text" | "json" = "text",
 ): Promise<void> {
-  const formatter = format === "json"
-    ? jsonLinesFormatter
-    : getTextFormatter({ timestamp: "date-time", value: inspectValue });
+  const formatter = redacting(
+    format === "json"
+      ? jsonLinesFormatter
+      : getTextFormatter({ timestamp: "date-time", value: inspectValue }),
+  );
   sink?.flush();
   sink = bufferedSink(formatter, writeStderr);
   await configure({
@@ -65,4 +70,32 @@ export function flushLogs(): void {
  */
 export function logEnabled(level: Level): boolean {
   return lowestLevel === null || LEVELS.indexOf(level) >= LEVELS.indexOf(lowestLevel);
+}
+
+/**
+ * `formatter` with every string value and error message of a record passed through the one
+ * redaction rule (`protocol/redact.ts`) first: a safety net under the call sites that redact
+ * wire lines themselves, so no card, expiry, password or session key reaches the log from a
+ * value nobody thought of.
+ */
+export function redacting(formatter: TextFormatter): TextFormatter {
+  return (record: LogRecord) =>
+    formatter({
+      ...record,
+      message: record.message.map((part, index) => (index % 2 === 1 ? redactValue(part) : part)),
+      properties: Object.fromEntries(
+        Object.entries(record.properties).map(([key, value]) => [key, redactValue(value)]),
+      ),
+    });
+}
+
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redactSecrets(value);
+  if (value instanceof Error) {
+    const copy = new Error(redactSecrets(value.message));
+    copy.name = value.name;
+    copy.stack = value.stack === undefined ? undefined : redactSecrets(value.stack);
+    return copy;
+  }
+  return value;
 }

@@ -1,12 +1,14 @@
 /**
  * The payment seam: a {@linkcode PaymentGateway} charges the buyer and credits the seller, and
- * the built-in {@linkcode SimulatedGateway} does it in memory. Card numbers pass through here
- * and are never kept: a gateway's records hold the last four digits only.
+ * the built-in {@linkcode SimulatedGateway} does it with a durable ledger of its own
+ * (`payment_ledger.ts`). Card numbers pass through here and are never kept: a gateway's
+ * records hold the last four digits only.
  * @module
  */
 
 import { type CardExpiry, cardLastFour, isCardExpired, passesLuhn } from "../protocol/mod.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { type LedgerRecord, PaymentLedger } from "./payment_ledger.ts";
 
 /** The server's share of every sale, in percent. */
 export const FEE_PERCENT = 10;
@@ -38,10 +40,15 @@ export type PaymentResult =
   | { status: "settled"; feeCents: number; payoutCents: number }
   | { status: "declined"; reason: string };
 
-/** Charges buyers and credits sellers. Resolves with a decline; rejects only when unreachable. */
+/**
+ * Charges buyers and credits sellers. Resolves with a decline; rejects only when unreachable
+ * (the outcome is then unknown: ask {@linkcode PaymentGateway.lookup}).
+ */
 export interface PaymentGateway {
   /** Pays one sale; a repeat of an `idempotencyKey` answers the first result without paying. */
   pay(request: PaymentRequest): Promise<PaymentResult>;
+  /** The result of an earlier `pay` with this key, or `undefined` if the gateway never did it. */
+  lookup(idempotencyKey: string): Promise<PaymentResult | undefined>;
 }
 
 /** The fee (10%, rounded half up to the cent) and the seller's payout (the rest) of a price. */
@@ -78,48 +85,90 @@ export interface LedgerEntry {
 export interface SimulatedGatewayOptions {
   /** Time, for the expiry check. @default systemClock */
   clock?: Clock;
+  /** Where its decisions are kept. @default PaymentLedger.inMemory() */
+  ledger?: PaymentLedger;
 }
 
 /**
- * The built-in gateway: pays in memory. Declines {@linkcode DECLINED_TEST_CARD}, cards that fail
- * the Luhn check and expired cards, on either side.
+ * The built-in gateway. Declines {@linkcode DECLINED_TEST_CARD}, cards that fail the Luhn check
+ * and expired cards, on either side. Every decision is in its ledger before `pay` answers, and a
+ * repeated idempotency key gets the recorded decision: a key is charged at most once, even
+ * across restarts when the ledger is a file.
  */
 export class SimulatedGateway implements PaymentGateway {
-  /** Payments made, in order. */
-  readonly ledger: LedgerEntry[] = [];
   readonly #clock: Clock;
-  readonly #results = new Map<string, PaymentResult>();
+  readonly #ledger: PaymentLedger;
+  readonly #inFlight = new Map<string, Promise<PaymentResult>>();
 
   constructor(options: SimulatedGatewayOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    this.#ledger = options.ledger ?? PaymentLedger.inMemory();
+  }
+
+  /** Payments made, in order (declines left out). */
+  get ledger(): LedgerEntry[] {
+    return this.#ledger.records().flatMap((record) =>
+      record.status === "settled"
+        ? [{
+          idempotencyKey: record.key,
+          chargedCents: record.chargedCents,
+          feeCents: record.feeCents,
+          payoutCents: record.payoutCents,
+          buyerCardLast4: record.buyerCardLast4,
+          sellerCardLast4: record.sellerCardLast4,
+          atMs: record.atMs,
+        }]
+        : []
+    );
   }
 
   pay(request: PaymentRequest): Promise<PaymentResult> {
-    const known = this.#results.get(request.idempotencyKey);
-    if (known) return Promise.resolve(known);
-    const result = this.#decide(request);
-    this.#results.set(request.idempotencyKey, result);
-    return Promise.resolve(result);
+    const key = request.idempotencyKey;
+    const known = this.#ledger.get(key);
+    if (known) return Promise.resolve(resultOf(known));
+    const running = this.#inFlight.get(key);
+    if (running) return running;
+    const paying = this.#record(this.#decide(request))
+      .finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, paying);
+    return paying;
   }
 
-  #decide(request: PaymentRequest): PaymentResult {
+  lookup(idempotencyKey: string): Promise<PaymentResult | undefined> {
+    const known = this.#ledger.get(idempotencyKey);
+    return Promise.resolve(known && resultOf(known));
+  }
+
+  /** Closes the ledger file. */
+  close(): Promise<void> {
+    return this.#ledger.close();
+  }
+
+  async #record(record: LedgerRecord): Promise<PaymentResult> {
+    await this.#ledger.append(record);
+    return resultOf(record);
+  }
+
+  #decide(request: PaymentRequest): LedgerRecord {
+    const key = request.idempotencyKey;
+    const atMs = this.#clock.now();
     const problem = this.#cardProblem(request.buyerCard, "buyer") ??
       this.#cardProblem(request.sellerCard, "seller");
-    if (problem) return { status: "declined", reason: problem };
+    if (problem) return { key, status: "declined", reason: problem, atMs };
     if (!Number.isSafeInteger(request.amountCents) || request.amountCents <= 0) {
-      return { status: "declined", reason: "amount must be more than 0" };
+      return { key, status: "declined", reason: "amount must be more than 0", atMs };
     }
     const { feeCents, payoutCents } = splitPrice(request.amountCents);
-    this.ledger.push({
-      idempotencyKey: request.idempotencyKey,
+    return {
+      key,
+      status: "settled",
       chargedCents: request.amountCents,
       feeCents,
       payoutCents,
       buyerCardLast4: cardLastFour(request.buyerCard.number),
       sellerCardLast4: cardLastFour(request.sellerCard.number),
-      atMs: this.#clock.now(),
-    });
-    return { status: "settled", feeCents, payoutCents };
+      atMs,
+    };
   }
 
   #cardProblem(card: PaymentCard, whose: string): string | undefined {
@@ -133,4 +182,10 @@ export class SimulatedGateway implements PaymentGateway {
     }
     return undefined;
   }
+}
+
+function resultOf(record: LedgerRecord): PaymentResult {
+  return record.status === "settled"
+    ? { status: "settled", feeCents: record.feeCents, payoutCents: record.payoutCents }
+    : { status: "declined", reason: record.reason };
 }

@@ -34,16 +34,20 @@ export interface Recovered {
   torn?: { file: string; line: number; reason: string };
 }
 
-/** Recovers the state of `dir`. With `readOnly`, a torn tail is reported but not truncated. */
+/**
+ * Recovers the state of `dir`. With `readOnly`, a torn tail is reported but not truncated; with
+ * `verifyChecksum: false` (inspect), a snapshot whose checksum does not match is not refused.
+ */
 export async function recover(
   dir: string,
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; verifyChecksum?: boolean } = {},
 ): Promise<Recovered> {
   let snapshotFile: string | null = SNAPSHOT_FILE;
-  let snapshot = await readSnapshot(dir, SNAPSHOT_FILE);
+  const read = { verifyChecksum: options.verifyChecksum };
+  let snapshot = await readSnapshot(dir, SNAPSHOT_FILE, read);
   if (!snapshot) {
     snapshotFile = PREVIOUS_SNAPSHOT_FILE;
-    snapshot = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE);
+    snapshot = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE, read);
   }
   if (!snapshot) snapshotFile = null;
   const state = snapshot?.state ?? emptyState();
@@ -79,7 +83,7 @@ export async function recover(
     }
   }
   if (torn && truncate) {
-    logger.warn("Dropped a torn journal record (a crash mid-write): {file} line {line}: {reason}", {
+    logger.warn("Dropped a torn journal tail (a crash mid-write): {file} line {line}: {reason}", {
       ...torn,
     });
     if (!options.readOnly) await truncateFile(join(dir, truncate.name), truncate.bytes);

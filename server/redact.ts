@@ -1,28 +1,15 @@
 /**
- * Keeping card data out of logs: every run of 12 to 19 digits (spaces and dashes allowed) is
- * masked to its last four, and the fields after the name of an INFORM_Res are hidden.
+ * Keeping secrets out of the server's logs: the one rule of `protocol/redact.ts` (cards with any
+ * separators, expiry dates, passwords of REGISTER and LOGIN however malformed, session keys,
+ * INFORM_Res however spelled), under the name the server's modules use.
  * @module
  */
 
-import { lookupMessageType, maskCard } from "../protocol/mod.ts";
+import { type RedactOptions, redactSecrets } from "../protocol/redact.ts";
 
-const CARD_LIKE = /\d(?:[ -]?\d){11,18}/g;
+export { secretsOf } from "../protocol/redact.ts";
 
-/** A line made safe to log: no card number, expiry or password in it. */
-export function redactLine(line: string): string {
-  const tokens = line.trim().split(/\s+/);
-  const type = tokens[0] === undefined ? undefined : lookupMessageType(tokens[0]);
-  if (type === "INFORM_Res") return `INFORM_Res ${tokens[1] ?? ""} <payment details hidden>`;
-  if (type === "REGISTER" && tokens.length > 7) return [...tokens.slice(0, 7), "***"].join(" ");
-  if (type === "LOGIN" && tokens.length > 3) {
-    // As the codec reads it: a TCP port first if the field is one, the rest is the password.
-    const port = tokens[3]!;
-    const kept = tokens.slice(0, isPort(port) ? 4 : 3);
-    return [...kept, ...(kept.length < tokens.length ? ["***"] : [])].join(" ");
-  }
-  return line.replace(CARD_LIKE, (digits) => maskCard(digits.replace(/[ -]/g, "")));
-}
-
-function isPort(token: string): boolean {
-  return /^\d{1,5}$/.test(token) && Number(token) >= 1 && Number(token) <= 65535;
+/** A line (or reason) made safe to log: no card number, expiry, password or session key. */
+export function redactLine(line: string, options?: RedactOptions): string {
+  return redactSecrets(line, options);
 }

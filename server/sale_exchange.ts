@@ -1,14 +1,16 @@
 /**
  * One sale's exchange with its buyer and seller over TCP: WINNER and SOLD, INFORM_Req to both,
- * one INFORM_Res from each before the deadline, payment through the gateway, then
- * Shipping_Info to the seller, or CANCEL to both on whatever connections are up.
+ * one INFORM_Res from each before the deadline, the payment intent made durable, payment
+ * through the gateway, then Shipping_Info to the seller and PAID to the buyer, or CANCEL to
+ * both on whatever connections are up. A sale whose payment was started before a crash is
+ * settled from the gateway's own record of that key, never paid again.
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import { cardLastFour, message } from "../protocol/mod.ts";
 import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
-import type { PaymentResult } from "./payment.ts";
+import type { PaymentRequest, PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { redactLine } from "./redact.ts";
 import {
@@ -16,10 +18,10 @@ import {
   describe,
   type ExchangeContext,
   finishChannel,
-  recordSellerNotice,
   send,
   ShutdownError,
 } from "./sale_steps.ts";
+import { deliverPaid, deliverShippingInfo, resumeNotices } from "./sale_notices.ts";
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -39,6 +41,7 @@ export class SaleExchange {
   async run(): Promise<void> {
     const { sale } = this;
     if (sale.status !== "pending" || sale.buyer === undefined) return;
+    if (sale.payment && await this.#settleFromGateway(sale.payment.idempotencyKey)) return;
     const open: LineChannel[] = [];
     try {
       const [buyer, seller] = await Promise.allSettled([
@@ -47,6 +50,7 @@ export class SaleExchange {
       ]);
       if (buyer.status === "fulfilled") open.push(buyer.value);
       if (seller.status === "fulfilled") open.push(seller.value);
+      this.#step("connected");
       if (buyer.status === "rejected" || seller.status === "rejected") {
         const failed = buyer.status === "rejected" ? buyer : seller as PromiseRejectedResult;
         if (failed.reason instanceof ShutdownError) throw failed.reason;
@@ -62,31 +66,6 @@ export class SaleExchange {
     }
   }
 
-  /**
-   * Sends the Shipping_Info of the settled sale on `seller` (with the RQ# fixed at settlement),
-   * records the notice, then gives the seller its grace.
-   */
-  async deliverShippingInfo(seller: LineChannel): Promise<void> {
-    const { itemId } = this.sale;
-    const settled = this.#context.core.state.sales[itemId];
-    if (!settled?.shipTo) return finishChannel(this.#context, seller);
-    let delivered = true;
-    try {
-      await send(seller, message("Shipping_Info", settled.shippingRq ?? 0, settled.shipTo));
-    } catch (error) {
-      delivered = false;
-      logger.warn("Shipping_Info for item {item} not delivered: {reason}", {
-        item: itemId,
-        reason: describe(error),
-      });
-    }
-    await recordSellerNotice(this.#context, { itemId, delivered });
-    await finishChannel(this.#context, seller, {
-      graceMs: this.#context.sellerGraceMs,
-      halfClose: false,
-    });
-  }
-
   /** The part after both connections are up; resolves once the sale is settled, or a reason. */
   async #exchange(
     buyer: LineChannel,
@@ -94,6 +73,7 @@ export class SaleExchange {
   ): Promise<{ ok: true } | InformFailure> {
     try {
       await this.#requestInform(buyer, seller);
+      this.#step("inform_requested");
     } catch (error) {
       return {
         ok: false,
@@ -108,29 +88,97 @@ export class SaleExchange {
     });
     if (shutdown.aborted) throw new ShutdownError();
     if (!answers.ok) return answers;
+    this.#step("informs_read");
     if (core.state.sales[this.sale.itemId]?.status !== "pending") {
       return { ok: false, reason: "Sale is no longer pending" };
     }
-    let paid: PaymentResult;
-    try {
-      paid = await this.#context.gateway.pay({
-        idempotencyKey: `sale-${this.sale.itemId}`,
-        amountCents: this.sale.finalPriceCents,
-        buyerCard: answers.buyer.card,
-        sellerCard: answers.seller.card,
-      });
-    } catch (error) {
-      return { ok: false, reason: `Payment failed: ${describe(error)}` };
-    }
-    if (paid.status === "declined") {
-      return { ok: false, reason: `Payment declined: ${paid.reason}` };
-    }
-    await this.#settle(answers, paid);
+    const paid = await this.#pay(answers);
+    if (paid.status !== "settled") return { ok: false, reason: paid.reason };
+    await this.#settle(paid);
+    const { itemId } = this.sale;
     await Promise.all([
-      this.deliverShippingInfo(seller),
-      finishChannel(this.#context, buyer),
+      deliverShippingInfo(this.#context, itemId, seller),
+      deliverPaid(this.#context, itemId, buyer),
     ]);
     return { ok: true };
+  }
+
+  /**
+   * Makes the intent durable (`payment_started`: key, last four digits, ship-to), then asks the
+   * gateway. When the gateway cannot be reached the outcome is unknown, so it is looked up by
+   * key before the sale is cancelled.
+   */
+  async #pay(
+    answers: BothAnswers,
+  ): Promise<PaymentResult | { status: "failed"; reason: string }> {
+    const { itemId, finalPriceCents } = this.sale;
+    const idempotencyKey = `sale-${itemId}`;
+    await this.#context.core.run((transaction) => {
+      transaction.emit({
+        type: "payment_started",
+        atMs: transaction.nowMs,
+        itemId,
+        idempotencyKey,
+        buyerCardLast4: cardLastFour(answers.buyer.card.number),
+        sellerCardLast4: cardLastFour(answers.seller.card.number),
+        shipTo: { name: answers.buyer.name, address: answers.buyer.address },
+      });
+    });
+    this.#step("payment_started");
+    const request: PaymentRequest = {
+      idempotencyKey,
+      amountCents: finalPriceCents,
+      buyerCard: answers.buyer.card,
+      sellerCard: answers.seller.card,
+    };
+    let paid: PaymentResult;
+    try {
+      paid = await this.#context.gateway.pay(request);
+    } catch (error) {
+      const known = await this.#context.gateway.lookup(idempotencyKey).catch(() => undefined);
+      if (!known) return { status: "failed", reason: `Payment failed: ${describe(error)}` };
+      paid = known;
+    }
+    this.#step("charged");
+    return paid.status === "declined"
+      ? { status: "declined", reason: `Payment declined: ${paid.reason}` }
+      : paid;
+  }
+
+  /**
+   * After a restart, a pending sale whose payment was started: asks the gateway what it did
+   * with the key. Charged: settle from the recorded intent and send the notices. Declined:
+   * cancel. Unknown to the gateway (the crash came before the charge): `false`, run it again.
+   */
+  async #settleFromGateway(idempotencyKey: string): Promise<boolean> {
+    const known = await this.#context.gateway.lookup(idempotencyKey);
+    if (!known) return false;
+    logger.info("The payment of item {item} was {status} before a restart", {
+      item: this.sale.itemId,
+      status: known.status,
+    });
+    if (known.status === "settled") {
+      await this.#settle(known);
+      await resumeNotices(this.#context, this.sale.itemId);
+      return true;
+    }
+    const open: LineChannel[] = [];
+    const parties = [this.sale.buyer!, this.sale.seller];
+    const connected = await Promise.allSettled(
+      parties.map((user) => connectToUser(this.#context, user)),
+    );
+    for (const result of connected) if (result.status === "fulfilled") open.push(result.value);
+    try {
+      await this.#cancel(open, `Payment declined: ${known.reason}`);
+    } catch (error) {
+      for (const channel of open) channel.close();
+      if (!(error instanceof ShutdownError)) throw error;
+    }
+    return true;
+  }
+
+  #step(step: Parameters<NonNullable<ExchangeContext["onStep"]>>[0]): void {
+    this.#context.onStep?.(step, this.sale.itemId);
   }
 
   /** WINNER to the buyer and SOLD to the seller, then INFORM_Req to both. */
@@ -154,11 +202,15 @@ export class SaleExchange {
     await send(seller, message("INFORM_Req", sale.rqs.sellerInform, { item, finalPrice }));
   }
 
-  /** Makes `sale_settled` durable (last four digits only, Shipping_Info RQ#, ship-to). */
-  async #settle(answers: BothAnswers, paid: { feeCents: number; payoutCents: number }) {
+  /**
+   * Makes `sale_settled` durable (last four digits and ship-to from the `payment_started`
+   * intent, the Shipping_Info and PAID RQ#s).
+   */
+  async #settle(paid: { feeCents: number; payoutCents: number }) {
     const { itemId, finalPriceCents } = this.sale;
-    const buyerCardLast4 = cardLastFour(answers.buyer.card.number);
-    const sellerCardLast4 = cardLastFour(answers.seller.card.number);
+    const intent = this.#context.core.state.sales[itemId]?.payment;
+    const buyerCardLast4 = intent?.buyerCardLast4 ?? "0000";
+    const sellerCardLast4 = intent?.sellerCardLast4 ?? "0000";
     await this.#context.core.run((transaction) => {
       transaction.emit({
         type: "sale_settled",
@@ -169,9 +221,11 @@ export class SaleExchange {
         buyerCardLast4,
         sellerCardLast4,
         shippingRq: transaction.nextServerRq(),
-        shipTo: { name: answers.buyer.name, address: answers.buyer.address },
+        ...(intent?.shipTo ? { shipTo: { ...intent.shipTo } } : {}),
+        paidRq: transaction.nextServerRq(),
       });
     });
+    this.#step("settled");
     logger.info("Sale of item {item} settled: {price} cents, fee {fee}, payout {payout}", {
       item: itemId,
       price: finalPriceCents,

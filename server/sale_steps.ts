@@ -28,7 +28,29 @@ export interface ExchangeContext {
   closeGraceMs: number;
   /** Aborts when the server shuts down: the sale then stays pending for the next start. */
   shutdown: AbortSignal;
+  /** Called right after each step of a sale (tests; the crash hook of `crash_hook.ts`). */
+  onStep?: SaleStepHook;
 }
+
+/** The steps of a sale after which {@linkcode ExchangeContext.onStep} is called. */
+export const SALE_STEPS = [
+  "connected",
+  "inform_requested",
+  "informs_read",
+  "payment_started",
+  "charged",
+  "settled",
+  "shipping_sent",
+  "seller_notified",
+  "paid_sent",
+  "buyer_notified",
+] as const;
+
+/** One of {@linkcode SALE_STEPS}. */
+export type SaleStep = (typeof SALE_STEPS)[number];
+
+/** Sees each step of a sale as it is done. */
+export type SaleStepHook = (step: SaleStep, itemId: number) => void;
 
 /** The server is stopping: leave the sale as it is on disk. */
 export class ShutdownError extends Error {
@@ -98,6 +120,54 @@ export async function recordSellerNotice(
   await context.core.run((transaction) => {
     transaction.emit({ type: "seller_notified", atMs: transaction.nowMs, ...notice });
   });
+  context.onStep?.("seller_notified", notice.itemId);
+}
+
+/** Records that the buyer's PAID is done with. */
+export async function recordBuyerNotice(
+  context: ExchangeContext,
+  notice: { itemId: number; delivered: boolean },
+): Promise<void> {
+  await context.core.run((transaction) => {
+    transaction.emit({ type: "buyer_notified", atMs: transaction.nowMs, ...notice });
+  });
+  context.onStep?.("buyer_notified", notice.itemId);
+}
+
+/**
+ * Connects to `userKey` and runs `deliver` on the connection; an unreachable party or a failed
+ * delivery is logged and recorded with `record(false)` (never retried forever).
+ */
+export async function notifyParty(
+  context: ExchangeContext,
+  target: { itemId: number; userKey: string; role: string },
+  deliver: (channel: LineChannel) => Promise<void>,
+  record: (delivered: boolean) => Promise<void>,
+): Promise<void> {
+  let channel;
+  try {
+    channel = await connectToUser(context, target.userKey);
+  } catch (error) {
+    if (error instanceof ShutdownError) return;
+    logger.warn("The {role} of item {item} is unreachable: {reason}", {
+      role: target.role,
+      item: target.itemId,
+      reason: describe(error),
+    });
+    return await record(false);
+  }
+  try {
+    await deliver(channel);
+  } catch (error) {
+    channel.close();
+    if (context.shutdown.aborted) return;
+    logger.warn("Notice to the {role} of item {item} failed: {reason}", {
+      role: target.role,
+      item: target.itemId,
+      reason: describe(error),
+    });
+    await record(false);
+  }
 }
 
 /** Sends one message on a channel, logging it. */

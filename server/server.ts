@@ -11,6 +11,9 @@ import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
 import { FileStore, type FileStoreOptions } from "./file_store.ts";
 import { SaleFinalizer } from "./finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
+import { LEDGER_FILE, PaymentLedger } from "./payment_ledger.ts";
+import type { SaleStepHook } from "./sale_steps.ts";
+import { join } from "node:path";
 import { TcpConnector } from "./peer_connection.ts";
 import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
@@ -38,8 +41,13 @@ export interface ServerOptions extends DispatcherOptions {
   clock?: Clock;
   /** Auction rules and limits. @default DEFAULT_CONFIG */
   config?: Partial<ServerConfig>;
-  /** Pays sales at the close of auctions. @default a SimulatedGateway */
+  /**
+   * Pays sales at the close of auctions. @default a SimulatedGateway whose ledger is
+   * `payments.jsonl` in `dataDir` (in memory when the store is given or `dataDir` is "")
+   */
   paymentGateway?: PaymentGateway;
+  /** Called after each step of each sale: tests, and the test-only crash hook (`crash_hook.ts`). */
+  onSaleStep?: SaleStepHook;
   /** Called when the server must stop because its data cannot be saved (fail-stop). */
   onFatal?: (error: unknown) => void;
 }
@@ -68,12 +76,30 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ...options.storeOptions,
     }));
   const state = await store.load();
-  const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+  const ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
+    clock,
+    ledger: options.store || options.dataDir === ""
+      ? PaymentLedger.inMemory()
+      : await PaymentLedger.open(join(options.dataDir ?? "./data", LEDGER_FILE)).catch(
+        async (error) => {
+          await store.close();
+          throw error;
+        },
+      ),
+  });
+  let udp: UdpTransport;
   let tcp: TcpListener;
   try {
-    tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+    udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+    try {
+      tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+    } catch (error) {
+      await udp.close();
+      throw error;
+    }
   } catch (error) {
-    await udp.close();
+    await ownGateway?.close();
+    await store.close();
     throw error;
   }
   const core = new AuctionCore({
@@ -85,11 +111,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     onFatal: options.onFatal,
   });
   const finalizer = new SaleFinalizer(core, {
-    gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
+    gateway: options.paymentGateway ?? ownGateway!,
     connector: new TcpConnector({
       clock: core.clock,
       messageGapMs: core.config.tcpMessageGapMs,
     }),
+    onStep: options.onSaleStep,
   });
   finalizer.start();
   const dispatcher = new Dispatcher(core, options);
@@ -114,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         await Promise.all([scheduler.stop(), replyExpiry.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
+        await ownGateway?.close();
       })();
       return closing;
     },

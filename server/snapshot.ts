@@ -5,7 +5,9 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
 import { pruneReplies } from "./apply.ts";
 import { writeAtomically } from "./atomic_file.ts";
 import type { AuctionState } from "./state.ts";
@@ -25,8 +27,30 @@ export interface Snapshot {
   coversSeq: number;
   /** When it was taken; replies older than their lifetime at this time were left out. */
   takenAtMs: number;
+  /**
+   * `sha256:<hex>` of `JSON.stringify(state)`, checked at load: a snapshot changed after it was
+   * written (damaged, or edited by hand) is refused. Absent in snapshots of older versions.
+   */
+  checksum?: string;
   /** The state. */
   state: AuctionState;
+}
+
+/** A snapshot whose checksum does not match its state: refuse to start, change nothing. */
+export class SnapshotCorruptError extends SyntaxError {
+  constructor(path: string, why: string) {
+    super(
+      `Cannot load snapshot ${path}: ${why}; refusing to start, nothing changed ` +
+        "(restore the file from a backup, or move it away to recover from the previous snapshot " +
+        "and the journal)",
+    );
+    this.name = "SnapshotCorruptError";
+  }
+}
+
+/** The checksum of a state as a snapshot stores it. */
+export function stateChecksum(state: AuctionState): string {
+  return `sha256:${createHash("sha256").update(JSON.stringify(state)).digest("hex")}`;
 }
 
 /**
@@ -40,13 +64,24 @@ export function serializeSnapshot(state: AuctionState, coversSeq: number, nowMs:
     format: SNAPSHOT_FORMAT,
     coversSeq,
     takenAtMs: nowMs,
+    checksum: stateChecksum(view),
     state: view,
   };
   return JSON.stringify(snapshot, null, 1);
 }
 
+/** Options of {@linkcode readSnapshot}. */
+export interface ReadSnapshotOptions {
+  /** Refuse a snapshot whose checksum does not match (`inspect` reports it instead). @default true */
+  verifyChecksum?: boolean;
+}
+
 /** Reads `dir/name`: the snapshot, or `null` if there is no such file. Throws if it is bad. */
-export async function readSnapshot(dir: string, name: string): Promise<Snapshot | null> {
+export async function readSnapshot(
+  dir: string,
+  name: string,
+  options: ReadSnapshotOptions = {},
+): Promise<Snapshot | null> {
   const path = join(dir, name);
   let text: string;
   try {
@@ -62,6 +97,16 @@ export async function readSnapshot(dir: string, name: string): Promise<Snapshot 
     throw new SyntaxError(`Cannot read snapshot ${path}: ${error}; refusing to start`);
   }
   if (parsed.format === SNAPSHOT_FORMAT && Number.isSafeInteger(parsed.coversSeq) && parsed.state) {
+    if (parsed.checksum === undefined) {
+      getLogger(["auction", "store"]).warn(
+        "Snapshot {path} has no checksum (written by an older version); the next one will",
+        { path },
+      );
+    } else if (
+      (options.verifyChecksum ?? true) && parsed.checksum !== stateChecksum(parsed.state)
+    ) {
+      throw new SnapshotCorruptError(path, "its checksum does not match its contents");
+    }
     return parsed as Snapshot;
   }
   if (parsed.version === 1 && "users" in parsed) {

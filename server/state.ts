@@ -127,6 +127,21 @@ export interface Sale {
   shipTo?: { name: string; address: string };
   /** The seller's last message (NON_OFFER or Shipping_Info) is done; absent until then. */
   sellerNotice?: { atMs: number; delivered: boolean };
+  /**
+   * The payment asked of the gateway (`payment_started`): its key, and what settling it after a
+   * crash needs; `shipTo` is dropped once the sale is settled or cancelled.
+   */
+  payment?: {
+    idempotencyKey: string;
+    startedAtMs: number;
+    buyerCardLast4: string;
+    sellerCardLast4: string;
+    shipTo?: { name: string; address: string };
+  };
+  /** Server RQ# of the PAID to the buyer, fixed when the payment is recorded. */
+  paidRq?: number;
+  /** The buyer's PAID is done; absent until then. */
+  buyerNotice?: { atMs: number; delivered: boolean };
 }
 
 /** A reply kept so that a retransmitted request gets it again without being redone. */

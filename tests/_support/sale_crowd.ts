@@ -129,4 +129,8 @@ export class RecordingGateway implements PaymentGateway {
     this.requested.push(request.idempotencyKey);
     return this.simulated.pay(request);
   }
+
+  lookup(idempotencyKey: string): Promise<PaymentResult | undefined> {
+    return this.simulated.lookup(idempotencyKey);
+  }
 }

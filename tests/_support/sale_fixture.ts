@@ -10,6 +10,7 @@ import { AuctionCore } from "../../server/core.ts";
 import type { AuctionEvent } from "../../server/events.ts";
 import { SaleFinalizer } from "../../server/finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "../../server/payment.ts";
+import type { SaleStepHook } from "../../server/sale_steps.ts";
 import type { PeerAddress } from "../../server/state.ts";
 import { MemoryStore } from "../../server/store.ts";
 import { type FakeChannel, FakeConnector } from "./fake_channel.ts";
@@ -122,8 +123,12 @@ export interface SaleHarness {
 
 /** Builds a {@linkcode SaleHarness} whose store starts with `events`; call `finalizer.start()`. */
 export async function createSaleHarness(
-  options: { events?: AuctionEvent[]; config?: Partial<ServerConfig>; gateway?: PaymentGateway } =
-    {},
+  options: {
+    events?: AuctionEvent[];
+    config?: Partial<ServerConfig>;
+    gateway?: PaymentGateway;
+    onStep?: SaleStepHook;
+  } = {},
 ): Promise<SaleHarness> {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 0, 0, 10));
   const store = new MemoryStore(options.events ?? []);
@@ -138,7 +143,7 @@ export async function createSaleHarness(
   const buyer = connector.listen(BUYER_TCP);
   const seller = connector.listen(SELLER_TCP);
   const gateway = options.gateway ?? new SimulatedGateway({ clock });
-  const finalizer = new SaleFinalizer(core, { gateway, connector });
+  const finalizer = new SaleFinalizer(core, { gateway, connector, onStep: options.onStep });
   return { core, clock, store, connector, buyer, seller, gateway, finalizer };
 }
 

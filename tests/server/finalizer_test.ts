@@ -32,6 +32,9 @@ class FakeGateway implements PaymentGateway {
       ? Promise.reject(this.answer)
       : Promise.resolve(this.answer);
   }
+  lookup(): Promise<PaymentResult | undefined> {
+    return Promise.resolve(undefined);
+  }
 }
 
 Deno.test(
@@ -56,12 +59,17 @@ Deno.test(
     ]);
     const shipping = sale.seller.sent[2] ?? "";
     assert.match(shipping, /^Shipping_Info \d+ "Bea Smith" 1 Main Street, Springfield$/);
-    assert.equal(sale.buyer.sent.length, 2, "the buyer gets nothing more");
+    const record = sale.core.state.sales[1]!;
+    assert.deepEqual(
+      sale.buyer.sent.slice(2),
+      [`PAID ${record.paidRq} Kite 25.00 1111`],
+      "the buyer gets PAID and nothing more",
+    );
+    assert.deepEqual(record.buyerNotice, { atMs: sale.clock.now(), delivered: true });
     assert.equal(sale.buyer.finishedWithGraceMs, 2000, "the server closes the buyer's connection");
     assert.equal(sale.buyer.halfClosed, true);
     assert.equal(sale.seller.finishedWithGraceMs, 10_000, "the seller gets 10 s to close its own");
     assert.equal(sale.seller.halfClosed, false, "the server leaves the seller to close first");
-    const record = sale.core.state.sales[1]!;
     assert.equal(record.status, "settled");
     assert.equal(record.feeCents, 250);
     assert.equal(record.payoutCents, 2250);

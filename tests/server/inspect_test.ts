@@ -4,7 +4,7 @@ import { applyEvent } from "../../server/apply.ts";
 import type { AuctionEvent } from "../../server/events.ts";
 import { FileStore } from "../../server/file_store.ts";
 import { inspectDataDir } from "../../server/inspect.ts";
-import { SNAPSHOT_FILE } from "../../server/snapshot.ts";
+import { SNAPSHOT_FILE, stateChecksum } from "../../server/snapshot.ts";
 import { userEvent } from "./_store_contract.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -93,10 +93,30 @@ Deno.test("inspectDataDir() with verify reports a snapshot that replay does not 
     const path = join(dir, SNAPSHOT_FILE);
     const snapshot = JSON.parse(await Deno.readTextFile(path));
     snapshot.state.items["1"].currentPriceCents = 999;
+    // Its checksum made to match (an edit by someone who knows the format): replay still differs.
+    snapshot.checksum = stateChecksum(snapshot.state);
     await Deno.writeTextFile(path, JSON.stringify(snapshot));
     const report = await inspectDataDir(dir, { verify: true });
     assert.equal(report.verify?.problems.length, 1);
     assert.match(report.verify?.problems[0] ?? "", /state\.items\.1\.currentPriceCents is 200/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("inspectDataDir() with verify reports a snapshot whose checksum does not match", async () => {
+  const dir = await sampleDataDir();
+  try {
+    const path = join(dir, SNAPSHOT_FILE);
+    const snapshot = JSON.parse(await Deno.readTextFile(path));
+    snapshot.state.items["1"].currentPriceCents = 999;
+    await Deno.writeTextFile(path, JSON.stringify(snapshot));
+    await assert.rejects(() => inspectDataDir(dir), /checksum does not match/);
+    const report = await inspectDataDir(dir, { verify: true });
+    assert.match(
+      report.verify?.problems.join("\n") ?? "",
+      /state\.json: its checksum does not match/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -120,12 +140,14 @@ Deno.test("deno task inspect runs with read permission only and exits 1 on a bad
     const segment = [...Deno.readDirSync(dir)].map((entry) => entry.name)
       .filter((name) => name.startsWith("journal-")).sort()[0]!;
     const lines = (await Deno.readTextFile(join(dir, segment))).split("\n");
-    lines[0] = lines[0]!.replace('"atMs":', '"atMs":1');
+    // The first record (a segment starts with a commit record).
+    const first = lines.findIndex((line) => line.includes('"atMs":'));
+    lines[first] = lines[first]!.replace('"atMs":', '"atMs":1');
     await Deno.writeTextFile(join(dir, segment), lines.join("\n"));
     const bad = await inspect("--verify");
     assert.equal(bad.code, 1);
     const output = new TextDecoder().decode(bad.stdout) + new TextDecoder().decode(bad.stderr);
-    assert.match(output, new RegExp(`${segment} line 1: CRC mismatch`));
+    assert.match(output, new RegExp(`${segment} line ${first + 1}: CRC mismatch`));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

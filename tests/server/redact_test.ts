@@ -9,9 +9,12 @@ Deno.test("redactLine() masks card numbers to their last four digits", pure, () 
   );
   assert.equal(
     redactLine("DENIED 1 card 4111 1111 1111 1111 bad"),
-    "DENIED 1 card ************1111 bad",
+    "DENIED 1 card **** **** **** 1111 bad", // one rule with the client: separators kept
   );
-  assert.equal(redactLine("DENIED 1 card 4111-1111-1111-1111"), "DENIED 1 card ************1111");
+  assert.equal(
+    redactLine("DENIED 1 card 4111-1111-1111-1111"),
+    "DENIED 1 card ****-****-****-1111",
+  );
   assert.equal(redactLine("BID 1 Kite 25.00"), "BID 1 Kite 25.00");
 });
 
