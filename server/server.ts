@@ -12,8 +12,11 @@ import { FileStore, type FileStoreOptions } from "./file_store.ts";
 import { SaleFinalizer } from "./finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
 import { TcpConnector } from "./peer_connection.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { ReplyBudget } from "./reply_budget.ts";
 import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
+import { SessionIps } from "./session_ips.ts";
 import { MemoryStore, type Store } from "./store.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
@@ -68,10 +71,26 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ...options.storeOptions,
     }));
   const state = await store.load();
-  const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond);
+  // The index follows the core, which needs the transport first: the budget asks it lazily.
+  const sessions = { index: undefined as SessionIps | undefined };
+  const udp = new UdpTransport({
+    hostname,
+    port: options.udpPort ?? 5000,
+    clock,
+    rateLimiter,
+    replyBudget: new ReplyBudget({ hasSession: (ip) => sessions.index?.hasSession(ip) ?? false }),
+  });
   let tcp: TcpListener;
   try {
-    tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+    tcp = new TcpListener({
+      hostname,
+      port: options.tcpPort ?? 5001,
+      maxPerIp: config.maxTcpPerIp,
+      rateLimiter,
+      clock,
+    });
   } catch (error) {
     await udp.close();
     throw error;
@@ -80,16 +99,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     state,
     store,
     clock,
-    config: { ...DEFAULT_CONFIG, ...options.config },
+    config,
     outbox: udp,
     onFatal: options.onFatal,
   });
+  const shownSessions = new SessionIps(core);
+  sessions.index = shownSessions;
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
     connector: new TcpConnector({ clock: core.clock }),
   });
   finalizer.start();
-  const dispatcher = new Dispatcher(core, options);
+  const dispatcher = new Dispatcher(core, {
+    ...options,
+    onSessionShown: (address) => shownSessions.confirm(address),
+  });
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);
