@@ -1,7 +1,9 @@
 /**
  * The finalizer: after each `auction_closed` is durable it starts that sale's exchange
  * (NON_OFFER to the seller without a bid; the payment exchange with one). At start it resumes
- * every sale a restart cut short. Exchanges run concurrently, one per item, off the UDP loop.
+ * every sale a restart cut short. Exchanges run concurrently, one per item, off the UDP loop,
+ * at most `--max-sales-in-flight` at once (see {@linkcode SaleQueue}); a sale whose connection
+ * failed for want of file descriptors waits and tries again.
  * @module
  */
 
@@ -10,7 +12,9 @@ import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
-import type { Connector } from "./peer_connection.ts";
+import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
+import { SaleQueue } from "./sale_queue.ts";
+import type { TimerHandle } from "./clock.ts";
 import { SaleExchange } from "./sale_exchange.ts";
 import {
   connectToUser,
@@ -24,6 +28,9 @@ import {
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
+/** First wait before a sale that ran out of file descriptors tries again; doubles up to 30 s. */
+const DESCRIPTOR_RETRY_MS = 500;
+const MAX_DESCRIPTOR_RETRY_MS = 30_000;
 
 /** Options of {@linkcode SaleFinalizer}. */
 export interface SaleFinalizerOptions {
@@ -43,6 +50,9 @@ export class SaleFinalizer {
   readonly #context: ExchangeContext;
   readonly #shutdown = new AbortController();
   readonly #running = new Map<number, Promise<void>>();
+  readonly #queue: SaleQueue;
+  /** Sales waiting to try again after running out of file descriptors, with their next wait. */
+  readonly #retries = new Map<number, { timer: TimerHandle | null; waitMs: number }>();
   #idle = Promise.withResolvers<void>();
 
   constructor(core: AuctionCore, options: SaleFinalizerOptions) {
@@ -55,6 +65,7 @@ export class SaleFinalizer {
       closeGraceMs: options.closeGraceMs ?? 2_000,
       shutdown: this.#shutdown.signal,
     };
+    this.#queue = new SaleQueue({ maxInFlight: core.config.maxSalesInFlight });
     this.#idle.resolve();
   }
 
@@ -88,19 +99,53 @@ export class SaleFinalizer {
     return this.#running.size;
   }
 
+  /** How many sales wait for a slot (`--max-sales-in-flight`) or to try again. */
+  get waiting(): number {
+    return this.#queue.waiting + this.#retries.size;
+  }
+
   /** Stops every exchange; unfinished sales stay pending on disk and resume at the next start. */
   async close(): Promise<void> {
     this.#shutdown.abort();
+    for (const retry of this.#retries.values()) {
+      if (retry.timer !== null) this.#core.clock.clearTimer(retry.timer);
+    }
+    this.#retries.clear();
     await Promise.allSettled([...this.#running.values()]);
   }
 
+  /** Puts a sale in line; it starts when a slot is free and its parties' turn comes. */
   #begin(itemId: number): void {
-    if (this.#running.has(itemId) || this.#shutdown.signal.aborted) return;
+    if (this.#queue.has(itemId) || this.#shutdown.signal.aborted) return;
+    if (this.#retries.get(itemId)?.timer) return;
     const sale = this.#core.state.sales[itemId];
     if (!sale || !needsWork(sale)) return;
-    if (this.#running.size === 0) this.#idle = Promise.withResolvers<void>();
-    const task = this.#work(sale)
+    if (this.#running.size === 0 && this.waiting === 0) this.#idle = Promise.withResolvers<void>();
+    this.#queue.enqueue(itemId, this.#partiesKey(sale));
+    this.#startWaiting();
+  }
+
+  /** Starts waiting sales while slots are free. */
+  #startWaiting(): void {
+    for (let itemId = this.#queue.next(); itemId !== undefined; itemId = this.#queue.next()) {
+      this.#launch(itemId);
+    }
+    if (this.#running.size === 0 && this.waiting === 0) this.#idle.resolve();
+  }
+
+  #launch(itemId: number): void {
+    const sale = this.#core.state.sales[itemId];
+    const work = sale && needsWork(sale) && !this.#shutdown.signal.aborted
+      ? this.#work(sale)
+      : Promise.resolve();
+    const task = work
+      .then(() => {
+        this.#retries.delete(itemId);
+      })
       .catch((error) => {
+        if (error instanceof OutOfDescriptorsError && !this.#shutdown.signal.aborted) {
+          return this.#retryLater(itemId, error);
+        }
         logger.error("Finalizing the sale of item {item} failed: {error}", {
           item: itemId,
           error,
@@ -108,9 +153,36 @@ export class SaleFinalizer {
       })
       .finally(() => {
         this.#running.delete(itemId);
-        if (this.#running.size === 0) this.#idle.resolve();
+        this.#queue.done(itemId);
+        this.#startWaiting();
       });
     this.#running.set(itemId, task);
+  }
+
+  /** The sale could not connect for want of file descriptors: it tries again after a wait. */
+  #retryLater(itemId: number, error: OutOfDescriptorsError): void {
+    const waitMs = this.#retries.get(itemId)?.waitMs ?? DESCRIPTOR_RETRY_MS;
+    logger.warn("Sale of item {item} waits {wait} ms: {reason}", {
+      item: itemId,
+      wait: waitMs,
+      reason: error.message,
+    });
+    const retry = {
+      timer: null as TimerHandle | null,
+      waitMs: Math.min(waitMs * 2, MAX_DESCRIPTOR_RETRY_MS),
+    };
+    this.#retries.set(itemId, retry);
+    retry.timer = this.#core.clock.setTimer(() => {
+      retry.timer = null;
+      this.#begin(itemId);
+    }, waitMs);
+  }
+
+  /** The round-robin key of a sale: the IP addresses of its seller and buyer. */
+  #partiesKey(sale: Sale): string {
+    const ipOf = (userKey: string | undefined) =>
+      userKey === undefined ? "-" : this.#core.state.users[userKey]?.session?.hostname ?? "?";
+    return `${ipOf(sale.seller)} ${ipOf(sale.buyer)}`;
   }
 
   #work(sale: Sale): Promise<void> {
@@ -143,6 +215,7 @@ export class SaleFinalizer {
       channel = await connectToUser(this.#context, sale.seller);
     } catch (error) {
       if (error instanceof ShutdownError) return;
+      if (error instanceof OutOfDescriptorsError) throw error;
       logger.warn("Seller of item {item} unreachable: {reason}", {
         item: sale.itemId,
         reason: describe(error),
