@@ -20,11 +20,22 @@ export interface ServerProcess {
 
 /** Starts the server with `args` (ports default to 0 = free) and waits until it listens. */
 export async function startServerProcess(
-  options: { dataDir?: string; args?: string[]; udpPort?: number; tcpPort?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    udpPort?: number;
+    tcpPort?: number;
+    /** Runs the server under `ulimit -n fileLimit` (through bash). */
+    fileLimit?: number;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "auction-e2e-" });
-  const command = new Deno.Command(Deno.execPath(), {
+  const limited = options.fileLimit === undefined
+    ? []
+    : ["-c", 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), Deno.execPath()];
+  const command = new Deno.Command(limited.length > 0 ? "bash" : Deno.execPath(), {
     args: [
+      ...limited,
       "run",
       "--allow-net",
       "--allow-read",

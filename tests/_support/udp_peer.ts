@@ -12,13 +12,15 @@ const UTF8 = new TextEncoder();
 export class UdpPeer {
   readonly socket: Deno.DatagramConn;
   readonly received: Message[] = [];
+  /** Bytes of every datagram received. */
+  receivedBytes = 0;
   readonly #server: Deno.NetAddr;
   #waiters: (() => void)[] = [];
   #loop: Promise<void>;
   #closed = false;
 
-  constructor(server: { hostname?: string; port: number }, port = 0) {
-    this.socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+  constructor(server: { hostname?: string; port: number }, port = 0, hostname = "127.0.0.1") {
+    this.socket = Deno.listenDatagram({ transport: "udp", hostname, port });
     this.#server = {
       transport: "udp",
       hostname: server.hostname ?? "127.0.0.1",
@@ -102,6 +104,7 @@ export class UdpPeer {
     while (!this.#closed) {
       try {
         const [bytes] = await this.socket.receive();
+        this.receivedBytes += bytes.length;
         this.received.push(decodeLine(new TextDecoder().decode(bytes)));
       } catch {
         if (this.#closed) return;
