@@ -28,9 +28,10 @@ import {
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
-/** First wait before a sale that ran out of file descriptors tries again; doubles up to 30 s. */
-const DESCRIPTOR_RETRY_MS = 500;
-const MAX_DESCRIPTOR_RETRY_MS = 30_000;
+/** Wait before a sale that ran out of file descriptors goes back in line. */
+const DESCRIPTOR_RETRY_MS = 1000;
+/** After running out, fewer sales run at once (those still running) for this long. */
+const DESCRIPTOR_THROTTLE_MS = 5000;
 
 /** Options of {@linkcode SaleFinalizer}. */
 export interface SaleFinalizerOptions {
@@ -51,8 +52,9 @@ export class SaleFinalizer {
   readonly #shutdown = new AbortController();
   readonly #running = new Map<number, Promise<void>>();
   readonly #queue: SaleQueue;
-  /** Sales waiting to try again after running out of file descriptors, with their next wait. */
-  readonly #retries = new Map<number, { timer: TimerHandle | null; waitMs: number }>();
+  /** Sales waiting to go back in line after running out of file descriptors. */
+  readonly #retries = new Map<number, TimerHandle>();
+  #unthrottle: TimerHandle | undefined;
   #idle = Promise.withResolvers<void>();
 
   constructor(core: AuctionCore, options: SaleFinalizerOptions) {
@@ -107,17 +109,16 @@ export class SaleFinalizer {
   /** Stops every exchange; unfinished sales stay pending on disk and resume at the next start. */
   async close(): Promise<void> {
     this.#shutdown.abort();
-    for (const retry of this.#retries.values()) {
-      if (retry.timer !== null) this.#core.clock.clearTimer(retry.timer);
-    }
+    for (const timer of this.#retries.values()) this.#core.clock.clearTimer(timer);
     this.#retries.clear();
+    if (this.#unthrottle !== undefined) this.#core.clock.clearTimer(this.#unthrottle);
     await Promise.allSettled([...this.#running.values()]);
   }
 
   /** Puts a sale in line; it starts when a slot is free and its parties' turn comes. */
   #begin(itemId: number): void {
     if (this.#queue.has(itemId) || this.#shutdown.signal.aborted) return;
-    if (this.#retries.get(itemId)?.timer) return;
+    if (this.#retries.has(itemId)) return;
     const sale = this.#core.state.sales[itemId];
     if (!sale || !needsWork(sale)) return;
     if (this.#running.size === 0 && this.waiting === 0) this.#idle = Promise.withResolvers<void>();
@@ -139,9 +140,6 @@ export class SaleFinalizer {
       ? this.#work(sale)
       : Promise.resolve();
     const task = work
-      .then(() => {
-        this.#retries.delete(itemId);
-      })
       .catch((error) => {
         if (error instanceof OutOfDescriptorsError && !this.#shutdown.signal.aborted) {
           return this.#retryLater(itemId, error);
@@ -159,23 +157,30 @@ export class SaleFinalizer {
     this.#running.set(itemId, task);
   }
 
-  /** The sale could not connect for want of file descriptors: it tries again after a wait. */
+  /**
+   * The sale could not connect for want of file descriptors: for a while no more sales run at
+   * once than are running now, and this one goes back in line after a wait (round-robin, so
+   * no one address's sales take every descriptor that frees up).
+   */
   #retryLater(itemId: number, error: OutOfDescriptorsError): void {
-    const waitMs = this.#retries.get(itemId)?.waitMs ?? DESCRIPTOR_RETRY_MS;
-    logger.warn("Sale of item {item} waits {wait} ms: {reason}", {
+    logger.warn("Sale of item {item} waits its turn again: {reason}", {
       item: itemId,
-      wait: waitMs,
       reason: error.message,
     });
-    const retry = {
-      timer: null as TimerHandle | null,
-      waitMs: Math.min(waitMs * 2, MAX_DESCRIPTOR_RETRY_MS),
-    };
-    this.#retries.set(itemId, retry);
-    retry.timer = this.#core.clock.setTimer(() => {
-      retry.timer = null;
-      this.#begin(itemId);
-    }, waitMs);
+    this.#queue.throttle(this.#running.size - 1);
+    if (this.#unthrottle !== undefined) this.#core.clock.clearTimer(this.#unthrottle);
+    this.#unthrottle = this.#core.clock.setTimer(() => {
+      this.#unthrottle = undefined;
+      this.#queue.unthrottle();
+      this.#startWaiting();
+    }, DESCRIPTOR_THROTTLE_MS);
+    this.#retries.set(
+      itemId,
+      this.#core.clock.setTimer(() => {
+        this.#retries.delete(itemId);
+        this.#begin(itemId);
+      }, DESCRIPTOR_RETRY_MS),
+    );
   }
 
   /** The round-robin key of a sale: the IP addresses of its seller and buyer. */

@@ -24,6 +24,8 @@ export class SaleQueue {
   /** Key of each running item. */
   readonly #running = new Map<number, string>();
   readonly #runningPerKey = new Map<string, number>();
+  /** A lower ceiling while the process is out of file descriptors. */
+  #ceiling: number | undefined;
 
   constructor(options: SaleQueueOptions) {
     this.#maxInFlight = options.maxInFlight;
@@ -55,9 +57,20 @@ export class SaleQueue {
     else this.#waiting.set(key, [itemId]);
   }
 
+  /** Runs at most `limit` (at least 1) sales until {@linkcode unthrottle}: descriptors ran out. */
+  throttle(limit: number): void {
+    this.#ceiling = Math.max(1, Math.min(limit, this.#ceiling ?? Infinity));
+  }
+
+  /** Lifts the ceiling of {@linkcode throttle}. */
+  unthrottle(): void {
+    this.#ceiling = undefined;
+  }
+
   /** Takes the next sale that may start now and marks it running; `undefined` if none may. */
   next(): number | undefined {
     if (this.#maxInFlight > 0 && this.#running.size >= this.#maxInFlight) return undefined;
+    if (this.#ceiling !== undefined && this.#running.size >= this.#ceiling) return undefined;
     for (const [key, line] of this.#waiting) {
       if (this.#maxPerKey > 0 && (this.#runningPerKey.get(key) ?? 0) >= this.#maxPerKey) continue;
       const itemId = line.shift()!;

@@ -112,7 +112,7 @@ Deno.test(
     await waitUntil(() => finalizer.running === 0 && finalizer.waiting === 1, "a retry to wait");
     assert.equal(sale.core.state.sales[1]?.status, "pending", "not cancelled");
     assert.equal(sale.buyer.sent.length, 0);
-    sale.clock.advance(500);
+    sale.clock.advance(1000);
     await waitUntil(() => sale.buyer.sent.length === 2, "WINNER and INFORM_Req after the retry");
     assert.equal(sale.core.state.sales[1]?.status, "pending");
     await finalizer.close();

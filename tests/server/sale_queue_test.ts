@@ -47,3 +47,14 @@ Deno.test("SaleQueue with 0 has no cap and ignores a sale already in line", pure
   assert.equal(drain(queue).length, 200);
   assert.ok(queue.has(1));
 });
+
+Deno.test("SaleQueue.throttle() lowers the ceiling until unthrottle(), never below 1", pure, () => {
+  const queue = new SaleQueue({ maxInFlight: 0 });
+  for (let id = 1; id <= 10; id++) queue.enqueue(id, id % 2 === 0 ? "a" : "b");
+  queue.throttle(0);
+  assert.deepEqual(drain(queue), [1], "one at a time");
+  queue.done(1);
+  assert.deepEqual(drain(queue), [2], "round-robin: the other key next");
+  queue.unthrottle();
+  assert.equal(drain(queue).length, 8);
+});
