@@ -117,17 +117,13 @@ export class UdpTransport implements Outbox {
       const nowMs = this.#clock.now();
       this.#replyBudget?.received(sender.hostname, bytes.length, nowMs);
       const verdict = this.#rateLimiter?.check(sender.hostname, nowMs) ?? "allow";
-      if (verdict !== "allow") {
-        logger.info("Rate limit: {verdict} a datagram from {peer}", {
-          verdict: verdict === "refuse" ? "refused" : "dropped",
-          peer: addressKey(sender),
-        });
-        if (verdict === "refuse") {
-          const reason = "Rate limit exceeded: slow down";
-          this.send(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
-        }
-        continue;
+      if (verdict === "refuse") {
+        // Logged once a second per IP at most; the datagrams dropped after it are not logged.
+        logger.info("Rate limit: refused a datagram from {peer}", { peer: addressKey(sender) });
+        const reason = "Rate limit exceeded: slow down";
+        this.send(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
       }
+      if (verdict !== "allow") continue;
       dispatcher.dispatch(bytes, sender, (line) => this.send(sender, line)).catch((error) => {
         logger.error("Request from {peer} failed: {error}", { peer: addressKey(sender), error });
       });
