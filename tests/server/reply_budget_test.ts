@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { ReplyBudget } from "../../server/reply_budget.ts";
+import { UdpTransport } from "../../server/udp.ts";
+import { createHarness } from "../_support/harness.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
 import { pure } from "../_support/pure.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -36,4 +39,25 @@ Deno.test("ReplyBudget exempts REGISTERED and LOGIN_SUCCESS and IPs with a sessi
   assert.equal(budget.trySend("10.0.0.1", "LOGIN_SUCCESS 1 role=buyer", 40, T0), true);
   assert.equal(budget.trySend("10.0.0.1", "REGISTER-DENIED 1 No", 20, T0), false);
   assert.equal(budget.trySend("10.0.0.7", "BID_UPDATE 9 Kite 2.00 ann 60", 1000, T0), true);
+});
+
+Deno.test("the UDP transport drops a reply over the budget whole and sends one within it", async () => {
+  const harness = await createHarness();
+  const udp = new UdpTransport({
+    hostname: "127.0.0.1",
+    port: 0,
+    clock: harness.clock,
+    replyBudget: new ReplyBudget(noSessions),
+  });
+  udp.serve(harness.dispatcher);
+  const peer = new UdpPeer(udp.address);
+  try {
+    await peer.send("PLONK 1"); // 7 bytes: a refusal of more than 21 bytes does not fit
+    const padded = await peer.request(`PLONK 2 ${"x".repeat(40)}`);
+    assert.equal(padded.type, "DENIED");
+    assert.deepEqual(peer.received.map((message) => message.rq), [2], "the first was dropped");
+  } finally {
+    await peer.close();
+    await udp.close();
+  }
 });
