@@ -56,6 +56,7 @@ export class SaleFinalizer {
   readonly #retries = new Map<number, TimerHandle>();
   #unthrottle: TimerHandle | undefined;
   #idle = Promise.withResolvers<void>();
+  #isIdle = true;
 
   constructor(core: AuctionCore, options: SaleFinalizerOptions) {
     this.#core = core;
@@ -121,7 +122,10 @@ export class SaleFinalizer {
     if (this.#retries.has(itemId)) return;
     const sale = this.#core.state.sales[itemId];
     if (!sale || !needsWork(sale)) return;
-    if (this.#running.size === 0 && this.waiting === 0) this.#idle = Promise.withResolvers<void>();
+    if (this.#isIdle) {
+      this.#idle = Promise.withResolvers<void>();
+      this.#isIdle = false;
+    }
     this.#queue.enqueue(itemId, this.#partiesKey(sale));
     this.#startWaiting();
   }
@@ -131,7 +135,10 @@ export class SaleFinalizer {
     for (let itemId = this.#queue.next(); itemId !== undefined; itemId = this.#queue.next()) {
       this.#launch(itemId);
     }
-    if (this.#running.size === 0 && this.waiting === 0) this.#idle.resolve();
+    if (this.#running.size === 0 && this.waiting === 0 && !this.#isIdle) {
+      this.#isIdle = true;
+      this.#idle.resolve();
+    }
   }
 
   #launch(itemId: number): void {
