@@ -5,7 +5,7 @@ import type { LineChannel } from "../../server/line_channel.ts";
 import { type Connector, OutOfDescriptorsError } from "../../server/peer_connection.ts";
 import type { PeerAddress } from "../../server/state.ts";
 import { waitUntil } from "../_support/wait.ts";
-import { createSaleHarness, saleEvents } from "../_support/sale_fixture.ts";
+import { BUYER_TCP, createSaleHarness, saleEvents, SELLER_TCP } from "../_support/sale_fixture.ts";
 import { pure } from "../_support/pure.ts";
 
 const ATTACKER_IP = "10.0.0.9";
@@ -116,5 +116,40 @@ Deno.test(
     await waitUntil(() => sale.buyer.sent.length === 2, "WINNER and INFORM_Req after the retry");
     assert.equal(sale.core.state.sales[1]?.status, "pending");
     await finalizer.close();
+  },
+);
+
+Deno.test(
+  "a sale that waited for a slot gets the whole --inform-timeout from its INFORM_Req",
+  pure,
+  async () => {
+    const events = [
+      ...saleEvents({ itemId: 1 }),
+      ...saleEvents({ itemId: 2, itemName: "Lamp", withUsers: false }),
+    ];
+    const sale = await createSaleHarness({
+      events,
+      config: { maxSalesInFlight: 1, informTimeoutSeconds: 10 },
+    });
+    const secondBuyer = sale.connector.listen(BUYER_TCP);
+    sale.connector.listen(SELLER_TCP);
+    sale.finalizer.start();
+    await waitUntil(() => sale.buyer.sent.length === 2, "the first sale's INFORM_Req");
+    assert.equal(sale.finalizer.waiting, 1, "the second sale waits for the slot");
+    assert.equal(secondBuyer.sent.length, 0, "and its parties hear nothing yet");
+    sale.clock.advance(10_000);
+    await waitUntil(
+      () => sale.core.state.sales[1]?.status === "cancelled",
+      "the first to time out",
+    );
+    await waitUntil(() => secondBuyer.sent.length === 2, "the second sale's INFORM_Req");
+    assert.match(secondBuyer.sent[1] ?? "", /^INFORM_Req \d+ Lamp/);
+    sale.clock.advance(9_000);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let any cancellation run
+
+    assert.equal(sale.core.state.sales[2]?.status, "pending", "its deadline counts from now");
+    sale.clock.advance(1_000);
+    await waitUntil(() => sale.core.state.sales[2]?.status === "cancelled", "its own deadline");
+    await sale.finalizer.idle();
   },
 );
