@@ -3,7 +3,8 @@
  * the server sends it totals at most 3x the bytes received from it over the last 10 s, so a
  * forged source address cannot turn the server into an amplifier. A datagram over the budget is
  * dropped whole, never shortened. REGISTERED and LOGIN_SUCCESS, the replies that create a
- * session, are exempt. Bytes are counted in one-second steps.
+ * session, are exempt (always sent, and counted against what follows). Bytes are counted in
+ * one-second steps.
  * @module
  */
 
@@ -52,8 +53,13 @@ export class ReplyBudget {
    * `false` means: drop it whole.
    */
   trySend(ip: string, line: string, bytes: number, nowMs: number): boolean {
-    if (EXEMPT.has(line.slice(0, line.indexOf(" ")))) return true;
     if (this.#sessions.hasSession(ip)) return true;
+    if (EXEMPT.has(line.slice(0, line.indexOf(" ")))) {
+      // Always sent, but counted: the replies after it share what is left.
+      const traffic = this.#touch(ip);
+      traffic.sent[this.#slot(traffic, nowMs)]! += bytes;
+      return true;
+    }
     const traffic = this.#traffic.get(ip);
     if (!traffic) return false;
     const slot = this.#slot(traffic, nowMs);

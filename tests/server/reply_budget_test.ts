@@ -41,6 +41,14 @@ Deno.test("ReplyBudget exempts REGISTERED and LOGIN_SUCCESS and IPs with a sessi
   assert.equal(budget.trySend("10.0.0.7", "BID_UPDATE 9 Kite 2.00 ann 60", 1000, T0), true);
 });
 
+Deno.test("ReplyBudget counts an exempt reply against the replies after it", pure, () => {
+  const budget = new ReplyBudget(noSessions);
+  budget.received("10.0.0.1", 60, T0);
+  assert.equal(budget.trySend("10.0.0.1", "REGISTERED 1 key=00", 50, T0), true);
+  assert.equal(budget.trySend("10.0.0.1", "SUBSCRIPTION-DENIED 2 x", 131, T0), false);
+  assert.equal(budget.trySend("10.0.0.1", "SUBSCRIPTION-DENIED 2 x", 130, T0), true);
+});
+
 Deno.test("the UDP transport drops a reply over the budget whole and sends one within it", async () => {
   const harness = await createHarness();
   const udp = new UdpTransport({
