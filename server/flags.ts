@@ -51,9 +51,11 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --rate-limit N            datagrams per second accepted from one IP, every port and
                             undecodable ones counted, burst of N (default 0 = off)
   --max-users N             most registered users (default 0 = no limit)
-  --max-listings-per-seller N  most open auctions of one seller (default 100; 0 = no cap)
+  --max-listings-per-seller N
+                            most open auctions of one seller (default 100; 0 = no cap)
   --max-users-per-ip N      most existing accounts registered from one IP (default 64; 0 = no cap)
-  --max-subscriptions-per-user N  most open auctions one buyer follows (default 1000; 0 = no cap)
+  --max-subscriptions-per-user N
+                            most open auctions one buyer follows (default 1000; 0 = no cap)
   --max-sales-in-flight N   most sale exchanges at once; the rest wait, round-robin by the
                             parties' IP (default 64; 0 = no cap)
   --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
