@@ -49,6 +49,11 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
     dataDir,
     "--log-level",
     "warning",
+    // Every client is on 127.0.0.1 and one seller lists an item per client: lift those caps.
+    "--max-users-per-ip",
+    "0",
+    "--max-listings-per-seller",
+    "0",
     ...args,
   ]);
 }

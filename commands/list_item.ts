@@ -1,5 +1,5 @@
 import { durationMs, MAX_DURATION_MS, message } from "../protocol/mod.ts";
-import { openItemNamed } from "../server/state.ts";
+import { openItemNamed, openListingsOf } from "../server/state.ts";
 import { requireOwnName, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
@@ -19,6 +19,14 @@ export default defineCommand({
     }
     if (lengthMs > MAX_DURATION_MS) {
       throw new CommandError("Invalid Duration: an auction lasts at most 30 days");
+    }
+    const { maxListingsPerSeller } = context.config;
+    if (
+      maxListingsPerSeller > 0 && openListingsOf(context.state, userKey) >= maxListingsPerSeller
+    ) {
+      throw new CommandError(
+        `Too many open auctions: at most ${maxListingsPerSeller} per seller`,
+      );
     }
     if (openItemNamed(context.state, request.item)) {
       throw new CommandError(`Invalid Item_Name: "${request.item}" is already in an open auction`);

@@ -1,6 +1,6 @@
 import { message } from "../protocol/mod.ts";
 import { hashPassword, type PasswordHash } from "../server/passwords.ts";
-import { nameKey } from "../server/state.ts";
+import { nameKey, usersFromIp } from "../server/state.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
 /** REGISTER RQ# Name Role IP UDP_Port TCP_Port [Password] */
@@ -18,6 +18,10 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
     const { maxUsers } = context.config;
     if (maxUsers > 0 && Object.keys(context.state.users).length >= maxUsers) {
       throw new CommandError(`Server is full: at most ${maxUsers} users`);
+    }
+    const { maxUsersPerIp } = context.config;
+    if (maxUsersPerIp > 0 && usersFromIp(context.state, context.sender.hostname) >= maxUsersPerIp) {
+      throw new CommandError(`Too many accounts from this address: at most ${maxUsersPerIp}`);
     }
     context.emit({
       type: "user_registered",

@@ -1,7 +1,8 @@
 import { message } from "../protocol/mod.ts";
+import { openSubscriptionsOf } from "../server/state.ts";
 import { pushAnnounce } from "../server/time_left.ts";
 import { requireOpenItem, requireOwnName, requireRole } from "./_auction.ts";
-import { defineCommand } from "./define.ts";
+import { CommandError, defineCommand } from "./define.ts";
 
 /** SUBSCRIBE RQ# Item_Name [Buyer_Name] */
 export default defineCommand({
@@ -12,6 +13,15 @@ export default defineCommand({
     requireOwnName(user, request.buyer);
     const item = requireOpenItem(context, request.item);
     if (!item.subscribers.includes(userKey)) {
+      const { maxSubscriptionsPerUser } = context.config;
+      if (
+        maxSubscriptionsPerUser > 0 &&
+        openSubscriptionsOf(context.state, userKey) >= maxSubscriptionsPerUser
+      ) {
+        throw new CommandError(
+          `Too many subscriptions: at most ${maxSubscriptionsPerUser} open auctions per buyer`,
+        );
+      }
       context.emit({ type: "subscribed", atMs: context.nowMs, itemId: item.id, user: userKey });
     }
     pushAnnounce(item, context, { to: [userKey] });

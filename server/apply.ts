@@ -25,6 +25,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         tcpPort: event.tcpPort,
         session: null,
         registeredAtMs: event.atMs,
+        registeredFromIp: event.session.hostname,
         ...(event.passwordHash === undefined ? {} : {
           passwordHash: event.passwordHash,
           passwordSalt: event.passwordSalt,

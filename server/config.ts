@@ -21,10 +21,20 @@ export interface ServerConfig {
   tcpMessageGapMs: number;
   /** A bid in the last N seconds moves the end to now + N; 0 turns it off. @default 0 */
   softCloseSeconds: number;
-  /** Requests per second accepted from one address; 0 = unlimited. @default 0 */
+  /** Datagrams per second accepted from one IP (burst of as many); 0 = unlimited. @default 0 */
   rateLimitPerSecond: number;
   /** Most users that may be registered; 0 = unlimited. @default 0 */
   maxUsers: number;
+  /** Most open auctions of one seller; 0 = no cap. @default 100 */
+  maxListingsPerSeller: number;
+  /** Most existing accounts registered from one IP; 0 = no cap. @default 64 */
+  maxUsersPerIp: number;
+  /** Most open auctions one buyer follows; 0 = no cap. @default 1000 */
+  maxSubscriptionsPerUser: number;
+  /** Most sale exchanges running at once (the rest wait, round-robin by IP); 0 = no cap. @default 64 */
+  maxSalesInFlight: number;
+  /** Most connections from one IP on the server's TCP port; 0 = no cap. @default 16 */
+  maxTcpPerIp: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
   minIncrementCents: number;
 }
@@ -38,5 +48,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   softCloseSeconds: 0,
   rateLimitPerSecond: 0,
   maxUsers: 0,
+  maxListingsPerSeller: 100,
+  maxUsersPerIp: 64,
+  maxSubscriptionsPerUser: 1000,
+  maxSalesInFlight: 64,
+  maxTcpPerIp: 16,
   minIncrementCents: 1,
 };

@@ -19,29 +19,39 @@ import { COMMANDS, commandTable } from "../commands/mod.ts";
 import { type Command, type CommandContext, CommandError } from "../commands/define.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
 import { logEnabled } from "./logging.ts";
-import { RateLimiter } from "./rate_limit.ts";
 import { redactLine, secretsOf } from "./redact.ts";
 import { ReplyCache, requestDigest } from "./reply_cache.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 
-/** Sends a reply line back to the requester, over whichever transport the request came. */
-export type Respond = (line: string) => void;
+/**
+ * Sends a reply line back to the requester, over whichever transport the request came;
+ * returning `false` when the transport dropped it (reply budget): such a reply is not remembered.
+ */
+export type Respond = (line: string) => unknown;
 
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /** The commands to serve. @default COMMANDS */
   // deno-lint-ignore no-explicit-any
   commands?: readonly Command<any, any>[];
+  /**
+   * Told when a request acted for the user whose session its source is (not REGISTER, LOGIN
+   * or PING): the address has shown that it receives (the reply budget trusts it).
+   */
+  onSessionShown?: (address: PeerAddress) => void;
 }
+
+/** Requests that do not show that their source receives: they can come from a forged one. */
+const SHOWS_NOTHING = new Set(["REGISTER", "LOGIN", "PING"]);
 
 /** Turns requests into transactions and replies. */
 export class Dispatcher {
   readonly #core: AuctionCore;
   readonly #commands;
   readonly #replies: ReplyCache;
-  readonly #rateLimiter: RateLimiter;
+  readonly #onSessionShown: (address: PeerAddress) => void;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -49,7 +59,7 @@ export class Dispatcher {
     this.#core = core;
     this.#commands = commandTable(options.commands ?? COMMANDS);
     this.#replies = new ReplyCache(core.state);
-    this.#rateLimiter = new RateLimiter(core.config.rateLimitPerSecond);
+    this.#onSessionShown = options.onSessionShown ?? (() => {});
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
@@ -87,17 +97,10 @@ export class Dispatcher {
         rq: request.rq,
         peer: source,
       });
-      if (cached.reply !== null) this.#send(respond, source, cached.reply);
+      if (cached.reply !== null && !this.#send(respond, source, cached.reply)) {
+        this.#replies.forgetRefusal(source, request.rq, digest);
+      }
       return;
-    }
-    // Repeats answered from the cache above do not count: a client retransmitting a lost reply
-    // must get that reply, not a rate-limit refusal.
-    if (!this.#rateLimiter.allow(source, nowMs)) {
-      return this.#reply(
-        respond,
-        source,
-        message("DENIED", request.rq, { reason: "Rate limit exceeded: slow down" }),
-      );
     }
     const done = this.#execute(request, sender, digest, respond);
     this.#inFlight.set(flightKey, done);
@@ -143,7 +146,11 @@ export class Dispatcher {
     await this.#core.run(
       (transaction) => this.#handle(command, request, transaction, sender, digest, prepared),
       (reply) => {
-        if (reply) this.#send(respond, source, encodeMessage(reply));
+        // A refusal the transport dropped (reply budget) is not remembered: a retransmission
+        // is evaluated again. Replies that changed state go to sessions or are exempt.
+        if (reply && !this.#send(respond, source, encodeMessage(reply))) {
+          this.#replies.forgetRefusal(source, request.rq, digest);
+        }
       },
     );
   }
@@ -173,6 +180,7 @@ export class Dispatcher {
     let reply: ServerMessage | undefined;
     try {
       reply = command.handle(request, context, prepared);
+      if (user && !SHOWS_NOTHING.has(request.type)) this.#onSessionShown(sender);
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";
       if (!(error instanceof CommandError)) {
@@ -201,16 +209,21 @@ export class Dispatcher {
     alsoHide?: string[],
   ): Promise<void> {
     // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
-    return this.#core.store.flush().then(() =>
-      this.#send(respond, source, encodeMessage(reply), alsoHide)
-    );
+    return this.#core.store.flush().then(() => {
+      this.#send(respond, source, encodeMessage(reply), alsoHide);
+    });
   }
 
-  #send(respond: Respond, source: string, line: string, alsoHide?: string[]): void {
+  /** Sends `line`; `false` when the transport dropped it. */
+  #send(respond: Respond, source: string, line: string, alsoHide?: string[]): boolean {
+    const sent = respond(line) !== false;
     if (logEnabled("info")) {
-      logger.info("Sent {line} to {peer}", { line: redactLine(line, { alsoHide }), peer: source });
+      logger.info(
+        sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",
+        { line: redactLine(line, { alsoHide }), peer: source },
+      );
     }
-    respond(line);
+    return sent;
   }
 }
 

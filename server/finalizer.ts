@@ -1,7 +1,9 @@
 /**
  * The finalizer: after each `auction_closed` is durable it starts that sale's exchange
  * (NON_OFFER to the seller without a bid; the payment exchange with one). At start it resumes
- * every sale a restart cut short. Exchanges run concurrently, one per item, off the UDP loop.
+ * every sale a restart cut short. Exchanges run concurrently, one per item, off the UDP loop,
+ * at most `--max-sales-in-flight` at once (see {@linkcode SaleQueue}); a sale whose connection
+ * failed for want of file descriptors waits and tries again.
  * @module
  */
 
@@ -9,7 +11,9 @@ import { getLogger } from "@logtape/logtape";
 import { message } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
-import type { Connector } from "./peer_connection.ts";
+import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
+import { SaleQueue } from "./sale_queue.ts";
+import type { TimerHandle } from "./clock.ts";
 import { SaleExchange } from "./sale_exchange.ts";
 import { needsPaid, needsShippingInfo, resumeNotices } from "./sale_notices.ts";
 import {
@@ -23,6 +27,10 @@ import {
 import type { Sale } from "./state.ts";
 
 const logger = getLogger(["auction", "sale"]);
+/** Wait before a sale that ran out of file descriptors goes back in line. */
+const DESCRIPTOR_RETRY_MS = 1000;
+/** After running out, fewer sales run at once (those still running) for this long. */
+const DESCRIPTOR_THROTTLE_MS = 5000;
 
 /** Options of {@linkcode SaleFinalizer}. */
 export interface SaleFinalizerOptions {
@@ -44,7 +52,12 @@ export class SaleFinalizer {
   readonly #context: ExchangeContext;
   readonly #shutdown = new AbortController();
   readonly #running = new Map<number, Promise<void>>();
+  readonly #queue: SaleQueue;
+  /** Sales waiting to go back in line after running out of file descriptors. */
+  readonly #retries = new Map<number, TimerHandle>();
+  #unthrottle: TimerHandle | undefined;
   #idle = Promise.withResolvers<void>();
+  #isIdle = true;
 
   constructor(core: AuctionCore, options: SaleFinalizerOptions) {
     this.#core = core;
@@ -57,6 +70,7 @@ export class SaleFinalizer {
       shutdown: this.#shutdown.signal,
       onStep: options.onStep,
     };
+    this.#queue = new SaleQueue({ maxInFlight: core.config.maxSalesInFlight });
     this.#idle.resolve();
   }
 
@@ -90,19 +104,55 @@ export class SaleFinalizer {
     return this.#running.size;
   }
 
+  /** How many sales wait for a slot (`--max-sales-in-flight`) or to try again. */
+  get waiting(): number {
+    return this.#queue.waiting + this.#retries.size;
+  }
+
   /** Stops every exchange; unfinished sales stay pending on disk and resume at the next start. */
   async close(): Promise<void> {
     this.#shutdown.abort();
+    for (const timer of this.#retries.values()) this.#core.clock.clearTimer(timer);
+    this.#retries.clear();
+    if (this.#unthrottle !== undefined) this.#core.clock.clearTimer(this.#unthrottle);
     await Promise.allSettled([...this.#running.values()]);
   }
 
+  /** Puts a sale in line; it starts when a slot is free and its parties' turn comes. */
   #begin(itemId: number): void {
-    if (this.#running.has(itemId) || this.#shutdown.signal.aborted) return;
+    if (this.#queue.has(itemId) || this.#shutdown.signal.aborted) return;
+    if (this.#retries.has(itemId)) return;
     const sale = this.#core.state.sales[itemId];
     if (!sale || !needsWork(sale)) return;
-    if (this.#running.size === 0) this.#idle = Promise.withResolvers<void>();
-    const task = this.#work(sale)
+    if (this.#isIdle) {
+      this.#idle = Promise.withResolvers<void>();
+      this.#isIdle = false;
+    }
+    this.#queue.enqueue(itemId, this.#partiesKey(sale));
+    this.#startWaiting();
+  }
+
+  /** Starts waiting sales while slots are free. */
+  #startWaiting(): void {
+    for (let itemId = this.#queue.next(); itemId !== undefined; itemId = this.#queue.next()) {
+      this.#launch(itemId);
+    }
+    if (this.#running.size === 0 && this.waiting === 0 && !this.#isIdle) {
+      this.#isIdle = true;
+      this.#idle.resolve();
+    }
+  }
+
+  #launch(itemId: number): void {
+    const sale = this.#core.state.sales[itemId];
+    const work = sale && needsWork(sale) && !this.#shutdown.signal.aborted
+      ? this.#work(sale)
+      : Promise.resolve();
+    const task = work
       .catch((error) => {
+        if (error instanceof OutOfDescriptorsError && !this.#shutdown.signal.aborted) {
+          return this.#retryLater(itemId, error);
+        }
         logger.error("Finalizing the sale of item {item} failed: {error}", {
           item: itemId,
           error,
@@ -110,9 +160,43 @@ export class SaleFinalizer {
       })
       .finally(() => {
         this.#running.delete(itemId);
-        if (this.#running.size === 0) this.#idle.resolve();
+        this.#queue.done(itemId);
+        this.#startWaiting();
       });
     this.#running.set(itemId, task);
+  }
+
+  /**
+   * The sale could not connect for want of file descriptors: for a while no more sales run at
+   * once than are running now, and this one goes back in line after a wait (round-robin, so
+   * no one address's sales take every descriptor that frees up).
+   */
+  #retryLater(itemId: number, error: OutOfDescriptorsError): void {
+    logger.warn("Sale of item {item} waits its turn again: {reason}", {
+      item: itemId,
+      reason: error.message,
+    });
+    this.#queue.throttle(this.#running.size - 1);
+    if (this.#unthrottle !== undefined) this.#core.clock.clearTimer(this.#unthrottle);
+    this.#unthrottle = this.#core.clock.setTimer(() => {
+      this.#unthrottle = undefined;
+      this.#queue.unthrottle();
+      this.#startWaiting();
+    }, DESCRIPTOR_THROTTLE_MS);
+    this.#retries.set(
+      itemId,
+      this.#core.clock.setTimer(() => {
+        this.#retries.delete(itemId);
+        this.#begin(itemId);
+      }, DESCRIPTOR_RETRY_MS),
+    );
+  }
+
+  /** The round-robin key of a sale: the IP addresses of its seller and buyer. */
+  #partiesKey(sale: Sale): string {
+    const ipOf = (userKey: string | undefined) =>
+      userKey === undefined ? "-" : this.#core.state.users[userKey]?.session?.hostname ?? "?";
+    return `${ipOf(sale.seller)} ${ipOf(sale.buyer)}`;
   }
 
   #work(sale: Sale): Promise<void> {

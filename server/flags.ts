@@ -50,8 +50,17 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --soft-close SECS         anti-sniping: a bid in the last SECS seconds extends the end to
                             now + SECS (default 0 = off)
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
-  --rate-limit N            requests per second accepted from one address (default 0 = off)
+  --rate-limit N            datagrams per second accepted from one IP, every port and
+                            undecodable ones counted, burst of N (default 0 = off)
   --max-users N             most registered users (default 0 = no limit)
+  --max-listings-per-seller N
+                            most open auctions of one seller (default 100; 0 = no cap)
+  --max-users-per-ip N      most existing accounts registered from one IP (default 64; 0 = no cap)
+  --max-subscriptions-per-user N
+                            most open auctions one buyer follows (default 1000; 0 = no cap)
+  --max-sales-in-flight N   most sale exchanges at once; the rest wait, round-robin by the
+                            parties' IP (default 64; 0 = no cap)
+  --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
   --no-group-commit         fsync each request's journal records alone (for benchmarks)
   --snapshot-events N       write a snapshot after N journaled events (default 10000)
   --log-level LEVEL         debug, info, warning or error (default info)
@@ -88,6 +97,11 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "min-increment": { type: "string", default: "0.01" },
         "rate-limit": { type: "string", default: "0" },
         "max-users": { type: "string", default: "0" },
+        "max-listings-per-seller": { type: "string", default: "100" },
+        "max-users-per-ip": { type: "string", default: "64" },
+        "max-subscriptions-per-user": { type: "string", default: "1000" },
+        "max-sales-in-flight": { type: "string", default: "64" },
+        "max-tcp-per-ip": { type: "string", default: "16" },
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
         "no-group-commit": { type: "boolean", default: false },
@@ -129,6 +143,17 @@ export function parseServerFlags(args: string[]): ServerFlags {
       softCloseSeconds: integerFlag("soft-close", values["soft-close"]),
       rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
       maxUsers: integerFlag("max-users", values["max-users"]),
+      maxListingsPerSeller: integerFlag(
+        "max-listings-per-seller",
+        values["max-listings-per-seller"],
+      ),
+      maxUsersPerIp: integerFlag("max-users-per-ip", values["max-users-per-ip"]),
+      maxSubscriptionsPerUser: integerFlag(
+        "max-subscriptions-per-user",
+        values["max-subscriptions-per-user"],
+      ),
+      maxSalesInFlight: integerFlag("max-sales-in-flight", values["max-sales-in-flight"]),
+      maxTcpPerIp: integerFlag("max-tcp-per-ip", values["max-tcp-per-ip"]),
       minIncrementCents: Math.round(Number(increment) * 100),
     },
     logLevel: logLevel as LogLevel,

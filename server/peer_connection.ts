@@ -11,6 +11,28 @@ import { type LineChannel, TcpLineChannel } from "./line_channel.ts";
 import { addressKey, type PeerAddress } from "./state.ts";
 import { closeQuietly } from "./tcp_io.ts";
 
+/**
+ * The process is out of file descriptors (EMFILE/ENFILE): not the peer's fault, so the sale
+ * waits and tries again instead of being cancelled.
+ */
+export class OutOfDescriptorsError extends Error {
+  constructor(cause: unknown) {
+    super(`Out of file descriptors: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = "OutOfDescriptorsError";
+  }
+}
+
+/** Whether `error` says the process or the system has no file descriptor left. */
+export function isOutOfDescriptors(error: unknown): boolean {
+  if (error instanceof OutOfDescriptorsError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === "EMFILE" || code === "ENFILE" ||
+    /\(os error 2[34]\)|too many open files/i.test(error.message);
+}
+
 /** Opens line channels to peers. */
 export interface Connector {
   /** Connects to `address`; rejects with a reason when every attempt failed. */
@@ -63,6 +85,7 @@ export class TcpConnector implements Connector {
           messageGapMs: this.#messageGapMs,
         });
       } catch (error) {
+        if (isOutOfDescriptors(error)) throw new OutOfDescriptorsError(error);
         lastReason = error instanceof Error ? error.message : String(error);
       }
     }

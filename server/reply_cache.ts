@@ -42,6 +42,15 @@ export class ReplyCache {
     entries.push(entry);
     if (entries.length > REPLIES_PER_ADDRESS) entries.shift();
   }
+
+  /** Forgets a refusal kept in memory (its reply was dropped: a repeat is evaluated again). */
+  forgetRefusal(source: string, rq: number, digest: string): void {
+    const entries = this.#refusals.get(source);
+    if (!entries) return;
+    const kept = entries.filter((entry) => entry.rq !== rq || entry.requestDigest !== digest);
+    if (kept.length > 0) this.#refusals.set(source, kept);
+    else this.#refusals.delete(source);
+  }
 }
 
 /** A 64-bit digest of a request's bytes (two FNV-1a hashes), as 16 hex digits. */

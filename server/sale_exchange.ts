@@ -12,6 +12,7 @@ import { cardLastFour, message } from "../protocol/mod.ts";
 import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
 import type { PaymentRequest, PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
+import { OutOfDescriptorsError } from "./peer_connection.ts";
 import { redactLine } from "./redact.ts";
 import {
   connectToUser,
@@ -54,6 +55,8 @@ export class SaleExchange {
       if (buyer.status === "rejected" || seller.status === "rejected") {
         const failed = buyer.status === "rejected" ? buyer : seller as PromiseRejectedResult;
         if (failed.reason instanceof ShutdownError) throw failed.reason;
+        // Out of file descriptors: the finalizer retries the sale later; nothing was sent.
+        if (failed.reason instanceof OutOfDescriptorsError) throw failed.reason;
         const who = buyer.status === "rejected" ? "Buyer" : "Seller";
         return await this.#cancel(open, `${who} unreachable: ${describe(failed.reason)}`);
       }

@@ -9,7 +9,7 @@ import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
 import type { AuctionCore } from "./core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
-import type { Connector } from "./peer_connection.ts";
+import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
 import { redactLine } from "./redact.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -149,6 +149,8 @@ export async function notifyParty(
     channel = await connectToUser(context, target.userKey);
   } catch (error) {
     if (error instanceof ShutdownError) return;
+    // Not the party's fault: the finalizer puts the sale back in line (`--max-sales-in-flight`).
+    if (error instanceof OutOfDescriptorsError) throw error;
     logger.warn("The {role} of item {item} is unreachable: {reason}", {
       role: target.role,
       item: target.itemId,

@@ -15,8 +15,11 @@ import { LEDGER_FILE, PaymentLedger } from "./payment_ledger.ts";
 import type { SaleStepHook } from "./sale_steps.ts";
 import { join } from "node:path";
 import { TcpConnector } from "./peer_connection.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { ReplyBudget } from "./reply_budget.ts";
 import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
+import { SessionIps } from "./session_ips.ts";
 import { MemoryStore, type Store } from "./store.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
@@ -87,12 +90,28 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         },
       ),
   });
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const rateLimiter = new RateLimiter(config.rateLimitPerSecond);
+  // The index follows the core, which needs the transport first: the budget asks it lazily.
+  const sessions = { index: undefined as SessionIps | undefined };
   let udp: UdpTransport;
   let tcp: TcpListener;
   try {
-    udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+    udp = new UdpTransport({
+      hostname,
+      port: options.udpPort ?? 5000,
+      clock,
+      rateLimiter,
+      replyBudget: new ReplyBudget({ hasSession: (ip) => sessions.index?.hasSession(ip) ?? false }),
+    });
     try {
-      tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+      tcp = new TcpListener({
+        hostname,
+        port: options.tcpPort ?? 5001,
+        maxPerIp: config.maxTcpPerIp,
+        rateLimiter,
+        clock,
+      });
     } catch (error) {
       await udp.close();
       throw error;
@@ -106,10 +125,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     state,
     store,
     clock,
-    config: { ...DEFAULT_CONFIG, ...options.config },
+    config,
     outbox: udp,
     onFatal: options.onFatal,
   });
+  const shownSessions = new SessionIps(core);
+  sessions.index = shownSessions;
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? ownGateway!,
     connector: new TcpConnector({
@@ -119,7 +140,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     onStep: options.onSaleStep,
   });
   finalizer.start();
-  const dispatcher = new Dispatcher(core, options);
+  const dispatcher = new Dispatcher(core, {
+    ...options,
+    onSessionShown: (address) => shownSessions.confirm(address),
+  });
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);

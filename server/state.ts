@@ -33,6 +33,8 @@ export interface User {
   passwordSalt?: string;
   /** When the user registered. */
   registeredAtMs: number;
+  /** Source IP of the REGISTER (`--max-users-per-ip`); absent in states saved before it. */
+  registeredFromIp?: string;
 }
 
 /** The accepted bid that leads an auction. */
@@ -214,6 +216,33 @@ export function sameAddress(a: PeerAddress | null, b: PeerAddress | null): boole
 export function userAt(state: AuctionState, address: PeerAddress): User | undefined {
   const key = state.sessions[addressKey(address)];
   return key === undefined ? undefined : state.users[key];
+}
+
+/** How many existing accounts were registered from `ip`. */
+export function usersFromIp(state: AuctionState, ip: string): number {
+  let count = 0;
+  for (const user of Object.values(state.users)) {
+    if ((user.registeredFromIp ?? user.session?.hostname) === ip) count++;
+  }
+  return count;
+}
+
+/** How many open auctions seller `userKey` has. */
+export function openListingsOf(state: AuctionState, userKey: string): number {
+  let count = 0;
+  for (const id of Object.values(state.openItems)) {
+    if (state.items[id]?.seller === userKey) count++;
+  }
+  return count;
+}
+
+/** How many open auctions user `userKey` follows. */
+export function openSubscriptionsOf(state: AuctionState, userKey: string): number {
+  let count = 0;
+  for (const id of Object.values(state.openItems)) {
+    if (state.items[id]?.subscribers.includes(userKey)) count++;
+  }
+  return count;
 }
 
 /** The open item named `name` (any case), if any. */

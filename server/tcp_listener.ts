@@ -7,7 +7,9 @@
 
 import { getLogger } from "@logtape/logtape";
 import { LineDecoder, MAX_LINE_BYTES } from "../protocol/mod.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import type { Dispatcher } from "./dispatcher.ts";
+import type { RateLimiter } from "./rate_limit.ts";
 import { addressKey, type PeerAddress } from "./state.ts";
 import { closeQuietly, writeLine } from "./tcp_io.ts";
 
@@ -15,6 +17,8 @@ const logger = getLogger(["auction", "tcp"]);
 const UTF8 = new TextEncoder();
 /** Replies queued on one connection before the server gives up on the peer. */
 const MAX_UNWRITTEN_REPLIES = 64;
+/** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
+const ACCEPT_RETRY_MS = 100;
 
 /** Options of {@linkcode TcpListener}. */
 export interface TcpListenerOptions {
@@ -26,6 +30,12 @@ export interface TcpListenerOptions {
   idleTimeoutMs?: number;
   /** Most connections served at once; more are answered DENIED and closed. @default 128 */
   maxConnections?: number;
+  /** Most connections served at once from one IP (`--max-tcp-per-ip`); 0 = no cap. @default 16 */
+  maxPerIp?: number;
+  /** `--rate-limit`: each line counts against its IP like a datagram. @default no limit */
+  rateLimiter?: RateLimiter;
+  /** Time for the rate limit. @default systemClock */
+  clock?: Clock;
 }
 
 /** Accepts connections and serves their lines through the dispatcher. */
@@ -33,7 +43,12 @@ export class TcpListener {
   readonly #listener: Deno.TcpListener;
   readonly #idleTimeoutMs: number;
   readonly #maxConnections: number;
+  readonly #maxPerIp: number;
+  readonly #rateLimiter: RateLimiter | undefined;
+  readonly #clock: Clock;
   readonly #connections = new Set<Deno.TcpConn>();
+  /** Connections served per remote IP. */
+  readonly #perIp = new Map<string, number>();
   readonly #tasks = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
   #closed = false;
@@ -42,6 +57,9 @@ export class TcpListener {
     this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.#maxConnections = options.maxConnections ?? 128;
+    this.#maxPerIp = options.maxPerIp ?? 16;
+    this.#rateLimiter = options.rateLimiter;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** The bound address. */
@@ -58,15 +76,30 @@ export class TcpListener {
           connection = await this.#listener.accept();
         } catch (error) {
           if (this.#closed) return;
+          // Out of file descriptors, most likely: wait a little rather than spin.
           logger.warn("TCP accept failed: {error}", { error });
+          await new Promise((resume) => setTimeout(resume, ACCEPT_RETRY_MS));
           continue;
         }
         if (this.#connections.size >= this.#maxConnections) {
           refuse(connection, "DENIED 0 Too many connections: try again later");
           continue;
         }
+        const ip = connection.remoteAddr.hostname;
+        if (this.#maxPerIp > 0 && (this.#perIp.get(ip) ?? 0) >= this.#maxPerIp) {
+          logger.info("Refused a TCP connection from {ip}: {count} already open", {
+            ip,
+            count: this.#maxPerIp,
+          });
+          refuse(connection, "DENIED 0 Too many connections from your address: try again later");
+          continue;
+        }
+        this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
         const task = this.#serveConnection(connection, dispatcher).finally(() => {
           this.#tasks.delete(task);
+          const left = (this.#perIp.get(ip) ?? 1) - 1;
+          if (left > 0) this.#perIp.set(ip, left);
+          else this.#perIp.delete(ip);
         });
         this.#tasks.add(task);
       }
@@ -108,6 +141,9 @@ export class TcpListener {
           timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
         }
         for (const line of received) {
+          const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
+          if (verdict === "refuse") respond("DENIED 0 Rate limit exceeded: slow down");
+          if (verdict !== "allow") continue;
           await dispatcher.dispatch(UTF8.encode(line), peer, respond);
         }
         if (count === null) break;

@@ -27,11 +27,17 @@ export async function startServerProcess(
     tcpPort?: number;
     /** Extra environment variables (e.g. the test-only `AUCTION_TEST_CRASH_AFTER`). */
     env?: Record<string, string>;
+    /** Runs the server under `ulimit -n fileLimit` (through bash). */
+    fileLimit?: number;
   } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "auction-e2e-" });
-  const command = new Deno.Command(Deno.execPath(), {
+  const limited = options.fileLimit === undefined
+    ? []
+    : ["-c", 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), Deno.execPath()];
+  const command = new Deno.Command(limited.length > 0 ? "bash" : Deno.execPath(), {
     args: [
+      ...limited,
       "run",
       "--allow-net",
       "--allow-read",

@@ -23,8 +23,8 @@ export class TcpPeer {
   #changed = Promise.withResolvers<void>();
   #closed = false;
 
-  constructor() {
-    this.listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  constructor(hostname = "127.0.0.1") {
+    this.listener = Deno.listen({ hostname, port: 0 });
     this.#tasks.push(this.#acceptLoop());
   }
 

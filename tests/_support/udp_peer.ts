@@ -18,13 +18,15 @@ export class UdpPeer {
   readonly received: Message[] = [];
   /** Datagrams that did not decode, each described with the reason. */
   readonly undecodable: string[] = [];
+  /** Bytes of every datagram received. */
+  receivedBytes = 0;
   readonly #server: Deno.NetAddr;
   #waiters: (() => void)[] = [];
   #loop: Promise<void>;
   #closed = false;
 
-  constructor(server: { hostname?: string; port: number }, port = 0) {
-    this.socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port });
+  constructor(server: { hostname?: string; port: number }, port = 0, hostname = "127.0.0.1") {
+    this.socket = Deno.listenDatagram({ transport: "udp", hostname, port });
     this.#server = {
       transport: "udp",
       hostname: server.hostname ?? "127.0.0.1",
@@ -121,6 +123,7 @@ export class UdpPeer {
       let bytes: Uint8Array;
       try {
         [bytes] = await this.socket.receive();
+        this.receivedBytes += bytes.length;
       } catch {
         if (this.#closed) return;
         continue;

@@ -1,0 +1,109 @@
+/**
+ * The reply budget of PROTOCOL.md ("Reliability"): before an IP address has a session, what
+ * the server sends it totals at most 3x the bytes received from it over the last 10 s, so a
+ * forged source address cannot turn the server into an amplifier. A datagram over the budget is
+ * dropped whole, never shortened. REGISTERED and LOGIN_SUCCESS, the replies that create a
+ * session, are exempt (always sent, and counted against what follows). Bytes are counted in
+ * one-second steps.
+ * @module
+ */
+
+/** Replies may total this many times the bytes received. */
+export const REPLY_BUDGET_FACTOR = 3;
+/** Over this window. */
+export const REPLY_BUDGET_WINDOW_MS = 10_000;
+/** The replies that create a session: always sent. */
+const EXEMPT = new Set(["REGISTERED", "LOGIN_SUCCESS"]);
+/** Most addresses tracked at once; the least recently seen is forgotten first. */
+const MAX_TRACKED_ADDRESSES = 50_000;
+const STEP_MS = 1000;
+const STEPS = REPLY_BUDGET_WINDOW_MS / STEP_MS;
+
+/** The narrow view of the state the budget needs. */
+export interface SessionView {
+  /** Whether `ip` has a session the server trusts to receive what it sends. */
+  hasSession(ip: string): boolean;
+}
+
+/** Bytes in and out of one IP, per one-second step of the window. */
+interface Traffic {
+  /** Step number (`floor(ms / 1000)`) of each slot. */
+  steps: number[];
+  received: number[];
+  sent: number[];
+}
+
+/** Decides, per datagram, whether it fits the budget of its destination IP. */
+export class ReplyBudget {
+  readonly #sessions: SessionView;
+  readonly #traffic = new Map<string, Traffic>();
+
+  constructor(sessions: SessionView) {
+    this.#sessions = sessions;
+  }
+
+  /** Counts `bytes` received from `ip` at `nowMs`. */
+  received(ip: string, bytes: number, nowMs: number): void {
+    const traffic = this.#touch(ip);
+    traffic.received[this.#slot(traffic, nowMs)]! += bytes;
+  }
+
+  /**
+   * Whether `line` (`bytes` long) may go to `ip` at `nowMs`; when it may, counts it as sent.
+   * `false` means: drop it whole.
+   */
+  trySend(ip: string, line: string, bytes: number, nowMs: number): boolean {
+    if (this.#sessions.hasSession(ip)) return true;
+    if (EXEMPT.has(line.slice(0, line.indexOf(" ")))) {
+      // Always sent, but counted: the replies after it share what is left.
+      const traffic = this.#touch(ip);
+      traffic.sent[this.#slot(traffic, nowMs)]! += bytes;
+      return true;
+    }
+    const traffic = this.#traffic.get(ip);
+    if (!traffic) return false;
+    const slot = this.#slot(traffic, nowMs);
+    const windowStart = Math.floor(nowMs / STEP_MS) - STEPS + 1;
+    let received = 0;
+    let sent = 0;
+    for (let index = 0; index < STEPS; index++) {
+      if (traffic.steps[index]! < windowStart) continue;
+      received += traffic.received[index]!;
+      sent += traffic.sent[index]!;
+    }
+    if (sent + bytes > REPLY_BUDGET_FACTOR * received) return false;
+    traffic.sent[slot]! += bytes;
+    return true;
+  }
+
+  #touch(ip: string): Traffic {
+    let traffic = this.#traffic.get(ip);
+    if (traffic) {
+      this.#traffic.delete(ip);
+    } else {
+      traffic = {
+        steps: new Array(STEPS).fill(-Infinity),
+        received: new Array(STEPS).fill(0),
+        sent: new Array(STEPS).fill(0),
+      };
+      if (this.#traffic.size >= MAX_TRACKED_ADDRESSES) {
+        const oldest = this.#traffic.keys().next().value;
+        if (oldest !== undefined) this.#traffic.delete(oldest);
+      }
+    }
+    this.#traffic.set(ip, traffic);
+    return traffic;
+  }
+
+  /** The slot of `nowMs`, emptied first if it held an older step. */
+  #slot(traffic: Traffic, nowMs: number): number {
+    const step = Math.floor(nowMs / STEP_MS);
+    const index = ((step % STEPS) + STEPS) % STEPS;
+    if (traffic.steps[index] !== step) {
+      traffic.steps[index] = step;
+      traffic.received[index] = 0;
+      traffic.sent[index] = 0;
+    }
+    return index;
+  }
+}
