@@ -21,6 +21,8 @@ export interface ServerConfig {
   maxUsers: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
   minIncrementCents: number;
+  /** REGISTER without a password is refused, and password-less accounts cannot act. @default false */
+  requirePassword: boolean;
 }
 
 /** The defaults. */
@@ -32,4 +34,5 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   rateLimitPerSecond: 0,
   maxUsers: 0,
   minIncrementCents: 1,
+  requirePassword: false,
 };

@@ -12,28 +12,48 @@ import {
   encodeMessage,
   type Message,
   message,
+  MESSAGES,
   REFUSAL_OF,
   type ServerMessage,
+  withoutSessionKey,
 } from "../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../commands/mod.ts";
 import { type Command, type CommandContext, CommandError } from "../commands/define.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
 import { logEnabled } from "./logging.ts";
+import { LoginThrottle } from "./login_throttle.ts";
+import { PasswordHasher, ServerBusyError } from "./passwords.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { redactLine } from "./redact.ts";
 import { ReplyCache, requestDigest } from "./reply_cache.ts";
-import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
+import { sessionKeyMatches } from "./session_keys.ts";
+import { addressKey, nameKey, type PeerAddress, type User, userAt } from "./state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 
+const UTF8 = new TextEncoder();
+
 /** Sends a reply line back to the requester, over whichever transport the request came. */
 export type Respond = (line: string) => void;
+
+/** How a request arrived. */
+export interface DispatchOptions {
+  /**
+   * `tcp` for a line on the server's own TCP port: nothing there acts for a UDP session, so
+   * every request but PING is refused with `DENIED RQ# Requests go over UDP`. @default "udp"
+   */
+  transport?: "udp" | "tcp";
+}
 
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /** The commands to serve. @default COMMANDS */
   // deno-lint-ignore no-explicit-any
   commands?: readonly Command<any, any>[];
+  /** Password hashing and its admission. @default a PasswordHasher at 600,000 iterations */
+  passwords?: PasswordHasher;
+  /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
+  loginThrottle?: LoginThrottle;
 }
 
 /** Turns requests into transactions and replies. */
@@ -42,6 +62,8 @@ export class Dispatcher {
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #rateLimiter: RateLimiter;
+  readonly #passwords: PasswordHasher;
+  readonly #logins: LoginThrottle;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -50,11 +72,20 @@ export class Dispatcher {
     this.#commands = commandTable(options.commands ?? COMMANDS);
     this.#replies = new ReplyCache(core.state);
     this.#rateLimiter = new RateLimiter(core.config.rateLimitPerSecond);
+    this.#passwords = options.passwords ?? new PasswordHasher();
+    this.#logins = options.loginThrottle ?? new LoginThrottle();
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
-  async dispatch(bytes: Uint8Array, sender: PeerAddress, respond: Respond): Promise<void> {
-    const source = addressKey(sender);
+  async dispatch(
+    bytes: Uint8Array,
+    sender: PeerAddress,
+    respond: Respond,
+    options: DispatchOptions = {},
+  ): Promise<void> {
+    const overTcp = options.transport === "tcp";
+    // A TCP peer never shares a UDP address's cached replies, even with the same port number.
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
     let request: Message;
     try {
@@ -68,12 +99,23 @@ export class Dispatcher {
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       return this.#reply(respond, source, refusalMessage(refusal, error.rq, error.message));
     }
+    const text = new TextDecoder().decode(bytes);
     if (logEnabled("info")) {
-      const line = redactLine(new TextDecoder().decode(bytes));
-      logger.info("Received {line} from {peer}", { line, peer: source });
+      logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
+    }
+    // A UDP request on the TCP port; anything else gets the usual refusal below.
+    const udpRequest = MESSAGES[request.type].from === "client" &&
+      MESSAGES[request.type].over === "udp";
+    if (overTcp && udpRequest && request.type !== "PING") {
+      return this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, { reason: "Requests go over UDP" }),
+      );
     }
 
-    const digest = requestDigest(bytes);
+    // Repeats are compared without the session key: a client that got a new key resends as is.
+    const digest = requestDigest(UTF8.encode(withoutSessionKey(text)));
     // A repeat that arrives while the first is still being handled waits for its reply.
     const flightKey = `${source} ${request.rq} ${digest}`;
     const earlier = this.#inFlight.get(flightKey);
@@ -96,7 +138,7 @@ export class Dispatcher {
         message("DENIED", request.rq, { reason: "Rate limit exceeded: slow down" }),
       );
     }
-    const done = this.#execute(request, sender, digest, respond);
+    const done = this.#execute(request, sender, digest, respond, overTcp);
     this.#inFlight.set(flightKey, done);
     try {
       await done;
@@ -110,8 +152,9 @@ export class Dispatcher {
     sender: PeerAddress,
     digest: string,
     respond: Respond,
+    overTcp: boolean,
   ): Promise<void> {
-    const source = addressKey(sender);
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const command = this.#commands.get(request.type as never);
     if (!command) {
       return this.#reply(
@@ -124,21 +167,37 @@ export class Dispatcher {
     }
     let prepared: unknown;
     try {
-      prepared = await command.prepare?.(request, { state: this.#core.state, sender });
+      prepared = await command.prepare?.(request, {
+        state: this.#core.state,
+        sender,
+        nowMs: this.#core.clock.now(),
+        config: this.#core.config,
+        passwords: this.#passwords,
+        logins: this.#logins,
+      });
     } catch (error) {
-      logger.error("Preparing {type} failed: {error}", { type: request.type, error });
-      return this.#reply(
-        respond,
-        source,
-        refusalMessage(
-          REFUSAL_OF[request.type] ?? "DENIED",
-          request.rq,
-          "Internal error",
-        ),
-      );
+      // Server busy is never remembered: a retransmission is evaluated again.
+      const remembered = error instanceof CommandError && error.remembered;
+      let reason = "Server busy: try again";
+      if (error instanceof CommandError) reason = error.message;
+      else if (!(error instanceof ServerBusyError)) {
+        logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+        reason = "Internal error";
+      }
+      const refusal = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+      if (remembered) {
+        this.#replies.rememberRefusal(source, {
+          rq: request.rq,
+          requestDigest: digest,
+          reply: encodeMessage(refusal),
+          atMs: this.#core.clock.now(),
+        });
+      }
+      return this.#reply(respond, source, refusal);
     }
     await this.#core.run(
-      (transaction) => this.#handle(command, request, transaction, sender, digest, prepared),
+      (transaction) =>
+        this.#handle(command, request, transaction, { sender, source, digest, prepared, overTcp }),
       (reply) => {
         if (reply) this.#send(respond, source, encodeMessage(reply));
       },
@@ -150,13 +209,13 @@ export class Dispatcher {
     command: Command<any, any>,
     request: Message,
     transaction: Transaction,
-    sender: PeerAddress,
-    digest: string,
-    prepared: unknown,
+    input: HandleInput,
   ): ServerMessage | undefined {
-    const source = addressKey(sender);
-    const user = userAt(transaction.state, sender);
+    const { sender, source, digest, prepared } = input;
+    // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
+    const user = input.overTcp ? undefined : userAt(transaction.state, sender);
     let changed = false;
+    let remembered = true;
     const context: CommandContext = {
       ...transaction,
       emit: (event) => {
@@ -169,12 +228,13 @@ export class Dispatcher {
     };
     let reply: ServerMessage | undefined;
     try {
+      if (!command.anySender && user) checkSessionKey(user, request, transaction.config);
       reply = command.handle(request, context, prepared);
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";
       if (!(error instanceof CommandError)) {
         logger.error("Handling {type} failed: {error}", { type: request.type, error });
-      }
+      } else remembered = error.remembered;
       reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
     }
     const entry = {
@@ -185,7 +245,7 @@ export class Dispatcher {
     };
     if (changed) {
       transaction.emit({ type: "request_answered", source, ...entry });
-    } else {
+    } else if (remembered) {
       this.#replies.rememberRefusal(source, entry);
     }
     return reply;
@@ -198,10 +258,45 @@ export class Dispatcher {
 
   #send(respond: Respond, source: string, line: string): void {
     if (logEnabled("info")) {
-      logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: source });
+      logger.info("Sent {line} to {peer}", { line: loggable(line), peer: source });
     }
     respond(line);
   }
+}
+
+/** What {@linkcode Dispatcher} hands from a request's arrival to its handling. */
+interface HandleInput {
+  sender: PeerAddress;
+  source: string;
+  digest: string;
+  prepared: unknown;
+  /** Whether the request came on the server's TCP port. */
+  overTcp: boolean;
+}
+
+/**
+ * Refuses a request from a password account's session without its key (PROTOCOL.md, "Who may
+ * act for a user"), and under `--require-password` any request of an account without one. The
+ * refusal is not remembered: the same request sent again with the right key is done.
+ */
+function checkSessionKey(user: User, request: Message, config: { requirePassword: boolean }): void {
+  if (user.sessionKeyHash !== undefined) {
+    const key = (request as { key?: string }).key;
+    if (!sessionKeyMatches(user.sessionKeyHash, key)) {
+      throw new CommandError("Session key missing or wrong", { remembered: false });
+    }
+  } else if (config.requirePassword) {
+    throw new CommandError(
+      "This server requires a password and this account has none: REGISTER a new name with one",
+      { remembered: false },
+    );
+  }
+}
+
+/** A line made safe to log: no password, card or session key in it. */
+function loggable(line: string): string {
+  const bare = withoutSessionKey(line);
+  return redactLine(bare) + (bare.length === line.length ? "" : " key=***");
 }
 
 function refusalMessage(type: string, rq: number, reason: string): ServerMessage {

@@ -50,6 +50,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
   --rate-limit N            requests per second accepted from one address (default 0 = off)
   --max-users N             most registered users (default 0 = no limit)
+  --require-password        refuse REGISTER without a password; accounts without one cannot act
+                            (default off: the original report's clients register without one)
   --no-group-commit         fsync each request's journal records alone (for benchmarks)
   --snapshot-events N       write a snapshot after N journaled events (default 10000)
   --log-level LEVEL         debug, info, warning or error (default info)
@@ -88,6 +90,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
         "no-group-commit": { type: "boolean", default: false },
+        "require-password": { type: "boolean", default: false },
         "snapshot-events": { type: "string", default: "10000" },
         "help": { type: "boolean", default: false },
       },
@@ -124,6 +127,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
       rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
       maxUsers: integerFlag("max-users", values["max-users"]),
       minIncrementCents: Math.round(Number(increment) * 100),
+      requirePassword: values["require-password"],
     },
     logLevel: logLevel as LogLevel,
     logFormat,

@@ -108,7 +108,7 @@ export class TcpListener {
           timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
         }
         for (const line of received) {
-          await dispatcher.dispatch(UTF8.encode(line), peer, respond);
+          await dispatcher.dispatch(UTF8.encode(line), peer, respond, { transport: "tcp" });
         }
         if (count === null) break;
       }

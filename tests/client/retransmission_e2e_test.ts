@@ -73,6 +73,9 @@ Deno.test("the client retransmits each lost request with the same bytes and gets
     "relayed",
     "--role",
     "buyer",
+    // LOGIN needs the password (PROTOCOL.md): an account without one cannot be logged into.
+    "--password",
+    "relayed-pw",
   ]);
   try {
     const startedMs = Date.now();
@@ -88,8 +91,8 @@ Deno.test("the client retransmits each lost request with the same bytes and gets
     assert.equal(lines.length, 4);
     assert.equal(lines[0], lines[1]);
     assert.equal(lines[2], lines[3]);
-    assert.match(lines[0]!, /^REGISTER \d+ relayed buyer 127\.0\.0\.1 \d+ \d+$/);
-    assert.match(lines[2]!, /^LOGIN \d+ relayed \d+$/);
+    assert.match(lines[0]!, /^REGISTER \d+ relayed buyer 127\.0\.0\.1 \d+ \d+ relayed-pw$/);
+    assert.match(lines[2]!, /^LOGIN \d+ relayed \d+ relayed-pw$/);
     assert.deepEqual(relay.fromClient.map((entry) => entry.dropped), [true, false, true, false]);
     // The replies carry the RQ# of their request.
     assert.equal(replies[0]!.rq, Number(lines[0]!.split(" ")[1]));

@@ -46,6 +46,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "--log-format",
     "json",
     "--no-group-commit",
+    "--require-password",
     "--snapshot-events",
     "500",
   ]);
@@ -64,6 +65,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       rateLimitPerSecond: 20,
       maxUsers: 100,
       minIncrementCents: 50,
+      requirePassword: true,
     },
     logLevel: "debug",
     logFormat: "json",

@@ -1,0 +1,77 @@
+/**
+ * LOGIN failures throttled per (name, IP): after a few failures a name is refused from that IP
+ * without a password check, for a time that doubles with each further failure. Unknown names
+ * are counted exactly like known ones, so the throttle tells nobody which names exist, and one
+ * address cannot lock a user out of the others.
+ * @module
+ */
+
+/** Options of {@linkcode LoginThrottle}. */
+export interface LoginThrottleOptions {
+  /** Failures allowed before the throttle starts. @default 5 */
+  freeFailures?: number;
+  /** The first wait after the free failures, doubled with each further failure. @default 30000 */
+  baseDelayMs?: number;
+  /** The longest wait. @default 900000 (15 minutes) */
+  maxDelayMs?: number;
+  /** (name, IP) pairs remembered at most; the least recently failed is forgotten. @default 100000 */
+  maxEntries?: number;
+}
+
+interface Failures {
+  count: number;
+  lastAtMs: number;
+}
+
+/** Counts LOGIN failures per (name, IP) and says when the next attempt may be checked. */
+export class LoginThrottle {
+  readonly #freeFailures: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxEntries: number;
+  readonly #failures = new Map<string, Failures>();
+
+  constructor(options: LoginThrottleOptions = {}) {
+    this.#freeFailures = options.freeFailures ?? 5;
+    this.#baseDelayMs = options.baseDelayMs ?? 30_000;
+    this.#maxDelayMs = options.maxDelayMs ?? 900_000;
+    this.#maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  /** Milliseconds until `name` may be tried again from `ip` (0 = now). */
+  waitMs(name: string, ip: string, nowMs: number): number {
+    const entry = this.#failures.get(pairKey(name, ip));
+    if (!entry) return 0;
+    const excess = entry.count - this.#freeFailures;
+    if (excess < 0) return 0;
+    const delayMs = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(excess, 30));
+    const waitMs = entry.lastAtMs + delayMs - nowMs;
+    if (waitMs > 0) return waitMs;
+    // Long quiet after the last failure: the slate is wiped.
+    if (nowMs - entry.lastAtMs >= this.#maxDelayMs) this.#failures.delete(pairKey(name, ip));
+    return 0;
+  }
+
+  /** Counts a failed LOGIN of `name` from `ip`. */
+  fail(name: string, ip: string, nowMs: number): void {
+    const key = pairKey(name, ip);
+    const entry = this.#failures.get(key) ?? { count: 0, lastAtMs: nowMs };
+    entry.count++;
+    entry.lastAtMs = nowMs;
+    this.#failures.delete(key);
+    this.#failures.set(key, entry);
+    if (this.#failures.size > this.#maxEntries) {
+      const oldest = this.#failures.keys().next().value;
+      if (oldest !== undefined) this.#failures.delete(oldest);
+    }
+  }
+
+  /** Forgets the failures of `name` from `ip` after a successful LOGIN. */
+  succeed(name: string, ip: string): void {
+    this.#failures.delete(pairKey(name, ip));
+  }
+}
+
+function pairKey(name: string, ip: string): string {
+  return `${name.toLowerCase()} ${ip}`;
+}
