@@ -43,11 +43,12 @@ export class LoginThrottle {
     const entry = this.#failures.get(pairKey(name, ip));
     if (!entry) return 0;
     const excess = entry.count - this.#freeFailures;
-    if (excess < 0) return 0;
-    const delayMs = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(excess, 30));
+    const delayMs = excess < 0
+      ? 0
+      : Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** Math.min(excess, 30));
     const waitMs = entry.lastAtMs + delayMs - nowMs;
     if (waitMs > 0) return waitMs;
-    // Long quiet after the last failure: the slate is wiped.
+    // A long quiet after the last failure wipes the slate.
     if (nowMs - entry.lastAtMs >= this.#maxDelayMs) this.#failures.delete(pairKey(name, ip));
     return 0;
   }

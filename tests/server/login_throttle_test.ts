@@ -36,6 +36,12 @@ Deno.test("LoginThrottle forgets on success and after a long quiet", pure, () =>
   assert.equal(throttle.waitMs("alice", "ip", 4000), 0);
   throttle.fail("alice", "ip", 4000);
   assert.equal(throttle.waitMs("alice", "ip", 4000), 1000, "the count started again");
+  const free = new LoginThrottle({ freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 4000 });
+  free.fail("bob", "ip", 0);
+  assert.equal(free.waitMs("bob", "ip", 4000), 0);
+  free.fail("bob", "ip", 4000);
+  free.fail("bob", "ip", 4000);
+  assert.equal(free.waitMs("bob", "ip", 4000), 1000, "a free failure long ago was forgotten");
 });
 
 Deno.test("LoginThrottle remembers at most maxEntries pairs", pure, () => {
