@@ -26,8 +26,8 @@ import { PasswordHasher, ServerBusyError } from "./passwords.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { redactLine } from "./redact.ts";
 import { ReplyCache, requestDigest } from "./reply_cache.ts";
-import { sessionKeyMatches } from "./session_keys.ts";
-import { addressKey, nameKey, type PeerAddress, type User, userAt } from "./state.ts";
+import { checkSessionKey } from "./session_check.ts";
+import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 
@@ -176,14 +176,12 @@ export class Dispatcher {
         logins: this.#logins,
       });
     } catch (error) {
-      // Server busy is never remembered: a retransmission is evaluated again.
+      // A refusal of prepare's cheap checks, or "Server busy" (never remembered: a
+      // retransmission is evaluated again).
+      const known = error instanceof CommandError || error instanceof ServerBusyError;
+      if (!known) logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+      const reason = known ? error.message : "Internal error";
       const remembered = error instanceof CommandError && error.remembered;
-      let reason = "Server busy: try again";
-      if (error instanceof CommandError) reason = error.message;
-      else if (!(error instanceof ServerBusyError)) {
-        logger.error("Preparing {type} failed: {error}", { type: request.type, error });
-        reason = "Internal error";
-      }
       const refusal = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
       if (remembered) {
         this.#replies.rememberRefusal(source, {
@@ -272,25 +270,6 @@ interface HandleInput {
   prepared: unknown;
   /** Whether the request came on the server's TCP port. */
   overTcp: boolean;
-}
-
-/**
- * Refuses a request from a password account's session without its key (PROTOCOL.md, "Who may
- * act for a user"), and under `--require-password` any request of an account without one. The
- * refusal is not remembered: the same request sent again with the right key is done.
- */
-function checkSessionKey(user: User, request: Message, config: { requirePassword: boolean }): void {
-  if (user.sessionKeyHash !== undefined) {
-    const key = (request as { key?: string }).key;
-    if (!sessionKeyMatches(user.sessionKeyHash, key)) {
-      throw new CommandError("Session key missing or wrong", { remembered: false });
-    }
-  } else if (config.requirePassword) {
-    throw new CommandError(
-      "This server requires a password and this account has none: REGISTER a new name with one",
-      { remembered: false },
-    );
-  }
 }
 
 /** A line made safe to log: no password, card or session key in it. */
