@@ -25,13 +25,11 @@ import { LoginThrottle } from "./login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "./passwords.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { redactLine } from "./redact.ts";
-import { ReplyCache, requestDigest } from "./reply_cache.ts";
+import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { checkSessionKey } from "./session_check.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
-
-const UTF8 = new TextEncoder();
 
 /** Sends a reply line back to the requester, over whichever transport the request came. */
 export type Respond = (line: string) => void;
@@ -114,8 +112,7 @@ export class Dispatcher {
       );
     }
 
-    // Repeats are compared without the session key: a client that got a new key resends as is.
-    const digest = requestDigest(UTF8.encode(withoutSessionKey(text)));
+    const digest = repeatDigest(text);
     // A repeat that arrives while the first is still being handled waits for its reply.
     const flightKey = `${source} ${request.rq} ${digest}`;
     const earlier = this.#inFlight.get(flightKey);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../server/apply.ts";
+import { repeatDigest } from "../../server/reply_cache.ts";
 import { MemoryStore } from "../../server/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
@@ -134,3 +135,17 @@ Deno.test(
     assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
   },
 );
+
+Deno.test("repeatDigest() leaves out only a trailing key= field", pure, () => {
+  const key = "0123456789abcdef0123456789abcdef";
+  assert.equal(repeatDigest(`BID 3 Kite 5.00 key=${key}`), repeatDigest("BID 3 Kite 5.00"));
+  assert.equal(
+    repeatDigest(`BID 3 Kite 5.00 KEY=${key.toUpperCase()}`),
+    repeatDigest("BID 3 Kite 5.00"),
+  );
+  assert.notEqual(repeatDigest("BID 3 Kite 5.00"), repeatDigest("BID 3 Kite 5.01"));
+  assert.notEqual(
+    repeatDigest('LIST_ITEM 2 Kite "a key=x" 5.00 10'),
+    repeatDigest('LIST_ITEM 2 Kite "a" 5.00 10'),
+  );
+});
