@@ -22,7 +22,8 @@ export default defineCommand<"LOGIN", CheckedLogin>({
   anySender: true,
   async prepare(request, { state, sender, nowMs, passwords, logins }) {
     const ip = sender.hostname;
-    const waitMs = logins.waitMs(request.name, ip, nowMs);
+    const attempt = { name: request.name, ip };
+    const waitMs = logins.waitMs(attempt, nowMs);
     if (waitMs > 0) {
       throw new CommandError(
         `Too many failed logins for this name from this address: try again in ${
@@ -38,7 +39,7 @@ export default defineCommand<"LOGIN", CheckedLogin>({
       );
     }
     if (request.password === undefined) {
-      logins.fail(request.name, ip, nowMs);
+      logins.fail(attempt, nowMs);
       throw new CommandError(LOGIN_FAILED_REASON);
     }
     const stored = user?.passwordHash === undefined ? undefined : {
@@ -47,12 +48,12 @@ export default defineCommand<"LOGIN", CheckedLogin>({
       iterations: user.passwordIterations ?? LEGACY_ITERATIONS,
     };
     // An unknown name is checked against a dummy hash: same reason, about the same time.
-    const verdict = await passwords.verify(request.password, stored, ip);
+    const verdict = await passwords.verify(request.password, { stored, ip });
     if (!stored || !verdict.match) {
-      logins.fail(request.name, ip, nowMs);
+      logins.fail(attempt, nowMs);
       throw new CommandError(LOGIN_FAILED_REASON);
     }
-    logins.succeed(request.name, ip);
+    logins.succeed(attempt);
     return {
       matchedHash: stored.hash,
       ...(verdict.upgraded ? { upgraded: verdict.upgraded } : {}),

@@ -223,7 +223,9 @@ export class Dispatcher {
     };
     let reply: ServerMessage | undefined;
     try {
-      if (!command.anySender && user) checkSessionKey(user, request, transaction.config);
+      if (!command.anySender && user) {
+        checkSessionKey(request, { user, config: transaction.config });
+      }
       reply = command.handle(request, context, prepared);
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";

@@ -18,6 +18,14 @@ export interface LoginThrottleOptions {
   maxEntries?: number;
 }
 
+/** Who is trying: the name asked for, and the IP the LOGIN came from. */
+export interface LoginAttempt {
+  /** The user name (any case). */
+  name: string;
+  /** The sender's IP address. */
+  ip: string;
+}
+
 interface Failures {
   count: number;
   lastAtMs: number;
@@ -38,9 +46,9 @@ export class LoginThrottle {
     this.#maxEntries = options.maxEntries ?? 100_000;
   }
 
-  /** Milliseconds until `name` may be tried again from `ip` (0 = now). */
-  waitMs(name: string, ip: string, nowMs: number): number {
-    const entry = this.#failures.get(pairKey(name, ip));
+  /** Milliseconds until `attempt.name` may be tried again from `attempt.ip` (0 = now). */
+  waitMs(attempt: LoginAttempt, nowMs: number): number {
+    const entry = this.#failures.get(pairKey(attempt));
     if (!entry) return 0;
     const excess = entry.count - this.#freeFailures;
     const delayMs = excess < 0
@@ -49,13 +57,13 @@ export class LoginThrottle {
     const waitMs = entry.lastAtMs + delayMs - nowMs;
     if (waitMs > 0) return waitMs;
     // A long quiet after the last failure wipes the slate.
-    if (nowMs - entry.lastAtMs >= this.#maxDelayMs) this.#failures.delete(pairKey(name, ip));
+    if (nowMs - entry.lastAtMs >= this.#maxDelayMs) this.#failures.delete(pairKey(attempt));
     return 0;
   }
 
-  /** Counts a failed LOGIN of `name` from `ip`. */
-  fail(name: string, ip: string, nowMs: number): void {
-    const key = pairKey(name, ip);
+  /** Counts a failed LOGIN. */
+  fail(attempt: LoginAttempt, nowMs: number): void {
+    const key = pairKey(attempt);
     const entry = this.#failures.get(key) ?? { count: 0, lastAtMs: nowMs };
     entry.count++;
     entry.lastAtMs = nowMs;
@@ -67,12 +75,12 @@ export class LoginThrottle {
     }
   }
 
-  /** Forgets the failures of `name` from `ip` after a successful LOGIN. */
-  succeed(name: string, ip: string): void {
-    this.#failures.delete(pairKey(name, ip));
+  /** Forgets the failures of a name from an IP after a successful LOGIN. */
+  succeed(attempt: LoginAttempt): void {
+    this.#failures.delete(pairKey(attempt));
   }
 }
 
-function pairKey(name: string, ip: string): string {
-  return `${name.toLowerCase()} ${ip}`;
+function pairKey(attempt: LoginAttempt): string {
+  return `${attempt.name.toLowerCase()} ${attempt.ip}`;
 }

@@ -62,6 +62,14 @@ export interface Verdict {
   upgraded?: PasswordHash;
 }
 
+/** What {@linkcode PasswordHasher.verify} checks a password against, for whom. */
+export interface VerifyOptions {
+  /** The stored hash; undefined for an unknown name (a dummy hash of the same cost is made). */
+  stored: PasswordHash | undefined;
+  /** The IP of the request (one hash in flight per IP). */
+  ip: string;
+}
+
 /** Options of {@linkcode PasswordHasher}. */
 export interface PasswordHasherOptions {
   /** The key derivation. @default pbkdf2Sha256 */
@@ -104,7 +112,8 @@ export class PasswordHasher {
    * computed, and a weaker stored hash is topped up (or upgraded when it matches).
    * Throws ServerBusyError.
    */
-  verify(password: string, stored: PasswordHash | undefined, ip: string): Promise<Verdict> {
+  verify(password: string, against: VerifyOptions): Promise<Verdict> {
+    const { stored, ip } = against;
     return this.#admitted(ip, async () => {
       const target = stored ?? { ...DUMMY, iterations: this.#iterations };
       const derived = toBase64(

@@ -16,10 +16,10 @@ import type { User } from "./state.ts";
  * refusal is not remembered: the same request sent again with the right key is done.
  */
 export function checkSessionKey(
-  user: User,
   request: Message,
-  config: Pick<ServerConfig, "requirePassword">,
+  session: { user: User; config: Pick<ServerConfig, "requirePassword"> },
 ): void {
+  const { user, config } = session;
   if (user.sessionKeyHash !== undefined) {
     const key = (request as { key?: string }).key;
     if (!sessionKeyMatches(user.sessionKeyHash, key)) {

@@ -31,15 +31,15 @@ Deno.test(
     assert.equal(first.iterations, PASSWORD_ITERATIONS);
     assert.notEqual(first.salt, second.salt);
     assert.notEqual(first.hash, second.hash);
-    assert.deepEqual(await hasher.verify("pw", first, "ip"), { match: true });
-    assert.deepEqual(await hasher.verify("PW", first, "ip"), { match: false });
+    assert.deepEqual(await hasher.verify("pw", { stored: first, ip: "ip" }), { match: true });
+    assert.deepEqual(await hasher.verify("PW", { stored: first, ip: "ip" }), { match: false });
   },
 );
 
 Deno.test("PasswordHasher spends one full hash on an unknown name", pure, async () => {
   const derive = fakeDerive();
   const hasher = new PasswordHasher({ derive });
-  assert.deepEqual(await hasher.verify("pw", undefined, "ip"), { match: false });
+  assert.deepEqual(await hasher.verify("pw", { stored: undefined, ip: "ip" }), { match: false });
   assert.deepEqual(derive.calls.map((call) => call.iterations), [PASSWORD_ITERATIONS]);
 });
 
@@ -54,12 +54,14 @@ Deno.test(
     );
     const hasher = new PasswordHasher({ derive });
     derive.calls.length = 0;
-    const verdict = await hasher.verify("pw", legacy, "ip");
+    const verdict = await hasher.verify("pw", { stored: legacy, ip: "ip" });
     assert.equal(verdict.match, true);
     assert.equal(verdict.upgraded?.iterations, PASSWORD_ITERATIONS);
-    assert.deepEqual(await hasher.verify("pw", verdict.upgraded, "ip"), { match: true });
+    assert.deepEqual(await hasher.verify("pw", { stored: verdict.upgraded, ip: "ip" }), {
+      match: true,
+    });
     derive.calls.length = 0;
-    assert.deepEqual(await hasher.verify("nope", legacy, "ip"), { match: false });
+    assert.deepEqual(await hasher.verify("nope", { stored: legacy, ip: "ip" }), { match: false });
     assert.equal(derive.calls.reduce((sum, call) => sum + call.iterations, 0), PASSWORD_ITERATIONS);
   },
 );
@@ -72,8 +74,11 @@ Deno.test(
     const hasher = new PasswordHasher({ derive, maxInFlight: 2 });
     const a = hasher.hash("pw", "10.0.0.1");
     await assert.rejects(hasher.hash("pw", "10.0.0.1"), ServerBusyError, "same IP");
-    await assert.rejects(hasher.verify("pw", undefined, "10.0.0.1"), ServerBusyError);
-    const b = hasher.verify("pw", undefined, "10.0.0.2");
+    await assert.rejects(
+      hasher.verify("pw", { stored: undefined, ip: "10.0.0.1" }),
+      ServerBusyError,
+    );
+    const b = hasher.verify("pw", { stored: undefined, ip: "10.0.0.2" });
     assert.equal(hasher.inFlight, 2);
     await assert.rejects(hasher.hash("pw", "10.0.0.3"), /Server busy: try again/, "global cap");
     release();
