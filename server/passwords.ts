@@ -1,8 +1,10 @@
 /**
  * Password hashing: salted PBKDF2-SHA-256 at OWASP's 600,000 iterations with WebCrypto, whose
  * `deriveBits` runs on a thread of Deno's runtime, off the event loop (measured by
- * `tests/server/passwords_test.ts`). Hashing is admitted, never queued: at most one hash in
- * flight per IP and a small global cap; over it, {@linkcode ServerBusyError} at once.
+ * `tests/server/passwords_test.ts`). Admission: at most one hash in flight (waiting or running)
+ * per IP and twice the cores in all; over that, {@linkcode ServerBusyError} at once. Of those, at
+ * most cores - 1 run at a time, first come first served, so one core is always left for the event
+ * loop and no single IP can hold every slot: a new request of an IP goes behind the others.
  * Only the hash, salt and iteration count are kept.
  * @module
  */
@@ -76,11 +78,10 @@ export interface PasswordHasherOptions {
   derive?: DeriveBits;
   /** Iterations of new hashes. @default PASSWORD_ITERATIONS */
   iterations?: number;
-  /**
-   * Most hashes in flight at once, for every IP together. @default the number of cores minus
-   * one (at least 1), so that one core is always left for the event loop
-   */
+  /** Most hashes in flight (waiting or running), every IP together. @default 2 x cores, at least 2 */
   maxInFlight?: number;
+  /** Most hashes running at once. @default cores - 1, at least 1: a core stays with the loop */
+  maxRunning?: number;
 }
 
 /** Hashes and checks passwords, admitting at most one hash per IP and a few in all. */
@@ -88,17 +89,28 @@ export class PasswordHasher {
   readonly #derive: DeriveBits;
   readonly #iterations: number;
   readonly #maxInFlight: number;
+  readonly #maxRunning: number;
   readonly #busyIps = new Set<string>();
+  /** Hashes admitted but waiting for a running slot, in arrival order. */
+  readonly #waiting: (() => void)[] = [];
+  #running = 0;
 
   constructor(options: PasswordHasherOptions = {}) {
+    const cores = coreCount();
     this.#derive = options.derive ?? pbkdf2Sha256;
     this.#iterations = options.iterations ?? PASSWORD_ITERATIONS;
-    this.#maxInFlight = options.maxInFlight ?? defaultMaxInFlight();
+    this.#maxInFlight = options.maxInFlight ?? Math.max(2, 2 * cores);
+    this.#maxRunning = options.maxRunning ?? Math.max(1, cores - 1);
   }
 
-  /** Hashes currently in flight. */
+  /** Hashes in flight (waiting or running). */
   get inFlight(): number {
     return this.#busyIps.size;
+  }
+
+  /** Hashes running. */
+  get running(): number {
+    return this.#running;
   }
 
   /** Hashes `password` with a fresh salt for a request from `ip`. Throws ServerBusyError. */
@@ -139,7 +151,16 @@ export class PasswordHasher {
     }
     this.#busyIps.add(ip);
     try {
-      return await work();
+      // A finished hash hands its running slot straight to the first one waiting.
+      if (this.#running < this.#maxRunning) this.#running++;
+      else await new Promise<void>((start) => this.#waiting.push(start));
+      try {
+        return await work();
+      } finally {
+        const next = this.#waiting.shift();
+        if (next) next();
+        else this.#running--;
+      }
     } finally {
       this.#busyIps.delete(ip);
     }
@@ -153,9 +174,8 @@ const DUMMY: PasswordHash = {
   iterations: PASSWORD_ITERATIONS,
 };
 
-function defaultMaxInFlight(): number {
-  const cores = typeof navigator === "undefined" ? 1 : navigator.hardwareConcurrency ?? 1;
-  return Math.max(1, cores - 1);
+function coreCount(): number {
+  return (typeof navigator === "undefined" ? undefined : navigator.hardwareConcurrency) ?? 1;
 }
 
 /** Compares two strings in time that does not depend on where they differ. */

@@ -88,6 +88,45 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "PasswordHasher runs maxRunning hashes at a time, the others in arrival order",
+  pure,
+  async () => {
+    const held: (() => void)[] = [];
+    const order: string[] = [];
+    const hasher = new PasswordHasher({
+      derive: async (password) => {
+        order.push(password);
+        await new Promise<void>((release) => held.push(release));
+        return new Uint8Array(32);
+      },
+      maxInFlight: 3,
+      maxRunning: 1,
+    });
+    const hashes = ["a", "b", "c"].map((ip) => hasher.hash(ip, `10.0.0.${ip}`));
+    await assert.rejects(hasher.hash("d", "10.0.0.d"), ServerBusyError, "over maxInFlight");
+    await Promise.resolve();
+    assert.equal(hasher.running, 1);
+    assert.deepEqual(order, ["a"]);
+    held.shift()!();
+    await hashes[0];
+    assert.deepEqual(order, ["a", "b"]);
+    assert.equal(hasher.running, 1);
+    // The first IP's next request goes behind the one still waiting.
+    const again = hasher.hash("a2", "10.0.0.a");
+    held.shift()!();
+    await hashes[1];
+    assert.deepEqual(order, ["a", "b", "c"]);
+    held.shift()!();
+    await hashes[2];
+    held.shift()!();
+    await again;
+    assert.deepEqual(order, ["a", "b", "c", "a2"]);
+    assert.equal(hasher.running, 0);
+    assert.equal(hasher.inFlight, 0);
+  },
+);
+
 Deno.test("PasswordHasher frees the slot of a hash that failed", pure, async () => {
   const hasher = new PasswordHasher({
     derive: () => Promise.reject(new Error("boom")),
