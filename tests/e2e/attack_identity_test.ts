@@ -328,7 +328,7 @@ Deno.test("attack: a flood of password attempts does not delay another user's bi
       };
       const flood = Promise.all(guessers.map(guess));
       try {
-        const timesMs = await bids(150, () => !hashed || counts.failed >= 5);
+        const timesMs = await bids(200, () => !hashed || counts.failed >= 5);
         return { timesMs, counts, hashMs };
       } finally {
         flooding = false;
@@ -337,7 +337,7 @@ Deno.test("attack: a flood of password attempts does not delay another user's bi
     };
     const p99 = (values: number[]) =>
       [...values].sort((a, b) => a - b)[Math.floor(0.99 * values.length)]!;
-    const baseline = await bids(50);
+    const baseline = await bids(100);
     // The same flood without hashing shows what the datagrams alone cost on this machine.
     const control = await underFlood(false);
     const flood = await underFlood(true);
@@ -353,9 +353,11 @@ Deno.test("attack: a flood of password attempts does not delay another user's bi
     assert.ok(flood.counts.failed >= 5, `the flood was hashing: ${summary}`);
     assert.equal(flood.counts.other + control.counts.other, 0);
     // A bid stuck behind a hash on the event loop would wait for it: the p99 would grow by
-    // about a whole hash. Allowed: under half of one, and never over 50 ms. (On an idle
-    // machine both floods give the same p99; a loaded one shares its cores with the hash.)
-    const allowedMs = Math.min(50, hashMedianMs / 2);
-    assert.ok(p99(flood.timesMs) < p99(control.timesMs) + allowedMs, summary);
+    // about a whole hash. Allowed: under half of one, and never over 60 ms, above the noisier of
+    // the two references. (On an idle machine all three p99s are about the same; a loaded one
+    // shares its cores with the hash.)
+    const allowedMs = Math.min(60, hashMedianMs / 2);
+    const referenceMs = Math.max(p99(baseline), p99(control.timesMs));
+    assert.ok(p99(flood.timesMs) < referenceMs + allowedMs, summary);
   });
 });
