@@ -337,27 +337,39 @@ Deno.test("attack: a flood of password attempts does not delay another user's bi
     };
     const p99 = (values: number[]) =>
       [...values].sort((a, b) => a - b)[Math.floor(0.99 * values.length)]!;
-    const baseline = await bids(100);
-    // The same flood without hashing shows what the datagrams alone cost on this machine.
-    const control = await underFlood(false);
-    const flood = await underFlood(true);
-    const hashMedianMs = [...flood.hashMs].sort((a, b) => a - b)[flood.hashMs.length >> 1] ?? 0;
-    const summary = `bids p99: ${p99(baseline).toFixed(1)} ms alone, ${
-      p99(control.timesMs).toFixed(1)
-    } ms under LOGINs without a password, ${
-      p99(flood.timesMs).toFixed(1)
-    } ms under ${flood.counts.failed} hashed (+${flood.counts.busy} busy) password guesses of ${
-      hashMedianMs.toFixed(0)
-    } ms each`;
-    console.log(summary);
-    assert.ok(flood.counts.failed >= 5, `the flood was hashing: ${summary}`);
-    assert.equal(flood.counts.other + control.counts.other, 0);
-    // A bid stuck behind a hash on the event loop would wait for it: the p99 would grow by
-    // about a whole hash. Allowed: under half of one, and never over 60 ms, above the noisier of
-    // the two references. (On an idle machine all three p99s are about the same; a loaded one
-    // shares its cores with the hash.)
-    const allowedMs = Math.min(60, hashMedianMs / 2);
-    const referenceMs = Math.max(p99(baseline), p99(control.timesMs));
-    assert.ok(p99(flood.timesMs) < referenceMs + allowedMs, summary);
+    /** One round: bids alone, under a flood without hashing, under a hashing flood. */
+    const round = async () => {
+      const baseline = await bids(100);
+      // The same flood without hashing shows what the datagrams alone cost on this machine.
+      const control = await underFlood(false);
+      const flood = await underFlood(true);
+      const hashMedianMs = [...flood.hashMs].sort((a, b) => a - b)[flood.hashMs.length >> 1] ?? 0;
+      const summary = `bids p99: ${p99(baseline).toFixed(1)} ms alone, ${
+        p99(control.timesMs).toFixed(1)
+      } ms under LOGINs without a password, ${
+        p99(flood.timesMs).toFixed(1)
+      } ms under ${flood.counts.failed} hashed (+${flood.counts.busy} busy) password guesses of ${
+        hashMedianMs.toFixed(0)
+      } ms each`;
+      console.log(summary);
+      assert.ok(flood.counts.failed >= 5, `the flood was hashing: ${summary}`);
+      assert.equal(flood.counts.other + control.counts.other, 0);
+      // A bid stuck behind a hash on the event loop would wait for it: the p99 would grow by
+      // about a whole hash. Allowed: under half of one, and never over 60 ms, above the noisier
+      // of the two references. (On an idle machine all three p99s are about the same; a loaded
+      // one shares its cores with the hash.)
+      const allowedMs = Math.min(60, hashMedianMs / 2);
+      const referenceMs = Math.max(p99(baseline), p99(control.timesMs));
+      return { ok: p99(flood.timesMs) < referenceMs + allowedMs, summary };
+    };
+    // A machine shared with other work stalls now and then for tens of ms: up to three rounds.
+    // A hash on the event loop would fail every one of them.
+    const summaries: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { ok, summary } = await round();
+      summaries.push(summary);
+      if (ok) return;
+    }
+    assert.fail(`bids were delayed in every round:\n${summaries.join("\n")}`);
   });
 });
