@@ -20,9 +20,10 @@ export function checkSessionKey(
   session: { user: User; config: Pick<ServerConfig, "requirePassword"> },
 ): void {
   const { user, config } = session;
-  if (user.sessionKeyHash !== undefined) {
+  // A password account whose session dates from before keys has none: it must LOGIN once.
+  if (user.passwordHash !== undefined || user.sessionKeyHash !== undefined) {
     const key = (request as { key?: string }).key;
-    if (!sessionKeyMatches(user.sessionKeyHash, key)) {
+    if (user.sessionKeyHash === undefined || !sessionKeyMatches(user.sessionKeyHash, key)) {
       throw new CommandError("Session key missing or wrong", { remembered: false });
     }
   } else if (config.requirePassword) {

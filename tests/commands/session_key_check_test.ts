@@ -105,3 +105,22 @@ Deno.test(
     if (harness.store instanceof MemoryStore) assert.equal(harness.store.events.length, events);
   },
 );
+
+Deno.test(
+  "a password account whose session dates from before keys must LOGIN to get one",
+  pure,
+  async () => {
+    const { harness } = await sellerWithKey();
+    // As recovered from a journal written before session keys existed.
+    delete harness.core.state.users["sam"]!.sessionKeyHash;
+    assert.equal(
+      await harness.request("LIST_ITEM 2 Kite red 5.00 10", 40001),
+      "LIST-DENIED 2 Session key missing or wrong",
+    );
+    const key = keyOf(await harness.request("LOGIN 3 sam pw", 40001));
+    assert.equal(
+      await harness.request(withKey("LIST_ITEM 2 Kite red 5.00 10", key), 40001),
+      "ITEM_LISTED 2",
+    );
+  },
+);
