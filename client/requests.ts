@@ -168,6 +168,12 @@ export class RequestEngine {
         });
         return false;
       }
+      if (isTryAgain(message) && pending.attempts <= this.#options.maxRetransmissions) {
+        // Never remembered by the server: the retransmission already scheduled is evaluated
+        // again, as PROTOCOL.md's client is expected to do.
+        this.#logger?.debug("Server busy: retransmitting later", { rq: message.rq });
+        return true;
+      }
       this.#settle(pending, { status: "replied", reply: message });
       return true;
     }
@@ -228,4 +234,13 @@ export class RequestEngine {
       attempts: pending.attempts,
     });
   }
+}
+
+/**
+ * A refusal the server does not remember and expects to be retried (`Server busy: try again`
+ * while passwords are hashed, `Rate limit exceeded`).
+ */
+function isTryAgain(message: Message): boolean {
+  const reason = (message as { reason?: unknown }).reason;
+  return typeof reason === "string" && /^(Server busy|Rate limit exceeded)/.test(reason);
 }

@@ -7,13 +7,29 @@
 
 import type { ClientMessageType, MessageOf, ServerMessage } from "../protocol/mod.ts";
 import type { Transaction } from "../server/core.ts";
+import type { LoginThrottle } from "../server/login_throttle.ts";
+import type { PasswordHasher } from "../server/passwords.ts";
 import type { PeerAddress, User } from "../server/state.ts";
+
+/** Options of {@linkcode CommandError}. */
+export interface CommandErrorOptions {
+  /**
+   * Whether a repeat of the request gets this refusal from the reply cache. False for
+   * refusals that may not hold a moment later (throttles, a wrong session key): a
+   * retransmission is evaluated again. @default true
+   */
+  remembered?: boolean;
+}
 
 /** A refusal: the dispatcher sends it as the row's refusal (`BID_REJECTED RQ# Reason`, ...). */
 export class CommandError extends Error {
-  constructor(reason: string) {
+  /** Whether the reply cache keeps this refusal for repeats. */
+  readonly remembered: boolean;
+
+  constructor(reason: string, options: CommandErrorOptions = {}) {
     super(reason);
     this.name = "CommandError";
+    this.remembered = options.remembered ?? true;
   }
 }
 
@@ -34,8 +50,14 @@ export interface Command<N extends ClientMessageType = ClientMessageType, P = un
   /** One line for the docs and logs. */
   readonly summary: string;
   /**
+   * True for the requests any address may send without a session key (REGISTER, LOGIN, PING);
+   * every other request from a password account's session must carry its key. @default false
+   */
+  readonly anySender?: boolean;
+  /**
    * Optional slow work done before {@linkcode handle}, outside the ordered section (password
-   * hashing). It may read the state but not change it.
+   * hashing). It may read the state but not change it, and does its cheap refusals (throw
+   * {@linkcode CommandError}) before any slow work.
    */
   prepare?(message: MessageOf<N>, context: PrepareContext): Promise<P>;
   /**
@@ -51,6 +73,14 @@ export interface PrepareContext {
   readonly state: Transaction["state"];
   /** Source address of the request. */
   readonly sender: PeerAddress;
+  /** The time the request arrived. */
+  readonly nowMs: number;
+  /** The server settings. */
+  readonly config: Transaction["config"];
+  /** Password hashing, admitted per IP (throws ServerBusyError over capacity). */
+  readonly passwords: PasswordHasher;
+  /** LOGIN failures per (name, IP). */
+  readonly logins: LoginThrottle;
 }
 
 /** An identity helper that exists so TypeScript infers a command's types. */

@@ -5,6 +5,7 @@ import { defineCommand } from "./define.ts";
 export default defineCommand({
   name: "PING",
   summary: "Answer PONG: the server is there",
+  anySender: true,
   handle(request) {
     return message("PONG", request.rq, {});
   },

@@ -1,28 +1,26 @@
-import { message } from "../protocol/mod.ts";
-import { hashPassword, type PasswordHash } from "../server/passwords.ts";
-import { nameKey, usersFromIp } from "../server/state.ts";
+import { message, type MessageOf } from "../protocol/mod.ts";
+import type { PasswordHash } from "../server/passwords.ts";
+import { newSessionKey } from "../server/session_keys.ts";
+import { type AuctionState, nameKey, usersFromIp } from "../server/state.ts";
+import type { ServerConfig } from "../server/config.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
 /** REGISTER RQ# Name Role IP UDP_Port TCP_Port [Password] */
 export default defineCommand<"REGISTER", PasswordHash | undefined>({
   name: "REGISTER",
   summary: "Register a buyer or seller; the datagram's source becomes the session address",
-  prepare(request) {
+  anySender: true,
+  prepare(request, context) {
+    // The cheap refusals come before the hash, so a flood of taken names costs no hashing.
+    refuseEarly(request, context.state, context.config, context.sender.hostname);
     return request.password === undefined
       ? Promise.resolve(undefined)
-      : hashPassword(request.password);
+      : context.passwords.hash(request.password, context.sender.hostname);
   },
   handle(request, context, password) {
-    const key = nameKey(request.name);
-    if (context.state.users[key]) throw new CommandError("User name is already taken");
-    const { maxUsers } = context.config;
-    if (maxUsers > 0 && Object.keys(context.state.users).length >= maxUsers) {
-      throw new CommandError(`Server is full: at most ${maxUsers} users`);
-    }
-    const { maxUsersPerIp } = context.config;
-    if (maxUsersPerIp > 0 && usersFromIp(context.state, context.sender.hostname) >= maxUsersPerIp) {
-      throw new CommandError(`Too many accounts from this address: at most ${maxUsersPerIp}`);
-    }
+    refuseEarly(request, context.state, context.config, context.sender.hostname);
+    // A password account gets a session key; the state keeps only its hash.
+    const session = password ? newSessionKey() : undefined;
     context.emit({
       type: "user_registered",
       atMs: context.nowMs,
@@ -32,8 +30,40 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
       udpPort: request.udpPort,
       tcpPort: request.tcpPort,
       session: context.sender,
-      ...(password ? { passwordHash: password.hash, passwordSalt: password.salt } : {}),
+      ...(password
+        ? {
+          passwordHash: password.hash,
+          passwordSalt: password.salt,
+          passwordIterations: password.iterations,
+        }
+        : {}),
+      ...(session ? { sessionKeyHash: session.keyHash } : {}),
     });
-    return message("REGISTERED", request.rq, {});
+    return message("REGISTERED", request.rq, session ? { key: session.key } : {});
   },
 });
+
+/**
+ * The refusals that need no hashing: a taken name, a full server, too many accounts from the
+ * sender's IP, a missing password.
+ */
+function refuseEarly(
+  request: MessageOf<"REGISTER">,
+  state: Readonly<AuctionState>,
+  config: Readonly<ServerConfig>,
+  senderIp: string,
+): void {
+  if (state.users[nameKey(request.name)]) throw new CommandError("User name is already taken");
+  const { maxUsers, maxUsersPerIp } = config;
+  if (maxUsers > 0 && Object.keys(state.users).length >= maxUsers) {
+    throw new CommandError(`Server is full: at most ${maxUsers} users`);
+  }
+  if (maxUsersPerIp > 0 && usersFromIp(state, senderIp) >= maxUsersPerIp) {
+    throw new CommandError(`Too many accounts from this address: at most ${maxUsersPerIp}`);
+  }
+  if (config.requirePassword && request.password === undefined) {
+    throw new CommandError(
+      "A password is required: REGISTER Name Role IP UDP_Port TCP_Port Password",
+    );
+  }
+}

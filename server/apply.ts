@@ -30,6 +30,10 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
           passwordHash: event.passwordHash,
           passwordSalt: event.passwordSalt,
         }),
+        ...(event.passwordIterations === undefined
+          ? {}
+          : { passwordIterations: event.passwordIterations }),
+        ...(event.sessionKeyHash === undefined ? {} : { sessionKeyHash: event.sessionKeyHash }),
       };
       bindSession(state, key, event.session);
       return;
@@ -39,6 +43,12 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       const user = state.users[key];
       if (!user) return;
       if (event.tcpPort !== undefined) user.tcpPort = event.tcpPort;
+      if (event.sessionKeyHash !== undefined) user.sessionKeyHash = event.sessionKeyHash;
+      if (event.upgradedPassword) {
+        user.passwordHash = event.upgradedPassword.hash;
+        user.passwordSalt = event.upgradedPassword.salt;
+        user.passwordIterations = event.upgradedPassword.iterations;
+      }
       bindSession(state, key, event.session);
       return;
     }

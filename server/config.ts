@@ -37,6 +37,8 @@ export interface ServerConfig {
   maxTcpPerIp: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
   minIncrementCents: number;
+  /** REGISTER without a password is refused, and password-less accounts cannot act. @default false */
+  requirePassword: boolean;
 }
 
 /** The defaults. */
@@ -54,4 +56,5 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxSalesInFlight: 64,
   maxTcpPerIp: 16,
   minIncrementCents: 1,
+  requirePassword: false,
 };

@@ -12,15 +12,20 @@ import {
   encodeMessage,
   type Message,
   message,
+  MESSAGES,
   REFUSAL_OF,
   type ServerMessage,
+  withoutSessionKey,
 } from "../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../commands/mod.ts";
 import { type Command, type CommandContext, CommandError } from "../commands/define.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
 import { logEnabled } from "./logging.ts";
+import { LoginThrottle } from "./login_throttle.ts";
+import { PasswordHasher, ServerBusyError } from "./passwords.ts";
 import { redactLine, secretsOf } from "./redact.ts";
-import { ReplyCache, requestDigest } from "./reply_cache.ts";
+import { repeatDigest, ReplyCache } from "./reply_cache.ts";
+import { checkSessionKey } from "./session_check.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "./state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
@@ -30,6 +35,15 @@ const logger = getLogger(["auction", "dispatch"]);
  * returning `false` when the transport dropped it (reply budget): such a reply is not remembered.
  */
 export type Respond = (line: string) => unknown;
+
+/** How a request arrived. */
+export interface DispatchOptions {
+  /**
+   * `tcp` for a line on the server's own TCP port: nothing there acts for a UDP session, so
+   * every request but PING is refused with `DENIED RQ# Requests go over UDP`. @default "udp"
+   */
+  transport?: "udp" | "tcp";
+}
 
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
@@ -41,6 +55,10 @@ export interface DispatcherOptions {
    * or PING): the address has shown that it receives (the reply budget trusts it).
    */
   onSessionShown?: (address: PeerAddress) => void;
+  /** Password hashing and its admission. @default a PasswordHasher at 600,000 iterations */
+  passwords?: PasswordHasher;
+  /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
+  loginThrottle?: LoginThrottle;
 }
 
 /** Requests that do not show that their source receives: they can come from a forged one. */
@@ -52,6 +70,8 @@ export class Dispatcher {
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #onSessionShown: (address: PeerAddress) => void;
+  readonly #passwords: PasswordHasher;
+  readonly #logins: LoginThrottle;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -60,11 +80,20 @@ export class Dispatcher {
     this.#commands = commandTable(options.commands ?? COMMANDS);
     this.#replies = new ReplyCache(core.state);
     this.#onSessionShown = options.onSessionShown ?? (() => {});
+    this.#passwords = options.passwords ?? new PasswordHasher();
+    this.#logins = options.loginThrottle ?? new LoginThrottle();
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
-  async dispatch(bytes: Uint8Array, sender: PeerAddress, respond: Respond): Promise<void> {
-    const source = addressKey(sender);
+  async dispatch(
+    bytes: Uint8Array,
+    sender: PeerAddress,
+    respond: Respond,
+    options: DispatchOptions = {},
+  ): Promise<void> {
+    const overTcp = options.transport === "tcp";
+    // A TCP peer never shares a UDP address's cached replies, even with the same port number.
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
     let request: Message;
     try {
@@ -79,14 +108,24 @@ export class Dispatcher {
       });
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       const reply = refusalMessage(refusal, error.rq, error.message);
-      return this.#reply(respond, source, reply, alsoHide);
+      return void await this.#reply(respond, source, reply, alsoHide);
     }
+    const text = new TextDecoder().decode(bytes);
     if (logEnabled("info")) {
-      const line = redactLine(new TextDecoder().decode(bytes));
-      logger.info("Received {line} from {peer}", { line, peer: source });
+      logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
+    }
+    // A UDP request on the TCP port; anything else gets the usual refusal below.
+    const udpRequest = MESSAGES[request.type].from === "client" &&
+      MESSAGES[request.type].over === "udp";
+    if (overTcp && udpRequest && request.type !== "PING") {
+      return void await this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, { reason: "Requests go over UDP" }),
+      );
     }
 
-    const digest = requestDigest(bytes);
+    const digest = repeatDigest(text);
     // A repeat that arrives while the first is still being handled waits for its reply.
     const flightKey = `${source} ${request.rq} ${digest}`;
     const earlier = this.#inFlight.get(flightKey);
@@ -102,7 +141,7 @@ export class Dispatcher {
       }
       return;
     }
-    const done = this.#execute(request, sender, digest, respond);
+    const done = this.#execute(request, sender, digest, respond, overTcp);
     this.#inFlight.set(flightKey, done);
     try {
       await done;
@@ -116,11 +155,12 @@ export class Dispatcher {
     sender: PeerAddress,
     digest: string,
     respond: Respond,
+    overTcp: boolean,
   ): Promise<void> {
-    const source = addressKey(sender);
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const command = this.#commands.get(request.type as never);
     if (!command) {
-      return this.#reply(
+      return void await this.#reply(
         respond,
         source,
         message("DENIED", request.rq, {
@@ -130,21 +170,38 @@ export class Dispatcher {
     }
     let prepared: unknown;
     try {
-      prepared = await command.prepare?.(request, { state: this.#core.state, sender });
+      prepared = await command.prepare?.(request, {
+        state: this.#core.state,
+        sender,
+        nowMs: this.#core.clock.now(),
+        config: this.#core.config,
+        passwords: this.#passwords,
+        logins: this.#logins,
+      });
     } catch (error) {
-      logger.error("Preparing {type} failed: {error}", { type: request.type, error });
-      return this.#reply(
-        respond,
-        source,
-        refusalMessage(
-          REFUSAL_OF[request.type] ?? "DENIED",
-          request.rq,
-          "Internal error",
-        ),
-      );
+      // A refusal of prepare's cheap checks, or "Server busy" (never remembered: a
+      // retransmission is evaluated again).
+      const known = error instanceof CommandError || error instanceof ServerBusyError;
+      if (!known) logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+      const reason = known ? error.message : "Internal error";
+      const remembered = error instanceof CommandError && error.remembered;
+      const refusal = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+      const atMs = this.#core.clock.now();
+      // A refusal the transport dropped (reply budget) is not remembered either.
+      const sent = await this.#reply(respond, source, refusal);
+      if (remembered && sent) {
+        this.#replies.rememberRefusal(source, {
+          rq: request.rq,
+          requestDigest: digest,
+          reply: encodeMessage(refusal),
+          atMs,
+        });
+      }
+      return;
     }
     await this.#core.run(
-      (transaction) => this.#handle(command, request, transaction, sender, digest, prepared),
+      (transaction) =>
+        this.#handle(command, request, transaction, { sender, source, digest, prepared, overTcp }),
       (reply) => {
         // A refusal the transport dropped (reply budget) is not remembered: a retransmission
         // is evaluated again. Replies that changed state go to sessions or are exempt.
@@ -160,13 +217,13 @@ export class Dispatcher {
     command: Command<any, any>,
     request: Message,
     transaction: Transaction,
-    sender: PeerAddress,
-    digest: string,
-    prepared: unknown,
+    input: HandleInput,
   ): ServerMessage | undefined {
-    const source = addressKey(sender);
-    const user = userAt(transaction.state, sender);
+    const { sender, source, digest, prepared } = input;
+    // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
+    const user = input.overTcp ? undefined : userAt(transaction.state, sender);
     let changed = false;
+    let remembered = true;
     const context: CommandContext = {
       ...transaction,
       emit: (event) => {
@@ -179,13 +236,16 @@ export class Dispatcher {
     };
     let reply: ServerMessage | undefined;
     try {
+      if (!command.anySender && user) {
+        checkSessionKey(request, { user, config: transaction.config });
+      }
       reply = command.handle(request, context, prepared);
       if (user && !SHOWS_NOTHING.has(request.type)) this.#onSessionShown(sender);
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";
       if (!(error instanceof CommandError)) {
         logger.error("Handling {type} failed: {error}", { type: request.type, error });
-      }
+      } else remembered = error.remembered;
       reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
     }
     const entry = {
@@ -196,7 +256,7 @@ export class Dispatcher {
     };
     if (changed) {
       transaction.emit({ type: "request_answered", source, ...entry });
-    } else {
+    } else if (remembered) {
       this.#replies.rememberRefusal(source, entry);
     }
     return reply;
@@ -207,11 +267,11 @@ export class Dispatcher {
     source: string,
     reply: ServerMessage,
     alsoHide?: string[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
-    return this.#core.store.flush().then(() => {
-      this.#send(respond, source, encodeMessage(reply), alsoHide);
-    });
+    return this.#core.store.flush().then(() =>
+      this.#send(respond, source, encodeMessage(reply), alsoHide)
+    );
   }
 
   /** Sends `line`; `false` when the transport dropped it. */
@@ -220,11 +280,27 @@ export class Dispatcher {
     if (logEnabled("info")) {
       logger.info(
         sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",
-        { line: redactLine(line, { alsoHide }), peer: source },
+        { line: loggable(line, alsoHide), peer: source },
       );
     }
     return sent;
   }
+}
+
+/** What {@linkcode Dispatcher} hands from a request's arrival to its handling. */
+interface HandleInput {
+  sender: PeerAddress;
+  source: string;
+  digest: string;
+  prepared: unknown;
+  /** Whether the request came on the server's TCP port. */
+  overTcp: boolean;
+}
+
+/** A line made safe to log: no password, card or session key in it. */
+function loggable(line: string, alsoHide?: string[]): string {
+  const bare = withoutSessionKey(line);
+  return redactLine(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
 }
 
 function refusalMessage(type: string, rq: number, reason: string): ServerMessage {

@@ -20,6 +20,10 @@ export interface UserRegistered {
   session: PeerAddress;
   passwordHash?: string;
   passwordSalt?: string;
+  /** Iterations of the hash; absent in events journaled before it was recorded (100,000). */
+  passwordIterations?: number;
+  /** SHA-256 (hex) of the session key given in REGISTERED; never the key itself. */
+  sessionKeyHash?: string;
 }
 
 /** A user logged in from a (possibly new) address. */
@@ -29,6 +33,10 @@ export interface UserLoggedIn {
   name: string;
   session: PeerAddress;
   tcpPort?: number;
+  /** SHA-256 (hex) of the new session key given in LOGIN_SUCCESS. */
+  sessionKeyHash?: string;
+  /** A password hash made again at today's iterations (the old one was weaker). */
+  upgradedPassword?: { hash: string; salt: string; iterations: number };
 }
 
 /** A user de-registered: the user and its subscriptions are gone. */

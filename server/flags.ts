@@ -61,6 +61,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --max-sales-in-flight N   most sale exchanges at once; the rest wait, round-robin by the
                             parties' IP (default 64; 0 = no cap)
   --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
+  --require-password        refuse REGISTER without a password; accounts without one cannot act
+                            (default off: the original report's clients register without one)
   --no-group-commit         fsync each request's journal records alone (for benchmarks)
   --snapshot-events N       write a snapshot after N journaled events (default 10000)
   --log-level LEVEL         debug, info, warning or error (default info)
@@ -105,6 +107,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
         "no-group-commit": { type: "boolean", default: false },
+        "require-password": { type: "boolean", default: false },
         "snapshot-events": { type: "string", default: "10000" },
         "help": { type: "boolean", default: false },
       },
@@ -155,6 +158,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
       maxSalesInFlight: integerFlag("max-sales-in-flight", values["max-sales-in-flight"]),
       maxTcpPerIp: integerFlag("max-tcp-per-ip", values["max-tcp-per-ip"]),
       minIncrementCents: Math.round(Number(increment) * 100),
+      requirePassword: values["require-password"],
     },
     logLevel: logLevel as LogLevel,
     logFormat,

@@ -1,10 +1,11 @@
 /**
- * Exactly-once replies: a repeated request (same source, RQ# and bytes) gets the reply it got
- * the first time and is not done again. Replies to state-changing requests live in the state
+ * Exactly-once replies: a repeated request (same source, RQ# and bytes, a trailing `key=` field
+ * left out) gets the reply it got the first time and is not done again. Replies to state-changing requests live in the state
  * (journaled with their event, so they survive a restart); refusals live in memory.
  * @module
  */
 
+import { withoutSessionKey } from "../protocol/mod.ts";
 import { REPLIES_PER_ADDRESS, REPLY_LIFETIME_MS } from "./apply.ts";
 import type { AuctionState, CachedReply } from "./state.ts";
 
@@ -51,6 +52,14 @@ export class ReplyCache {
     if (kept.length > 0) this.#refusals.set(source, kept);
     else this.#refusals.delete(source);
   }
+}
+
+/**
+ * The digest a repeat is recognised by: the request line without its trailing `key=` field
+ * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
+ */
+export function repeatDigest(line: string): string {
+  return requestDigest(new TextEncoder().encode(withoutSessionKey(line)));
 }
 
 /** A 64-bit digest of a request's bytes (two FNV-1a hashes), as 16 hex digits. */

@@ -31,6 +31,10 @@ export interface User {
   passwordHash?: string;
   /** Salt of the password hash, base64. */
   passwordSalt?: string;
+  /** PBKDF2 iterations of the password hash; absent for hashes made at 100,000 before 2026-11. */
+  passwordIterations?: number;
+  /** SHA-256 (hex) of the session key given at the latest REGISTER or LOGIN with a password. */
+  sessionKeyHash?: string;
   /** When the user registered. */
   registeredAtMs: number;
   /** Source IP of the REGISTER (`--max-users-per-ip`); absent in states saved before it. */

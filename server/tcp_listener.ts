@@ -144,7 +144,7 @@ export class TcpListener {
           const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
           if (verdict === "refuse") respond("DENIED 0 Rate limit exceeded: slow down");
           if (verdict !== "allow") continue;
-          await dispatcher.dispatch(UTF8.encode(line), peer, respond);
+          await dispatcher.dispatch(UTF8.encode(line), peer, respond, { transport: "tcp" });
         }
         if (count === null) break;
       }

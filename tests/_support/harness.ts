@@ -9,6 +9,9 @@ import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
 import { AuctionCore, type Outbox } from "../../server/core.ts";
 import { Dispatcher } from "../../server/dispatcher.ts";
+import { LoginThrottle } from "../../server/login_throttle.ts";
+import { PasswordHasher } from "../../server/passwords.ts";
+import { fakeDerive } from "./fake_derive.ts";
 import { addressKey, type PeerAddress } from "../../server/state.ts";
 import { AuctionScheduler } from "../../server/scheduler.ts";
 import { MemoryStore, type Store } from "../../server/store.ts";
@@ -63,6 +66,10 @@ export async function createHarness(
     store?: Store;
     /** Also create and start the auction scheduler. @default false */
     scheduler?: boolean;
+    /** Password hashing. @default a PasswordHasher over a fast fake derivation */
+    passwords?: PasswordHasher;
+    /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
+    loginThrottle?: LoginThrottle;
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new FakeClock();
@@ -75,7 +82,10 @@ export async function createHarness(
     config: { ...DEFAULT_CONFIG, ...options.config },
     outbox,
   });
-  const dispatcher = new Dispatcher(core);
+  const dispatcher = new Dispatcher(core, {
+    passwords: options.passwords ?? new PasswordHasher({ derive: fakeDerive() }),
+    loginThrottle: options.loginThrottle ?? new LoginThrottle(),
+  });
   const scheduler = options.scheduler ? new AuctionScheduler(core) : undefined;
   scheduler?.start();
   return {

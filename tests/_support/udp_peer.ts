@@ -12,7 +12,7 @@ import { decodeLine, type Message, type MessageType } from "../../protocol/mod.t
 const UTF8 = new TextEncoder();
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A UDP socket on 127.0.0.1 that records what it receives. */
+/** A UDP socket (on 127.0.0.1 unless told) that records what it receives. */
 export class UdpPeer {
   readonly socket: Deno.DatagramConn;
   readonly received: Message[] = [];
@@ -25,6 +25,7 @@ export class UdpPeer {
   #loop: Promise<void>;
   #closed = false;
 
+  /** Binds `hostname` (another loopback address such as 127.0.0.2 is another IP) and `port`. */
   constructor(server: { hostname?: string; port: number }, port = 0, hostname = "127.0.0.1") {
     this.socket = Deno.listenDatagram({ transport: "udp", hostname, port });
     this.#server = {

@@ -200,3 +200,37 @@ Deno.test("RequestEngine gives every request a new RQ#", pure, () => {
   assert.deepEqual(sent.map((entry) => entry.line.split(" ")[1]), ["7", "8"]);
   engine.cancelAll();
 });
+
+Deno.test(
+  "RequestEngine keeps retransmitting after 'Server busy', and settles on the reply that follows",
+  pure,
+  async () => {
+    const { engine, sent, timers } = setUp();
+    const outcome = settled(engine.request(bid));
+    engine.receive(message("BID_REJECTED", 7, { reason: "Server busy: try again" }));
+    await Promise.resolve();
+    assert.equal(outcome(), undefined, "a busy server is asked again");
+    timers.advance(1000);
+    assert.equal(sent.length, 2, "the scheduled retransmission goes out");
+    assert.equal(sent[1]!.line, sent[0]!.line);
+    engine.receive(message("BID_ACCEPTED", 7, {}));
+    await Promise.resolve();
+    assert.equal(outcome()?.status, "replied");
+  },
+);
+
+Deno.test(
+  "RequestEngine gives the last 'Server busy' as the answer once retries are spent",
+  pure,
+  async () => {
+    const { engine, timers } = setUp();
+    const outcome = settled(engine.request(bid));
+    // The four retransmissions, 1 s apart and doubling (random 0); the last wait has begun.
+    for (const waitMs of [1000, 2000, 4000, 8000]) timers.advance(waitMs);
+    engine.receive(message("BID_REJECTED", 7, { reason: "Server busy: try again" }));
+    await Promise.resolve();
+    const result = outcome();
+    assert.equal(result?.status, "replied");
+    assert.equal(result?.status === "replied" && result.reply.type, "BID_REJECTED");
+  },
+);

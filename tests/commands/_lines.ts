@@ -14,3 +14,15 @@ export function registerLine(
     password === undefined ? "" : ` ${password}`
   }`;
 }
+
+/** The session key of a REGISTERED or LOGIN_SUCCESS reply (throws without one). */
+export function keyOf(reply: string | undefined): string {
+  const match = / key=([0-9a-f]{32})$/.exec(reply ?? "");
+  if (!match) throw new Error(`No session key in ${JSON.stringify(reply)}`);
+  return match[1]!;
+}
+
+/** `line` with the session key field appended. */
+export function withKey(line: string, key: string): string {
+  return `${line} key=${key}`;
+}

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../server/apply.ts";
+import { repeatDigest } from "../../server/reply_cache.ts";
 import { MemoryStore } from "../../server/store.ts";
-import { registerLine } from "./_lines.ts";
+import { keyOf, registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test(
@@ -12,11 +13,12 @@ Deno.test(
     const store = new MemoryStore();
     const harness = await createHarness({ store });
     const line = registerLine(1, "alice", { password: "pw" });
-    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
+    const first = await harness.request(line, 40001);
+    assert.equal(first, `REGISTERED 1 key=${keyOf(first)}`);
     const events = store.events.length;
     const state = JSON.stringify(harness.core.state);
-    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
-    assert.equal(await harness.request(line, 40001), "REGISTERED 1");
+    assert.equal(await harness.request(line, 40001), first, "the same key again");
+    assert.equal(await harness.request(line, 40001), first);
     assert.equal(store.events.length, events);
     assert.equal(JSON.stringify(harness.core.state), state);
   },
@@ -25,8 +27,14 @@ Deno.test(
 Deno.test("an identical repeat of a refusal gets the same refusal", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
-  assert.equal(await harness.request("LOGIN 5 alice bad", 40002), "LOGIN-FAILED 5 Wrong password");
-  assert.equal(await harness.request("LOGIN 5 alice bad", 40002), "LOGIN-FAILED 5 Wrong password");
+  assert.equal(
+    await harness.request("LOGIN 5 alice bad", 40002),
+    "LOGIN-FAILED 5 Unknown user or wrong password",
+  );
+  assert.equal(
+    await harness.request("LOGIN 5 alice bad", 40002),
+    "LOGIN-FAILED 5 Unknown user or wrong password",
+  );
 });
 
 Deno.test(
@@ -34,11 +42,12 @@ Deno.test(
   pure,
   async () => {
     const harness = await createHarness();
-    await harness.request(registerLine(1, "alice"), 40001);
-    assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
-    assert.equal(await harness.request("LOGIN 3 alice", 40003), "LOGIN_SUCCESS 3 role=buyer");
+    await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
+    const second = await harness.request("LOGIN 2 alice pw", 40002);
+    assert.match(second ?? "", /^LOGIN_SUCCESS 2 role=buyer key=/);
+    assert.match(await harness.request("LOGIN 3 alice pw", 40003) ?? "", /^LOGIN_SUCCESS 3 /);
     // A late retransmission from 40002 must not steal the session back.
-    assert.equal(await harness.request("LOGIN 2 alice", 40002), "LOGIN_SUCCESS 2 role=buyer");
+    assert.equal(await harness.request("LOGIN 2 alice pw", 40002), second);
     assert.equal(harness.core.state.users["alice"]?.session?.port, 40003);
   },
 );
@@ -74,8 +83,14 @@ Deno.test(
 Deno.test("a repeat with the same RQ# but different bytes is a new request", pure, async () => {
   const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
-  assert.equal(await harness.request("LOGIN 7 alice nope", 40002), "LOGIN-FAILED 7 Wrong password");
-  assert.equal(await harness.request("LOGIN 7 alice pw", 40002), "LOGIN_SUCCESS 7 role=buyer");
+  assert.equal(
+    await harness.request("LOGIN 7 alice nope", 40002),
+    "LOGIN-FAILED 7 Unknown user or wrong password",
+  );
+  assert.match(
+    await harness.request("LOGIN 7 alice pw", 40002) ?? "",
+    /^LOGIN_SUCCESS 7 role=buyer/,
+  );
   assert.equal(await harness.request(registerLine(8, "bob"), 40003), "REGISTERED 8");
   assert.equal(await harness.request(registerLine(8, "carol"), 40003), "REGISTERED 8");
   assert.ok(harness.core.state.users["carol"]);
@@ -129,7 +144,21 @@ Deno.test(
       harness.request(line, 40001),
       harness.request(line, 40001),
     ]);
-    assert.deepEqual(replies, ["REGISTERED 1", "REGISTERED 1", "REGISTERED 1"]);
+    assert.deepEqual(replies, Array(3).fill(`REGISTERED 1 key=${keyOf(replies[0])}`));
     assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
   },
 );
+
+Deno.test("repeatDigest() leaves out only a trailing key= field", pure, () => {
+  const key = "0123456789abcdef0123456789abcdef";
+  assert.equal(repeatDigest(`BID 3 Kite 5.00 key=${key}`), repeatDigest("BID 3 Kite 5.00"));
+  assert.equal(
+    repeatDigest(`BID 3 Kite 5.00 KEY=${key.toUpperCase()}`),
+    repeatDigest("BID 3 Kite 5.00"),
+  );
+  assert.notEqual(repeatDigest("BID 3 Kite 5.00"), repeatDigest("BID 3 Kite 5.01"));
+  assert.notEqual(
+    repeatDigest('LIST_ITEM 2 Kite "a key=x" 5.00 10'),
+    repeatDigest('LIST_ITEM 2 Kite "a" 5.00 10'),
+  );
+});

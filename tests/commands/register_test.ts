@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
 import { MemoryStore } from "../../server/store.ts";
-import { registerLine } from "./_lines.ts";
+import { keyOf, registerLine } from "./_lines.ts";
+import { fakeDerive } from "../_support/fake_derive.ts";
+import { PASSWORD_ITERATIONS, PasswordHasher } from "../../server/passwords.ts";
+import { sessionKeyHash } from "../../server/session_keys.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test("REGISTER registers a user whose session is the datagram's source", pure, async () => {
@@ -79,3 +82,84 @@ Deno.test("REGISTER stores a salted hash of the password, never the password", p
   assert.ok(!JSON.stringify(harness.core.state).includes("hunter2"));
   assert.ok(!JSON.stringify(store.events).includes("hunter2"));
 });
+
+Deno.test(
+  "REGISTER with a password answers a session key and keeps only its hash",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const harness = await createHarness({ store });
+    const reply = await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
+    const key = keyOf(reply);
+    assert.equal(reply, `REGISTERED 1 key=${key}`);
+    const alice = harness.core.state.users["alice"]!;
+    assert.equal(alice.sessionKeyHash, sessionKeyHash(key));
+    assert.equal(alice.passwordIterations, PASSWORD_ITERATIONS);
+    assert.ok(!JSON.stringify(harness.core.state.users).includes(key));
+    const registered = store.events.filter((event) => event.type === "user_registered");
+    assert.ok(!JSON.stringify(registered).includes(key), "the event holds the hash, not the key");
+    assert.equal(await harness.request(registerLine(2, "bob"), 40002), "REGISTERED 2", "no key");
+  },
+);
+
+Deno.test("REGISTER refuses a taken name before hashing the password", pure, async () => {
+  const derive = fakeDerive();
+  const harness = await createHarness({ passwords: new PasswordHasher({ derive }) });
+  await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
+  assert.equal(derive.calls.length, 1);
+  for (let rq = 2; rq < 50; rq++) {
+    assert.equal(
+      await harness.request(registerLine(rq, "ALICE", { password: `guess${rq}` }), 40002),
+      `REGISTER-DENIED ${rq} User name is already taken`,
+    );
+  }
+  assert.equal(derive.calls.length, 1, "no hash for a taken name");
+});
+
+Deno.test(
+  "REGISTER is refused at once when hashing is over capacity, and not remembered",
+  pure,
+  async () => {
+    const gate = Promise.withResolvers<void>();
+    const derive = fakeDerive();
+    const slow = async (password: string, salt: Uint8Array, iterations: number) => {
+      await gate.promise;
+      return derive(password, salt, iterations);
+    };
+    const harness = await createHarness({
+      passwords: new PasswordHasher({ derive: slow, maxInFlight: 4 }),
+    });
+    const first = harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
+    const line = registerLine(1, "bob", { password: "pw" });
+    // The same IP already has a hash in flight.
+    assert.equal(await harness.request(line, 40002), "REGISTER-DENIED 1 Server busy: try again");
+    gate.resolve();
+    assert.match(await first ?? "", /^REGISTERED 1 key=/);
+    assert.match(await harness.request(line, 40002) ?? "", /^REGISTERED 1 key=/, "evaluated again");
+  },
+);
+
+Deno.test(
+  "--require-password refuses REGISTER without one, and password-less accounts",
+  pure,
+  async () => {
+    const harness = await createHarness({ config: { requirePassword: true } });
+    assert.match(
+      await harness.request(registerLine(1, "alice"), 40001) ?? "",
+      /^REGISTER-DENIED 1 A password is required/,
+    );
+    assert.equal(harness.core.state.users["alice"], undefined);
+    assert.match(
+      await harness.request(registerLine(2, "alice", { password: "pw" }), 40001) ?? "",
+      /^REGISTERED 2 key=/,
+    );
+    // An account made before the flag was turned on cannot act any more.
+    harness.core.state.users["alice"]!.passwordHash = undefined;
+    delete harness.core.state.users["alice"]!.sessionKeyHash;
+    assert.match(
+      await harness.request("DE-REGISTER 3 alice", 40001) ?? "",
+      /^DENIED 3 This server requires a password and this account has none/,
+    );
+    assert.ok(harness.core.state.users["alice"]);
+  },
+);

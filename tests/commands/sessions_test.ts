@@ -4,7 +4,7 @@ import { COMMANDS } from "../../commands/mod.ts";
 import { defineCommand, requireUser } from "../../commands/define.ts";
 import { message } from "../../protocol/mod.ts";
 import { Dispatcher } from "../../server/dispatcher.ts";
-import { registerLine } from "./_lines.ts";
+import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test(
@@ -29,14 +29,20 @@ Deno.test(
   pure,
   async () => {
     const harness = await createHarness();
-    await harness.request(registerLine(1, "alice"), 40001);
-    await harness.request(registerLine(1, "bob"), 40002);
-    assert.equal(await harness.request("LOGIN 2 bob", 40001), "LOGIN_SUCCESS 2 role=buyer");
+    await harness.request(registerLine(1, "alice", { password: "pw-a" }), 40001);
+    await harness.request(registerLine(1, "bob", { password: "pw-b" }), 40002);
+    assert.match(
+      await harness.request("LOGIN 2 bob pw-b", 40001) ?? "",
+      /^LOGIN_SUCCESS 2 role=buyer key=[0-9a-f]{32}$/,
+    );
     const { state } = harness.core;
     assert.equal(state.users["alice"]?.session, null);
     assert.deepEqual(state.users["bob"]?.session, peer(40001));
     assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob" });
-    assert.equal(await harness.request("LOGIN 3 alice", 40005), "LOGIN_SUCCESS 3 role=buyer");
+    assert.match(
+      await harness.request("LOGIN 3 alice pw-a", 40005) ?? "",
+      /^LOGIN_SUCCESS 3 role=buyer key=/,
+    );
     assert.deepEqual(state.sessions, { "127.0.0.1:40001": "bob", "127.0.0.1:40005": "alice" });
   },
 );
@@ -70,11 +76,14 @@ Deno.test(
     );
     await request(registerLine(1, "alice"), 40001);
     assert.equal(await request("BID 10 Kite 5", 40001), "BID_REJECTED 10 you are alice");
-    await request(registerLine(2, "bob"), 40001);
-    assert.equal(await request("BID 11 Kite 5", 40001), "BID_REJECTED 11 you are bob");
-    await request("LOGIN 3 bob", 40002);
+    const bobKey = keyOf(await request(registerLine(2, "bob", { password: "pw-b" }), 40001));
     assert.equal(
-      await request("BID 12 Kite 5", 40001),
+      await request(withKey("BID 11 Kite 5", bobKey), 40001),
+      "BID_REJECTED 11 you are bob",
+    );
+    await request("LOGIN 3 bob pw-b", 40002);
+    assert.equal(
+      await request(withKey("BID 12 Kite 5", bobKey), 40001),
       "BID_REJECTED 12 Not registered: REGISTER or LOGIN from this address first",
     );
   },

@@ -19,6 +19,13 @@ async function withPeers(
   }
 }
 
+/** The session key a REGISTERED or LOGIN_SUCCESS carried (32 hex digits). */
+function keyIn(reply: unknown): string {
+  const key = (reply as { key?: string }).key ?? "";
+  assert.match(key, /^[0-9a-f]{32}$/);
+  return key;
+}
+
 function assertCleanExit(status: Deno.CommandStatus, output: string): void {
   assert.equal(status.code, 0, `exit code 0 after SIGTERM; output:\n${output}`);
   assert.match(output, /Shutting down/);
@@ -32,19 +39,21 @@ Deno.test("the server process keeps registered users across a restart", async ()
     let firstOutput = "";
     try {
       await withPeers(first, 3, async ([aliceHome, aliceAway, bobPeer]) => {
-        assert.deepEqual(
-          await aliceHome!.request(`REGISTER 1 alice seller 127.0.0.1 6000 6001 ${PASSWORD}`),
-          { type: "REGISTERED", rq: 1 },
+        const registered = await aliceHome!.request(
+          `REGISTER 1 alice seller 127.0.0.1 6000 6001 ${PASSWORD}`,
         );
+        assert.deepEqual(registered, { type: "REGISTERED", rq: 1, key: keyIn(registered) });
         assert.deepEqual(await aliceAway!.request(`LOGIN 2 alice 7001 ${WRONG_PASSWORD}`), {
           type: "LOGIN-FAILED",
           rq: 2,
-          reason: "Wrong password",
+          reason: "Unknown user or wrong password",
         });
-        assert.deepEqual(await aliceAway!.request(`LOGIN 3 alice 7001 ${PASSWORD}`), {
+        const login = await aliceAway!.request(`LOGIN 3 alice 7001 ${PASSWORD}`);
+        assert.deepEqual(login, {
           type: "LOGIN_SUCCESS",
           rq: 3,
           role: "seller",
+          key: keyIn(login),
         });
         assert.deepEqual(
           await bobPeer!.request("REGISTER 4 bob buyer 127.0.0.1 6100 6101"),
@@ -55,7 +64,7 @@ Deno.test("the server process keeps registered users across a restart", async ()
         assert.deepEqual(await bobPeer!.request("LOGIN 6 bob"), {
           type: "LOGIN-FAILED",
           rq: 6,
-          reason: "Unknown user",
+          reason: "Unknown user or wrong password",
         });
       });
     } finally {
@@ -68,7 +77,11 @@ Deno.test("the server process keeps registered users across a restart", async ()
       /Received "REGISTER 1 alice seller .*" from "127\.0\.0\.1:\d+"/,
       "requests are logged",
     );
-    assert.match(firstOutput, /Sent "LOGIN_SUCCESS 3 role=seller" to/, "replies are logged");
+    assert.match(
+      firstOutput,
+      /Sent "LOGIN_SUCCESS 3 role=seller key=\*\*\*" to/,
+      "replies are logged, without the session key",
+    );
 
     const second = await startServerProcess({ dataDir });
     try {
@@ -76,17 +89,19 @@ Deno.test("the server process keeps registered users across a restart", async ()
         assert.deepEqual(await peer!.request("LOGIN 1 alice"), {
           type: "LOGIN-FAILED",
           rq: 1,
-          reason: "Password required",
+          reason: "Unknown user or wrong password",
         });
-        assert.deepEqual(await peer!.request(`LOGIN 2 alice ${PASSWORD}`), {
+        const login = await peer!.request(`LOGIN 2 alice ${PASSWORD}`);
+        assert.deepEqual(login, {
           type: "LOGIN_SUCCESS",
           rq: 2,
           role: "seller",
+          key: keyIn(login),
         });
         assert.deepEqual(await peer!.request("LOGIN 3 bob"), {
           type: "LOGIN-FAILED",
           rq: 3,
-          reason: "Unknown user",
+          reason: "Unknown user or wrong password",
         });
       });
     } finally {

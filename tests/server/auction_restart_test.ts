@@ -18,19 +18,22 @@ Deno.test("a restarted server keeps the price and end time, and still closes on 
     const sam = peerOf(first.udpPort);
     const ann = peerOf(first.udpPort);
     assert.equal((await sam.request("REGISTER 1 sam seller 127.0.0.1 1 1")).type, "REGISTERED");
-    assert.equal((await ann.request("REGISTER 1 ann buyer 127.0.0.1 1 1")).type, "REGISTERED");
+    // Ann has a password, so she can LOGIN again after the restart; her requests carry her key.
+    const annRegistered = await ann.request("REGISTER 1 ann buyer 127.0.0.1 1 1 pw-ann");
+    assert.equal(annRegistered.type, "REGISTERED");
+    const annKey = `key=${(annRegistered as { key?: string }).key}`;
     const listSentAtMs = Date.now();
     assert.equal((await sam.request("LIST_ITEM 2 Kite kite 20 8")).type, "ITEM_LISTED");
     const listedAtMs = Date.now();
-    assert.equal((await ann.request("SUBSCRIBE 2 Kite")).type, "SUBSCRIBED");
-    assert.equal((await ann.request("BID 3 Kite 25")).type, "BID_ACCEPTED");
+    assert.equal((await ann.request(`SUBSCRIBE 2 Kite ${annKey}`)).type, "SUBSCRIBED");
+    assert.equal((await ann.request(`BID 3 Kite 25 ${annKey}`)).type, "BID_ACCEPTED");
     const status = await first.stop();
     assert.equal(status.code, 0, first.output());
 
     second = await startServerProcess({ dataDir: first.dataDir, args: ARGS });
     const annAgain = peerOf(second.udpPort);
     const ben = peerOf(second.udpPort);
-    assert.equal((await annAgain.request("LOGIN 4 ann")).type, "LOGIN_SUCCESS");
+    assert.equal((await annAgain.request("LOGIN 4 ann pw-ann")).type, "LOGIN_SUCCESS");
     assert.equal((await ben.request("REGISTER 1 ben buyer 127.0.0.1 1 1")).type, "REGISTERED");
     assert.deepEqual(await ben.request("BID 2 Kite 25"), {
       type: "BID_REJECTED",

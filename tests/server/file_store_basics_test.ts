@@ -121,7 +121,7 @@ Deno.test("startServer() with a data folder keeps users across a restart", async
     const client = new UdpPeer(first.udpAddress);
     try {
       assert.equal(
-        (await client.request("REGISTER 1 alice buyer 127.0.0.1 6000 6001")).type,
+        (await client.request("REGISTER 1 alice buyer 127.0.0.1 6000 6001 pw")).type,
         "REGISTERED",
       );
     } finally {
@@ -131,10 +131,12 @@ Deno.test("startServer() with a data folder keeps users across a restart", async
     const second = await startServer(options);
     const again = new UdpPeer(second.udpAddress);
     try {
-      assert.deepEqual(await again.request("LOGIN 2 alice"), {
+      const login = await again.request("LOGIN 2 alice pw");
+      assert.deepEqual(login, {
         type: "LOGIN_SUCCESS",
         rq: 2,
         role: "buyer",
+        key: (login as { key?: string }).key,
       });
     } finally {
       await again.close();

@@ -26,6 +26,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       maxSubscriptionsPerUser: 1000,
       maxSalesInFlight: 64,
       maxTcpPerIp: 16,
+      requirePassword: false, // off
     },
     logLevel: "info",
     logFormat: "text",
@@ -73,6 +74,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "--log-format",
     "json",
     "--no-group-commit",
+    "--require-password",
     "--snapshot-events",
     "500",
   ]);
@@ -97,6 +99,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       maxSalesInFlight: 8,
       maxTcpPerIp: 0,
       minIncrementCents: 50,
+      requirePassword: true,
     },
     logLevel: "debug",
     logFormat: "json",

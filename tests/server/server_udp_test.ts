@@ -9,20 +9,27 @@ Deno.test("startServer() registers, logs in and deregisters over real UDP", asyn
     const second = new UdpPeer(server.udpAddress);
     try {
       const registered = await first.request("REGISTER 1 alice seller 127.0.0.1 6000 6001 pw");
-      assert.deepEqual(registered, { type: "REGISTERED", rq: 1 });
+      assert.equal(registered.type, "REGISTERED");
+      assert.equal(registered.rq, 1);
+      assert.match((registered as { key?: string }).key ?? "", /^[0-9a-f]{32}$/);
       const user = () => server.core.state.users["alice"];
       assert.equal(user()?.session?.port, first.port);
 
       const login = await second.request("LOGIN 2 alice 6101 pw");
-      assert.deepEqual(login, { type: "LOGIN_SUCCESS", rq: 2, role: "seller" });
+      const key = (login as { key?: string }).key ?? "";
+      assert.deepEqual(login, { type: "LOGIN_SUCCESS", rq: 2, role: "seller", key });
       assert.equal(user()?.session?.port, second.port);
       assert.equal(user()?.tcpPort, 6101);
 
       await first.send("DE-REGISTER 3 alice"); // no longer alice's session: ignored
-      await second.send("DE-REGISTER 4 alice");
+      await second.send(`DE-REGISTER 4 alice key=${key}`);
       await waitUntil(() => user() === undefined, "alice to be deregistered", 5000);
       const after = await second.request("LOGIN 5 alice pw");
-      assert.deepEqual(after, { type: "LOGIN-FAILED", rq: 5, reason: "Unknown user" });
+      assert.deepEqual(after, {
+        type: "LOGIN-FAILED",
+        rq: 5,
+        reason: "Unknown user or wrong password",
+      });
       assert.ok(!first.received.some((message) => message.rq === 3));
       assert.ok(!second.received.some((message) => message.rq === 4));
     } finally {

@@ -4,13 +4,16 @@ import { Dispatcher } from "../../server/dispatcher.ts";
 import { SessionIps } from "../../server/session_ips.ts";
 import type { PeerAddress } from "../../server/state.ts";
 import { MemoryStore } from "../../server/store.ts";
-import { registerLine } from "../commands/_lines.ts";
+import { keyOf, registerLine } from "../commands/_lines.ts";
+import { PasswordHasher } from "../../server/passwords.ts";
+import { fakeDerive } from "../_support/fake_derive.ts";
 import { pure } from "../_support/pure.ts";
 
 /** A dispatcher that tells `sessions` which session addresses have shown that they receive. */
 function wire(harness: Harness, sessions: SessionIps) {
   const dispatcher = new Dispatcher(harness.core, {
     onSessionShown: (address) => sessions.confirm(address),
+    passwords: new PasswordHasher({ derive: fakeDerive() }),
   });
   return async (line: string, from: PeerAddress | number): Promise<string | undefined> => {
     let reply: string | undefined;
@@ -42,13 +45,16 @@ Deno.test("SessionIps forgets a session that moved, was taken or de-registered",
   const request = wire(harness, sessions);
   const first = { hostname: "10.0.0.5", port: 5555 };
   const second = { hostname: "10.0.0.6", port: 5555 };
-  await request(registerLine(1, "sam", { role: "seller" }), first);
-  await request("LIST_ITEM 2 Kite kite 20 60", first);
+  // LOGIN needs a password (PROTOCOL.md), and a password account sends its session key.
+  const firstKey = keyOf(
+    await request(registerLine(1, "sam", { role: "seller", password: "pw-sam" }), first),
+  );
+  await request(`LIST_ITEM 2 Kite kite 20 60 key=${firstKey}`, first);
   assert.equal(sessions.hasSession("10.0.0.5"), true);
-  await request("LOGIN 3 sam", second);
+  const secondKey = keyOf(await request("LOGIN 3 sam pw-sam", second));
   assert.equal(sessions.hasSession("10.0.0.5"), false, "the session left that address");
   assert.equal(sessions.hasSession("10.0.0.6"), false, "a LOGIN may come from a forged address");
-  await request("LIST_ITEM 4 Lamp lamp 20 60", second);
+  await request(`LIST_ITEM 4 Lamp lamp 20 60 key=${secondKey}`, second);
   assert.equal(sessions.hasSession("10.0.0.6"), true);
   await request(registerLine(5, "ann"), second);
   assert.equal(sessions.hasSession("10.0.0.6"), false, "ann took the address: nothing shown yet");

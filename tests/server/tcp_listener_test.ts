@@ -47,7 +47,7 @@ Deno.test("TcpListener answers requests, and DENIED to what the protocol does no
     await connection.write(UTF8.encode("HELLO 3\n"));
     await connection.closeWrite();
     assert.deepEqual((await readUntilClosed(connection)).trim().split("\n"), [
-      "REGISTERED 1",
+      "DENIED 1 Requests go over UDP",
       "DENIED 2 INFORM_Res is not a request the server takes here",
       'DENIED 3 Unknown message "HELLO"',
     ]);
