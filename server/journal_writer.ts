@@ -16,10 +16,23 @@ export interface JournalWriterOptions {
   groupCommit?: boolean;
   /** Called after each durable batch, when the state matches every record appended so far. */
   onBatchDurable?: () => void;
+  /** Called after each durable batch with its size and fsync time (for metrics). */
+  onBatchWritten?: (batch: WrittenBatch) => void;
+}
+
+/** What one group commit wrote. */
+export interface WrittenBatch {
+  /** Records (events) in the batch. */
+  records: number;
+  /** Appends (transactions) in the batch. */
+  appends: number;
+  /** Time spent in fdatasync for the batch, in milliseconds. */
+  syncMs: number;
 }
 
 interface Entry {
   bytes: Uint8Array;
+  records: number;
   segmentStartSeq: number;
   done: PromiseWithResolvers<void>;
 }
@@ -34,6 +47,8 @@ export class JournalWriter {
   readonly #dir: string;
   readonly #groupCommit: boolean;
   readonly #onBatchDurable: () => void;
+  readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
+  #syncMs = 0;
   #nextSeq: number;
   #segmentStartSeq: number;
   #open: OpenSegment | null = null;
@@ -54,6 +69,7 @@ export class JournalWriter {
     this.#segmentStartSeq = segmentStartSeq;
     this.#groupCommit = options.groupCommit ?? true;
     this.#onBatchDurable = options.onBatchDurable ?? (() => {});
+    this.#onBatchWritten = options.onBatchWritten;
   }
 
   /** Sequence number of the last record appended (durable or not). */
@@ -72,7 +88,12 @@ export class JournalWriter {
     const bytes = encodeRecords(this.#nextSeq, events);
     this.#nextSeq += events.length;
     const done = Promise.withResolvers<void>();
-    this.#queue.push({ bytes, segmentStartSeq: this.#segmentStartSeq, done });
+    this.#queue.push({
+      bytes,
+      records: events.length,
+      segmentStartSeq: this.#segmentStartSeq,
+      done,
+    });
     this.#lastDone = done.promise;
     this.#inFlight ??= this.#run();
     return done.promise;
@@ -114,9 +135,19 @@ export class JournalWriter {
         break;
       }
       for (const entry of batch) entry.done.resolve();
+      this.#reportBatch(batch);
       this.#onBatchDurable();
     }
     this.#inFlight = null;
+  }
+
+  #reportBatch(batch: Entry[]): void {
+    const syncMs = this.#syncMs;
+    this.#syncMs = 0;
+    if (!this.#onBatchWritten) return;
+    let records = 0;
+    for (const entry of batch) records += entry.records;
+    this.#onBatchWritten({ records, appends: batch.length, syncMs });
   }
 
   async #write(batch: Entry[]): Promise<void> {
@@ -142,7 +173,9 @@ export class JournalWriter {
       offset += chunk.length;
     }
     await writeAll(this.#open.file, bytes);
+    const startMs = performance.now();
     await this.#open.file.syncData();
+    this.#syncMs += performance.now() - startMs;
   }
 
   async #openSegment(startSeq: number): Promise<void> {
