@@ -49,6 +49,9 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
     dataDir,
     "--log-level",
     "warning",
+    // The board and its metrics stay on, as by default, on a free port.
+    "--http-port",
+    "0",
     ...args,
   ]);
 }

@@ -29,11 +29,25 @@ const logger = getLogger(["auction", "dispatch"]);
 /** Sends a reply line back to the requester, over whichever transport the request came. */
 export type Respond = (line: string) => void;
 
+/** How a request ended, for metrics: done, refused, answered from the reply cache, and so on. */
+export type RequestOutcome =
+  | "ok"
+  | "refused"
+  | "repeat"
+  | "rate_limited"
+  | "undecodable"
+  | "error";
+
+/** Told of every request as it is answered (metrics); must be cheap: it runs on the hot path. */
+export type RequestObserver = (type: string, outcome: RequestOutcome) => void;
+
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /** The commands to serve. @default COMMANDS */
   // deno-lint-ignore no-explicit-any
   commands?: readonly Command<any, any>[];
+  /** Told of each request's type and outcome. */
+  onRequest?: RequestObserver;
 }
 
 /** Turns requests into transactions and replies. */
@@ -42,6 +56,7 @@ export class Dispatcher {
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #rateLimiter: RateLimiter;
+  readonly #onRequest: RequestObserver;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -50,6 +65,7 @@ export class Dispatcher {
     this.#commands = commandTable(options.commands ?? COMMANDS);
     this.#replies = new ReplyCache(core.state);
     this.#rateLimiter = new RateLimiter(core.config.rateLimitPerSecond);
+    this.#onRequest = options.onRequest ?? (() => {});
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
@@ -66,6 +82,7 @@ export class Dispatcher {
         reason: error.message,
       });
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
+      this.#onRequest(error.type ?? "unknown", "undecodable");
       return this.#reply(respond, source, refusalMessage(refusal, error.rq, error.message));
     }
     if (logEnabled("info")) {
@@ -85,11 +102,13 @@ export class Dispatcher {
         peer: source,
       });
       if (cached.reply !== null) this.#send(respond, source, cached.reply);
+      this.#onRequest(request.type, "repeat");
       return;
     }
     // Repeats answered from the cache above do not count: a client retransmitting a lost reply
     // must get that reply, not a rate-limit refusal.
     if (!this.#rateLimiter.allow(source, nowMs)) {
+      this.#onRequest(request.type, "rate_limited");
       return this.#reply(
         respond,
         source,
@@ -114,6 +133,7 @@ export class Dispatcher {
     const source = addressKey(sender);
     const command = this.#commands.get(request.type as never);
     if (!command) {
+      this.#onRequest(request.type, "refused");
       return this.#reply(
         respond,
         source,
@@ -127,6 +147,7 @@ export class Dispatcher {
       prepared = await command.prepare?.(request, { state: this.#core.state, sender });
     } catch (error) {
       logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+      this.#onRequest(request.type, "error");
       return this.#reply(
         respond,
         source,
@@ -168,15 +189,21 @@ export class Dispatcher {
       userKey: user ? nameKey(user.name) : undefined,
     };
     let reply: ServerMessage | undefined;
+    let outcome: RequestOutcome = "ok";
     try {
       reply = command.handle(request, context, prepared);
+      if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
+        outcome = "refused";
+      }
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";
+      outcome = error instanceof CommandError ? "refused" : "error";
       if (!(error instanceof CommandError)) {
         logger.error("Handling {type} failed: {error}", { type: request.type, error });
       }
       reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
     }
+    this.#onRequest(request.type, outcome);
     const entry = {
       rq: request.rq,
       requestDigest: digest,

@@ -22,6 +22,7 @@ import {
   ShutdownError,
 } from "./sale_steps.ts";
 import type { Sale } from "./state.ts";
+import { traceSale, tracingEnabled } from "./tracing.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
@@ -99,7 +100,14 @@ export class SaleFinalizer {
     const sale = this.#core.state.sales[itemId];
     if (!sale || !needsWork(sale)) return;
     if (this.#running.size === 0) this.#idle = Promise.withResolvers<void>();
-    const task = this.#work(sale)
+    const work = tracingEnabled
+      ? traceSale(
+        { id: itemId, name: sale.itemName },
+        () => this.#work(sale),
+        () => this.#core.state.sales[itemId]?.status,
+      )
+      : this.#work(sale);
+    const task = work
       .catch((error) => {
         logger.error("Finalizing the sale of item {item} failed: {error}", {
           item: itemId,

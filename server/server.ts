@@ -15,8 +15,13 @@ import { TcpConnector } from "./peer_connection.ts";
 import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { MemoryStore, type Store } from "./store.ts";
+import type { AuctionState } from "./state.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
+import { type HttpServerHandle, ServerMetrics, startHttpServer } from "./http/mod.ts";
+import type { BoardOptions } from "./http/board.ts";
+import type { Outbox } from "./core.ts";
+import { join } from "node:path";
 
 const logger = getLogger(["auction", "server"]);
 
@@ -42,6 +47,10 @@ export interface ServerOptions extends DispatcherOptions {
   paymentGateway?: PaymentGateway;
   /** Called when the server must stop because its data cannot be saved (fail-stop). */
   onFatal?: (error: unknown) => void;
+  /** HTTP port of the board, metrics and health checks; 0 picks a free one. @default no HTTP */
+  httpPort?: number;
+  /** Limits of the board's model and event stream (for tests). */
+  board?: BoardOptions;
 }
 
 /** A running server. */
@@ -54,6 +63,8 @@ export interface ServerHandle {
   readonly core: AuctionCore;
   /** The sale exchanges at the close of auctions, for tests and tools. */
   readonly finalizer: SaleFinalizer;
+  /** The board's HTTP server; `null` when off or when its port could not be bound. */
+  readonly http: HttpServerHandle | null;
   /** Stops serving, waits for pending writes, releases sockets and files. */
   close(): Promise<void>;
 }
@@ -62,34 +73,64 @@ export interface ServerHandle {
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const hostname = options.hostname ?? "0.0.0.0";
   const clock = options.clock ?? systemClock;
+  const loaded: { state?: AuctionState } = {};
+  let http: HttpServerHandle | null = null;
+  const metrics = options.httpPort === undefined ? undefined : new ServerMetrics({
+    openAuctions: () => Object.keys(loaded.state?.openItems ?? {}).length,
+    sessions: () => Object.keys(loaded.state?.sessions ?? {}).length,
+    streamClients: () => http?.board.hub.clients ?? 0,
+  });
+  const storeOptions = metrics
+    ? { ...options.storeOptions, onBatchWritten: metrics.batchWritten }
+    : options.storeOptions;
   const store = options.store ??
     (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data", {
       now: () => clock.now(),
-      ...options.storeOptions,
+      ...storeOptions,
     }));
   const state = await store.load();
+  loaded.state = state;
   const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
   let tcp: TcpListener;
   try {
     tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
   } catch (error) {
+    metrics?.close();
     await udp.close();
     throw error;
   }
+  let fatal = false;
   const core = new AuctionCore({
     state,
     store,
     clock,
     config: { ...DEFAULT_CONFIG, ...options.config },
-    outbox: udp,
-    onFatal: options.onFatal,
+    outbox: metrics ? countingOutbox(udp, metrics.pushed) : udp,
+    onFatal: (error) => {
+      fatal = true;
+      if (!options.onFatal) throw error;
+      options.onFatal(error);
+    },
   });
+  if (metrics) core.onCommitted((batch) => metrics.committed(batch));
+  if (options.httpPort !== undefined) {
+    const dataDir = options.store || options.dataDir === "" ? null : options.dataDir ?? "./data";
+    http = await startHttpServer({
+      hostname,
+      port: options.httpPort,
+      source: core,
+      metrics,
+      board: options.board,
+      readiness: readinessCheck(dataDir, () => fatal),
+    });
+    if (http) logger.info("Board at {url}", { url: http.url });
+  }
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
     connector: new TcpConnector({ clock: core.clock }),
   });
   finalizer.start();
-  const dispatcher = new Dispatcher(core, options);
+  const dispatcher = new Dispatcher(core, { ...options, onRequest: metrics?.request });
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);
@@ -106,13 +147,48 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     tcpAddress: tcp.address,
     core,
     finalizer,
+    http,
     close() {
       closing ??= (async () => {
+        await http?.close();
+        metrics?.close();
         await Promise.all([scheduler.stop(), replyExpiry.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
       })();
       return closing;
     },
+  };
+}
+
+/** An outbox that counts each pushed datagram before handing it to `outbox`. */
+function countingOutbox(outbox: Outbox, count: () => void): Outbox {
+  return {
+    send(to, line, message) {
+      count();
+      outbox.send(to, line, message);
+    },
+  };
+}
+
+/** `/readyz`: not ready once the store failed, or while the data folder cannot be written. */
+function readinessCheck(dataDir: string | null, failed: () => boolean) {
+  let checkedAtMs = -Infinity;
+  let writable = true;
+  return async (): Promise<{ ready: boolean; reason?: string }> => {
+    if (failed()) return { ready: false, reason: "The data cannot be saved" };
+    // Probe at most every 2 s, so that polling /readyz cannot turn into a stream of writes.
+    if (dataDir !== null && performance.now() - checkedAtMs >= 2_000) {
+      checkedAtMs = performance.now();
+      const probe = join(dataDir, ".readyz-probe");
+      try {
+        await Deno.writeTextFile(probe, "");
+        await Deno.remove(probe);
+        writable = true;
+      } catch {
+        writable = false;
+      }
+    }
+    return writable ? { ready: true } : { ready: false, reason: "The data folder is not writable" };
   };
 }

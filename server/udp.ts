@@ -9,6 +9,7 @@ import type { ServerMessage } from "../protocol/mod.ts";
 import type { Outbox } from "./core.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { addressKey, type PeerAddress } from "./state.ts";
+import { traceRequest, tracingEnabled } from "./tracing.ts";
 
 const logger = getLogger(["auction", "udp"]);
 const UTF8 = new TextEncoder();
@@ -64,7 +65,15 @@ export class UdpTransport implements Outbox {
         hostname: (address as Deno.NetAddr).hostname,
         port: (address as Deno.NetAddr).port,
       };
-      dispatcher.dispatch(bytes, sender, (line) => this.send(sender, line)).catch((error) => {
+      const respond = (line: string) => this.send(sender, line);
+      const done = tracingEnabled
+        ? traceRequest(bytes, (onReply) =>
+          dispatcher.dispatch(bytes, sender, (line) => {
+            onReply(line);
+            respond(line);
+          }))
+        : dispatcher.dispatch(bytes, sender, respond);
+      done.catch((error) => {
         logger.error("Request from {peer} failed: {error}", { peer: addressKey(sender), error });
       });
     }

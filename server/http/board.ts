@@ -1,0 +1,114 @@
+/**
+ * The board: its model, fed by the core's committed events only, and the live event stream
+ * that tells browsers what changed. It never reads files and never runs on the UDP path: the
+ * core calls it once per durable transaction, after the replies went out.
+ * @module
+ */
+
+import { formatPrice } from "../../protocol/mod.ts";
+import type { CommittedListener } from "../core.ts";
+import type { AuctionState } from "../state.ts";
+import {
+  type BoardChange,
+  type BoardItem,
+  BoardModel,
+  type BoardModelOptions,
+} from "./board_model.ts";
+import { EventHub, type EventHubOptions } from "./sse.ts";
+
+/** What the board reads: a read-only view of the state at start, then committed events. */
+export interface CommittedSource {
+  /** The state; read once, at start, when it matches {@linkcode committedSeq}. */
+  readonly state: Readonly<AuctionState>;
+  /** Sequence number of the last durable event. */
+  readonly committedSeq: number;
+  /** Registers a listener for durable events. */
+  onCommitted(listener: CommittedListener): void;
+}
+
+/** Options of {@linkcode Board}. */
+export interface BoardOptions extends BoardModelOptions, Omit<EventHubOptions, "startSeq"> {
+  /** Called with each change (metrics). */
+  onChange?: (change: BoardChange) => void;
+}
+
+/** How many prices of an item the board list's small chart shows. */
+const TREND_POINTS = 30;
+
+/** The board's model and stream, kept up to date by the core. */
+export class Board {
+  readonly model: BoardModel;
+  readonly hub: EventHub;
+
+  constructor(source: CommittedSource, options: BoardOptions = {}) {
+    this.model = new BoardModel(source.state, options);
+    this.hub = new EventHub({ ...options, startSeq: source.committedSeq });
+    const onChange = options.onChange ?? (() => {});
+    source.onCommitted((batch) => {
+      batch.events.forEach((event, index) => {
+        const change = this.model.apply(event);
+        if (!change) return;
+        onChange(change);
+        this.hub.publish(batch.firstSeq + index, change.type, changeJson(change));
+      });
+    });
+  }
+
+  /** Sequence number the board has shown everything up to. */
+  get seq(): number {
+    return this.hub.lastSeq;
+  }
+
+  /** Ends the event streams. */
+  close(): void {
+    this.hub.close();
+  }
+}
+
+/** An item as the JSON API and the event stream show it. */
+export function itemJson(item: BoardItem): Record<string, unknown> {
+  const recent = item.history.slice(-(TREND_POINTS - 1)).map((bid) => formatPrice(bid.amountCents));
+  return {
+    id: item.id,
+    name: item.name,
+    description: item.description,
+    seller: item.seller,
+    price: formatPrice(item.priceCents),
+    startPrice: formatPrice(item.startPriceCents),
+    leader: item.leader,
+    bids: item.bids,
+    listedAt: new Date(item.listedAtMs).toISOString(),
+    endsAt: new Date(item.endsAtMs).toISOString(),
+    status: item.status,
+    ...(item.closedAtMs === undefined ? {} : { closedAt: new Date(item.closedAtMs).toISOString() }),
+    trend: [formatPrice(item.startPriceCents), ...recent],
+  };
+}
+
+/** An item with its whole kept bid history, oldest first. */
+export function itemDetailJson(item: BoardItem): Record<string, unknown> {
+  return {
+    ...itemJson(item),
+    history: item.history.map((bid) => ({
+      at: new Date(bid.atMs).toISOString(),
+      amount: formatPrice(bid.amountCents),
+      bidder: bid.bidder,
+    })),
+  };
+}
+
+function changeJson(change: BoardChange): Record<string, unknown> {
+  const json = { ...itemJson(change.item), item: change.item.name };
+  const bid = change.item.history.at(-1);
+  if (change.type === "bid" && bid) {
+    return {
+      ...json,
+      bid: {
+        at: new Date(bid.atMs).toISOString(),
+        amount: formatPrice(bid.amountCents),
+        bidder: bid.bidder,
+      },
+    };
+  }
+  return json;
+}

@@ -1,0 +1,122 @@
+/**
+ * The HTTP routes: the board page and its files, the JSON API, the event stream, metrics and
+ * health. Every body holds public data only: names, descriptions, prices, times.
+ * @module
+ */
+
+import type { Board } from "./board.ts";
+import { itemDetailJson, itemJson } from "./board.ts";
+import type { ServerMetrics } from "./metrics.ts";
+
+/** The page files, read once at start. */
+export interface PageFiles {
+  /** `/` */
+  boardHtml: string;
+  /** `/items/NAME` */
+  itemHtml: string;
+  /** `/static/board.css` */
+  css: string;
+  /** `/static/board.js` */
+  js: string;
+}
+
+/** Whether the server can serve: recovered, and its data folder writable. */
+export type ReadinessCheck = () => Promise<{ ready: boolean; reason?: string }>;
+
+/** What the routes serve from. */
+export interface RouteOptions {
+  board: Board;
+  page: PageFiles;
+  metrics?: ServerMetrics;
+  readiness: ReadinessCheck;
+}
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+};
+
+/** Loads the page files next to this module. */
+export async function loadPageFiles(): Promise<PageFiles> {
+  const read = (name: string) => Deno.readTextFile(new URL(`./page/${name}`, import.meta.url));
+  const [boardHtml, itemHtml, css, js] = await Promise.all([
+    read("board.html"),
+    read("item.html"),
+    read("board.css"),
+    read("board.js"),
+  ]);
+  return { boardHtml, itemHtml, css, js };
+}
+
+/** The request handler of the HTTP server. */
+export function createHandler(options: RouteOptions): (request: Request) => Promise<Response> {
+  const { board, page, metrics } = options;
+  return async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return json({ error: "Method not allowed" }, 405, { allow: "GET, HEAD" });
+    }
+    const url = new URL(request.url);
+    const path = url.pathname;
+    switch (path) {
+      case "/":
+        return text(page.boardHtml, "text/html; charset=utf-8");
+      case "/static/board.css":
+        return text(page.css, "text/css; charset=utf-8");
+      case "/static/board.js":
+        return text(page.js, "text/javascript; charset=utf-8");
+      case "/api/items":
+        return json({
+          now: new Date().toISOString(),
+          seq: board.seq,
+          open: board.model.open().map(itemJson),
+          closed: board.model.closed().map(itemJson),
+        });
+      case "/events":
+        return board.hub.connect(
+          request.headers.get("last-event-id") ?? url.searchParams.get("since"),
+        );
+      case "/metrics":
+        if (!metrics) return json({ error: "Metrics are off" }, 404);
+        return text(await metrics.text(), metrics.contentType);
+      case "/healthz":
+        return json({ status: "ok" });
+      case "/readyz": {
+        const { ready, reason } = await options.readiness();
+        return json(
+          ready ? { status: "ready" } : { status: "not ready", reason },
+          ready ? 200 : 503,
+        );
+      }
+    }
+    if (path.startsWith("/items/")) {
+      return text(page.itemHtml, "text/html; charset=utf-8");
+    }
+    if (path.startsWith("/api/items/")) {
+      const name = decodeURIComponent(path.slice("/api/items/".length));
+      const item = board.model.find(name);
+      if (!item) return json({ error: `No auction named "${name.slice(0, 64)}"` }, 404);
+      return json({ seq: board.seq, now: new Date().toISOString(), ...itemDetailJson(item) });
+    }
+    return json({ error: "Not found" }, 404);
+  };
+}
+
+function text(body: string, contentType: string): Response {
+  return new Response(body, {
+    headers: { "content-type": contentType, "cache-control": "no-cache", ...SECURITY_HEADERS },
+  });
+}
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...SECURITY_HEADERS,
+      ...headers,
+    },
+  });
+}
