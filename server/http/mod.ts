@@ -52,6 +52,7 @@ export async function startHttpServer(
   options: HttpServerOptions,
 ): Promise<HttpServerHandle | null> {
   const board = new Board(options.source, {
+    onDrop: options.metrics?.streamDropped,
     ...options.board,
     onChange: (change) => {
       if (change.type === "closed" && change.item.status === "no_offer") options.metrics?.noOffer();
