@@ -71,6 +71,7 @@ function sparkline(prices) {
   const values = prices.map(Number);
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("class", "spark");
   svg.setAttribute("role", "img");
   svg.setAttribute(
@@ -120,13 +121,7 @@ function renderCard(item) {
     const meta = el("p", { class: "meta" });
     const chart = el("div", { class: "chart" });
     const time = el("time", { class: "left" });
-    const foot = el(
-      "p",
-      { class: "foot" },
-      el("span", { class: "clock", "aria-hidden": "true", text: "⏱" }),
-      " ",
-      time,
-    );
+    const foot = el("p", { class: "foot" }, el("span", { class: "label", text: "Ends in " }), time);
     article.append(top, desc, chart, meta, foot);
     card.append(article);
     $("open-list").append(card);
@@ -149,6 +144,7 @@ function renderCard(item) {
   time.dateTime = item.endsAt;
   time.dataset.ends = item.endsAt;
   time.textContent = timeLeft(item.endsAt);
+  time.classList.toggle("soon", Date.parse(item.endsAt) - serverNow() < 60_000);
   card.querySelector(".chart").replaceChildren(sparkline(item.trend));
   card.dataset.endsAt = item.endsAt;
 }
@@ -383,6 +379,7 @@ function onItemEvent(type, item) {
 function tick() {
   for (const time of document.querySelectorAll("time[data-ends]")) {
     time.textContent = timeLeft(time.dataset.ends);
+    time.classList.toggle("soon", Date.parse(time.dataset.ends) - serverNow() < 60_000);
   }
 }
 
