@@ -21,7 +21,6 @@ import { UdpTransport } from "./udp.ts";
 import { type HttpServerHandle, ServerMetrics, startHttpServer } from "./http/mod.ts";
 import type { BoardOptions } from "./http/board.ts";
 import type { Outbox } from "./core.ts";
-import { join } from "node:path";
 
 const logger = getLogger(["auction", "server"]);
 
@@ -73,13 +72,27 @@ export interface ServerHandle {
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const hostname = options.hostname ?? "0.0.0.0";
   const clock = options.clock ?? systemClock;
-  const loaded: { state?: AuctionState } = {};
+  const live: { state?: AuctionState; fatal: boolean } = { fatal: false };
   let http: HttpServerHandle | null = null;
   const metrics = options.httpPort === undefined ? undefined : new ServerMetrics({
-    openAuctions: () => Object.keys(loaded.state?.openItems ?? {}).length,
-    sessions: () => Object.keys(loaded.state?.sessions ?? {}).length,
-    streamClients: () => http?.board.hub.clients ?? 0,
+    openAuctions: () => Object.keys(live.state?.openItems ?? {}).length,
+    sessions: () => Object.keys(live.state?.sessions ?? {}).length,
+    streamClients: () => http?.board?.hub.clients ?? 0,
   });
+  const stopHttp = async () => {
+    metrics?.close();
+    await http?.close();
+  };
+  if (options.httpPort !== undefined) {
+    // Before recovery, so that /healthz answers and /readyz says "recovering" meanwhile.
+    http = await startHttpServer({
+      hostname,
+      port: options.httpPort,
+      dataDir: options.store || options.dataDir === "" ? null : options.dataDir ?? "./data",
+      failed: () => live.fatal,
+    });
+    if (http) logger.info("Board at {url}", { url: http.url });
+  }
   const storeOptions = metrics
     ? { ...options.storeOptions, onBatchWritten: metrics.batchWritten }
     : options.storeOptions;
@@ -88,43 +101,35 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       now: () => clock.now(),
       ...storeOptions,
     }));
-  const state = await store.load();
-  loaded.state = state;
-  const udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+  let udp: UdpTransport;
   let tcp: TcpListener;
   try {
-    tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+    live.state = await store.load();
+    udp = new UdpTransport({ hostname, port: options.udpPort ?? 5000 });
+    try {
+      tcp = new TcpListener({ hostname, port: options.tcpPort ?? 5001 });
+    } catch (error) {
+      await udp.close();
+      throw error;
+    }
   } catch (error) {
-    metrics?.close();
-    await udp.close();
+    await stopHttp();
     throw error;
   }
-  let fatal = false;
   const core = new AuctionCore({
-    state,
+    state: live.state,
     store,
     clock,
     config: { ...DEFAULT_CONFIG, ...options.config },
     outbox: metrics ? countingOutbox(udp, metrics.pushed) : udp,
     onFatal: (error) => {
-      fatal = true;
+      live.fatal = true;
       if (!options.onFatal) throw error;
       options.onFatal(error);
     },
   });
   if (metrics) core.onCommitted((batch) => metrics.committed(batch));
-  if (options.httpPort !== undefined) {
-    const dataDir = options.store || options.dataDir === "" ? null : options.dataDir ?? "./data";
-    http = await startHttpServer({
-      hostname,
-      port: options.httpPort,
-      source: core,
-      metrics,
-      board: options.board,
-      readiness: readinessCheck(dataDir, () => fatal),
-    });
-    if (http) logger.info("Board at {url}", { url: http.url });
-  }
+  http?.attach(core, metrics, options.board);
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? new SimulatedGateway({ clock: core.clock }),
     connector: new TcpConnector({ clock: core.clock }),
@@ -150,8 +155,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     http,
     close() {
       closing ??= (async () => {
-        await http?.close();
-        metrics?.close();
+        await stopHttp();
         await Promise.all([scheduler.stop(), replyExpiry.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
@@ -168,27 +172,5 @@ function countingOutbox(outbox: Outbox, count: () => void): Outbox {
       count();
       outbox.send(to, line, message);
     },
-  };
-}
-
-/** `/readyz`: not ready once the store failed, or while the data folder cannot be written. */
-function readinessCheck(dataDir: string | null, failed: () => boolean) {
-  let checkedAtMs = -Infinity;
-  let writable = true;
-  return async (): Promise<{ ready: boolean; reason?: string }> => {
-    if (failed()) return { ready: false, reason: "The data cannot be saved" };
-    // Probe at most every 2 s, so that polling /readyz cannot turn into a stream of writes.
-    if (dataDir !== null && performance.now() - checkedAtMs >= 2_000) {
-      checkedAtMs = performance.now();
-      const probe = join(dataDir, ".readyz-probe");
-      try {
-        await Deno.writeTextFile(probe, "");
-        await Deno.remove(probe);
-        writable = true;
-      } catch {
-        writable = false;
-      }
-    }
-    return writable ? { ready: true } : { ready: false, reason: "The data folder is not writable" };
   };
 }

@@ -1,18 +1,19 @@
 /**
  * The HTTP side of the server: the live board, its JSON API and event stream, Prometheus
- * metrics and health checks, served with `Deno.serve`. A port that cannot be bound is a
- * warning: UDP and TCP keep serving without it.
+ * metrics and health checks, served with `Deno.serve`. It binds before the state is recovered
+ * (so `/healthz` answers and `/readyz` says "recovering"), and serves the board once the core
+ * is attached. A port that cannot be bound is a warning: UDP and TCP keep serving without it.
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
-import { Board, type CommittedSource } from "./board.ts";
+import { Board, type BoardOptions, type CommittedSource } from "./board.ts";
 import type { ServerMetrics } from "./metrics.ts";
-import { createHandler, loadPageFiles, type ReadinessCheck } from "./routes.ts";
+import { readinessCheck } from "./readiness.ts";
+import { createHandler, jsonResponse, loadPageFiles } from "./routes.ts";
 
 export { Board, type CommittedSource } from "./board.ts";
 export { type MetricsView, ServerMetrics } from "./metrics.ts";
-export type { ReadinessCheck } from "./routes.ts";
 
 const logger = getLogger(["auction", "http"]);
 
@@ -22,14 +23,10 @@ export interface HttpServerOptions {
   hostname: string;
   /** Port; 0 picks a free one. */
   port: number;
-  /** Where the board's data comes from (the core). */
-  source: CommittedSource;
-  /** The metrics `/metrics` serves, if any. */
-  metrics?: ServerMetrics;
-  /** What `/readyz` reports. */
-  readiness: ReadinessCheck;
-  /** Limits of the board's model and stream (for tests). */
-  board?: ConstructorParameters<typeof Board>[1];
+  /** The data folder `/readyz` checks is writable; `null` for a store without one. */
+  dataDir: string | null;
+  /** Whether the store failed (then `/readyz` says not ready). */
+  failed: () => boolean;
 }
 
 /** A running HTTP server. */
@@ -38,33 +35,34 @@ export interface HttpServerHandle {
   readonly url: string;
   /** The bound port. */
   readonly port: number;
-  /** The board. */
-  readonly board: Board;
+  /** The board, once attached. */
+  readonly board: Board | null;
+  /**
+   * Starts serving the board from `source` (call before any transaction runs, so the board's
+   * read of the state matches its sequence number), with `metrics` on `/metrics`.
+   */
+  attach(source: CommittedSource, metrics?: ServerMetrics, options?: BoardOptions): void;
   /** Ends the event streams and stops serving. */
   close(): Promise<void>;
 }
 
-/**
- * Starts serving. Resolves to `null`, after logging a warning, when the port cannot be bound.
- * The board subscribes to the source at once, so call this before any transaction runs.
- */
+/** Binds the port and serves health checks. Resolves to `null`, after a warning, if it cannot. */
 export async function startHttpServer(
   options: HttpServerOptions,
 ): Promise<HttpServerHandle | null> {
-  const board = new Board(options.source, {
-    onDrop: options.metrics?.streamDropped,
-    ...options.board,
-    onChange: (change) => {
-      if (change.type === "closed" && change.item.status === "no_offer") options.metrics?.noOffer();
-    },
-  });
   const page = await loadPageFiles();
-  const handler = createHandler({
-    board,
-    page,
-    metrics: options.metrics,
-    readiness: options.readiness,
+  let board: Board | null = null;
+  const readiness = readinessCheck({
+    dataDir: options.dataDir,
+    recovered: () => board !== null,
+    failed: options.failed,
   });
+  let handler = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    if (path === "/healthz") return jsonResponse({ status: "ok" });
+    const { reason } = await readiness();
+    return jsonResponse({ status: "not ready", reason }, 503, { "retry-after": "1" });
+  };
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -75,9 +73,8 @@ export async function startHttpServer(
         logger.error("HTTP request failed: {error}", { error });
         return new Response("Internal error", { status: 500 });
       },
-    }, handler);
+    }, (request) => handler(request));
   } catch (error) {
-    board.close();
     logger.warn("Cannot serve the board on {host} port {port}: {error}; UDP and TCP go on", {
       host: options.hostname,
       port: options.port,
@@ -91,13 +88,25 @@ export async function startHttpServer(
     : options.hostname.includes(":")
     ? `[${options.hostname}]`
     : options.hostname;
-  const url = `http://${host}:${port}/`;
   return {
-    url,
+    url: `http://${host}:${port}/`,
     port,
-    board,
+    get board() {
+      return board;
+    },
+    attach(source, metrics, boardOptions) {
+      const attached = new Board(source, {
+        onDrop: metrics?.streamDropped,
+        ...boardOptions,
+        onChange: (change) => {
+          if (change.type === "closed" && change.item.status === "no_offer") metrics?.noOffer();
+        },
+      });
+      board = attached;
+      handler = createHandler({ board: attached, page, metrics, readiness });
+    },
     async close() {
-      board.close();
+      board?.close();
       await server.shutdown();
     },
   };

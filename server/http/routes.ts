@@ -7,6 +7,7 @@
 import type { Board } from "./board.ts";
 import { itemDetailJson, itemJson } from "./board.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import type { Readiness } from "./readiness.ts";
 
 /** The page files, read once at start. */
 export interface PageFiles {
@@ -21,7 +22,7 @@ export interface PageFiles {
 }
 
 /** Whether the server can serve: recovered, and its data folder writable. */
-export type ReadinessCheck = () => Promise<{ ready: boolean; reason?: string }>;
+export type ReadinessCheck = () => Promise<Readiness>;
 
 /** What the routes serve from. */
 export interface RouteOptions {
@@ -55,7 +56,7 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
   const { board, page, metrics } = options;
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return json({ error: "Method not allowed" }, 405, { allow: "GET, HEAD" });
+      return jsonResponse({ error: "Method not allowed" }, 405, { allow: "GET, HEAD" });
     }
     const url = new URL(request.url);
     const path = url.pathname;
@@ -67,7 +68,7 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
       case "/static/board.js":
         return text(page.js, "text/javascript; charset=utf-8");
       case "/api/items":
-        return json({
+        return jsonResponse({
           now: new Date().toISOString(),
           seq: board.seq,
           open: board.model.open().map(itemJson),
@@ -78,13 +79,13 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
           request.headers.get("last-event-id") ?? url.searchParams.get("since"),
         );
       case "/metrics":
-        if (!metrics) return json({ error: "Metrics are off" }, 404);
+        if (!metrics) return jsonResponse({ error: "Metrics are off" }, 404);
         return text(await metrics.text(), metrics.contentType);
       case "/healthz":
-        return json({ status: "ok" });
+        return jsonResponse({ status: "ok" });
       case "/readyz": {
         const { ready, reason } = await options.readiness();
-        return json(
+        return jsonResponse(
           ready ? { status: "ready" } : { status: "not ready", reason },
           ready ? 200 : 503,
         );
@@ -96,10 +97,14 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
     if (path.startsWith("/api/items/")) {
       const name = decodeURIComponent(path.slice("/api/items/".length));
       const item = board.model.find(name);
-      if (!item) return json({ error: `No auction named "${name.slice(0, 64)}"` }, 404);
-      return json({ seq: board.seq, now: new Date().toISOString(), ...itemDetailJson(item) });
+      if (!item) return jsonResponse({ error: `No auction named "${name.slice(0, 64)}"` }, 404);
+      return jsonResponse({
+        seq: board.seq,
+        now: new Date().toISOString(),
+        ...itemDetailJson(item),
+      });
     }
-    return json({ error: "Not found" }, 404);
+    return jsonResponse({ error: "Not found" }, 404);
   };
 }
 
@@ -109,7 +114,12 @@ function text(body: string, contentType: string): Response {
   });
 }
 
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+/** A JSON response with the board's headers. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: {

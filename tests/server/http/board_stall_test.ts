@@ -16,6 +16,7 @@ Deno.test("a stalled event-stream client does not delay bids, and is dropped", a
     board: { maxBufferedBytes: 16_384 },
   });
   const http = server.http!;
+  const hub = http.board!.hub;
   const stalled = await Deno.connect({ hostname: "127.0.0.1", port: http.port });
   const peers: UdpPeer[] = [];
   let healthy: SseClient | undefined;
@@ -27,7 +28,7 @@ Deno.test("a stalled event-stream client does not delay bids, and is dropped", a
     peers.push(seller);
     await seller.request("REGISTER 1 jas seller 127.0.0.1 1 1");
     await seller.request(`LIST_ITEM 2 Kite "${DESCRIPTION}" 1 600`);
-    while (http.board.hub.clients < 2) await healthy.waitFor(() => true, { timeoutMs: 2000 });
+    while (hub.clients < 2) await healthy.waitFor(() => true, { timeoutMs: 2000 });
 
     const buyers = Array.from({ length: 8 }, () => new UdpPeer({ port: server.udpAddress.port }));
     peers.push(...buyers);
@@ -39,10 +40,10 @@ Deno.test("a stalled event-stream client does not delay bids, and is dropped", a
     let bids = 0;
     const deadline = Date.now() + 60_000;
     // Bid until the stalled client is dropped; the healthy one stays.
-    while (http.board.hub.clients > 1) {
+    while (hub.clients > 1) {
       assert.ok(
         Date.now() < deadline,
-        `still ${http.board.hub.clients} clients after ${bids} bids`,
+        `still ${hub.clients} clients after ${bids} bids`,
       );
       await Promise.all(buyers.map(async (buyer) => {
         const amount = (cents++ / 100).toFixed(2);
