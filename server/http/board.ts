@@ -85,11 +85,11 @@ export function itemJson(item: BoardItem): Record<string, unknown> {
   };
 }
 
-/** An item with its whole kept bid history, oldest first. */
-export function itemDetailJson(item: BoardItem): Record<string, unknown> {
+/** An item with its latest `historyLimit` bids, oldest first. */
+export function itemDetailJson(item: BoardItem, historyLimit: number): Record<string, unknown> {
   return {
     ...itemJson(item),
-    history: item.history.map((bid) => ({
+    history: item.history.slice(-historyLimit).map((bid) => ({
       at: new Date(bid.atMs).toISOString(),
       amount: formatPrice(bid.amountCents),
       bidder: bid.bidder,
@@ -97,18 +97,34 @@ export function itemDetailJson(item: BoardItem): Record<string, unknown> {
   };
 }
 
-function changeJson(change: BoardChange): Record<string, unknown> {
-  const json = { ...itemJson(change.item), item: change.item.name };
-  const bid = change.item.history.at(-1);
-  if (change.type === "bid" && bid) {
-    return {
-      ...json,
+/**
+ * What an event says: the whole item when it appears or ends, only what moved otherwise. Bids
+ * are the hot case: their values are captured now and formatted only if a client needs them.
+ */
+function changeJson(change: BoardChange): () => unknown {
+  const { item } = change;
+  const { id, name, priceCents, status } = item;
+  if (change.type === "bid") {
+    const { leader, bids, endsAtMs } = item;
+    const bid = item.history.at(-1)!;
+    return () => ({
+      id,
+      item: name,
+      price: formatPrice(priceCents),
+      leader,
+      bids,
+      endsAt: new Date(endsAtMs).toISOString(),
+      status,
       bid: {
         at: new Date(bid.atMs).toISOString(),
         amount: formatPrice(bid.amountCents),
         bidder: bid.bidder,
       },
-    };
+    });
   }
-  return json;
+  if (change.type === "price_adjusted") {
+    return () => ({ id, item: name, price: formatPrice(priceCents), status });
+  }
+  const json = { ...itemJson(item), item: name };
+  return () => json;
 }

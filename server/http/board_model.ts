@@ -47,7 +47,7 @@ export interface BoardItem {
   status: BoardStatus;
   /** When it closed. */
   closedAtMs?: number;
-  /** The latest bids, oldest first, at most the model's `historyLimit`. */
+  /** The latest bids, oldest first: at least the model's `historyLimit` (when there were as many), under 1.5 times it. */
   history: BidPoint[];
 }
 
@@ -105,6 +105,11 @@ export class BoardModel {
     }
   }
 
+  /** How many bids of one auction the board shows. */
+  get historyLimit(): number {
+    return this.#historyLimit;
+  }
+
   /** Open auctions, soonest to end first. */
   open(): BoardItem[] {
     return [...this.#open.values()].sort((a, b) => a.endsAtMs - b.endsAtMs || a.id - b.id);
@@ -157,7 +162,10 @@ export class BoardModel {
         item.bids++;
         item.endsAtMs = event.endsAtMs;
         item.history.push({ atMs: event.atMs, amountCents: event.amountCents, bidder });
-        if (item.history.length > this.#historyLimit) item.history.shift();
+        // Trim in steps, not one shift per bid: the history holds up to 1.5x the limit.
+        if (item.history.length >= this.#historyLimit * 1.5) {
+          item.history.splice(0, item.history.length - this.#historyLimit);
+        }
         return { type: "bid", item };
       }
       case "negotiation_answered": {

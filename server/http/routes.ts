@@ -101,7 +101,7 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
       return jsonResponse({
         seq: board.seq,
         now: new Date().toISOString(),
-        ...itemDetailJson(item),
+        ...itemDetailJson(item, board.model.historyLimit),
       });
     }
     return jsonResponse({ error: "Not found" }, 404);

@@ -24,7 +24,11 @@ export interface EventHubOptions {
 
 interface RingEntry {
   id: number;
-  bytes: Uint8Array;
+  type: string;
+  /** The event's data, made when first needed. */
+  data: () => unknown;
+  /** The encoded event, made when first needed (at once only when a client is connected). */
+  bytes?: Uint8Array;
 }
 
 interface Client {
@@ -69,17 +73,23 @@ export class EventHub {
     return this.#lastSeq;
   }
 
-  /** Sends event `type` with `data` (JSON) and id `seq` to every client, and keeps it for resume. */
-  publish(seq: number, type: string, data: unknown): void {
-    const bytes = UTF8.encode(`id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  /**
+   * Sends event `type` with id `seq` to every client, and keeps it for resume. `data` makes its
+   * JSON value; it is called only when a client needs the event (at once if one is connected,
+   * else on a replay), and must give the values as they were at publish time.
+   */
+  publish(seq: number, type: string, data: () => unknown): void {
+    const entry: RingEntry = { id: seq, type, data };
     this.#lastSeq = seq;
     if (this.#ring.length < this.#capacity) {
-      this.#ring.push({ id: seq, bytes });
+      this.#ring.push(entry);
     } else {
       this.#floorSeq = this.#ring[this.#ringStart]!.id;
-      this.#ring[this.#ringStart] = { id: seq, bytes };
+      this.#ring[this.#ringStart] = entry;
       this.#ringStart = (this.#ringStart + 1) % this.#capacity;
     }
+    if (this.#clients.size === 0) return;
+    const bytes = encoded(entry);
     for (const client of this.#clients) this.#write(client, bytes);
   }
 
@@ -145,7 +155,7 @@ export class EventHub {
       else high = middle;
     }
     for (let index = low; index < size; index++) {
-      if (!this.#write(client, this.#ring[(this.#ringStart + index) % size]!.bytes)) return;
+      if (!this.#write(client, encoded(this.#ring[(this.#ringStart + index) % size]!))) return;
     }
   }
 
@@ -165,4 +175,12 @@ export class EventHub {
     controller.enqueue(bytes);
     return true;
   }
+}
+
+/** The bytes of `entry` as an event, encoded once. */
+function encoded(entry: RingEntry): Uint8Array {
+  entry.bytes ??= UTF8.encode(
+    `id: ${entry.id}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry.data())}\n\n`,
+  );
+  return entry.bytes;
 }

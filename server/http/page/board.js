@@ -104,6 +104,18 @@ function sparkline(prices) {
 
 const openCards = new Map();
 const closedRows = new Map();
+/** The latest full copy of each item shown, by id: events other than listed and closed carry only what moved. */
+const known = new Map();
+
+/** The item after event `type` with `data`, or null when the page never had it. */
+function merged(type, data) {
+  const old = known.get(data.id);
+  if (!old && !["listed", "closed", "outcome"].includes(type)) return null;
+  const item = { ...old, ...data };
+  if (type === "bid" && old && data.bid) item.trend = [...old.trend, data.bid.amount].slice(-30);
+  known.set(item.id, item);
+  return item;
+}
 
 function itemLink(item) {
   return el("a", { href: `/items/${encodeURIComponent(item.name)}`, text: item.name });
@@ -213,6 +225,8 @@ async function loadBoard() {
   seq = data.seq;
   openCards.clear();
   closedRows.clear();
+  known.clear();
+  for (const item of [...data.open, ...data.closed]) known.set(item.id, item);
   $("open-list").replaceChildren();
   $("closed-list").replaceChildren();
   for (const item of data.open) renderCard(item);
@@ -221,7 +235,12 @@ async function loadBoard() {
   $("closed-empty").hidden = data.closed.length > 0;
 }
 
-function onBoardEvent(type, item) {
+function onBoardEvent(type, data) {
+  const item = merged(type, data);
+  if (!item) {
+    loadBoard(); // an item this page never had: take a fresh copy
+    return;
+  }
   if (type === "listed" || type === "bid" || type === "price_adjusted") {
     renderCard(item);
     sortCards();
@@ -369,7 +388,7 @@ function onItemEvent(type, item) {
   }
   if (item.id !== current.id) return;
   const history = type === "bid" && item.bid ? [...current.history, item.bid] : current.history;
-  renderDetail({ ...item, history });
+  renderDetail({ ...current, ...item, history });
   if (type === "bid") announce(`${item.price}, ${item.leader} leads`);
   if (type === "closed" || type === "outcome") announce(OUTCOME[item.status] ?? item.status);
 }
