@@ -10,6 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { Board, type BoardOptions, type CommittedSource } from "./board.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { readinessCheck } from "./readiness.ts";
+import { StreamEnded } from "./sse.ts";
 import { createHandler, jsonResponse, loadPageFiles } from "./routes.ts";
 
 export { Board, type CommittedSource } from "./board.ts";
@@ -70,7 +71,11 @@ export async function startHttpServer(
       port: options.port,
       onListen: () => {},
       onError: (error) => {
-        logger.error("HTTP request failed: {error}", { error });
+        if (error instanceof StreamEnded) {
+          logger.debug("Event stream ended: {reason}", { reason: error.message });
+        } else {
+          logger.error("HTTP request failed: {error}", { error });
+        }
         return new Response("Internal error", { status: 500 });
       },
     }, (request) => handler(request));

@@ -97,7 +97,12 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
     if (path.startsWith("/api/items/")) {
       const name = decodeURIComponent(path.slice("/api/items/".length));
       const item = board.model.find(name);
-      if (!item) return jsonResponse({ error: `No auction named "${name.slice(0, 64)}"` }, 404);
+      if (!item) {
+        return jsonResponse(
+          { error: `No auction named "${name.slice(0, 64)}"`, seq: board.seq },
+          404,
+        );
+      }
       return jsonResponse({
         seq: board.seq,
         now: new Date().toISOString(),

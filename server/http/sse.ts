@@ -8,6 +8,14 @@
 
 const UTF8 = new TextEncoder();
 
+/** Why the hub ended a client's stream: too far behind, or the server stopping. Not a failure. */
+export class StreamEnded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamEnded";
+  }
+}
+
 /** Options of {@linkcode EventHub}. */
 export interface EventHubOptions {
   /** Sequence number the board's model matches at start: resuming from it loses nothing. */
@@ -125,7 +133,7 @@ export class EventHub {
     clearInterval(this.#keepAlive);
     for (const client of this.#clients) {
       try {
-        client.controller.error(new Error("The server is stopping"));
+        client.controller.error(new StreamEnded("The server is stopping"));
       } catch {
         // Already errored.
       }
@@ -166,7 +174,7 @@ export class EventHub {
       this.#clients.delete(client);
       this.#onDrop();
       try {
-        controller.error(new Error("Client too slow: dropped"));
+        controller.error(new StreamEnded("Client too slow: dropped"));
       } catch {
         // Already closed.
       }

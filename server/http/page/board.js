@@ -369,7 +369,7 @@ async function loadItem() {
   if (response.status === 404) {
     $("detail").hidden = true;
     $("not-found").hidden = false;
-    seq = 0;
+    seq = data.seq;
     return;
   }
   clockOffsetMs = Date.parse(data.now) - Date.now();
