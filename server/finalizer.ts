@@ -101,11 +101,11 @@ export class SaleFinalizer {
     if (!sale || !needsWork(sale)) return;
     if (this.#running.size === 0) this.#idle = Promise.withResolvers<void>();
     const work = tracingEnabled
-      ? traceSale(
-        { id: itemId, name: sale.itemName },
-        () => this.#work(sale),
-        () => this.#core.state.sales[itemId]?.status,
-      )
+      ? traceSale({
+        id: itemId,
+        name: sale.itemName,
+        status: () => this.#core.state.sales[itemId]?.status,
+      }, () => this.#work(sale))
       : this.#work(sale);
     const task = work
       .catch((error) => {

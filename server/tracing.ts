@@ -54,18 +54,24 @@ export async function traceRequest(
   }
 }
 
-/** Runs one sale exchange inside a span; `outcome` reads how the sale stands at its end. */
-export async function traceSale(
-  item: { id: number; name: string },
-  run: () => Promise<void>,
-  outcome: () => string | undefined,
-): Promise<void> {
+/** What a sale span names: the item, and how the sale stands at its end. */
+export interface TracedSale {
+  /** The item's id. */
+  id: number;
+  /** The item's name. */
+  name: string;
+  /** The sale's status, read when the exchange ends. */
+  status: () => string | undefined;
+}
+
+/** Runs one sale exchange inside a span. */
+export async function traceSale(sale: TracedSale, run: () => Promise<void>): Promise<void> {
   const span = tracer.startSpan("auction.sale", {
-    attributes: { "auction.item.id": item.id, "auction.item.name": item.name },
+    attributes: { "auction.item.id": sale.id, "auction.item.name": sale.name },
   });
   try {
     await run();
-    span.setAttribute("auction.sale.status", outcome() ?? "unknown");
+    span.setAttribute("auction.sale.status", sale.status() ?? "unknown");
   } catch (error) {
     failed(span, error);
     throw error;

@@ -49,7 +49,11 @@ export class Board {
         const change = this.model.apply(event);
         if (!change) return;
         onChange(change);
-        this.hub.publish(batch.firstSeq + index, change.type, changeJson(change));
+        this.hub.publish({
+          id: batch.firstSeq + index,
+          type: change.type,
+          data: changeJson(change),
+        });
       });
     });
   }

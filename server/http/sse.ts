@@ -82,13 +82,14 @@ export class EventHub {
   }
 
   /**
-   * Sends event `type` with id `seq` to every client, and keeps it for resume. `data` makes its
+   * Sends an event (its `id` is a sequence number: ids only grow) to every client, and keeps it
+   * for resume. `data` makes its
    * JSON value; it is called only when a client needs the event (at once if one is connected,
    * else on a replay), and must give the values as they were at publish time.
    */
-  publish(seq: number, type: string, data: () => unknown): void {
-    const entry: RingEntry = { id: seq, type, data };
-    this.#lastSeq = seq;
+  publish(event: { id: number; type: string; data: () => unknown }): void {
+    const entry: RingEntry = { id: event.id, type: event.type, data: event.data };
+    this.#lastSeq = event.id;
     if (this.#ring.length < this.#capacity) {
       this.#ring.push(entry);
     } else {

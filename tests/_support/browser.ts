@@ -5,7 +5,25 @@
  * @module
  */
 
-import { type BrowserContext, chromium } from "playwright-core";
+import fs from "node:fs";
+import type { BrowserContext } from "playwright-core";
+
+/**
+ * playwright-core asks at load time whether it runs under WSL by testing for
+ * `/proc/sys/fs/binfmt_misc/WSLInterop`, a path Deno lets only `--allow-all` read. The tests run
+ * with named permissions, so that one question is answered "no" here, before the import.
+ */
+let wslProbeAnswered = false;
+function answerWslProbe(): void {
+  if (wslProbeAnswered) return;
+  wslProbeAnswered = true;
+  const existsSync = fs.existsSync;
+  fs.existsSync =
+    ((path: fs.PathLike) =>
+      String(path).startsWith("/proc/sys/fs/binfmt_misc/")
+        ? false
+        : existsSync(path)) as typeof fs.existsSync;
+}
 
 /** Where Debian's package puts Chromium. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -28,16 +46,23 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a new, empty profile in a temporary folder. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/** Throws, saying what to install, when there is no Chromium at `path`. */
+export async function requireChromium(path: string): Promise<void> {
   try {
-    await Deno.stat(CHROMIUM_PATH);
+    await Deno.stat(path);
   } catch {
     throw new Error(
-      `Chromium is missing at ${CHROMIUM_PATH}: the board's browser tests need Debian's chromium ` +
+      `Chromium is missing at ${path}: the board's browser tests need Debian's chromium ` +
         "package (apt-get update && apt-get install -y chromium; .ci/run installs it when missing)",
     );
   }
+}
+
+/** Launches Chromium with a new, empty profile in a temporary folder. */
+export async function launchBrowser(): Promise<TestBrowser> {
+  await requireChromium(CHROMIUM_PATH);
+  answerWslProbe();
+  const { chromium } = await import("playwright-core");
   const profile = await Deno.makeTempDir({ prefix: "board-chromium-" });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

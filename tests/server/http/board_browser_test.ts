@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { artifactPath, launchBrowser } from "../../_support/browser.ts";
+import { artifactPath, launchBrowser, requireChromium } from "../../_support/browser.ts";
 import { startServerProcess } from "../../_support/server_process.ts";
 import { UdpPeer } from "../../_support/udp_peer.ts";
 
@@ -104,4 +104,11 @@ Deno.test({
       await server.stop();
     }
   },
+});
+
+Deno.test("without Chromium the browser tests fail and say what to install", async () => {
+  await assert.rejects(
+    requireChromium("/nonexistent/chromium"),
+    /Chromium is missing at \/nonexistent\/chromium: .*apt-get install -y chromium/,
+  );
 });

@@ -29,7 +29,7 @@ function types(text: string): string[] {
 Deno.test("EventHub resumes after a Last-Event-ID it still holds, with the later events only", async () => {
   const hub = new EventHub({ startSeq: 10, capacity: 5 });
   try {
-    for (const seq of [12, 15, 16]) hub.publish(seq, "bid", () => ({ seq }));
+    for (const seq of [12, 15, 16]) hub.publish({ id: seq, type: "bid", data: () => ({ seq }) });
     const response = hub.connect("12");
     assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
     const text = await drain(response);
@@ -45,7 +45,7 @@ Deno.test("EventHub resumes after a Last-Event-ID it still holds, with the later
 Deno.test("EventHub sends reset for an id older than its ring, from the future, or not a number", async (t) => {
   const hub = new EventHub({ startSeq: 0, capacity: 3 });
   try {
-    for (let seq = 1; seq <= 6; seq++) hub.publish(seq, "bid", () => ({ seq }));
+    for (let seq = 1; seq <= 6; seq++) hub.publish({ id: seq, type: "bid", data: () => ({ seq }) });
     const cases: [string, string][] = [["too old", "2"], ["future", "99"], ["garbage", "x"]];
     for (const [label, id] of cases) {
       await t.step(label, async () => {
@@ -71,7 +71,7 @@ Deno.test("EventHub drops a client that falls behind instead of buffering withou
     const reader = reading.body!.getReader();
     const received: number[] = [];
     for (let seq = 1; seq <= 100; seq++) {
-      hub.publish(seq, "bid", () => ({ padding: "x".repeat(100) }));
+      hub.publish({ id: seq, type: "bid", data: () => ({ padding: "x".repeat(100) }) });
       // The healthy client keeps up.
       while (true) {
         const { value } = await reader.read();
@@ -93,7 +93,7 @@ Deno.test("EventHub drops a client that falls behind instead of buffering withou
 Deno.test("EventHub keeps at least 10,000 events for resume by default", async () => {
   const hub = new EventHub({ startSeq: 0 });
   try {
-    for (let seq = 1; seq <= 10_001; seq++) hub.publish(seq, "bid", () => ({}));
+    for (let seq = 1; seq <= 10_001; seq++) hub.publish({ id: seq, type: "bid", data: () => ({}) });
     const resumed = ids(await drain(hub.connect("1")));
     assert.equal(resumed.length, 10_000);
     assert.equal(resumed[0], 2);
