@@ -26,7 +26,14 @@ export interface ServerProcess {
  * listens.
  */
 export async function startServerProcess(
-  options: { dataDir?: string; args?: string[]; udpPort?: number; tcpPort?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    udpPort?: number;
+    tcpPort?: number;
+    /** Extra environment variables for the process. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "auction-e2e-" });
   const command = new Deno.Command(Deno.execPath(), {
@@ -52,6 +59,7 @@ export async function startServerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
+    ...(options.env ? { env: options.env } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
