@@ -45,16 +45,16 @@ export class Board {
     this.hub = new EventHub({ ...options, startSeq: source.committedSeq });
     const onChange = options.onChange ?? (() => {});
     source.onCommitted((batch) => {
-      batch.events.forEach((event, index) => {
-        const change = this.model.apply(event);
-        if (!change) return;
+      for (let index = 0; index < batch.events.length; index++) {
+        const change = this.model.apply(batch.events[index]!);
+        if (!change) continue;
         onChange(change);
         this.hub.publish({
           id: batch.firstSeq + index,
           type: change.type,
           data: changeJson(change),
         });
-      });
+      }
     });
   }
 

@@ -24,6 +24,8 @@ export interface EventHubOptions {
   capacity?: number;
   /** Bytes one client may fall behind by before it is dropped. @default 4194304 */
   maxBufferedBytes?: number;
+  /** Most clients at once; more are answered 503 (each may hold `maxBufferedBytes`). @default 1000 */
+  maxClients?: number;
   /** Milliseconds between keep-alive comments. @default 15000 */
   keepAliveMs?: number;
   /** Called when a client is dropped for being too slow (for metrics). */
@@ -47,6 +49,7 @@ interface Client {
 export class EventHub {
   readonly #capacity: number;
   readonly #maxBufferedBytes: number;
+  readonly #maxClients: number;
   readonly #onDrop: () => void;
   readonly #ring: RingEntry[] = [];
   /** Index of the oldest entry in `#ring` once it is full. */
@@ -60,6 +63,7 @@ export class EventHub {
   constructor(options: EventHubOptions) {
     this.#capacity = options.capacity ?? 10_000;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 4_194_304;
+    this.#maxClients = options.maxClients ?? 1000;
     this.#onDrop = options.onDrop ?? (() => {});
     this.#floorSeq = options.startSeq;
     this.#lastSeq = options.startSeq;
@@ -105,9 +109,15 @@ export class EventHub {
   /**
    * A `text/event-stream` response that resumes after `lastEventId` when the ring still covers
    * it, and otherwise (unknown, too old, or from the future) starts with a `reset` event.
-   * Without `lastEventId` it sends only what comes next.
+   * Without `lastEventId` it sends only what comes next. Past `maxClients`, a 503.
    */
   connect(lastEventId: string | null): Response {
+    if (this.#clients.size >= this.#maxClients) {
+      return new Response(JSON.stringify({ error: "Too many event-stream clients: retry later" }), {
+        status: 503,
+        headers: { "content-type": "application/json; charset=utf-8", "retry-after": "10" },
+      });
+    }
     let client: Client;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {

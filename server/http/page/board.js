@@ -406,7 +406,14 @@ function connect(load, onEvent) {
   source?.close();
   source = new EventSource(`/events?since=${seq}`);
   source.addEventListener("open", () => setConnection("live", "Live"));
-  source.addEventListener("error", () => setConnection("offline", "Reconnecting…"));
+  const opened = source;
+  source.addEventListener("error", () => {
+    setConnection("offline", "Reconnecting…");
+    // The browser retries by itself, except after an error status (503 when the server is full).
+    if (opened.readyState === EventSource.CLOSED) {
+      setTimeout(() => source === opened && connect(load, onEvent), 5000);
+    }
+  });
   for (const type of ["listed", "bid", "price_adjusted", "closed", "outcome"]) {
     source.addEventListener(type, (event) => {
       const id = Number(event.lastEventId);

@@ -102,3 +102,20 @@ Deno.test("EventHub keeps at least 10,000 events for resume by default", async (
     hub.close();
   }
 });
+
+Deno.test("EventHub answers 503 past its client limit, and takes a client again once one left", async () => {
+  const hub = new EventHub({ startSeq: 0, maxClients: 2 });
+  try {
+    const first = hub.connect(null);
+    hub.connect(null);
+    const refused = hub.connect(null);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get("retry-after"), "10");
+    await refused.body?.cancel();
+    await first.body!.cancel();
+    assert.equal(hub.clients, 1);
+    assert.equal(hub.connect(null).status, 200);
+  } finally {
+    hub.close();
+  }
+});
