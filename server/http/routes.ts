@@ -9,6 +9,9 @@ import { itemDetailJson, itemJson } from "./board.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { Readiness } from "./readiness.ts";
 
+/** The page's script modules, served as `/static/NAME`. */
+const SCRIPTS = ["board.js", "live.js", "board_list.js", "item_page.js"] as const;
+
 /** The page files, read once at start. */
 export interface PageFiles {
   /** `/` */
@@ -17,8 +20,8 @@ export interface PageFiles {
   itemHtml: string;
   /** `/static/board.css` */
   css: string;
-  /** `/static/board.js` */
-  js: string;
+  /** `/static/NAME.js`, by path. */
+  scripts: Map<string, string>;
 }
 
 /** Whether the server can serve: recovered, and its data folder writable. */
@@ -42,13 +45,15 @@ const SECURITY_HEADERS = {
 /** Loads the page files next to this module. */
 export async function loadPageFiles(): Promise<PageFiles> {
   const read = (name: string) => Deno.readTextFile(new URL(`./page/${name}`, import.meta.url));
-  const [boardHtml, itemHtml, css, js] = await Promise.all([
-    read("board.html"),
-    read("item.html"),
-    read("board.css"),
-    read("board.js"),
-  ]);
-  return { boardHtml, itemHtml, css, js };
+  const [boardHtml, itemHtml, css, ...scripts] = await Promise.all(
+    ["board.html", "item.html", "board.css", ...SCRIPTS].map(read),
+  );
+  return {
+    boardHtml: boardHtml!,
+    itemHtml: itemHtml!,
+    css: css!,
+    scripts: new Map(SCRIPTS.map((name, index) => [`/static/${name}`, scripts[index]!])),
+  };
 }
 
 /** The request handler of the HTTP server. */
@@ -65,8 +70,6 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
         return text(page.boardHtml, "text/html; charset=utf-8");
       case "/static/board.css":
         return text(page.css, "text/css; charset=utf-8");
-      case "/static/board.js":
-        return text(page.js, "text/javascript; charset=utf-8");
       case "/api/items":
         return jsonResponse({
           now: new Date().toISOString(),
@@ -91,6 +94,8 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
         );
       }
     }
+    const script = page.scripts.get(path);
+    if (script !== undefined) return text(script, "text/javascript; charset=utf-8");
     if (path.startsWith("/items/")) {
       return text(page.itemHtml, "text/html; charset=utf-8");
     }
