@@ -78,6 +78,9 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
           closed: board.model.closed().map(itemJson),
         });
       case "/events":
+        if (request.method === "HEAD") {
+          return new Response(null, { headers: { "content-type": "text/event-stream" } });
+        }
         return board.hub.connect(
           request.headers.get("last-event-id") ?? url.searchParams.get("since"),
         );

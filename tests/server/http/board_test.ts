@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Board } from "../../../server/http/board.ts";
+import { createHandler } from "../../../server/http/routes.ts";
 import { createHarness, peer } from "../../_support/harness.ts";
 
 async function streamText(response: Response): Promise<string> {
@@ -47,6 +48,24 @@ Deno.test("Board publishes durable changes with the journal's seq, each event ke
       events.map((event) => event.id),
       events.map((event) => event.id).sort((a, b) => a - b),
     );
+  } finally {
+    board.close();
+  }
+});
+
+Deno.test("HEAD /events answers the headers without opening a stream", async () => {
+  const harness = await createHarness();
+  const board = new Board(harness.core);
+  try {
+    const handler = createHandler({
+      board,
+      page: { boardHtml: "", itemHtml: "", css: "", scripts: new Map() },
+      readiness: () => Promise.resolve({ ready: true }),
+    });
+    const response = await handler(new Request("http://board/events", { method: "HEAD" }));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    assert.equal(board.hub.clients, 0);
   } finally {
     board.close();
   }
