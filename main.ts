@@ -34,6 +34,7 @@ async function runServer(args: string[]): Promise<number> {
       hostname: flags.hostname,
       udpPort: flags.udpPort,
       tcpPort: flags.tcpPort,
+      httpPort: flags.httpPort ?? undefined,
       dataDir: flags.dataDir,
       storeOptions: {
         groupCommit: flags.groupCommit,

@@ -54,6 +54,9 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
     "0",
     "--max-listings-per-seller",
     "0",
+    // The board and its metrics stay on, as by default, on a free port.
+    "--http-port",
+    "0",
     ...args,
   ]);
 }

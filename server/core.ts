@@ -54,6 +54,21 @@ export interface Transaction {
 /** Called after every event is applied (the scheduler listens here). */
 export type EventListener = (event: AuctionEvent, transaction: Transaction) => void;
 
+/** The events of one transaction, once durable: `events[i]` has sequence number `firstSeq + i`. */
+export interface CommittedBatch {
+  /** The store's sequence number of the first event (journal `seq` for the file store). */
+  readonly firstSeq: number;
+  /** The events, in the order they were applied. */
+  readonly events: readonly AuctionEvent[];
+}
+
+/** Called once per transaction with events, after they are durable, in sequence order. */
+export type CommittedListener = (batch: CommittedBatch) => void;
+
+interface PendingBatch extends CommittedBatch {
+  durable: boolean;
+}
+
 /** Options of {@linkcode AuctionCore}. */
 export interface AuctionCoreOptions {
   /** The state the store loaded. */
@@ -78,6 +93,10 @@ export class AuctionCore {
   readonly config: ServerConfig;
   readonly outbox: Outbox;
   readonly #listeners: EventListener[] = [];
+  readonly #committedListeners: CommittedListener[] = [];
+  /** Batches appended but not yet reported, in sequence order. */
+  readonly #pending: PendingBatch[] = [];
+  #committedSeq: number;
   readonly #onFatal: (error: unknown) => void;
   #nextServerRq: number;
 
@@ -91,11 +110,26 @@ export class AuctionCore {
       throw error;
     });
     this.#nextServerRq = this.state.serverRqLeased;
+    this.#committedSeq = this.store.lastSeq;
   }
 
   /** Registers a listener called after each event is applied. */
   onEvent(listener: EventListener): void {
     this.#listeners.push(listener);
+  }
+
+  /**
+   * Registers a listener called with each transaction's events once they are durable (after
+   * fsync, after the reply and pushes went out), in sequence order. `state` read before any
+   * transaction ran matches {@linkcode committedSeq}; the listener must be quick and not throw.
+   */
+  onCommitted(listener: CommittedListener): void {
+    this.#committedListeners.push(listener);
+  }
+
+  /** Sequence number of the last event reported to committed listeners. */
+  get committedSeq(): number {
+    return this.#committedSeq;
   }
 
   /**
@@ -111,7 +145,15 @@ export class AuctionCore {
     const deliveries: Delivery[] = [];
     const transaction = this.#transaction(events, deliveries);
     const result = work(transaction);
-    const durable = events.length > 0 ? this.store.append(events) : this.store.flush();
+    let batch: PendingBatch | undefined;
+    let durable: Promise<void>;
+    if (events.length > 0) {
+      durable = this.store.append(events);
+      batch = { firstSeq: this.store.lastSeq - events.length + 1, events, durable: false };
+      this.#pending.push(batch);
+    } else {
+      durable = this.store.flush();
+    }
     try {
       await durable;
     } catch (error) {
@@ -120,7 +162,26 @@ export class AuctionCore {
     }
     onDurable?.(result);
     for (const delivery of deliveries) this.#deliver(delivery);
+    if (batch) {
+      batch.durable = true;
+      this.#reportCommitted();
+    }
     return result;
+  }
+
+  /** Reports durable batches to committed listeners, oldest first, never past one still on its way. */
+  #reportCommitted(): void {
+    while (this.#pending[0]?.durable) {
+      const batch = this.#pending.shift()!;
+      this.#committedSeq = batch.firstSeq + batch.events.length - 1;
+      for (const listener of this.#committedListeners) {
+        try {
+          listener(batch);
+        } catch (error) {
+          logger.error("A committed-events listener failed: {error}", { error });
+        }
+      }
+    }
   }
 
   #deliver(delivery: Delivery): void {

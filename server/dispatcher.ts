@@ -45,6 +45,18 @@ export interface DispatchOptions {
   transport?: "udp" | "tcp";
 }
 
+/** How a request ended, for metrics: done, refused, answered from the reply cache, and so on. */
+export type RequestOutcome =
+  | "ok"
+  | "refused"
+  | "repeat"
+  | "rate_limited"
+  | "undecodable"
+  | "error";
+
+/** Told of every request as it is answered (metrics); must be cheap: it runs on the hot path. */
+export type RequestObserver = (type: string, outcome: RequestOutcome) => void;
+
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /** The commands to serve. @default COMMANDS */
@@ -59,6 +71,8 @@ export interface DispatcherOptions {
   passwords?: PasswordHasher;
   /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
   loginThrottle?: LoginThrottle;
+  /** Told of each request's type and outcome. */
+  onRequest?: RequestObserver;
 }
 
 /** Requests that do not show that their source receives: they can come from a forged one. */
@@ -72,6 +86,7 @@ export class Dispatcher {
   readonly #onSessionShown: (address: PeerAddress) => void;
   readonly #passwords: PasswordHasher;
   readonly #logins: LoginThrottle;
+  readonly #onRequest: RequestObserver;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -82,6 +97,7 @@ export class Dispatcher {
     this.#onSessionShown = options.onSessionShown ?? (() => {});
     this.#passwords = options.passwords ?? new PasswordHasher();
     this.#logins = options.loginThrottle ?? new LoginThrottle();
+    this.#onRequest = options.onRequest ?? (() => {});
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
@@ -107,6 +123,7 @@ export class Dispatcher {
         reason: redactLine(error.message, { alsoHide }),
       });
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
+      this.#onRequest(error.type ?? "unknown", "undecodable");
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
@@ -139,6 +156,7 @@ export class Dispatcher {
       if (cached.reply !== null && !this.#send(respond, source, cached.reply)) {
         this.#replies.forgetRefusal(source, request.rq, digest);
       }
+      this.#onRequest(request.type, "repeat");
       return;
     }
     const done = this.#execute(request, sender, digest, respond, overTcp);
@@ -160,6 +178,7 @@ export class Dispatcher {
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const command = this.#commands.get(request.type as never);
     if (!command) {
+      this.#onRequest(request.type, "refused");
       return void await this.#reply(
         respond,
         source,
@@ -182,6 +201,7 @@ export class Dispatcher {
       // A refusal of prepare's cheap checks, or "Server busy" (never remembered: a
       // retransmission is evaluated again).
       const known = error instanceof CommandError || error instanceof ServerBusyError;
+      this.#onRequest(request.type, known ? "refused" : "error");
       if (!known) logger.error("Preparing {type} failed: {error}", { type: request.type, error });
       const reason = known ? error.message : "Internal error";
       const remembered = error instanceof CommandError && error.remembered;
@@ -235,19 +255,25 @@ export class Dispatcher {
       userKey: user ? nameKey(user.name) : undefined,
     };
     let reply: ServerMessage | undefined;
+    let outcome: RequestOutcome = "ok";
     try {
       if (!command.anySender && user) {
         checkSessionKey(request, { user, config: transaction.config });
       }
       reply = command.handle(request, context, prepared);
       if (user && !SHOWS_NOTHING.has(request.type)) this.#onSessionShown(sender);
+      if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
+        outcome = "refused";
+      }
     } catch (error) {
       const reason = error instanceof CommandError ? error.message : "Internal error";
+      outcome = error instanceof CommandError ? "refused" : "error";
       if (!(error instanceof CommandError)) {
         logger.error("Handling {type} failed: {error}", { type: request.type, error });
       } else remembered = error.remembered;
       reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
     }
+    this.#onRequest(request.type, outcome);
     const entry = {
       rq: request.rq,
       requestDigest: digest,

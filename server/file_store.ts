@@ -8,7 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import { prepareDataDir } from "./data_dir.ts";
 import { listSegments } from "./journal.ts";
-import { JournalWriter } from "./journal_writer.ts";
+import { JournalWriter, type WrittenBatch } from "./journal_writer.ts";
 import { recover } from "./recovery.ts";
 import { installSnapshot, serializeSnapshot } from "./snapshot.ts";
 import type { AuctionEvent } from "./events.ts";
@@ -31,12 +31,15 @@ export interface FileStoreOptions {
   snapshotEverySeconds?: number;
   /** The time used to leave expired cached replies out of snapshots. @default Date.now */
   now?: () => number;
+  /** Called after each group commit with its size and fsync time (for metrics). */
+  onBatchWritten?: (batch: WrittenBatch) => void;
 }
 
 /** A {@linkcode Store} keeping a journal and snapshots in `dataDir`. */
 export class FileStore implements Store {
   readonly #dataDir: string;
-  readonly #options: Required<FileStoreOptions>;
+  readonly #options: Required<Omit<FileStoreOptions, "onBatchWritten">>;
+  readonly #onBatchWritten: FileStoreOptions["onBatchWritten"];
   #state: AuctionState | null = null;
   #writer: JournalWriter | null = null;
   #eventsSinceSnapshot = 0;
@@ -52,6 +55,7 @@ export class FileStore implements Store {
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
       now: options.now ?? Date.now,
     };
+    this.#onBatchWritten = options.onBatchWritten;
   }
 
   async load(): Promise<AuctionState> {
@@ -65,6 +69,7 @@ export class FileStore implements Store {
     this.#writer = new JournalWriter(this.#dataDir, recovered.lastSeq, segmentStartSeq, {
       groupCommit: this.#options.groupCommit,
       onBatchDurable: () => this.#maybeSnapshot(),
+      onBatchWritten: this.#onBatchWritten,
     });
     this.#state = recovered.state;
     this.#snapshotCoversSeq = recovered.coversSeq;
@@ -90,6 +95,10 @@ export class FileStore implements Store {
 
   flush(): Promise<void> {
     return this.#writer?.flush() ?? Promise.resolve();
+  }
+
+  get lastSeq(): number {
+    return this.#writer?.lastSeq ?? 0;
   }
 
   /** Waits for pending writes, takes a last snapshot if anything changed, closes the journal. */

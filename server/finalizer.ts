@@ -25,6 +25,7 @@ import {
   send,
 } from "./sale_steps.ts";
 import type { Sale } from "./state.ts";
+import { traceSale, tracingEnabled } from "./tracing.ts";
 
 const logger = getLogger(["auction", "sale"]);
 /** Wait before a sale that ran out of file descriptors goes back in line. */
@@ -146,7 +147,13 @@ export class SaleFinalizer {
   #launch(itemId: number): void {
     const sale = this.#core.state.sales[itemId];
     const work = sale && needsWork(sale) && !this.#shutdown.signal.aborted
-      ? this.#work(sale)
+      ? (tracingEnabled
+        ? traceSale({
+          id: itemId,
+          name: sale.itemName,
+          status: () => this.#core.state.sales[itemId]?.status,
+        }, () => this.#work(sale))
+        : this.#work(sale))
       : Promise.resolve();
     const task = work
       .catch((error) => {

@@ -17,6 +17,8 @@ export interface ServerFlags {
   udpPort: number;
   /** `--tcp-port`: 0 picks a free port. */
   tcpPort: number;
+  /** `--http-port`: the board's port (0 picks a free one); `null` with `--no-http`. */
+  httpPort: number | null;
   /** `--data-dir`: the folder of the snapshot and journal. */
   dataDir: string;
   /** The auction rules the flags set (duration unit, intervals, limits). */
@@ -41,6 +43,9 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --host ADDRESS            address to bind (default 0.0.0.0)
   --udp-port PORT           UDP port for requests (default 5000; 0 = any free port)
   --tcp-port PORT           TCP port (default 5001; 0 = any free port)
+  --http-port PORT          HTTP port of the board, metrics and health checks (default 8080;
+                            0 = any free port); a port that cannot be bound is only a warning
+  --no-http                 serve no HTTP at all
   --data-dir DIR            folder for the snapshot and journal (default ./data)
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
@@ -90,6 +95,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "host": { type: "string", default: "0.0.0.0" },
         "udp-port": { type: "string", default: "5000" },
         "tcp-port": { type: "string", default: "5001" },
+        "http-port": { type: "string", default: "8080" },
+        "no-http": { type: "boolean", default: false },
         "data-dir": { type: "string", default: "./data" },
         "duration-unit": { type: "string", default: "minutes" },
         "announce-interval": { type: "string", default: "60" },
@@ -135,6 +142,9 @@ export function parseServerFlags(args: string[]): ServerFlags {
     hostname: values.host,
     udpPort: integerFlag("udp-port", values["udp-port"], { max: 65535 }),
     tcpPort: integerFlag("tcp-port", values["tcp-port"], { max: 65535 }),
+    httpPort: values["no-http"]
+      ? null
+      : integerFlag("http-port", values["http-port"], { max: 65535 }),
     dataDir: values["data-dir"],
     config: {
       durationUnit: unit.startsWith("s") ? "s" : "m",

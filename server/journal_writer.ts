@@ -19,6 +19,18 @@ export interface JournalWriterOptions {
   groupCommit?: boolean;
   /** Called after each durable batch, when the state matches every record appended so far. */
   onBatchDurable?: () => void;
+  /** Called after each durable batch with its size and fsync time (for metrics). */
+  onBatchWritten?: (batch: WrittenBatch) => void;
+}
+
+/** What one group commit wrote. */
+export interface WrittenBatch {
+  /** Records (events) in the batch. */
+  records: number;
+  /** Appends (transactions) in the batch. */
+  appends: number;
+  /** Time spent in fdatasync for the batch, in milliseconds. */
+  syncMs: number;
 }
 
 interface Entry {
@@ -27,6 +39,7 @@ interface Entry {
   firstSeq: number;
   /** Sequence number of its last record (`firstSeq - 1` when it has none). */
   lastSeq: number;
+  records: number;
   segmentStartSeq: number;
   done: PromiseWithResolvers<void>;
 }
@@ -41,6 +54,8 @@ export class JournalWriter {
   readonly #dir: string;
   readonly #groupCommit: boolean;
   readonly #onBatchDurable: () => void;
+  readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
+  #syncMs = 0;
   #nextSeq: number;
   #segmentStartSeq: number;
   #open: OpenSegment | null = null;
@@ -61,6 +76,7 @@ export class JournalWriter {
     this.#segmentStartSeq = segmentStartSeq;
     this.#groupCommit = options.groupCommit ?? true;
     this.#onBatchDurable = options.onBatchDurable ?? (() => {});
+    this.#onBatchWritten = options.onBatchWritten;
   }
 
   /** Sequence number of the last record appended (durable or not). */
@@ -84,6 +100,7 @@ export class JournalWriter {
       bytes,
       firstSeq,
       lastSeq: this.#nextSeq - 1,
+      records: events.length,
       segmentStartSeq: this.#segmentStartSeq,
       done,
     });
@@ -128,9 +145,19 @@ export class JournalWriter {
         break;
       }
       for (const entry of batch) entry.done.resolve();
+      this.#reportBatch(batch);
       this.#onBatchDurable();
     }
     this.#inFlight = null;
+  }
+
+  #reportBatch(batch: Entry[]): void {
+    const syncMs = this.#syncMs;
+    this.#syncMs = 0;
+    if (!this.#onBatchWritten) return;
+    let records = 0;
+    for (const entry of batch) records += entry.records;
+    this.#onBatchWritten({ records, appends: batch.length, syncMs });
   }
 
   /** Writes a batch with one write per segment, each closed by its commit record. */
@@ -160,7 +187,9 @@ export class JournalWriter {
       offset += chunk.length;
     }
     await writeAll(this.#open.file, bytes);
+    const startMs = performance.now();
     await this.#open.file.syncData();
+    this.#syncMs += performance.now() - startMs;
   }
 
   /**

@@ -21,8 +21,12 @@ import { ReplyExpiry } from "./reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./session_ips.ts";
 import { MemoryStore, type Store } from "./store.ts";
+import type { AuctionState } from "./state.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
+import { type HttpServerHandle, ServerMetrics, startHttpServer } from "./http/mod.ts";
+import type { BoardOptions } from "./http/board.ts";
+import type { Outbox } from "./core.ts";
 
 const logger = getLogger(["auction", "server"]);
 
@@ -53,6 +57,10 @@ export interface ServerOptions extends DispatcherOptions {
   onSaleStep?: SaleStepHook;
   /** Called when the server must stop because its data cannot be saved (fail-stop). */
   onFatal?: (error: unknown) => void;
+  /** HTTP port of the board, metrics and health checks; 0 picks a free one. @default no HTTP */
+  httpPort?: number;
+  /** Limits of the board's model and event stream (for tests). */
+  board?: BoardOptions;
 }
 
 /** A running server. */
@@ -65,6 +73,8 @@ export interface ServerHandle {
   readonly core: AuctionCore;
   /** The sale exchanges at the close of auctions, for tests and tools. */
   readonly finalizer: SaleFinalizer;
+  /** The board's HTTP server; `null` when off or when its port could not be bound. */
+  readonly http: HttpServerHandle | null;
   /** Stops serving, waits for pending writes, releases sockets and files. */
   close(): Promise<void>;
 }
@@ -73,30 +83,50 @@ export interface ServerHandle {
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
   const hostname = options.hostname ?? "0.0.0.0";
   const clock = options.clock ?? systemClock;
+  const live: { state?: AuctionState; fatal: boolean } = { fatal: false };
+  let http: HttpServerHandle | null = null;
+  const metrics = options.httpPort === undefined ? undefined : new ServerMetrics({
+    openAuctions: () => Object.keys(live.state?.openItems ?? {}).length,
+    sessions: () => Object.keys(live.state?.sessions ?? {}).length,
+    streamClients: () => http?.board?.hub.clients ?? 0,
+  });
+  const stopHttp = async () => {
+    metrics?.close();
+    await http?.close();
+  };
+  if (options.httpPort !== undefined) {
+    // Before recovery, so that /healthz answers and /readyz says "recovering" meanwhile.
+    http = await startHttpServer({
+      hostname,
+      port: options.httpPort,
+      dataDir: options.store || options.dataDir === "" ? null : options.dataDir ?? "./data",
+      failed: () => live.fatal,
+    });
+    if (http) logger.info("Board at {url}", { url: http.url });
+  }
+  const storeOptions = metrics
+    ? { ...options.storeOptions, onBatchWritten: metrics.batchWritten }
+    : options.storeOptions;
   const store = options.store ??
     (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data", {
       now: () => clock.now(),
-      ...options.storeOptions,
+      ...storeOptions,
     }));
-  const state = await store.load();
-  const ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
-    clock,
-    ledger: options.store || options.dataDir === ""
-      ? PaymentLedger.inMemory()
-      : await PaymentLedger.open(join(options.dataDir ?? "./data", LEDGER_FILE)).catch(
-        async (error) => {
-          await store.close();
-          throw error;
-        },
-      ),
-  });
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond);
   // The index follows the core, which needs the transport first: the budget asks it lazily.
   const sessions = { index: undefined as SessionIps | undefined };
+  let ownGateway: SimulatedGateway | undefined;
   let udp: UdpTransport;
   let tcp: TcpListener;
   try {
+    live.state = await store.load();
+    ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
+      clock,
+      ledger: options.store || options.dataDir === ""
+        ? PaymentLedger.inMemory()
+        : await PaymentLedger.open(join(options.dataDir ?? "./data", LEDGER_FILE)),
+    });
     udp = new UdpTransport({
       hostname,
       port: options.udpPort ?? 5000,
@@ -118,19 +148,26 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     }
   } catch (error) {
     await ownGateway?.close();
-    await store.close();
+    await store.close().catch(() => {});
+    await stopHttp();
     throw error;
   }
   const core = new AuctionCore({
-    state,
+    state: live.state,
     store,
     clock,
     config,
-    outbox: udp,
-    onFatal: options.onFatal,
+    outbox: metrics ? countingOutbox(udp, metrics.pushed) : udp,
+    onFatal: (error) => {
+      live.fatal = true;
+      if (!options.onFatal) throw error;
+      options.onFatal(error);
+    },
   });
   const shownSessions = new SessionIps(core);
   sessions.index = shownSessions;
+  if (metrics) core.onCommitted((batch) => metrics.committed(batch));
+  http?.attach(core, metrics, options.board);
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? ownGateway!,
     connector: new TcpConnector({
@@ -143,6 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const dispatcher = new Dispatcher(core, {
     ...options,
     onSessionShown: (address) => shownSessions.confirm(address),
+    onRequest: metrics?.request,
   });
   const scheduler = new AuctionScheduler(core);
   scheduler.start();
@@ -160,14 +198,26 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     tcpAddress: tcp.address,
     core,
     finalizer,
+    http,
     close() {
       closing ??= (async () => {
+        await stopHttp();
         await Promise.all([scheduler.stop(), replyExpiry.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
         await ownGateway?.close();
       })();
       return closing;
+    },
+  };
+}
+
+/** An outbox that counts each pushed datagram before handing it to `outbox`. */
+function countingOutbox(outbox: Outbox, count: () => void): Outbox {
+  return {
+    send(to, line, message) {
+      count();
+      outbox.send(to, line, message);
     },
   };
 }

@@ -19,6 +19,11 @@ export interface Store {
   append(events: readonly AuctionEvent[]): Promise<void>;
   /** Resolves once everything appended so far is durable. */
   flush(): Promise<void>;
+  /**
+   * Sequence number of the last event appended (durable or not; 0 for none). Each appended
+   * event takes the next number, synchronously in `append`, and numbers survive a reopen.
+   */
+  readonly lastSeq: number;
   /** Flushes and releases files. */
   close(): Promise<void>;
 }
@@ -47,6 +52,10 @@ export class MemoryStore implements Store {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  get lastSeq(): number {
+    return this.events.length;
   }
 
   close(): Promise<void> {

@@ -20,6 +20,7 @@ import type { Dispatcher } from "./dispatcher.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { ReplyBudget } from "./reply_budget.ts";
 import { addressKey, type PeerAddress } from "./state.ts";
+import { traceRequest, tracingEnabled } from "./tracing.ts";
 
 const logger = getLogger(["auction", "udp"]);
 const UTF8 = new TextEncoder();
@@ -124,7 +125,15 @@ export class UdpTransport implements Outbox {
         this.send(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
       }
       if (verdict !== "allow") continue;
-      dispatcher.dispatch(bytes, sender, (line) => this.send(sender, line)).catch((error) => {
+      const respond = (line: string) => this.send(sender, line);
+      const done = tracingEnabled
+        ? traceRequest(bytes, (onReply) =>
+          dispatcher.dispatch(bytes, sender, (line) => {
+            onReply(line);
+            return respond(line);
+          }))
+        : dispatcher.dispatch(bytes, sender, respond);
+      done.catch((error) => {
         logger.error("Request from {peer} failed: {error}", { peer: addressKey(sender), error });
       });
     }

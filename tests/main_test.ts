@@ -54,6 +54,8 @@ Deno.test("main.ts server exits 1 with a clear message when its port is taken", 
       String(port),
       "--tcp-port",
       "0",
+      "--http-port",
+      "0",
       "--data-dir",
       dataDir,
     ]);

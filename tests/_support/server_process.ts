@@ -11,6 +11,8 @@ export interface ServerProcess {
   readonly process: Deno.ChildProcess;
   readonly udpPort: number;
   readonly tcpPort: number;
+  /** The board's HTTP port; `null` when started with `--no-http`. */
+  readonly httpPort: number | null;
   readonly dataDir: string;
   /** Everything the process wrote to stderr so far. */
   output(): string;
@@ -18,7 +20,11 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
-/** Starts the server with `args` (ports default to 0 = free) and waits until it listens. */
+/**
+ * Starts the server with `args` (ports default to 0 = free; HTTP too, unless `args` name
+ * `--http-port` or `--no-http`, so that parallel tests never fight over 8080) and waits until it
+ * listens.
+ */
 export async function startServerProcess(
   options: {
     dataDir?: string;
@@ -53,6 +59,9 @@ export async function startServerProcess(
       String(options.tcpPort ?? 0),
       "--data-dir",
       dataDir,
+      ...(options.args?.some((arg) => /^--(no-http|http-port)/.test(arg))
+        ? []
+        : ["--http-port", "0"]),
       ...(options.args ?? []),
     ],
     cwd: ROOT,
@@ -63,13 +72,23 @@ export async function startServerProcess(
   });
   const process = command.spawn();
   let text = "";
-  const ready = Promise.withResolvers<{ udpPort: number; tcpPort: number }>();
+  const ready = Promise.withResolvers<
+    { udpPort: number; tcpPort: number; httpPort: number | null }
+  >();
   const decoder = new TextDecoder();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) {
       text += decoder.decode(chunk, { stream: true });
       const match = /Listening on UDP "[^"]*:(\d+)" and TCP "[^"]*:(\d+)"/.exec(text);
-      if (match) ready.resolve({ udpPort: Number(match[1]), tcpPort: Number(match[2]) });
+      if (match) {
+        // The board's line comes first, when there is a board.
+        const board = /Board at "http:\/\/[^"]*:(\d+)\/"/.exec(text);
+        ready.resolve({
+          udpPort: Number(match[1]),
+          tcpPort: Number(match[2]),
+          httpPort: board ? Number(board[1]) : null,
+        });
+      }
     }
   };
   const pumps = Promise.all([pump(process.stderr), pump(process.stdout)]);

@@ -89,6 +89,21 @@ export function storeContract(name: string, makeBacking: () => Promise<StoreBack
     await store.close();
   });
 
+  test("lastSeq numbers each appended event at once, and continues after a reopen", async (backing) => {
+    const store = backing.open();
+    const state = await store.load();
+    assert.equal(store.lastSeq, 0);
+    const first = commit(store, state, [userEvent(1), userEvent(2)]);
+    assert.equal(store.lastSeq, 2, "numbered synchronously, before it is durable");
+    await Promise.all([first, commit(store, state, [userEvent(3)])]);
+    assert.equal(store.lastSeq, 3);
+    await store.close();
+    const reopened = backing.open();
+    await reopened.load();
+    assert.equal(reopened.lastSeq, 3);
+    await reopened.close();
+  });
+
   test("restarts keep appending after what was recovered", async (backing) => {
     let expected = emptyState();
     for (let round = 0; round < 4; round++) {

@@ -144,3 +144,25 @@ Deno.test("startServer() with a data folder keeps users across a restart", async
     }
   });
 });
+
+Deno.test("FileStore reports each group commit's records, appends and fsync time", async () => {
+  await withTempDir(async (dir) => {
+    const batches: { records: number; appends: number; syncMs: number }[] = [];
+    const store = new FileStore(dir, { onBatchWritten: (batch) => batches.push(batch) });
+    const state = await store.load();
+    const appends = [0, 1, 2, 3].map((index) => {
+      const events = [
+        registered(`u${index}a`, 41000 + index),
+        registered(`u${index}b`, 42000 + index),
+      ];
+      for (const event of events) applyEvent(state, event);
+      return store.append(events);
+    });
+    await Promise.all(appends);
+    assert.equal(batches.reduce((sum, batch) => sum + batch.records, 0), 8);
+    assert.equal(batches.reduce((sum, batch) => sum + batch.appends, 0), 4);
+    assert.ok(batches.length < 4, "appends made together share a commit");
+    assert.ok(batches.every((batch) => batch.syncMs >= 0 && batch.records === 2 * batch.appends));
+    await store.close();
+  });
+});

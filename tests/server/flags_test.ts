@@ -9,6 +9,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     hostname: "0.0.0.0",
     udpPort: 5000,
     tcpPort: 5001,
+    httpPort: 8080,
     dataDir: "./data",
     groupCommit: true,
     snapshotEveryEvents: 10000,
@@ -77,11 +78,14 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "--require-password",
     "--snapshot-events",
     "500",
+    "--http-port",
+    "9090",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 7001,
+    httpPort: 9090,
     dataDir: "/tmp/auction",
     groupCommit: false,
     snapshotEveryEvents: 500,
@@ -106,6 +110,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     help: false,
   });
   assert.equal(parseServerFlags(["--help"]).help, true);
+  assert.equal(parseServerFlags(["--no-http"]).httpPort, null);
+  assert.equal(parseServerFlags(["--http-port", "0"]).httpPort, 0);
   assert.equal(parseServerFlags(["--duration-unit", "minutes"]).config.durationUnit, "m");
 });
 
@@ -132,6 +138,7 @@ Deno.test(
       [["--log-level", "verbose"], /--log-level must be debug, info, warning or error/],
       [["--log-format", "xml"], /--log-format must be text or json/],
       [["--udp-port"], /udp-port/],
+      [["--http-port", "70000"], /--http-port must be a whole number from 0 to 65535/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {

@@ -1,0 +1,134 @@
+/**
+ * The board: its model, fed by the core's committed events only, and the live event stream
+ * that tells browsers what changed. It never reads files and never runs on the UDP path: the
+ * core calls it once per durable transaction, after the replies went out.
+ * @module
+ */
+
+import { formatPrice } from "../../protocol/mod.ts";
+import type { CommittedListener } from "../core.ts";
+import type { AuctionState } from "../state.ts";
+import {
+  type BoardChange,
+  type BoardItem,
+  BoardModel,
+  type BoardModelOptions,
+} from "./board_model.ts";
+import { EventHub, type EventHubOptions } from "./sse.ts";
+
+/** What the board reads: a read-only view of the state at start, then committed events. */
+export interface CommittedSource {
+  /** The state; read once, at start, when it matches {@linkcode committedSeq}. */
+  readonly state: Readonly<AuctionState>;
+  /** Sequence number of the last durable event. */
+  readonly committedSeq: number;
+  /** Registers a listener for durable events. */
+  onCommitted(listener: CommittedListener): void;
+}
+
+/** Options of {@linkcode Board}. */
+export interface BoardOptions extends BoardModelOptions, Omit<EventHubOptions, "startSeq"> {
+  /** Called with each change (metrics). */
+  onChange?: (change: BoardChange) => void;
+}
+
+/** How many prices of an item the board list's small chart shows. */
+const TREND_POINTS = 30;
+
+/** The board's model and stream, kept up to date by the core. */
+export class Board {
+  readonly model: BoardModel;
+  readonly hub: EventHub;
+
+  constructor(source: CommittedSource, options: BoardOptions = {}) {
+    this.model = new BoardModel(source.state, options);
+    this.hub = new EventHub({ ...options, startSeq: source.committedSeq });
+    const onChange = options.onChange ?? (() => {});
+    source.onCommitted((batch) => {
+      for (let index = 0; index < batch.events.length; index++) {
+        const change = this.model.apply(batch.events[index]!);
+        if (!change) continue;
+        onChange(change);
+        this.hub.publish({
+          id: batch.firstSeq + index,
+          type: change.type,
+          data: changeJson(change),
+        });
+      }
+    });
+  }
+
+  /** Sequence number the board has shown everything up to. */
+  get seq(): number {
+    return this.hub.lastSeq;
+  }
+
+  /** Ends the event streams. */
+  close(): void {
+    this.hub.close();
+  }
+}
+
+/** An item as the JSON API and the event stream show it. */
+export function itemJson(item: BoardItem): Record<string, unknown> {
+  const recent = item.history.slice(-(TREND_POINTS - 1)).map((bid) => formatPrice(bid.amountCents));
+  return {
+    id: item.id,
+    name: item.name,
+    description: item.description,
+    seller: item.seller,
+    price: formatPrice(item.priceCents),
+    startPrice: formatPrice(item.startPriceCents),
+    leader: item.leader,
+    bids: item.bids,
+    listedAt: new Date(item.listedAtMs).toISOString(),
+    endsAt: new Date(item.endsAtMs).toISOString(),
+    status: item.status,
+    ...(item.closedAtMs === undefined ? {} : { closedAt: new Date(item.closedAtMs).toISOString() }),
+    trend: [formatPrice(item.startPriceCents), ...recent],
+  };
+}
+
+/** An item with its latest `historyLimit` bids, oldest first. */
+export function itemDetailJson(item: BoardItem, historyLimit: number): Record<string, unknown> {
+  return {
+    ...itemJson(item),
+    history: item.history.slice(-historyLimit).map((bid) => ({
+      at: new Date(bid.atMs).toISOString(),
+      amount: formatPrice(bid.amountCents),
+      bidder: bid.bidder,
+    })),
+  };
+}
+
+/**
+ * What an event says: the whole item when it appears or ends, only what moved otherwise. Bids
+ * are the hot case: their values are captured now and formatted only if a client needs them.
+ */
+function changeJson(change: BoardChange): () => unknown {
+  const { item } = change;
+  const { id, name, priceCents, status } = item;
+  if (change.type === "bid") {
+    const { leader, bids, endsAtMs } = item;
+    const bid = item.history.at(-1)!;
+    return () => ({
+      id,
+      item: name,
+      price: formatPrice(priceCents),
+      leader,
+      bids,
+      endsAt: new Date(endsAtMs).toISOString(),
+      status,
+      bid: {
+        at: new Date(bid.atMs).toISOString(),
+        amount: formatPrice(bid.amountCents),
+        bidder: bid.bidder,
+      },
+    });
+  }
+  if (change.type === "price_adjusted") {
+    return () => ({ id, item: name, price: formatPrice(priceCents), status });
+  }
+  const json = { ...itemJson(item), item: name };
+  return () => json;
+}

@@ -1,0 +1,195 @@
+/**
+ * The server's Prometheus metrics, through `prom-client`. The hot path only bumps plain
+ * numbers (a request's type and outcome, a pushed datagram); prom-client reads them when
+ * `/metrics` is scraped. Journal batches are observed once per fsync, not per request.
+ * @module
+ */
+
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CommittedBatch } from "../core.ts";
+import type { RequestOutcome } from "../dispatcher.ts";
+import type { WrittenBatch } from "../journal_writer.ts";
+
+/** What the metrics read from the live server at scrape time. */
+export interface MetricsView {
+  /** Open auctions now. */
+  openAuctions(): number;
+  /** Addresses that are a user's session now. */
+  sessions(): number;
+  /** Board (SSE) clients connected now. */
+  streamClients(): number;
+}
+
+/** How often the event-loop lag is sampled. */
+const LAG_SAMPLE_MS = 500;
+
+/** The registry and the counters the server bumps. */
+export class ServerMetrics {
+  /** The Prometheus registry `/metrics` serves. */
+  readonly registry = new Registry();
+  /** Requests by type, then outcome. */
+  readonly #requests = new Map<string, Map<RequestOutcome, number>>();
+  #pushed = 0;
+  #bids = 0;
+  #streamDrops = 0;
+  readonly #sales = { sold: 0, no_offer: 0, cancelled: 0 };
+  #lagSeconds = 0;
+  readonly #fsync: Histogram;
+  readonly #batchRecords: Histogram;
+  readonly #lag: Histogram;
+  readonly #lagTimer: ReturnType<typeof setInterval>;
+
+  constructor(view: MetricsView) {
+    const registers = [this.registry];
+    const requests = this.#requests;
+    new Counter({
+      name: "auction_requests_total",
+      help: "UDP requests by message type and outcome",
+      labelNames: ["type", "outcome"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, outcomes] of requests) {
+          for (const [outcome, count] of outcomes) this.inc({ type, outcome }, count);
+        }
+      },
+    });
+    this.#counter("auction_bids_accepted_total", "Accepted bids", () => this.#bids);
+    this.#counter(
+      "auction_datagrams_pushed_total",
+      "Datagrams pushed to users (announcements, bid updates, price adjustments)",
+      () => this.#pushed,
+    );
+    this.#counter(
+      "auction_board_stream_dropped_total",
+      "Board event-stream clients dropped for falling behind",
+      () => this.#streamDrops,
+    );
+    const sales = this.#sales;
+    new Counter({
+      name: "auction_sales_total",
+      help: "Closed auctions by outcome: sold, no_offer, cancelled",
+      labelNames: ["outcome"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [outcome, count] of Object.entries(sales)) this.inc({ outcome }, count);
+      },
+    });
+    this.#fsync = new Histogram({
+      name: "auction_journal_fsync_seconds",
+      help: "Time of each journal fdatasync (one per group commit)",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.#batchRecords = new Histogram({
+      name: "auction_group_commit_records",
+      help: "Journal records written by each group commit",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024],
+      registers,
+    });
+    this.#gauge("auction_open_auctions", "Open auctions", view.openAuctions);
+    this.#gauge("auction_sessions", "User sessions (addresses bound to a user)", view.sessions);
+    this.#gauge("auction_board_stream_clients", "Board event-stream clients", view.streamClients);
+    this.#gauge(
+      "auction_event_loop_lag_seconds",
+      "Latest event-loop lag: how late a timer fired",
+      () => this.#lagSeconds,
+    );
+    this.#lag = new Histogram({
+      name: "auction_event_loop_lag_histogram_seconds",
+      help: "Event-loop lag samples, every 0.5 s",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    this.#gauge(
+      "process_resident_memory_bytes",
+      "Resident memory size in bytes",
+      () => Deno.memoryUsage().rss,
+    );
+    let expectedMs = performance.now() + LAG_SAMPLE_MS;
+    this.#lagTimer = setInterval(() => {
+      const nowMs = performance.now();
+      this.#lagSeconds = Math.max(0, nowMs - expectedMs) / 1000;
+      this.#lag.observe(this.#lagSeconds);
+      expectedMs = nowMs + LAG_SAMPLE_MS;
+    }, LAG_SAMPLE_MS);
+    // Deno's timers are numbers; the type is Node's because prom-client brings @types/node.
+    Deno.unrefTimer(this.#lagTimer as unknown as number);
+  }
+
+  /** Counts one request (the dispatcher's observer). */
+  readonly request = (type: string, outcome: RequestOutcome): void => {
+    let outcomes = this.#requests.get(type);
+    if (!outcomes) this.#requests.set(type, outcomes = new Map());
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  };
+
+  /** Counts one pushed datagram. */
+  readonly pushed = (): void => {
+    this.#pushed++;
+  };
+
+  /** Observes one group commit (the journal's observer). */
+  readonly batchWritten = (batch: WrittenBatch): void => {
+    this.#fsync.observe(batch.syncMs / 1000);
+    this.#batchRecords.observe(batch.records);
+  };
+
+  /** Counts one board client dropped for being too slow. */
+  readonly streamDropped = (): void => {
+    this.#streamDrops++;
+  };
+
+  /** Counts accepted bids and sale outcomes from durable events. */
+  committed(batch: CommittedBatch): void {
+    for (const event of batch.events) {
+      if (event.type === "bid_placed") this.#bids++;
+      else if (event.type === "sale_settled") this.#sales.sold++;
+      else if (event.type === "sale_cancelled") this.#sales.cancelled++;
+    }
+  }
+
+  /** Counts an auction that closed with no bid. */
+  noOffer(): void {
+    this.#sales.no_offer++;
+  }
+
+  /** The text `/metrics` serves. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The content type of {@linkcode text}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Stops sampling the event-loop lag. */
+  close(): void {
+    clearInterval(this.#lagTimer);
+  }
+
+  #counter(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
+  #gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+}

@@ -1,0 +1,108 @@
+// What both pages share: formatting, the server's clock, the live-region announcer, and the
+// event stream with its resume rules. Plain DOM, no build step; every text from the server goes
+// in through textContent.
+
+export const OUTCOME = {
+  open: "Open",
+  pending: "Payment pending",
+  sold: "Sold",
+  no_offer: "No offer",
+  cancelled: "Cancelled",
+};
+export const SVG = "http://www.w3.org/2000/svg";
+
+/** What the page has loaded: the server's clock offset and the sequence number it is up to. */
+export const live = {
+  /** Milliseconds to add to Date.now() to get the server's time. */
+  clockOffsetMs: 0,
+  /** The server sequence number the page has shown everything up to. */
+  seq: 0,
+};
+let source = null;
+
+/** Takes the `now` and `seq` of a JSON answer. */
+export function loaded(data) {
+  live.clockOffsetMs = Date.parse(data.now) - Date.now();
+  live.seq = data.seq;
+}
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+export function serverNow() {
+  return Date.now() + live.clockOffsetMs;
+}
+
+export function timeLeft(endsAt) {
+  const seconds = Math.max(0, Math.round((Date.parse(endsAt) - serverNow()) / 1000));
+  if (seconds === 0) return "closing…";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, "0")}s`;
+  return `${s}s`;
+}
+
+export function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  });
+}
+
+export function announce(text) {
+  const region = $("announcer");
+  if (region) region.textContent = text;
+}
+
+export function setConnection(state, text) {
+  const box = $("connection");
+  if (!box) return;
+  box.dataset.state = state;
+  $("connection-text").textContent = text;
+}
+
+export function tick() {
+  for (const time of document.querySelectorAll("time[data-ends]")) {
+    time.textContent = timeLeft(time.dataset.ends);
+    time.classList.toggle("soon", Date.parse(time.dataset.ends) - serverNow() < 60_000);
+  }
+}
+
+export function connect(load, onEvent) {
+  source?.close();
+  source = new EventSource(`/events?since=${live.seq}`);
+  source.addEventListener("open", () => setConnection("live", "Live"));
+  const opened = source;
+  source.addEventListener("error", () => {
+    setConnection("offline", "Reconnecting…");
+    // The browser retries by itself, except after an error status (503 when the server is full).
+    if (opened.readyState === EventSource.CLOSED) {
+      setTimeout(() => source === opened && connect(load, onEvent), 5000);
+    }
+  });
+  for (const type of ["listed", "bid", "price_adjusted", "closed", "outcome"]) {
+    source.addEventListener(type, (event) => {
+      const id = Number(event.lastEventId);
+      if (id <= live.seq) return; // already in what was loaded
+      live.seq = id;
+      onEvent(type, JSON.parse(event.data));
+    });
+  }
+  source.addEventListener("reset", async () => {
+    // Too much was missed: start again from a fresh copy.
+    await load();
+    connect(load, onEvent);
+  });
+}

@@ -1,0 +1,205 @@
+/**
+ * Server-Sent Events for the board: a ring of the latest events (each `id` is the journal
+ * sequence number of the event that caused it, so ids only grow, across restarts too), resume
+ * with `Last-Event-ID`, and a bounded buffer per client: a client that falls behind by more
+ * than `maxBufferedBytes` is dropped, never buffered without bound.
+ * @module
+ */
+
+const UTF8 = new TextEncoder();
+
+/** Why the hub ended a client's stream: too far behind, or the server stopping. Not a failure. */
+export class StreamEnded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamEnded";
+  }
+}
+
+/** Options of {@linkcode EventHub}. */
+export interface EventHubOptions {
+  /** Sequence number the board's model matches at start: resuming from it loses nothing. */
+  startSeq: number;
+  /** How many recent events a reconnecting client can resume over. @default 10000 */
+  capacity?: number;
+  /** Bytes one client may fall behind by before it is dropped. @default 4194304 */
+  maxBufferedBytes?: number;
+  /** Most clients at once; more are answered 503 (each may hold `maxBufferedBytes`). @default 1000 */
+  maxClients?: number;
+  /** Milliseconds between keep-alive comments. @default 15000 */
+  keepAliveMs?: number;
+  /** Called when a client is dropped for being too slow (for metrics). */
+  onDrop?: () => void;
+}
+
+interface RingEntry {
+  id: number;
+  type: string;
+  /** The event's data, made when first needed. */
+  data: () => unknown;
+  /** The encoded event, made when first needed (at once only when a client is connected). */
+  bytes?: Uint8Array;
+}
+
+interface Client {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+}
+
+/** The live event stream of the board. */
+export class EventHub {
+  readonly #capacity: number;
+  readonly #maxBufferedBytes: number;
+  readonly #maxClients: number;
+  readonly #onDrop: () => void;
+  readonly #ring: RingEntry[] = [];
+  /** Index of the oldest entry in `#ring` once it is full. */
+  #ringStart = 0;
+  /** A client whose last id is at least this misses nothing that the ring still holds. */
+  #floorSeq: number;
+  #lastSeq: number;
+  readonly #clients = new Set<Client>();
+  readonly #keepAlive: ReturnType<typeof setInterval>;
+
+  constructor(options: EventHubOptions) {
+    this.#capacity = options.capacity ?? 10_000;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? 4_194_304;
+    this.#maxClients = options.maxClients ?? 1000;
+    this.#onDrop = options.onDrop ?? (() => {});
+    this.#floorSeq = options.startSeq;
+    this.#lastSeq = options.startSeq;
+    const keepAlive = UTF8.encode(": keep-alive\n\n");
+    this.#keepAlive = setInterval(() => {
+      for (const client of this.#clients) this.#write(client, keepAlive);
+    }, options.keepAliveMs ?? 15_000);
+    // Deno's timers are numbers; the type is Node's because prom-client brings @types/node.
+    Deno.unrefTimer(this.#keepAlive as unknown as number);
+  }
+
+  /** Clients connected now. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** The id of the latest event (or the start sequence number). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /**
+   * Sends an event (its `id` is a sequence number: ids only grow) to every client, and keeps it
+   * for resume. `data` makes its
+   * JSON value; it is called only when a client needs the event (at once if one is connected,
+   * else on a replay), and must give the values as they were at publish time.
+   */
+  publish(event: { id: number; type: string; data: () => unknown }): void {
+    const entry: RingEntry = { id: event.id, type: event.type, data: event.data };
+    this.#lastSeq = event.id;
+    if (this.#ring.length < this.#capacity) {
+      this.#ring.push(entry);
+    } else {
+      this.#floorSeq = this.#ring[this.#ringStart]!.id;
+      this.#ring[this.#ringStart] = entry;
+      this.#ringStart = (this.#ringStart + 1) % this.#capacity;
+    }
+    if (this.#clients.size === 0) return;
+    const bytes = encoded(entry);
+    for (const client of this.#clients) this.#write(client, bytes);
+  }
+
+  /**
+   * A `text/event-stream` response that resumes after `lastEventId` when the ring still covers
+   * it, and otherwise (unknown, too old, or from the future) starts with a `reset` event.
+   * Without `lastEventId` it sends only what comes next. Past `maxClients`, a 503.
+   */
+  connect(lastEventId: string | null): Response {
+    if (this.#clients.size >= this.#maxClients) {
+      return new Response(JSON.stringify({ error: "Too many event-stream clients: retry later" }), {
+        status: 503,
+        headers: { "content-type": "application/json; charset=utf-8", "retry-after": "10" },
+      });
+    }
+    let client: Client;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        client = { controller };
+        this.#clients.add(client);
+        this.#write(client, UTF8.encode("retry: 2000\n\n"));
+        if (lastEventId !== null) this.#replay(client, lastEventId.trim());
+      },
+      cancel: () => {
+        this.#clients.delete(client);
+      },
+    }, { highWaterMark: this.#maxBufferedBytes, size: (chunk) => chunk.byteLength });
+    return new Response(stream, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      },
+    });
+  }
+
+  /** Ends every stream at once (what is still queued is dropped) and stops the keep-alive. */
+  close(): void {
+    clearInterval(this.#keepAlive);
+    for (const client of this.#clients) {
+      try {
+        client.controller.error(new StreamEnded("The server is stopping"));
+      } catch {
+        // Already errored.
+      }
+    }
+    this.#clients.clear();
+  }
+
+  #replay(client: Client, lastEventId: string): void {
+    const lastId = /^\d+$/.test(lastEventId) ? Number(lastEventId) : NaN;
+    if (!(lastId >= this.#floorSeq && lastId <= this.#lastSeq)) {
+      const reason = Number.isNaN(lastId)
+        ? "Unknown event id"
+        : lastId > this.#lastSeq
+        ? "Event id from another run of the server"
+        : "Event id too old: reload the board";
+      const data = JSON.stringify({ reason, seq: this.#lastSeq });
+      this.#write(client, UTF8.encode(`id: ${this.#lastSeq}\nevent: reset\ndata: ${data}\n\n`));
+      return;
+    }
+    const size = this.#ring.length;
+    // Ids grow around the ring: binary search for the first one after lastId.
+    let low = 0;
+    let high = size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.#ring[(this.#ringStart + middle) % size]!.id <= lastId) low = middle + 1;
+      else high = middle;
+    }
+    for (let index = low; index < size; index++) {
+      if (!this.#write(client, encoded(this.#ring[(this.#ringStart + index) % size]!))) return;
+    }
+  }
+
+  /** Queues `bytes` for `client`; drops the client (and returns false) when it is too far behind. */
+  #write(client: Client, bytes: Uint8Array): boolean {
+    const { controller } = client;
+    if ((controller.desiredSize ?? 0) < bytes.byteLength) {
+      this.#clients.delete(client);
+      this.#onDrop();
+      try {
+        controller.error(new StreamEnded("Client too slow: dropped"));
+      } catch {
+        // Already closed.
+      }
+      return false;
+    }
+    controller.enqueue(bytes);
+    return true;
+  }
+}
+
+/** The bytes of `entry` as an event, encoded once. */
+function encoded(entry: RingEntry): Uint8Array {
+  entry.bytes ??= UTF8.encode(
+    `id: ${entry.id}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry.data())}\n\n`,
+  );
+  return entry.bytes;
+}
