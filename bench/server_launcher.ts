@@ -13,6 +13,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 export interface BenchServer {
   /** Its UDP port. */
   udpPort: number;
+  /** Its process id (the `deno` process running it). */
+  pid: number;
   /** Stops it with SIGTERM and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -53,6 +55,44 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
   ]);
 }
 
+/** The per-user and per-seller caps that the benchmarks with many users turn off. */
+const CAP_FLAGS = [
+  "--max-users-per-ip",
+  "--max-subscriptions-per-user",
+  "--max-listings-per-seller",
+  "--max-sales-in-flight",
+  "--max-tcp-per-ip",
+] as const;
+
+let capFlagsOff: Promise<string[]> | undefined;
+
+/**
+ * `--flag 0` for each cap of {@linkcode CAP_FLAGS} that this server has (those its
+ * `server --help` lists), so that a benchmark with 10,000 users from one machine runs with or
+ * without them.
+ */
+export function capsOff(): Promise<string[]> {
+  capFlagsOff ??= (async () => {
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", `${ROOT}main.ts`, "server", "--help"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const usage = new TextDecoder().decode(stdout);
+    return CAP_FLAGS.filter((flag) => new RegExp(`${flag}\\b`).test(usage))
+      .flatMap((flag) => [flag, "0"]);
+  })();
+  return capFlagsOff;
+}
+
+/** The server's resident memory in bytes (`VmRSS` of `/proc/PID/status`). */
+export async function residentBytes(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`No VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
 /** Starts the baseline, a bare UDP echo server (`echo_server.ts`); resolves once it answers. */
 export function startEchoServer(): Promise<BenchServer> {
   return startAndProbe((udpPort) => [
@@ -87,6 +127,7 @@ async function startAndProbe(args: (udpPort: number) => string[]): Promise<Bench
   }
   return {
     udpPort,
+    pid: process.pid,
     async stop() {
       process.kill("SIGTERM");
       await process.status;
