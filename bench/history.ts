@@ -124,13 +124,14 @@ export function* busyEvents(
 
 /**
  * Writes `events` into `dataDir` as one snapshot (`state.json`) covering them all, the way the
- * server's store writes one; returns how many events it holds.
+ * server's store writes one; returns how many events it holds and how long `serializeSnapshot`
+ * took (the part the server does synchronously, on its event loop).
  */
 export async function writeSnapshotOf(
   dataDir: string,
   events: Iterable<AuctionEvent>,
   nowMs: number,
-): Promise<number> {
+): Promise<{ events: number; serializeMs: number }> {
   const state = emptyState();
   let count = 0;
   for (const event of events) {
@@ -138,8 +139,11 @@ export async function writeSnapshotOf(
     count++;
   }
   await Deno.mkdir(dataDir, { recursive: true });
-  await installSnapshot(dataDir, serializeSnapshot(state, count, nowMs));
-  return count;
+  const startedAt = performance.now();
+  const text = serializeSnapshot(state, count, nowMs);
+  const serializeMs = performance.now() - startedAt;
+  await installSnapshot(dataDir, text);
+  return { events: count, serializeMs };
 }
 
 /** Writes `events` into `dataDir` as journal records from 1, in one segment; returns the count. */

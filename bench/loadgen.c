@@ -14,7 +14,8 @@
  *                  name, or a bid too low): counts every reply.
  *       RATE > 0 paces the requests: open loop at RATE per second, at most IN_FLIGHT
  *                  outstanding; latency counts from the time a request was due, so a request
- *                  that waited for a free slot counts its wait.
+ *                  that waited for a free slot counts its wait. A request unanswered for 2 s
+ *                  counts as lost (200 ms in closed loop).
  *   Prints one line of JSON: {"replies":N,"counted":N,"seconds":S,"perSecond":R,
  *                             "p50Us":U,"p99Us":U,"p999Us":U,"maxUs":U,"lost":N}
  */
@@ -32,7 +33,9 @@
 #include <unistd.h>
 
 #define MAX_IN_FLIGHT 1024
-#define RESEND_AFTER_NS 200000000LL /* a request unanswered for 200 ms counts as lost */
+/* A request unanswered for 200 ms (2 s when paced, to see long stalls) counts as lost. */
+#define RESEND_AFTER_NS 200000000LL
+#define PACED_LOST_AFTER_NS 2000000000LL
 #define MAX_SAMPLES 4000000
 
 static int64_t now_ns(void) {
@@ -213,7 +216,9 @@ int main(int argc, char **argv) {
     }
     /* A request lost for 200 ms: its slot moves on (closed loop: to a new request). */
     for (int slot = 0; slot < in_flight; slot++) {
-      if (!busy[slot] || now - sent_at[slot] < RESEND_AFTER_NS) continue;
+      if (!busy[slot] || now - sent_at[slot] < (rate > 0 ? PACED_LOST_AFTER_NS : RESEND_AFTER_NS)) {
+        continue;
+      }
       lost++;
       if (rate > 0) {
         busy[slot] = 0;

@@ -114,12 +114,13 @@ async function startAndProbe(args: (udpPort: number) => string[]): Promise<Bench
   }).spawn();
   const probe = new UdpPeer({ port: udpPort });
   try {
+    // Every 50 ms for up to 60 s: a server recovering a big journal takes a while to answer.
     for (let attempt = 0;; attempt++) {
       try {
-        await probe.request("LOGIN 1 probe", 200);
+        await probe.request("LOGIN 1 probe", 50);
         break;
       } catch (error) {
-        if (attempt >= 100) throw new Error(`The server did not answer: ${error}`);
+        if (attempt >= 1200) throw new Error(`The server did not answer: ${error}`);
       }
     }
   } finally {
