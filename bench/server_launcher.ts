@@ -85,11 +85,15 @@ export function capsOff(): Promise<string[]> {
   return capFlagsOff;
 }
 
-/** The server's resident memory in bytes (`VmRSS` of `/proc/PID/status`). */
-export async function residentBytes(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!match) throw new Error(`No VmRSS in /proc/${pid}/status`);
+/**
+ * A memory figure of process `pid` in bytes: `VmRSS` (resident now) or `VmHWM` (peak) of
+ * `/proc/PID/status`, read with `cat` (Deno lets only `--allow-all` read `/proc` itself).
+ */
+export async function residentBytes(pid: number, field = "VmRSS"): Promise<number> {
+  const { stdout } = await new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).output();
+  const status = new TextDecoder().decode(stdout);
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+  if (!match) throw new Error(`No ${field} in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
 }
 
