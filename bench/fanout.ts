@@ -23,9 +23,9 @@ const { values } = parseArgs({
     "bids": { type: "string", default: "30" },
     "items": { type: "string", default: "10000" },
     "per-item": { type: "string", default: "10" },
-    "interval": { type: "string", default: "2" },
+    "interval": { type: "string", default: "10" },
     "rate": { type: "string", default: "500" },
-    "seconds": { type: "string", default: "8" },
+    "seconds": { type: "string", default: "12" },
   },
 });
 const subscribers = Number(values.subscribers);

@@ -1,12 +1,15 @@
 /**
  * `deno task bench:memory` (issue 12, goal 6): what users, items and subscriptions cost.
  *
- * 1. The real server (caps off, `--announce-interval 0`), fed over UDP by `bench/swarm.c`:
- *    `--users` (100,000) buyers each registering from its own loopback address, one seller
- *    listing `--items` (100,000) items, then one subscription per user. The server's `VmRSS`
- *    (`/proc/PID/status`) after each phase, 2 s after it settled: the growth per user, item and
- *    subscription. RSS holds what V8 has not collected yet and the cached replies of the phase
- *    (one per request, kept 247 s), so it is an upper bound.
+ * 1. The real server (caps off, `--announce-interval 0`). Items: the server started on a data
+ *    folder holding `--items` (100,000) open items (a snapshot written with the store's own
+ *    modules, `bench/history.ts`), against the server started on an empty folder, in the same
+ *    run (listing them over UDP takes minutes: each listing scans every deadline of the
+ *    scheduler). Then, fed over UDP by `bench/swarm.c`: `--users` (100,000) buyers each
+ *    registering from its own loopback address, then one subscription per user. The server's
+ *    `VmRSS` (`/proc/PID/status`) after each phase, 2 s after it settled: the growth per item,
+ *    user and subscription. RSS holds what V8 has not collected yet and the cached replies of
+ *    the phase (one per request, kept 247 s), so it is an upper bound.
  * 2. The same state built in this process with `applyEvent` and measured with
  *    `Deno.memoryUsage().heapUsed` after a full GC (`--v8-flags=--expose-gc`): the bytes the live
  *    state itself holds, without cached replies or garbage.
@@ -17,6 +20,7 @@ import { parseArgs } from "node:util";
 import { buildC } from "./ceiling.ts";
 import { capsOff, residentBytes, startBenchServer } from "./server_launcher.ts";
 import { runSwarm } from "./swarm.ts";
+import { itemEvents, writeSnapshotOf } from "./history.ts";
 import { applyEvent } from "../server/apply.ts";
 import type { AuctionEvent } from "../server/events.ts";
 import { type AuctionState, emptyState } from "../server/state.ts";
@@ -40,51 +44,49 @@ function peers(count: number): number[] {
 }
 
 async function serverMemory(swarmBinary: string) {
+  const flags = ["--rate-limit", "0", "--announce-interval", "0", ...await capsOff()];
+  const settled = async (pid: number) => {
+    await delay(2000);
+    return await residentBytes(pid);
+  };
+  const rss: Record<string, number> = {};
+  const emptyDir = await Deno.makeTempDir({ dir: work, prefix: "empty-" });
+  const empty = await startBenchServer(emptyDir, flags);
+  rss.start = await settled(empty.pid).finally(() => empty.stop());
+  console.log(`  empty folder   RSS ${(rss.start / MB).toFixed(0)} MB`);
+
   const dataDir = await Deno.makeTempDir({ dir: work, prefix: "data-" });
-  const server = await startBenchServer(dataDir, [
-    "--rate-limit",
-    "0",
-    "--announce-interval",
-    "0",
-    ...await capsOff(),
-  ]);
+  const nowMs = Date.now();
+  await writeSnapshotOf(dataDir, itemEvents(items, { nowMs, closed: false, prefix: "M" }), nowMs);
+  const server = await startBenchServer(dataDir, flags);
   try {
+    rss.items = await settled(server.pid);
+    console.log(
+      `  ${items} items    RSS ${(rss.items / MB).toFixed(0)} MB (loaded from a snapshot)`,
+    );
     const options = {
       port: server.udpPort,
       basePort: 20_000 + Math.floor(Math.random() * 20_000),
       window: 512,
       closeIdle: true,
     };
-    const settled = async () => {
-      await delay(2000);
-      return await residentBytes(server.pid);
-    };
-    const rss: Record<string, number> = { start: await settled() };
     const timed = async (label: string, lines: string[]) => {
       const startedAt = performance.now();
       await runSwarm(swarmBinary, options, lines);
       const seconds = (performance.now() - startedAt) / 1000;
-      rss[label] = await settled();
+      rss[label] = await settled(server.pid);
       console.log(
         `  ${label.padEnd(14)} ${lines.length} requests in ${seconds.toFixed(1)} s, ` +
           `RSS ${(rss[label]! / MB).toFixed(0)} MB`,
       );
     };
-    await runSwarm(swarmBinary, options, [
-      "R 0 REGISTERED REGISTER 1 memseller seller 127.0.0.1 9 9",
-    ]);
-    console.log(`  start          RSS ${(rss.start! / MB).toFixed(0)} MB`);
     await timed(
       "users",
       peers(users).map((peer) => `R ${peer} REGISTERED REGISTER 1 m${peer} buyer 1.2.3.4 9 9`),
     );
     await timed(
-      "items",
-      peers(items).map((index) => `R 0 ITEM_LISTED LIST_ITEM ${index + 1} M${index} d 1.00 3600s`),
-    );
-    await timed(
       "subscriptions",
-      peers(users).map((peer) => `R ${peer} SUBSCRIBED SUBSCRIBE 2 M${(peer - 1) % items + 1}`),
+      peers(users).map((peer) => `R ${peer} SUBSCRIBED SUBSCRIBE 2 M${(peer - 1) % items}`),
     );
     const peak = await residentBytes(server.pid, "VmHWM");
     return { rss, peak };
@@ -171,13 +173,13 @@ try {
   const { rss, peak } = await serverMemory(swarmBinary);
   const per = (after: string, before: string, count: number) =>
     ((rss[after]! - rss[before]!) / count).toFixed(0).padStart(6);
-  console.log(`  bytes per idle user    ${per("users", "start", users)} (RSS growth)`);
-  console.log(`  bytes per open item    ${per("items", "users", items)}`);
-  console.log(`  bytes per subscription ${per("subscriptions", "items", users)}`);
+  console.log(`  bytes per open item    ${per("items", "start", items)} (RSS growth)`);
+  console.log(`  bytes per idle user    ${per("users", "items", users)}`);
+  console.log(`  bytes per subscription ${per("subscriptions", "users", users)}`);
   console.log(
-    `  RSS with ${users} users and ${items} items: ${(rss.items! / MB).toFixed(0)} MB ` +
+    `  RSS with ${users} users and ${items} items: ${(rss.users! / MB).toFixed(0)} MB ` +
       `(${(rss.subscriptions! / MB).toFixed(0)} MB with the subscriptions; ` +
-      `peak ${(peak / MB).toFixed(0)} MB; ${(rss.start! / MB).toFixed(0)} MB at start)`,
+      `peak ${(peak / MB).toFixed(0)} MB; ${(rss.start! / MB).toFixed(0)} MB empty)`,
   );
   const state = stateMemory();
   console.log(`the live state alone (applyEvent in this process, heap after GC):`);
