@@ -23,7 +23,8 @@
  *   HOLD                 prints {"ready":true}, then keeps every socket open and drained until
  *                        SIGTERM; then prints {"datagrams":N}.
  * At the end of input: waits for every reply and prints {"done":true,"failed":N,...}.
- * Exit code 1 when a request failed.
+ * Exit code 1 when a request failed; after 20 unanswered requests (each sent 10 times) it gives
+ * up at once, since the server is not keeping up. SIGTERM ends it at once (after HOLD: cleanly).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,6 +45,7 @@
 #define RESEND_AFTER_NS 1000000000LL
 #define MAX_ATTEMPTS 10
 #define MAX_LINE 1200
+#define GIVE_UP_AFTER_FAILURES 20 /* the server is overwhelmed: stop instead of waiting hours */
 
 typedef struct {
   int used;
@@ -64,7 +66,7 @@ static int outstanding;
 static long long requests_done, failed, datagrams;
 static int epoll_fd;
 static struct sockaddr_in server;
-static volatile sig_atomic_t stop_holding;
+static volatile sig_atomic_t stop_holding, holding;
 
 /* The fan-out measurement in progress. */
 static int fanout_active, fanout_peer, fanout_replied;
@@ -109,6 +111,12 @@ static void send_slot(Slot *slot) {
   sendto(fd, slot->line, (size_t)slot->length, 0, (struct sockaddr *)&server, sizeof server);
   slot->sent_at = now_ns();
   slot->attempts++;
+}
+
+static void give_up_if_hopeless(void) {
+  if (failed < GIVE_UP_AFTER_FAILURES) return;
+  fprintf(stderr, "swarm: %lld requests failed, giving up\n", failed);
+  exit(1);
 }
 
 static void finish_slot(Slot *slot) {
@@ -190,6 +198,7 @@ static void pump(int timeout_ms) {
       if (failed < 5) fprintf(stderr, "\"%s\" got no reply\n", slot->line);
       failed++;
       finish_slot(slot);
+      give_up_if_hopeless();
       continue;
     }
     send_slot(slot);
@@ -259,6 +268,7 @@ static void fanout(int peer, const char *item, long long cents, int count, long 
 
 static void on_sigterm(int signal) {
   (void)signal;
+  if (!holding) _exit(1);
   stop_holding = 1;
 }
 
@@ -315,6 +325,7 @@ int main(int argc, char **argv) {
       while (outstanding > 0) pump(5);
       printf("{\"ready\":true,\"failed\":%lld}\n", failed);
       fflush(stdout);
+      holding = 1;
       long long before = datagrams;
       int64_t hold_start = now_ns();
       while (!stop_holding) pump(50);

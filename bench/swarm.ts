@@ -83,8 +83,13 @@ export class Swarm {
 
   /** Sends `lines` then `SYNC`; resolves with the sync's result once every reply came. */
   async run(lines: readonly string[]): Promise<SyncResult> {
-    await this.send([...lines, "SYNC"]);
-    const result = await this.next() as unknown as SyncResult;
+    let result: SyncResult;
+    try {
+      await this.send([...lines, "SYNC"]);
+      result = await this.next() as unknown as SyncResult;
+    } catch (error) {
+      throw new Error(`The swarm gave up: the server did not keep up (${error})`);
+    }
     if (result.failed > 0) throw new Error(`${result.failed} swarm requests failed`);
     return result;
   }
