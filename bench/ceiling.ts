@@ -21,31 +21,54 @@ const ROOT = new URL("../", import.meta.url).pathname;
 
 /** One line of the generator's JSON output. */
 export interface LoadResult {
+  sent: number;
   replies: number;
   counted: number;
   seconds: number;
   perSecond: number;
   p50Us: number;
   p99Us: number;
+  p999Us: number;
+  maxUs: number;
   lost: number;
 }
 
 /** Compiles `bench/loadgen.c` into `dir`; returns the binary's path. */
-export async function buildLoadGenerator(dir: string): Promise<string> {
-  const binary = join(dir, "loadgen");
+export function buildLoadGenerator(dir: string): Promise<string> {
+  return buildC("loadgen", dir);
+}
+
+/** Compiles `bench/<name>.c` into `dir/<name>`; returns the binary's path. */
+export async function buildC(name: string, dir: string): Promise<string> {
+  const binary = join(dir, name);
   const { success, stderr } = await new Deno.Command("gcc", {
-    args: ["-O2", "-o", binary, `${ROOT}bench/loadgen.c`],
+    args: ["-O2", "-o", binary, `${ROOT}bench/${name}.c`],
     stderr: "piped",
   }).output();
   if (!success) throw new Error(`gcc failed: ${new TextDecoder().decode(stderr)}`);
   return binary;
 }
 
+/** What {@linkcode runLoad} sends (see the modes in `bench/loadgen.c`). */
+export interface LoadOptions {
+  /** The server's UDP port. */
+  port: number;
+  /** `echo`, `bid` (lists its own item), `bid-existing`, `bid-fixed` (same amount each time). */
+  mode: "echo" | "bid" | "bid-existing" | "bid-fixed";
+  /** Requests outstanding at most. */
+  inFlight: number;
+  /** How long to send. */
+  seconds: number;
+  /** The item to bid on. @default "Kite" */
+  item?: string;
+  /** The first bid (or every bid with `bid-fixed`), in cents. @default 200 */
+  startCents?: number;
+  /** Requests per second, open loop; 0 keeps `inFlight` outstanding (closed loop). @default 0 */
+  rate?: number;
+}
+
 /** Runs the generator against `port` and returns its result. */
-export async function runLoad(
-  binary: string,
-  options: { port: number; mode: "echo" | "bid"; inFlight: number; seconds: number },
-): Promise<LoadResult> {
+export async function runLoad(binary: string, options: LoadOptions): Promise<LoadResult> {
   const { success, stdout, stderr } = await new Deno.Command(binary, {
     args: [
       "run",
@@ -53,6 +76,9 @@ export async function runLoad(
       options.mode,
       String(options.inFlight),
       String(options.seconds),
+      options.item ?? "Kite",
+      String(options.startCents ?? 200),
+      String(options.rate ?? 0),
     ],
     stdout: "piped",
     stderr: "piped",
@@ -82,7 +108,7 @@ export async function fdatasyncCeiling(dir: string, seconds: number): Promise<nu
 }
 
 /** Runs the generator's own C echo server on a free port; returns it and a way to stop it. */
-function startCEcho(binary: string): { port: number; stop: () => Promise<void> } {
+export function startCEcho(binary: string): { port: number; stop: () => Promise<void> } {
   const port = freePort("udp");
   const child = new Deno.Command(binary, { args: ["echo-server", String(port)] }).spawn();
   return {
@@ -94,7 +120,8 @@ function startCEcho(binary: string): { port: number; stop: () => Promise<void> }
   };
 }
 
-function rate(result: LoadResult): string {
+/** A result as `N/s  p50 U µs  p99 U µs`. */
+export function rate(result: LoadResult): string {
   return `${result.perSecond.toFixed(0).padStart(7)}/s  p50 ${result.p50Us.toFixed(0)} µs  ` +
     `p99 ${result.p99Us.toFixed(0)} µs`;
 }

@@ -4,13 +4,20 @@
  *
  *   loadgen echo-server PORT
  *       a bare C echo server: measures how fast this generator itself can go.
- *   loadgen run PORT MODE IN_FLIGHT SECONDS [ITEM START_CENTS]
+ *   loadgen run PORT MODE IN_FLIGHT SECONDS [ITEM START_CENTS [RATE]]
  *       MODE echo: sends "PING n" lines and counts every reply.
  *       MODE bid:  registers a seller (own socket) that lists ITEM, registers a password-less
  *                  buyer, then bids on ITEM one cent above the last bid, keeping IN_FLIGHT
  *                  requests outstanding; counts BID_ACCEPTED replies.
+ *       MODE bid-existing: as bid, but ITEM is already listed (no seller): only the buyer.
+ *       MODE bid-fixed: registers a buyer and bids START_CENTS on ITEM every time (an unknown
+ *                  name, or a bid too low): counts every reply.
+ *       RATE > 0 paces the requests: open loop at RATE per second, at most IN_FLIGHT
+ *                  outstanding; latency counts from the time a request was due, so a request
+ *                  that waited for a free slot counts its wait. A request unanswered for 2 s
+ *                  counts as lost (200 ms in closed loop).
  *   Prints one line of JSON: {"replies":N,"counted":N,"seconds":S,"perSecond":R,
- *                             "p50Us":U,"p99Us":U,"lost":N}
+ *                             "p50Us":U,"p99Us":U,"p999Us":U,"maxUs":U,"lost":N}
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,7 +33,9 @@
 #include <unistd.h>
 
 #define MAX_IN_FLIGHT 1024
-#define RESEND_AFTER_NS 200000000LL /* a request unanswered for 200 ms counts as lost */
+/* A request unanswered for 200 ms (2 s when paced, to see long stalls) counts as lost. */
+#define RESEND_AFTER_NS 200000000LL
+#define PACED_LOST_AFTER_NS 2000000000LL
 #define MAX_SAMPLES 4000000
 
 static int64_t now_ns(void) {
@@ -96,11 +105,18 @@ int main(int argc, char **argv) {
     return 2;
   }
   int port = atoi(argv[2]);
-  int bid = strcmp(argv[3], "bid") == 0;
+  const char *mode = argv[3];
+  int with_seller = strcmp(mode, "bid") == 0;
+  int bid = with_seller || strcmp(mode, "bid-existing") == 0 || strcmp(mode, "bid-fixed") == 0;
+  int fixed = strcmp(mode, "bid-fixed") == 0;
+  if (!bid && strcmp(mode, "echo") != 0) { fprintf(stderr, "bad MODE %s\n", mode); return 2; }
   int in_flight = atoi(argv[4]);
   double seconds = atof(argv[5]);
   const char *item = argc > 6 ? argv[6] : "Kite";
   long long cents = argc > 7 ? atoll(argv[7]) : 200;
+  double rate = argc > 8 ? atof(argv[8]) : 0;
+  int count_all = !bid || fixed;
+  if (rate < 0) { fprintf(stderr, "bad RATE\n"); return 2; }
   if (in_flight < 1 || in_flight > MAX_IN_FLIGHT) { fprintf(stderr, "bad IN_FLIGHT\n"); return 2; }
 
   struct sockaddr_in server;
@@ -110,40 +126,70 @@ int main(int argc, char **argv) {
     struct sockaddr_in seller_server;
     int seller = udp_socket(port, &seller_server);
     int pid = (int)getpid();
-    snprintf(line, sizeof line, "REGISTER 1 s%d seller 127.0.0.1 9 9", pid);
-    request(seller, &seller_server, line, "REGISTERED");
-    snprintf(line, sizeof line, "LIST_ITEM 2 %s bench 1.00 3600s", item);
-    request(seller, &seller_server, line, "ITEM_LISTED");
+    if (with_seller) {
+      snprintf(line, sizeof line, "REGISTER 1 s%d seller 127.0.0.1 9 9", pid);
+      request(seller, &seller_server, line, "REGISTERED");
+      snprintf(line, sizeof line, "LIST_ITEM 2 %s bench 1.00 3600s", item);
+      request(seller, &seller_server, line, "ITEM_LISTED");
+    }
     snprintf(line, sizeof line, "REGISTER 1 b%d buyer 127.0.0.1 9 9", pid);
     request(fd, &server, line, "REGISTERED");
     /* The seller's socket stays open (BID_UPDATEs go to it) but is never read: its buffer fills
      * and the kernel drops the rest, as for a slow seller. */
   }
 
-  /* Slot i holds the RQ# and send time of one outstanding request. */
+  /* Slot i holds the RQ# and send time of one outstanding request; RQ#s map to slots by
+   * (rq - 1000) % in_flight, and a slot's next request takes RQ# + in_flight. */
   static int64_t sent_at[MAX_IN_FLIGHT];
   static long long slot_rq[MAX_IN_FLIGHT];
+  static int busy[MAX_IN_FLIGHT];
   int64_t *samples = malloc(sizeof(int64_t) * MAX_SAMPLES);
-  long long samples_count = 0, replies = 0, counted = 0, lost = 0;
-  long long next_rq = 1000;
+  long long samples_count = 0, replies = 0, counted = 0, lost = 0, sent = 0;
+  int free_slots = 0;
   char buffer[2048];
 
   int64_t start = now_ns();
   int64_t end = start + (int64_t)(seconds * 1e9);
-  for (int slot = 0; slot < in_flight; slot++) {
-    slot_rq[slot] = next_rq;
-    int n = bid ? snprintf(line, sizeof line, "BID %lld %s %lld.%02lld", next_rq, item,
-                           cents / 100, cents % 100)
-                : snprintf(line, sizeof line, "PING %lld", next_rq);
-    cents++;
-    next_rq++;
-    sent_at[slot] = now_ns();
-    sendto(fd, line, (size_t)n, 0, (struct sockaddr *)&server, sizeof server);
+  int64_t interval_ns = rate > 0 ? (int64_t)(1e9 / rate) : 0;
+  int64_t next_due = start;
+  for (int slot = 0; slot < in_flight; slot++) slot_rq[slot] = 1000 + slot - in_flight;
+
+/* Sends the slot's next request, due at `due` (the latency counts from then). */
+#define SEND_NEXT(slot, due)                                                                    \
+  do {                                                                                          \
+    long long fresh_ = slot_rq[slot] + in_flight;                                               \
+    slot_rq[slot] = fresh_;                                                                     \
+    int length_ = bid ? snprintf(line, sizeof line, "BID %lld %s %lld.%02lld", fresh_, item,    \
+                                 cents / 100, cents % 100)                                      \
+                      : snprintf(line, sizeof line, "PING %lld", fresh_);                       \
+    if (!fixed) cents++;                                                                        \
+    sent_at[slot] = (due);                                                                      \
+    busy[slot] = 1;                                                                             \
+    sent++;                                                                                     \
+    sendto(fd, line, (size_t)length_, 0, (struct sockaddr *)&server, sizeof server);            \
+  } while (0)
+
+  if (rate > 0) {
+    free_slots = in_flight;
+  } else {
+    for (int slot = 0; slot < in_flight; slot++) SEND_NEXT(slot, now_ns());
   }
   int64_t now = start;
   while ((now = now_ns()) < end) {
+    /* Paced: send every request that is due, while a slot is free. */
+    while (rate > 0 && free_slots > 0 && next_due <= now && next_due < end) {
+      int slot = 0;
+      while (busy[slot]) slot++;
+      free_slots--;
+      SEND_NEXT(slot, next_due);
+      next_due += interval_ns;
+    }
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    int ready = poll(&p, 1, 20);
+    int64_t wait_ns = 20000000LL;
+    if (rate > 0 && free_slots > 0) wait_ns = next_due > now ? next_due - now : 0;
+    if (wait_ns > 20000000LL) wait_ns = 20000000LL;
+    struct timespec timeout = {.tv_sec = 0, .tv_nsec = wait_ns};
+    int ready = ppoll(&p, 1, &timeout, NULL);
     now = now_ns();
     if (ready > 0) {
       for (;;) {
@@ -156,41 +202,41 @@ int main(int argc, char **argv) {
         if (!space) continue;
         long long rq = atoll(space + 1);
         long long slot = (rq - 1000) % in_flight;
-        if (rq < 1000 || slot_rq[slot] != rq) continue; /* a push, or a late reply */
+        if (rq < 1000 || !busy[slot] || slot_rq[slot] != rq) continue; /* a push, or late */
         replies++;
-        if (!bid || strncmp(buffer, "BID_ACCEPTED ", 13) == 0) counted++;
+        if (count_all || strncmp(buffer, "BID_ACCEPTED ", 13) == 0) counted++;
         if (samples_count < MAX_SAMPLES) samples[samples_count++] = now - sent_at[slot];
-        /* The slot takes the next request; RQ#s map to slots by (rq - 1000) % in_flight. */
-        long long fresh = slot_rq[slot] + in_flight;
-        slot_rq[slot] = fresh;
-        int length = bid ? snprintf(line, sizeof line, "BID %lld %s %lld.%02lld", fresh, item,
-                                    cents / 100, cents % 100)
-                         : snprintf(line, sizeof line, "PING %lld", fresh);
-        cents++;
-        sent_at[slot] = now;
-        sendto(fd, line, (size_t)length, 0, (struct sockaddr *)&server, sizeof server);
+        if (rate > 0) {
+          busy[slot] = 0;
+          free_slots++;
+        } else {
+          SEND_NEXT(slot, now);
+        }
       }
     }
-    /* A request lost for 200 ms: give its slot a new request so the window stays full. */
+    /* A request lost for 200 ms: its slot moves on (closed loop: to a new request). */
     for (int slot = 0; slot < in_flight; slot++) {
-      if (now - sent_at[slot] < RESEND_AFTER_NS) continue;
+      if (!busy[slot] || now - sent_at[slot] < (rate > 0 ? PACED_LOST_AFTER_NS : RESEND_AFTER_NS)) {
+        continue;
+      }
       lost++;
-      long long fresh = slot_rq[slot] + in_flight;
-      slot_rq[slot] = fresh;
-      int length = bid ? snprintf(line, sizeof line, "BID %lld %s %lld.%02lld", fresh, item,
-                                  cents / 100, cents % 100)
-                       : snprintf(line, sizeof line, "PING %lld", fresh);
-      cents++;
-      sent_at[slot] = now_ns();
-      sendto(fd, line, (size_t)length, 0, (struct sockaddr *)&server, sizeof server);
+      if (rate > 0) {
+        busy[slot] = 0;
+        free_slots++;
+      } else {
+        SEND_NEXT(slot, now_ns());
+      }
     }
   }
   double elapsed = (double)(now_ns() - start) / 1e9;
   qsort(samples, (size_t)samples_count, sizeof(int64_t), compare_i64);
   int64_t p50 = samples_count ? samples[samples_count / 2] : 0;
   int64_t p99 = samples_count ? samples[(samples_count * 99) / 100] : 0;
-  printf("{\"replies\":%lld,\"counted\":%lld,\"seconds\":%.3f,\"perSecond\":%.0f,"
-         "\"p50Us\":%.1f,\"p99Us\":%.1f,\"lost\":%lld}\n",
-         replies, counted, elapsed, counted / elapsed, p50 / 1000.0, p99 / 1000.0, lost);
+  int64_t p999 = samples_count ? samples[(samples_count * 999) / 1000] : 0;
+  int64_t max = samples_count ? samples[samples_count - 1] : 0;
+  printf("{\"sent\":%lld,\"replies\":%lld,\"counted\":%lld,\"seconds\":%.3f,\"perSecond\":%.0f,"
+         "\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,\"maxUs\":%.1f,\"lost\":%lld}\n",
+         sent, replies, counted, elapsed, counted / elapsed, p50 / 1000.0, p99 / 1000.0,
+         p999 / 1000.0, max / 1000.0, lost);
   return 0;
 }

@@ -13,6 +13,8 @@ const ROOT = new URL("../", import.meta.url).pathname;
 export interface BenchServer {
   /** Its UDP port. */
   udpPort: number;
+  /** Its process id (the `deno` process running it). */
+  pid: number;
   /** Stops it with SIGTERM and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -61,6 +63,48 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
   ]);
 }
 
+/** The per-user and per-seller caps that the benchmarks with many users turn off. */
+const CAP_FLAGS = [
+  "--max-users-per-ip",
+  "--max-subscriptions-per-user",
+  "--max-listings-per-seller",
+  "--max-sales-in-flight",
+  "--max-tcp-per-ip",
+] as const;
+
+let capFlagsOff: Promise<string[]> | undefined;
+
+/**
+ * `--flag 0` for each cap of {@linkcode CAP_FLAGS} that this server has (those its
+ * `server --help` lists), so that a benchmark with 10,000 users from one machine runs with or
+ * without them.
+ */
+export function capsOff(): Promise<string[]> {
+  capFlagsOff ??= (async () => {
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", `${ROOT}main.ts`, "server", "--help"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const usage = new TextDecoder().decode(stdout);
+    return CAP_FLAGS.filter((flag) => new RegExp(`${flag}\\b`).test(usage))
+      .flatMap((flag) => [flag, "0"]);
+  })();
+  return capFlagsOff;
+}
+
+/**
+ * A memory figure of process `pid` in bytes: `VmRSS` (resident now) or `VmHWM` (peak) of
+ * `/proc/PID/status`, read with `cat` (Deno lets only `--allow-all` read `/proc` itself).
+ */
+export async function residentBytes(pid: number, field = "VmRSS"): Promise<number> {
+  const { stdout } = await new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).output();
+  const status = new TextDecoder().decode(stdout);
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status);
+  if (!match) throw new Error(`No ${field} in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
 /** Starts the baseline, a bare UDP echo server (`echo_server.ts`); resolves once it answers. */
 export function startEchoServer(): Promise<BenchServer> {
   return startAndProbe((udpPort) => [
@@ -82,12 +126,13 @@ async function startAndProbe(args: (udpPort: number) => string[]): Promise<Bench
   }).spawn();
   const probe = new UdpPeer({ port: udpPort });
   try {
+    // Every 50 ms for up to 60 s: a server recovering a big journal takes a while to answer.
     for (let attempt = 0;; attempt++) {
       try {
-        await probe.request("LOGIN 1 probe", 200);
+        await probe.request("LOGIN 1 probe", 50);
         break;
       } catch (error) {
-        if (attempt >= 100) throw new Error(`The server did not answer: ${error}`);
+        if (attempt >= 1200) throw new Error(`The server did not answer: ${error}`);
       }
     }
   } finally {
@@ -95,6 +140,7 @@ async function startAndProbe(args: (udpPort: number) => string[]): Promise<Bench
   }
   return {
     udpPort,
+    pid: process.pid,
     async stop() {
       process.kill("SIGTERM");
       await process.status;
