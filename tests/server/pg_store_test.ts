@@ -1,0 +1,174 @@
+/**
+ * The store contract against {@linkcode PostgresStore} on a real PostgreSQL (started for this
+ * file by `tests/_support/postgres.ts`), and what only that store does: batches as rows, the
+ * schema created once by nodes starting at once, one writer at a time, the password never shown.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { applyEvent } from "../../server/apply.ts";
+import { PostgresStore } from "../../server/pg/postgres_store.ts";
+import { ensureSchema } from "../../server/pg/schema.ts";
+import { hidePassword, redactDatabaseUrl } from "../../server/pg/database_url.ts";
+import { startTestPostgres } from "../_support/postgres.ts";
+import { storeContract, userEvent } from "./_store_contract.ts";
+
+const server = await startTestPostgres();
+
+for (
+  const [label, options] of [
+    ["PostgresStore", {}],
+    ["PostgresStore snapshotting every 3 events", { snapshotEveryEvents: 3 }],
+  ] as const
+) {
+  storeContract(label, async () => {
+    const url = await server.createDatabase();
+    return {
+      open: () => new PostgresStore(url, { ...options, lockWaitMs: 0 }),
+      dispose: () => server.dropDatabase(url),
+    };
+  });
+}
+
+/** Runs `body` with a new database, dropped afterwards. */
+function withDatabase(body: (url: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const url = await server.createDatabase();
+    try {
+      await body(url);
+    } finally {
+      await server.dropDatabase(url);
+    }
+  };
+}
+
+/** Runs `query` on a connection of its own. */
+async function query(url: string, text: string): Promise<postgres.Row[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return [...await sql.unsafe(text)];
+  } finally {
+    await sql.end();
+  }
+}
+
+Deno.test(
+  "PostgresStore writes one row per append, in order, with group commit",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url, { node: "alpha" });
+    const state = await store.load();
+    const appends = Array.from({ length: 40 }, (_, index) => {
+      applyEvent(state, userEvent(index));
+      return store.append([userEvent(index)]);
+    });
+    await Promise.all(appends);
+    const rows = await query(
+      url,
+      "SELECT seq, node, events::text AS json FROM auction_log ORDER BY seq",
+    );
+    assert.deepEqual(
+      rows.map((row) => Number(row.seq)),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    assert.ok(rows.every((row) => row.node === "alpha"));
+    // The first append commits alone; the 39 queued meanwhile share the next transaction.
+    const [transactions] = await query(
+      url,
+      "SELECT count(DISTINCT xmin::text) AS n FROM auction_log",
+    );
+    assert.equal(Number(transactions!.n), 2);
+    assert.deepEqual(JSON.parse(rows[7]!.json), [userEvent(7)]);
+    await store.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore keeps the newest two snapshots and the batches after the older one",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url, { snapshotEveryEvents: 2 });
+    const state = await store.load();
+    for (let index = 0; index < 7; index++) {
+      applyEvent(state, userEvent(index));
+      await store.append([userEvent(index)]);
+    }
+    // Snapshots after batches 2, 4, 6: the one at 2 is gone, batches 1 and 2 with it.
+    const snapshots = await query(url, "SELECT covers_seq FROM auction_snapshots ORDER BY 1");
+    assert.deepEqual(snapshots.map((row) => Number(row.covers_seq)), [4, 6]);
+    const batches = await query(url, "SELECT seq FROM auction_log ORDER BY 1");
+    assert.deepEqual(batches.map((row) => Number(row.seq)), [5, 6, 7]);
+    await store.close();
+    const reopened = new PostgresStore(url);
+    assert.deepEqual(await reopened.load(), state);
+    await reopened.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore: nodes starting at once on an empty database create the schema once",
+  withDatabase(async (url) => {
+    const connections = Array.from(
+      { length: 6 },
+      () => postgres(url, { max: 1, onnotice: () => {} }),
+    );
+    try {
+      await Promise.all(connections.map((sql) => ensureSchema(sql)));
+    } finally {
+      await Promise.all(connections.map((sql) => sql.end()));
+    }
+    const tables = await query(
+      url,
+      "SELECT tablename FROM pg_tables WHERE tablename LIKE 'auction%' ORDER BY 1",
+    );
+    assert.deepEqual(tables.map((row) => row.tablename), ["auction_log", "auction_snapshots"]);
+  }),
+);
+
+Deno.test(
+  "PostgresStore: a second node is refused while one writes, and starts once it is gone",
+  withDatabase(async (url) => {
+    const first = new PostgresStore(url, { node: "alpha" });
+    const state = await first.load();
+    applyEvent(state, userEvent(1));
+    await first.append([userEvent(1)]);
+    const second = new PostgresStore(url, { node: "beta", lockWaitMs: 0 });
+    await assert.rejects(second.load(), /Cannot start node beta: another node is writing/);
+    await first.close();
+    const third = new PostgresStore(url, { node: "beta", lockWaitMs: 0 });
+    assert.deepEqual(await third.load(), state);
+    await third.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore: a write that fails stops the store for good (fail-stop)",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url);
+    const state = await store.load();
+    await query(url, "INSERT INTO auction_log (seq, node, events) VALUES (1, 'other', '[]')");
+    applyEvent(state, userEvent(1));
+    await assert.rejects(store.append([userEvent(1)]), /duplicate key/);
+    await assert.rejects(store.append([userEvent(2)]), /duplicate key/);
+    await assert.rejects(store.flush(), /duplicate key/);
+    await store.close();
+  }),
+);
+
+Deno.test("PostgresStore never shows the database password", async () => {
+  const url = "postgres://auction:s3cret-Pa55@127.0.0.1:1/auction";
+  const store = new PostgresStore(url, { lockWaitMs: 0 });
+  assert.equal(store.databaseUrl, "postgres://auction:***@127.0.0.1:1/auction");
+  const error = await store.load().then(() => null, (error: Error) => error);
+  assert.ok(error, "connecting to port 1 fails");
+  assert.doesNotMatch(`${error.message} ${error.stack}`, /s3cret/);
+});
+
+Deno.test("hidePassword() hides the password and the URL's password in any text", () => {
+  const url = "postgres://auction:p%40ss@db.example:5432/auction";
+  assert.equal(redactDatabaseUrl(url), "postgres://auction:***@db.example:5432/auction");
+  assert.equal(
+    hidePassword(`cannot reach ${url}: password p@ss refused`, url),
+    "cannot reach postgres://auction:***@db.example:5432/auction: password *** refused",
+  );
+  assert.equal(redactDatabaseUrl("postgres://auction@db/auction"), "postgres://auction@db/auction");
+});
