@@ -19,6 +19,10 @@ export interface ServerFlags {
   tcpPort: number;
   /** `--data-dir`: the folder of the snapshot and journal. */
   dataDir: string;
+  /** `--database-url`: keep the state in this PostgreSQL database instead of `dataDir`. */
+  databaseUrl: string | undefined;
+  /** `--node`: this server's name in the database. */
+  node: string;
   /** The auction rules the flags set (duration unit, intervals, limits). */
   config: ServerConfig;
   /** `--log-level`. */
@@ -42,6 +46,10 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --udp-port PORT           UDP port for requests (default 5000; 0 = any free port)
   --tcp-port PORT           TCP port (default 5001; 0 = any free port)
   --data-dir DIR            folder for the snapshot and journal (default ./data)
+  --database-url URL        keep the state in PostgreSQL instead: postgres://USER:PASS@HOST:PORT/DB
+                            (or the DATABASE_URL environment variable, which keeps the password
+                            out of the process list); the password is never logged
+  --node NAME               this server's name in the database (default node1)
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
   --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)
@@ -80,6 +88,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "udp-port": { type: "string", default: "5000" },
         "tcp-port": { type: "string", default: "5001" },
         "data-dir": { type: "string", default: "./data" },
+        "database-url": { type: "string" },
+        "node": { type: "string", default: "node1" },
         "duration-unit": { type: "string", default: "minutes" },
         "announce-interval": { type: "string", default: "60" },
         "inform-timeout": { type: "string", default: "300" },
@@ -110,6 +120,10 @@ export function parseServerFlags(args: string[]): ServerFlags {
   if (logFormat !== "text" && logFormat !== "json") {
     throw new UsageError(`--log-format must be text or json, not "${logFormat}"`);
   }
+  const node = values.node;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(node)) {
+    throw new UsageError(`--node must be 1 to 64 letters, digits, "_", "." or "-", not "${node}"`);
+  }
   const increment = values["min-increment"];
   if (!/^\d+(\.\d{1,2})?$/.test(increment) || Number(increment) <= 0) {
     throw new UsageError(`--min-increment must be a price above 0, not "${increment}"`);
@@ -119,6 +133,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
     udpPort: integerFlag("udp-port", values["udp-port"], { max: 65535 }),
     tcpPort: integerFlag("tcp-port", values["tcp-port"], { max: 65535 }),
     dataDir: values["data-dir"],
+    databaseUrl: values["database-url"],
+    node,
     config: {
       durationUnit: unit.startsWith("s") ? "s" : "m",
       announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),

@@ -9,12 +9,12 @@
 
 import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
-import { applyEvent } from "../apply.ts";
 import type { AuctionEvent } from "../events.ts";
-import { serializeSnapshot, type Snapshot, SNAPSHOT_FORMAT } from "../snapshot.ts";
-import { type AuctionState, emptyState } from "../state.ts";
+import { serializeSnapshot } from "../snapshot.ts";
+import type { AuctionState } from "../state.ts";
 import type { Store } from "../store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
+import { recoverState } from "./recovery.ts";
 import { ensureSchema, LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
 
 const logger = getLogger(["auction", "store"]);
@@ -215,33 +215,11 @@ export class PostgresStore implements Store {
 
   /** Loads the newest snapshot and applies every batch after it, in order. */
   async #recover(sql: postgres.Sql): Promise<void> {
-    const [newest] = await sql`
-      SELECT covers_seq, snapshot::text AS json FROM auction_snapshots
-      ORDER BY covers_seq DESC LIMIT 1`;
-    const snapshot = newest ? parseSnapshot(newest.json, Number(newest.covers_seq)) : null;
-    const state = snapshot?.state ?? emptyState();
-    const coversSeq = snapshot?.coversSeq ?? 0;
-    const rows = await sql`
-      SELECT seq, events::text AS json FROM auction_log WHERE seq > ${coversSeq} ORDER BY seq`;
-    let expectedSeq = coversSeq + 1;
-    let replayed = 0;
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      if (seq !== expectedSeq) {
-        throw new RangeError(
-          `Cannot recover: auction_log jumps from batch ${expectedSeq - 1} to ${seq}; ` +
-            `refusing to start, nothing changed`,
-        );
-      }
-      const events = JSON.parse(row.json) as AuctionEvent[];
-      for (const event of events) applyEvent(state, event);
-      replayed += events.length;
-      expectedSeq++;
-    }
-    this.#state = state;
-    this.#lastSeq = expectedSeq - 1;
-    this.#snapshotCoversSeq = coversSeq;
-    this.#eventsSinceSnapshot = replayed;
+    const recovered = await recoverState(sql);
+    this.#state = recovered.state;
+    this.#lastSeq = recovered.lastSeq;
+    this.#snapshotCoversSeq = recovered.coversSeq;
+    this.#eventsSinceSnapshot = recovered.replayed;
     this.#lastSnapshotAtMs = this.#options.now();
     logger.info(
       "Recovered {database} as node {node}: snapshot at batch {coversSeq}, {batches} batches " +
@@ -249,9 +227,9 @@ export class PostgresStore implements Store {
       {
         database: this.databaseUrl,
         node: this.#options.node,
-        coversSeq,
-        batches: rows.length,
-        replayed,
+        coversSeq: recovered.coversSeq,
+        batches: recovered.lastSeq - recovered.coversSeq,
+        replayed: recovered.replayed,
       },
     );
   }
@@ -278,15 +256,4 @@ export class PostgresStore implements Store {
     if (message !== error.message) error.message = message;
     return error;
   }
-}
-
-function parseSnapshot(json: string, coversSeq: number): Snapshot {
-  const parsed = JSON.parse(json) as Partial<Snapshot>;
-  if (parsed.format !== SNAPSHOT_FORMAT || parsed.coversSeq !== coversSeq || !parsed.state) {
-    throw new SyntaxError(
-      `Cannot read the snapshot covering batch ${coversSeq}: not an auction snapshot; ` +
-        `refusing to start`,
-    );
-  }
-  return parsed as Snapshot;
 }

@@ -20,7 +20,14 @@ export interface ServerProcess {
 
 /** Starts the server with `args` (ports default to 0 = free) and waits until it listens. */
 export async function startServerProcess(
-  options: { dataDir?: string; args?: string[]; udpPort?: number; tcpPort?: number } = {},
+  options: {
+    dataDir?: string;
+    args?: string[];
+    udpPort?: number;
+    tcpPort?: number;
+    /** Environment variables added to the server's (`DATABASE_URL`, ...). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "auction-e2e-" });
   const command = new Deno.Command(Deno.execPath(), {
@@ -43,6 +50,7 @@ export async function startServerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -10,6 +10,8 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     udpPort: 5000,
     tcpPort: 5001,
     dataDir: "./data",
+    databaseUrl: undefined, // the file store
+    node: "node1",
     groupCommit: true,
     snapshotEveryEvents: 10000,
     config: {
@@ -60,12 +62,18 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "--no-group-commit",
     "--snapshot-events",
     "500",
+    "--database-url",
+    "postgres://auction@db:5432/auction",
+    "--node",
+    "east-1",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 7001,
     dataDir: "/tmp/auction",
+    databaseUrl: "postgres://auction@db:5432/auction",
+    node: "east-1",
     groupCommit: false,
     snapshotEveryEvents: 500,
     config: {
@@ -109,6 +117,8 @@ Deno.test(
       [["--log-level", "verbose"], /--log-level must be debug, info, warning or error/],
       [["--log-format", "xml"], /--log-format must be text or json/],
       [["--udp-port"], /udp-port/],
+      [["--node", "a b"], /--node must be 1 to 64 letters/],
+      [["--node", ""], /--node must be 1 to 64 letters/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {
