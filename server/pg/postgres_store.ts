@@ -19,6 +19,9 @@ import { ensureSchema, LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
 
 const logger = getLogger(["auction", "store"]);
 
+/** SQLSTATE of a lock wait that ran out (`lock_timeout`). */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /** Options of {@linkcode PostgresStore}. */
 export interface PostgresStoreOptions {
   /** This node's name, written with each batch and snapshot. @default "node1" */
@@ -27,7 +30,10 @@ export interface PostgresStoreOptions {
   snapshotEveryEvents?: number;
   /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
   snapshotEverySeconds?: number;
-  /** How long `load` waits for another node to release the database. @default 10000 */
+  /**
+   * How long `load` waits while another node writes to the database; meanwhile this node is a
+   * standby that takes over when that one stops or dies. @default Infinity
+   */
   lockWaitMs?: number;
   /** The time used to leave expired cached replies out of snapshots. @default Date.now */
   now?: () => number;
@@ -51,8 +57,10 @@ interface PendingBatch {
 export class PostgresStore implements Store {
   readonly #url: string;
   readonly #options: Required<PostgresStoreOptions>;
+  /** The one connection: it holds the writer lock, so every write goes through it. */
   #sql: postgres.Sql | null = null;
-  #lock: postgres.ReservedSql | null = null;
+  #locked = false;
+  #releasing = false;
   #state: AuctionState | null = null;
   #lastSeq = 0;
   #snapshotCoversSeq = 0;
@@ -71,7 +79,7 @@ export class PostgresStore implements Store {
       node: options.node ?? "node1",
       snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
-      lockWaitMs: options.lockWaitMs ?? 10_000,
+      lockWaitMs: options.lockWaitMs ?? Infinity,
       now: options.now ?? Date.now,
     };
   }
@@ -83,14 +91,19 @@ export class PostgresStore implements Store {
 
   async load(): Promise<AuctionState> {
     const sql = postgres(this.#url, {
-      max: 3,
+      max: 1,
+      // The session holds the writer lock: never recycle it (the driver's default is 30-60 min).
+      max_lifetime: 0,
+      idle_timeout: 0,
       onnotice: () => {},
+      onclose: () => this.#connectionClosed(),
       connection: { application_name: `auction ${this.#options.node}` },
     });
     this.#sql = sql;
     try {
       await ensureSchema(sql);
-      this.#lock = await this.#takeWriterLock(sql);
+      await this.#takeWriterLock(sql);
+      this.#locked = true;
       await this.#recover(sql);
     } catch (error) {
       await this.#release();
@@ -132,29 +145,13 @@ export class PostgresStore implements Store {
 
   /** Writes queued batches, each group in one transaction, until the queue is empty. */
   async #write(): Promise<void> {
-    const sql = this.#sql!;
+    const connection = this.#sql!;
     while ((this.#queue.length > 0 || this.#snapshotWanted) && !this.#failure) {
       const batches = this.#queue.splice(0);
       // Taken synchronously with the batches: the live state holds exactly what was appended.
       const snapshot = this.#snapshotWanted || this.#snapshotDue() ? this.#takeSnapshot() : null;
       try {
-        await sql.begin(async (transaction) => {
-          if (batches.length > 0) {
-            await transaction`
-              INSERT INTO auction_log (seq, node, events)
-              SELECT seq, ${this.#options.node}, events::json
-              FROM unnest(${batches.map((batch) => String(batch.seq))}::bigint[],
-                          ${batches.map((batch) => batch.json)}::text[]) AS batch(seq, events)`;
-          }
-          if (snapshot) {
-            await transaction`
-              INSERT INTO auction_snapshots (covers_seq, node, snapshot)
-              VALUES (${snapshot.coversSeq}, ${this.#options.node}, ${snapshot.json}::text::json)`;
-            // Keep the snapshot before it and the batches between the two.
-            await transaction`DELETE FROM auction_snapshots WHERE covers_seq < ${snapshot.previous}`;
-            await transaction`DELETE FROM auction_log WHERE seq <= ${snapshot.previous}`;
-          }
-        });
+        await this.#commit(connection, batches, snapshot);
       } catch (error) {
         this.#fail(error, batches);
         break;
@@ -163,6 +160,38 @@ export class PostgresStore implements Store {
       for (const batch of batches) batch.done.resolve();
     }
     this.#writing = null;
+  }
+
+  /**
+   * Commits the batches, and the snapshot if one is due, as one statement (so one transaction
+   * and one round trip). The snapshot before the new one and the batches after it stay.
+   */
+  async #commit(
+    connection: postgres.Sql,
+    batches: PendingBatch[],
+    snapshot: { coversSeq: number; previous: number; json: string } | null,
+  ): Promise<void> {
+    const node = this.#options.node;
+    const withSnapshot = snapshot !== null;
+    const previous = String(snapshot?.previous ?? 0);
+    await connection`
+      WITH batch AS (
+        INSERT INTO auction_log (seq, node, events)
+        SELECT seq, ${node}, events::json
+        FROM unnest(${batches.map((batch) => String(batch.seq))}::bigint[],
+                    ${batches.map((batch) => batch.json)}::text[]) AS batch(seq, events)
+      ), snapshot AS (
+        INSERT INTO auction_snapshots (covers_seq, node, snapshot)
+        SELECT ${String(snapshot?.coversSeq ?? 0)}::bigint, ${node}, ${
+      snapshot?.json ?? "null"
+    }::text::json
+        WHERE ${withSnapshot}::boolean
+      ), older_snapshots AS (
+        DELETE FROM auction_snapshots WHERE ${withSnapshot}::boolean AND covers_seq < ${previous}::bigint
+      ), covered_batches AS (
+        DELETE FROM auction_log WHERE ${withSnapshot}::boolean AND seq <= ${previous}::bigint
+      )
+      SELECT 1`;
   }
 
   #snapshotDue(): boolean {
@@ -186,6 +215,10 @@ export class PostgresStore implements Store {
 
   /** Fail-stop: this and every waiting and later append rejects; nothing is retried. */
   #fail(error: unknown, batches: PendingBatch[]): void {
+    if (this.#failure) {
+      for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(this.#failure);
+      return;
+    }
     const hidden = this.#hidden(error);
     this.#failure = hidden;
     logger.fatal("Cannot write to {database}: {error}", {
@@ -195,22 +228,40 @@ export class PostgresStore implements Store {
     for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(hidden);
   }
 
-  async #takeWriterLock(sql: postgres.Sql): Promise<postgres.ReservedSql> {
-    const reserved = await sql.reserve();
-    const deadline = Date.now() + this.#options.lockWaitMs;
-    for (;;) {
-      const [row] = await reserved`
-        SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken`;
-      if (row?.taken) return reserved;
-      if (Date.now() >= deadline) {
-        reserved.release();
-        throw new DatabaseBusyError(
-          `Cannot start node ${this.#options.node}: another node is writing to ${this.databaseUrl} ` +
-            `(one node at a time for now; see docs/scale-out.md)`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+  /** Takes the writer lock for this session, waiting up to `lockWaitMs` for it. */
+  async #takeWriterLock(sql: postgres.Sql): Promise<void> {
+    const busy = () =>
+      new DatabaseBusyError(
+        `Cannot start node ${this.#options.node}: another node is writing to ${this.databaseUrl} ` +
+          `(one node at a time; see docs/scale-out.md)`,
+      );
+    const [row] = await sql`
+      SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken`;
+    if (row?.taken) return;
+    const waitMs = this.#options.lockWaitMs;
+    if (waitMs <= 0) throw busy();
+    logger.warning("Node {node} waits to take over {database}: another node is writing to it", {
+      node: this.#options.node,
+      database: this.databaseUrl,
+    });
+    // Blocks until the other node's session ends (a clean stop, or its death).
+    const timeout = Number.isFinite(waitMs) ? String(Math.ceil(waitMs)) : "0";
+    try {
+      await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
+      await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
+      await sql`SELECT set_config('lock_timeout', '0', false)`;
+    } catch (error) {
+      throw (error as { code?: string }).code === LOCK_NOT_AVAILABLE ? busy() : error;
     }
+  }
+
+  /**
+   * The session that held the writer lock is gone, and the lock with it: another node may take
+   * over now, so this one must never write again (a new connection would not hold the lock).
+   */
+  #connectionClosed(): void {
+    if (this.#releasing || !this.#locked || this.#failure) return;
+    this.#fail(new Error("Lost the database connection that holds the writer lock"), []);
   }
 
   /** Loads the newest snapshot and applies every batch after it, in order. */
@@ -238,14 +289,8 @@ export class PostgresStore implements Store {
     const sql = this.#sql;
     if (!sql) return;
     this.#sql = null;
-    const lock = this.#lock;
-    this.#lock = null;
-    if (lock) {
-      await lock`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`.catch(
-        () => {},
-      );
-      lock.release();
-    }
+    this.#releasing = true;
+    // Ending the session releases the writer lock.
     await sql.end({ timeout: 5 });
   }
 

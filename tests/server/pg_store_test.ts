@@ -141,6 +141,39 @@ Deno.test(
 );
 
 Deno.test(
+  "PostgresStore: a standby node waits while one writes and takes over, with its state, when it ends",
+  withDatabase(async (url) => {
+    const first = new PostgresStore(url, { node: "alpha" });
+    const state = await first.load();
+    applyEvent(state, userEvent(1));
+    await first.append([userEvent(1)]);
+    await assert.rejects(
+      new PostgresStore(url, { node: "gamma", lockWaitMs: 300 }).load(),
+      /Cannot start node gamma: another node is writing/,
+    );
+    const standby = new PostgresStore(url, { node: "beta" });
+    let tookOver = false;
+    const loading = standby.load().then((loaded) => {
+      tookOver = true;
+      return loaded;
+    });
+    // Still waiting after the first node's next write has gone through.
+    applyEvent(state, userEvent(2));
+    await first.append([userEvent(2)]);
+    assert.equal(tookOver, false);
+    await first.close();
+    const taken = await loading;
+    assert.deepEqual(taken, state);
+    applyEvent(taken, userEvent(3));
+    await standby.append([userEvent(3)]);
+    await standby.close();
+    const reopened = new PostgresStore(url, { lockWaitMs: 0 });
+    assert.deepEqual(await reopened.load(), taken);
+    await reopened.close();
+  }),
+);
+
+Deno.test(
   "PostgresStore: a write that fails stops the store for good (fail-stop)",
   withDatabase(async (url) => {
     const store = new PostgresStore(url);
@@ -151,6 +184,25 @@ Deno.test(
     await assert.rejects(store.append([userEvent(2)]), /duplicate key/);
     await assert.rejects(store.flush(), /duplicate key/);
     await store.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore: a node that loses the connection holding the writer lock writes nothing more",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url);
+    const state = await store.load();
+    applyEvent(state, userEvent(1));
+    await store.append([userEvent(1)]);
+    await query(
+      url,
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+    );
+    applyEvent(state, userEvent(2));
+    await assert.rejects(store.append([userEvent(2)]));
+    await store.close();
+    const rows = await query(url, "SELECT seq FROM auction_log");
+    assert.deepEqual(rows.map((row) => Number(row.seq)), [1]);
   }),
 );
 
