@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import postgresClient from "postgres";
 import { readDatabaseState } from "../../server/pg/recovery.ts";
 import { bidCrashWorkload, biddenItem } from "../_support/bid_crash_workload.ts";
 import { freeUdpPort, runCrashTest } from "../_support/crash_driver.ts";
@@ -37,21 +38,34 @@ function answerWith(peer: TcpPeer, name: string, card: string): void {
   };
 }
 
-Deno.test("a whole auction on PostgreSQL survives a SIGKILL mid-auction and closes on time", async () => {
+/** Resolves once a node waits for the writer lock of the database at `url`. */
+async function standbyWaiting(url: string, timeoutMs = 20_000): Promise<void> {
+  const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [row] = await sql`
+        SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
+      if (row?.waiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("No standby node waited for the writer lock");
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * A whole auction: register, list, bid, then SIGKILL of the node mid-auction; `takeOver`
+ * brings the next node up on the same UDP port (a restart, or a standby started beforehand).
+ */
+async function auctionAcrossKill(takeOver: "restart" | "standby"): Promise<void> {
   const url = await databaseUrl();
   const udpPort = freeUdpPort();
-  const args = [
-    "--duration-unit",
-    "seconds",
-    "--inform-timeout",
-    "5",
-    "--announce-interval",
-    "0",
-    "--node",
-    "alpha",
-  ];
-  const start = () => startServerProcess({ udpPort, args, env: { DATABASE_URL: url } });
-  let server: ServerProcess = await start();
+  const args = ["--duration-unit", "seconds", "--inform-timeout", "5", "--announce-interval", "0"];
+  const start = (node: string) =>
+    startServerProcess({ udpPort, args: [...args, "--node", node], env: { DATABASE_URL: url } });
+  let server: ServerProcess = await start("alpha");
   const outputs: string[] = [];
   const sellerTcp = new TcpPeer();
   const beaTcp = new TcpPeer();
@@ -75,17 +89,23 @@ Deno.test("a whole auction on PostgreSQL survives a SIGKILL mid-auction and clos
     assert.equal((await bea.request("BID 3 Kite 25.50")).type, "BID_ACCEPTED");
     assert.equal((await bob.request("BID 3 Kite 30.00")).type, "BID_ACCEPTED");
 
-    await server.stop("SIGKILL");
-    outputs.push(server.output());
-    const saved = biddenItem(await readDatabaseState(url));
-    assert.deepEqual(
-      [saved.currentPriceCents, saved.bidCount],
-      [3000, 2],
-      "acknowledged bids kept",
-    );
-    server = await start();
+    if (takeOver === "restart") {
+      await server.stop("SIGKILL");
+      outputs.push(server.output());
+      const saved = biddenItem(await readDatabaseState(url));
+      assert.deepEqual([saved.currentPriceCents, saved.bidCount], [3000, 2], "bids kept");
+      server = await start("alpha");
+    } else {
+      const starting = start("beta");
+      starting.catch(() => {});
+      await standbyWaiting(url);
+      await server.stop("SIGKILL");
+      outputs.push(server.output());
+      server = await starting;
+      assert.match(server.output(), /Node "beta" waits to take over/);
+    }
 
-    // The restarted server knows bob's acknowledged bid: 29.00 is too low, 31.00 wins.
+    // The next node knows bob's acknowledged bid: 29.00 is too low, 31.00 wins.
     const low = await bea.request("BID 4 Kite 29.00");
     assert.equal(low.type, "BID_REJECTED");
     assert.match((low as { reason: string }).reason, /^Bid too low/);
@@ -118,8 +138,30 @@ Deno.test("a whole auction on PostgreSQL survives a SIGKILL mid-auction and clos
     assert.match(output, /Database: "postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
     assert.ok(!output.includes(PASSWORD), "the database password is in the server's output");
   }
+  const nodes = await query(url, "SELECT DISTINCT node FROM auction_log ORDER BY node");
+  assert.deepEqual(nodes, takeOver === "restart" ? ["alpha"] : ["alpha", "beta"]);
   await postgres.dropDatabase(url);
-});
+}
+
+/** The rows of `text` (one column each) on a connection of its own. */
+async function query(url: string, text: string): Promise<unknown[]> {
+  const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+  try {
+    return (await sql.unsafe(text, [], { prepare: false }).values()).map((row) => row[0]);
+  } finally {
+    await sql.end();
+  }
+}
+
+Deno.test(
+  "a whole auction on PostgreSQL survives a SIGKILL and restart mid-auction and closes on time",
+  () => auctionAcrossKill("restart"),
+);
+
+Deno.test(
+  "a standby node takes over from a SIGKILLed one mid-auction; the auction closes on time",
+  () => auctionAcrossKill("standby"),
+);
 
 Deno.test("every acknowledged BID survives SIGKILL at random moments on PostgreSQL", async () => {
   const url = await databaseUrl();
