@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { applyEvent } from "../../server/apply.ts";
-import { PostgresStore } from "../../server/pg/postgres_store.ts";
+import { PostgresStore, SESSION_KEEPALIVES } from "../../server/pg/postgres_store.ts";
 import { ensureSchema } from "../../server/pg/schema.ts";
 import { hidePassword, redactDatabaseUrl } from "../../server/pg/database_url.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
@@ -203,6 +203,19 @@ Deno.test(
     await store.close();
     const rows = await query(url, "SELECT seq FROM auction_log");
     assert.deepEqual(rows.map((row) => Number(row.seq)), [1]);
+  }),
+);
+
+Deno.test(
+  "PostgresStore: PostgreSQL ends the writer's session within about 25 s of its machine going silent",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url);
+    await store.load();
+    // Over TCP; PostgreSQL reports 0 for these on a Unix socket.
+    for (const [name, value] of Object.entries(SESSION_KEEPALIVES)) {
+      assert.equal(await store.sessionSetting(name), value, name);
+    }
+    await store.close();
   }),
 );
 
