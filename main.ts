@@ -36,6 +36,8 @@ async function runServer(args: string[]): Promise<number> {
     const store = databaseUrl === undefined ? undefined : new PostgresStore(databaseUrl, {
       node: flags.node,
       snapshotEveryEvents: flags.snapshotEveryEvents,
+      // Logged by the store; stop at once, even with no request coming.
+      onFailure: () => stopped.resolve(3),
     });
     server = await startServer({
       store,

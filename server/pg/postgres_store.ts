@@ -49,6 +49,11 @@ export interface PostgresStoreOptions {
   lockWaitMs?: number;
   /** The time used to leave expired cached replies out of snapshots. @default Date.now */
   now?: () => number;
+  /**
+   * Called once when the store fails for good (a failed write, or the writer's connection lost
+   * even while idle), so the server can stop at once rather than at its next request.
+   */
+  onFailure?: (error: unknown) => void;
 }
 
 /** The database is held by another node (this store writes from one node at a time). */
@@ -93,6 +98,7 @@ export class PostgresStore implements Store {
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
       lockWaitMs: options.lockWaitMs ?? Infinity,
       now: options.now ?? Date.now,
+      onFailure: options.onFailure ?? (() => {}),
     };
   }
 
@@ -192,21 +198,23 @@ export class PostgresStore implements Store {
   ): Promise<void> {
     const node = this.#options.node;
     const withSnapshot = snapshot !== null;
+    const coversSeq = String(snapshot?.coversSeq ?? 0);
+    const snapshotJson = snapshot?.json ?? "null";
     const previous = String(snapshot?.previous ?? 0);
+    const seqs = batches.map((batch) => String(batch.seq));
+    const events = batches.map((batch) => batch.json);
     await connection`
       WITH batch AS (
         INSERT INTO auction_log (seq, node, events)
         SELECT seq, ${node}, events::json
-        FROM unnest(${batches.map((batch) => String(batch.seq))}::bigint[],
-                    ${batches.map((batch) => batch.json)}::text[]) AS batch(seq, events)
+        FROM unnest(${seqs}::bigint[], ${events}::text[]) AS batch(seq, events)
       ), snapshot AS (
         INSERT INTO auction_snapshots (covers_seq, node, snapshot)
-        SELECT ${String(snapshot?.coversSeq ?? 0)}::bigint, ${node}, ${
-      snapshot?.json ?? "null"
-    }::text::json
+        SELECT ${coversSeq}::bigint, ${node}, ${snapshotJson}::text::json
         WHERE ${withSnapshot}::boolean
       ), older_snapshots AS (
-        DELETE FROM auction_snapshots WHERE ${withSnapshot}::boolean AND covers_seq < ${previous}::bigint
+        DELETE FROM auction_snapshots
+        WHERE ${withSnapshot}::boolean AND covers_seq < ${previous}::bigint
       ), covered_batches AS (
         DELETE FROM auction_log WHERE ${withSnapshot}::boolean AND seq <= ${previous}::bigint
       )
@@ -245,6 +253,7 @@ export class PostgresStore implements Store {
       error: hidden,
     });
     for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(hidden);
+    this.#options.onFailure(hidden);
   }
 
   /** Takes the writer lock for this session, waiting up to `lockWaitMs` for it. */

@@ -163,6 +163,25 @@ Deno.test(
   () => auctionAcrossKill("standby"),
 );
 
+Deno.test("a server whose database session ends stops at once with exit code 3", async () => {
+  const url = await databaseUrl();
+  const server = await startServerProcess({ env: { DATABASE_URL: url } });
+  try {
+    await query(
+      url,
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+    );
+    const timer = setTimeout(() => server.process.kill("SIGKILL"), 10_000);
+    const status = await server.process.status.finally(() => clearTimeout(timer));
+    assert.equal(status.code, 3, server.output());
+    assert.match(server.output(), /Lost the database connection that holds the writer lock/);
+  } finally {
+    await server.stop();
+    await Deno.remove(server.dataDir, { recursive: true });
+    await postgres.dropDatabase(url);
+  }
+});
+
 Deno.test("every acknowledged BID survives SIGKILL at random moments on PostgreSQL", async () => {
   const url = await databaseUrl();
   const workload = bidCrashWorkload();

@@ -190,7 +190,8 @@ Deno.test(
 Deno.test(
   "PostgresStore: a node that loses the connection holding the writer lock writes nothing more",
   withDatabase(async (url) => {
-    const store = new PostgresStore(url);
+    const failed = Promise.withResolvers<unknown>();
+    const store = new PostgresStore(url, { onFailure: failed.resolve });
     const state = await store.load();
     applyEvent(state, userEvent(1));
     await store.append([userEvent(1)]);
@@ -198,6 +199,8 @@ Deno.test(
       url,
       "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
     );
+    // Told at once, while idle: the server stops without waiting for a request.
+    assert.match(String(await failed.promise), /Lost the database connection/);
     applyEvent(state, userEvent(2));
     await assert.rejects(store.append([userEvent(2)]));
     await store.close();
