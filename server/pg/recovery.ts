@@ -62,7 +62,8 @@ export async function readDatabaseState(url: string): Promise<AuctionState> {
   }
 }
 
-function parseSnapshot(json: string, coversSeq: number): Snapshot {
+/** Reads a snapshot row; throws a SyntaxError if it is not an auction snapshot for `coversSeq`. */
+export function parseSnapshot(json: string, coversSeq: number): Snapshot {
   const parsed = JSON.parse(json) as Partial<Snapshot>;
   if (parsed.format !== SNAPSHOT_FORMAT || parsed.coversSeq !== coversSeq || !parsed.state) {
     throw new SyntaxError(

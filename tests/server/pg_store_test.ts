@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { applyEvent } from "../../server/apply.ts";
 import { PostgresStore, SESSION_KEEPALIVES } from "../../server/pg/postgres_store.ts";
+import { inspectDatabase } from "../../server/pg/inspect_database.ts";
 import { ensureSchema } from "../../server/pg/schema.ts";
 import { hidePassword, redactDatabaseUrl } from "../../server/pg/database_url.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
@@ -219,6 +220,66 @@ Deno.test(
       assert.equal(await store.sessionSetting(name), value, name);
     }
     await store.close();
+  }),
+);
+
+Deno.test(
+  "inspectDatabase() counts what the store holds and verifies the replay to the newest snapshot",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url, { snapshotEveryEvents: 2 });
+    const state = await store.load();
+    for (let index = 0; index < 5; index++) {
+      applyEvent(state, userEvent(index));
+      await store.append([userEvent(index)]);
+    }
+    await store.close();
+    const report = await inspectDatabase(url, { verify: true });
+    assert.deepEqual(
+      [report.snapshots, report.coversSeq, report.batches, report.lastSeq],
+      [2, 5, 1, 5], // snapshots after batches 4 and 5 (at close); batch 5 between them
+    );
+    assert.deepEqual([report.counts.users, report.counts.buyers], [5, 3]);
+    assert.deepEqual(report.verify, {
+      problems: [],
+      checkedBatches: 1,
+      replayedFrom: "the snapshot at batch 4",
+    });
+    await query(
+      url,
+      `UPDATE auction_snapshots SET snapshot = replace(snapshot::text, '"User4"', '"User9"')::json
+       WHERE covers_seq = 5`,
+    );
+    const tampered = await inspectDatabase(url, { verify: true });
+    assert.match(
+      tampered.verify!.problems[0]!,
+      /state\.users\.user4\.name is "User4" after replay/,
+    );
+  }),
+);
+
+Deno.test(
+  "deno task inspect:db reads DATABASE_URL, prints the counts and never the password",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url);
+    const state = await store.load();
+    applyEvent(state, userEvent(1));
+    await store.append([userEvent(1)]);
+    await store.close();
+    const withPassword = new URL(url);
+    if (!withPassword.password) withPassword.password = "inspect-Sekret";
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-net", "--allow-env", "main.ts", "inspect", "--verify"],
+      cwd: new URL("../../", import.meta.url).pathname,
+      env: { DATABASE_URL: withPassword.href },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, text);
+    assert.match(text, /Database: +postgres:\/\/postgres:\*\*\*@/);
+    assert.match(text, /Users: +1 \(0 buyers, 1 seller\)/);
+    assert.match(text, /Verify: +OK: 1 batches in order; replay from an empty state/);
+    assert.ok(!text.includes(withPassword.password));
   }),
 );
 
