@@ -14,8 +14,13 @@ import { serializeSnapshot } from "../snapshot.ts";
 import type { AuctionState } from "../state.ts";
 import type { Store } from "../store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
-import { recoverState } from "./recovery.ts";
-import { ensureSchema, LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
+import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
+import { LOG_CHANNEL, type LogFollower } from "./follower.ts";
+import { type RecoveredState, recoverState } from "./recovery.ts";
+import { ensureSchema } from "./schema.ts";
+import { takeWriterLock } from "./writer_lock.ts";
+
+export { DatabaseBusyError } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "store"]);
 
@@ -30,9 +35,6 @@ export const SESSION_KEEPALIVES = {
   tcp_keepalives_count: "3",
   tcp_user_timeout: "25000",
 } as const;
-
-/** SQLSTATE of a lock wait that ran out (`lock_timeout`). */
-const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Options of {@linkcode PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -54,19 +56,13 @@ export interface PostgresStoreOptions {
    * even while idle), so the server can stop at once rather than at its next request.
    */
   onFailure?: (error: unknown) => void;
+  /** A standby reads the log this often even without a notification. @default 1000 */
+  followPollMs?: number;
+  /** Called each time a standby has applied the log up to batch `lastSeq` (for tests). */
+  onFollowed?: (lastSeq: number) => void;
 }
 
-/** The database is held by another node (this store writes from one node at a time). */
-export class DatabaseBusyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DatabaseBusyError";
-  }
-}
-
-interface PendingBatch {
-  seq: number;
-  json: string;
+interface PendingBatch extends BatchRow {
   done: PromiseWithResolvers<void>;
 }
 
@@ -99,6 +95,8 @@ export class PostgresStore implements Store {
       lockWaitMs: options.lockWaitMs ?? Infinity,
       now: options.now ?? Date.now,
       onFailure: options.onFailure ?? (() => {}),
+      followPollMs: options.followPollMs ?? 1000,
+      onFollowed: options.onFollowed ?? (() => {}),
     };
   }
 
@@ -120,9 +118,16 @@ export class PostgresStore implements Store {
     this.#sql = sql;
     try {
       await ensureSchema(sql);
-      await this.#takeWriterLock(sql);
+      const follower = await takeWriterLock(sql, {
+        url: this.#url,
+        node: this.#options.node,
+        lockWaitMs: this.#options.lockWaitMs,
+        followPollMs: this.#options.followPollMs,
+        onFollowed: this.#options.onFollowed,
+      });
       this.#locked = true;
-      await this.#recover(sql);
+      // A standby has followed the log; under the lock, nothing more is committed.
+      this.#recovered(follower ? await follower.finish() : await recoverState(sql), follower);
     } catch (error) {
       await this.#release();
       throw this.#hidden(error);
@@ -176,49 +181,20 @@ export class PostgresStore implements Store {
       // Taken synchronously with the batches: the live state holds exactly what was appended.
       const snapshot = this.#snapshotWanted || this.#snapshotDue() ? this.#takeSnapshot() : null;
       try {
-        await this.#commit(connection, batches, snapshot);
+        await commitGroup(connection, this.#options.node, batches, snapshot);
       } catch (error) {
         this.#fail(error, batches);
         break;
       }
       if (snapshot) this.#snapshotCoversSeq = snapshot.coversSeq;
       for (const batch of batches) batch.done.resolve();
+      // After the commit, not inside it (a NOTIFY in a transaction serialises commits).
+      const lastSeq = batches.at(-1)?.seq;
+      if (lastSeq !== undefined) {
+        connection`SELECT pg_notify(${LOG_CHANNEL}, ${String(lastSeq)})`.catch(() => {});
+      }
     }
     this.#writing = null;
-  }
-
-  /**
-   * Commits the batches, and the snapshot if one is due, as one statement (so one transaction
-   * and one round trip). The snapshot before the new one and the batches after it stay.
-   */
-  async #commit(
-    connection: postgres.Sql,
-    batches: PendingBatch[],
-    snapshot: { coversSeq: number; previous: number; json: string } | null,
-  ): Promise<void> {
-    const node = this.#options.node;
-    const withSnapshot = snapshot !== null;
-    const coversSeq = String(snapshot?.coversSeq ?? 0);
-    const snapshotJson = snapshot?.json ?? "null";
-    const previous = String(snapshot?.previous ?? 0);
-    const seqs = batches.map((batch) => String(batch.seq));
-    const events = batches.map((batch) => batch.json);
-    await connection`
-      WITH batch AS (
-        INSERT INTO auction_log (seq, node, events)
-        SELECT seq, ${node}, events::json
-        FROM unnest(${seqs}::bigint[], ${events}::text[]) AS batch(seq, events)
-      ), snapshot AS (
-        INSERT INTO auction_snapshots (covers_seq, node, snapshot)
-        SELECT ${coversSeq}::bigint, ${node}, ${snapshotJson}::text::json
-        WHERE ${withSnapshot}::boolean
-      ), older_snapshots AS (
-        DELETE FROM auction_snapshots
-        WHERE ${withSnapshot}::boolean AND covers_seq < ${previous}::bigint
-      ), covered_batches AS (
-        DELETE FROM auction_log WHERE ${withSnapshot}::boolean AND seq <= ${previous}::bigint
-      )
-      SELECT 1`;
   }
 
   #snapshotDue(): boolean {
@@ -228,7 +204,7 @@ export class PostgresStore implements Store {
     return elapsedMs >= this.#options.snapshotEverySeconds * 1000;
   }
 
-  #takeSnapshot(): { coversSeq: number; previous: number; json: string } {
+  #takeSnapshot(): SnapshotRow {
     const nowMs = this.#options.now();
     this.#snapshotWanted = false;
     this.#eventsSinceSnapshot = 0;
@@ -256,33 +232,6 @@ export class PostgresStore implements Store {
     this.#options.onFailure(hidden);
   }
 
-  /** Takes the writer lock for this session, waiting up to `lockWaitMs` for it. */
-  async #takeWriterLock(sql: postgres.Sql): Promise<void> {
-    const busy = () =>
-      new DatabaseBusyError(
-        `Cannot start node ${this.#options.node}: another node is writing to ${this.databaseUrl} ` +
-          `(one node at a time; see docs/scale-out.md)`,
-      );
-    const [row] = await sql`
-      SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken`;
-    if (row?.taken) return;
-    const waitMs = this.#options.lockWaitMs;
-    if (waitMs <= 0) throw busy();
-    logger.warning("Node {node} waits to take over {database}: another node is writing to it", {
-      node: this.#options.node,
-      database: this.databaseUrl,
-    });
-    // Blocks until the other node's session ends (a clean stop, or its death).
-    const timeout = Number.isFinite(waitMs) ? String(Math.ceil(waitMs)) : "0";
-    try {
-      await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
-      await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
-      await sql`SELECT set_config('lock_timeout', '0', false)`;
-    } catch (error) {
-      throw (error as { code?: string }).code === LOCK_NOT_AVAILABLE ? busy() : error;
-    }
-  }
-
   /**
    * The session that held the writer lock is gone, and the lock with it: another node may take
    * over now, so this one must never write again (a new connection would not hold the lock).
@@ -292,20 +241,21 @@ export class PostgresStore implements Store {
     this.#fail(new Error("Lost the database connection that holds the writer lock"), []);
   }
 
-  /** Loads the newest snapshot and applies every batch after it, in order. */
-  async #recover(sql: postgres.Sql): Promise<void> {
-    const recovered = await recoverState(sql);
+  /** Takes `recovered` as the live state; `follower` says a standby followed the log to it. */
+  #recovered(recovered: RecoveredState, follower: LogFollower | null): void {
     this.#state = recovered.state;
     this.#lastSeq = recovered.lastSeq;
     this.#snapshotCoversSeq = recovered.coversSeq;
     this.#eventsSinceSnapshot = recovered.replayed;
     this.#lastSnapshotAtMs = this.#options.now();
+    const how = follower ? "took over (followed the log)" : "recovered";
     logger.info(
-      "Recovered {database} as node {node}: snapshot at batch {coversSeq}, {batches} batches " +
-        "({replayed} events) replayed",
+      "Node {node} {how} {database}: snapshot at batch {coversSeq}, {batches} batches " +
+        "({replayed} events) applied after it",
       {
-        database: this.databaseUrl,
         node: this.#options.node,
+        how,
+        database: this.databaseUrl,
         coversSeq: recovered.coversSeq,
         batches: recovered.lastSeq - recovered.coversSeq,
         replayed: recovered.replayed,

@@ -13,6 +13,7 @@ import { inspectDatabase } from "../../server/pg/inspect_database.ts";
 import { ensureSchema } from "../../server/pg/schema.ts";
 import { hidePassword, redactDatabaseUrl } from "../../server/pg/database_url.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
+import { waitUntil } from "../_support/wait.ts";
 import { storeContract, userEvent } from "./_store_contract.ts";
 
 const server = await startTestPostgres();
@@ -171,6 +172,39 @@ Deno.test(
     const reopened = new PostgresStore(url, { lockWaitMs: 0 });
     assert.deepEqual(await reopened.load(), taken);
     await reopened.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore: a standby follows the log as it is committed (NOTIFY), then takes over from there",
+  withDatabase(async (url) => {
+    const first = new PostgresStore(url, { node: "alpha", snapshotEveryEvents: 1 });
+    const state = await first.load();
+    applyEvent(state, userEvent(0));
+    await first.append([userEvent(0)]);
+    let followed = 0;
+    // The poll would take a minute: only a notification can bring the batches this fast.
+    const standby = new PostgresStore(url, {
+      node: "beta",
+      followPollMs: 60_000,
+      onFollowed: (lastSeq) => followed = lastSeq,
+    });
+    const loading = standby.load();
+    await waitUntil(() => followed === 1, "the standby's first catch-up", 5_000);
+    for (let index = 1; index <= 3; index++) {
+      applyEvent(state, userEvent(index));
+      await first.append([userEvent(index)]);
+    }
+    await waitUntil(() => followed === 4, "the standby following batch 4", 5_000);
+    // Each batch was folded into a snapshot and the older batches deleted: a lagging standby
+    // starts again from the newest snapshot; either way it ends with the writer's state.
+    for (let index = 4; index <= 6; index++) {
+      applyEvent(state, userEvent(index));
+      await first.append([userEvent(index)]);
+    }
+    await first.close();
+    assert.deepEqual(await loading, state);
+    await standby.close();
   }),
 );
 

@@ -1,0 +1,52 @@
+/**
+ * One group commit of the PostgreSQL store as one SQL statement (so one transaction, one round
+ * trip and one WAL flush): the batches, and the snapshot if one is due with the deletion of what
+ * it makes unneeded (snapshots older than the previous one, batches the previous one covers).
+ * @module
+ */
+
+import type postgres from "postgres";
+
+/** A batch as written: its number and its events as JSON. */
+export interface BatchRow {
+  seq: number;
+  json: string;
+}
+
+/** A snapshot to write: the batch it covers, the snapshot before it, the document. */
+export interface SnapshotRow {
+  coversSeq: number;
+  previous: number;
+  json: string;
+}
+
+/** Commits `batches` (and `snapshot`) written by `node` on `connection`. */
+export async function commitGroup(
+  connection: postgres.Sql,
+  node: string,
+  batches: readonly BatchRow[],
+  snapshot: SnapshotRow | null,
+): Promise<void> {
+  const withSnapshot = snapshot !== null;
+  const coversSeq = String(snapshot?.coversSeq ?? 0);
+  const snapshotJson = snapshot?.json ?? "null";
+  const previous = String(snapshot?.previous ?? 0);
+  const seqs = batches.map((batch) => String(batch.seq));
+  const events = batches.map((batch) => batch.json);
+  await connection`
+    WITH batch AS (
+      INSERT INTO auction_log (seq, node, events)
+      SELECT seq, ${node}, events::json
+      FROM unnest(${seqs}::bigint[], ${events}::text[]) AS batch(seq, events)
+    ), snapshot AS (
+      INSERT INTO auction_snapshots (covers_seq, node, snapshot)
+      SELECT ${coversSeq}::bigint, ${node}, ${snapshotJson}::text::json
+      WHERE ${withSnapshot}::boolean
+    ), older_snapshots AS (
+      DELETE FROM auction_snapshots
+      WHERE ${withSnapshot}::boolean AND covers_seq < ${previous}::bigint
+    ), covered_batches AS (
+      DELETE FROM auction_log WHERE ${withSnapshot}::boolean AND seq <= ${previous}::bigint
+    )
+    SELECT 1`;
+}
