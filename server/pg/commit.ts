@@ -1,11 +1,15 @@
 /**
  * One group commit of the PostgreSQL store as one SQL statement (so one transaction, one round
  * trip and one WAL flush): the batches, and the snapshot if one is due with the deletion of what
- * it makes unneeded (snapshots older than the previous one, batches the previous one covers).
+ * it makes unneeded (snapshots older than the previous one, batches the previous one covers),
+ * and the notification standbys follow, delivered at the commit. (A NOTIFY inside a transaction
+ * serialises committers; with one writer they are serial anyway. Several writers will have to
+ * notify after the commit instead.)
  * @module
  */
 
 import type postgres from "postgres";
+import { LOG_CHANNEL } from "./follower.ts";
 
 /** A batch as written: its number and its events as JSON. */
 export interface BatchRow {
@@ -33,6 +37,7 @@ export async function commitGroup(
   const previous = String(snapshot?.previous ?? 0);
   const seqs = batches.map((batch) => String(batch.seq));
   const events = batches.map((batch) => batch.json);
+  const lastSeq = String(batches.at(-1)?.seq ?? 0);
   await connection`
     WITH batch AS (
       INSERT INTO auction_log (seq, node, events)
@@ -48,5 +53,5 @@ export async function commitGroup(
     ), covered_batches AS (
       DELETE FROM auction_log WHERE ${withSnapshot}::boolean AND seq <= ${previous}::bigint
     )
-    SELECT 1`;
+    SELECT pg_notify(${LOG_CHANNEL}, ${lastSeq}) WHERE ${batches.length > 0}::boolean`;
 }

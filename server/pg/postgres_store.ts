@@ -15,7 +15,7 @@ import type { AuctionState } from "../state.ts";
 import type { Store } from "../store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
 import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
-import { LOG_CHANNEL, type LogFollower } from "./follower.ts";
+import type { LogFollower } from "./follower.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
 import { takeWriterLock } from "./writer_lock.ts";
@@ -188,11 +188,6 @@ export class PostgresStore implements Store {
       }
       if (snapshot) this.#snapshotCoversSeq = snapshot.coversSeq;
       for (const batch of batches) batch.done.resolve();
-      // After the commit, not inside it (a NOTIFY in a transaction serialises commits).
-      const lastSeq = batches.at(-1)?.seq;
-      if (lastSeq !== undefined) {
-        connection`SELECT pg_notify(${LOG_CHANNEL}, ${String(lastSeq)})`.catch(() => {});
-      }
     }
     this.#writing = null;
   }
