@@ -10,7 +10,10 @@ import postgres from "postgres";
 import { applyEvent } from "../../server/apply.ts";
 import { PostgresStore, SESSION_KEEPALIVES } from "../../server/pg/postgres_store.ts";
 import { inspectDatabase } from "../../server/pg/inspect_database.ts";
+import { LogFollower } from "../../server/pg/follower.ts";
 import { ensureSchema } from "../../server/pg/schema.ts";
+import { serializeSnapshot } from "../../server/snapshot.ts";
+import { emptyState } from "../../server/state.ts";
 import { hidePassword, redactDatabaseUrl } from "../../server/pg/database_url.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
 import { waitUntil } from "../_support/wait.ts";
@@ -196,8 +199,7 @@ Deno.test(
       await first.append([userEvent(index)]);
     }
     await waitUntil(() => followed === 4, "the standby following batch 4", 5_000);
-    // Each batch was folded into a snapshot and the older batches deleted: a lagging standby
-    // starts again from the newest snapshot; either way it ends with the writer's state.
+    // Each batch is folded into a snapshot, the older batches deleted, as the standby follows.
     for (let index = 4; index <= 6; index++) {
       applyEvent(state, userEvent(index));
       await first.append([userEvent(index)]);
@@ -205,6 +207,44 @@ Deno.test(
     await first.close();
     assert.deepEqual(await loading, state);
     await standby.close();
+  }),
+);
+
+Deno.test(
+  "LogFollower starts again from the newest snapshot when the batches it lacks were folded away",
+  withDatabase(async (url) => {
+    const state = emptyState();
+    const batch = (seq: number) => {
+      applyEvent(state, userEvent(seq));
+      return `(${seq}, 'alpha', '${JSON.stringify([userEvent(seq)])}')`;
+    };
+    const setup = postgres(url, { max: 1, onnotice: () => {} });
+    await ensureSchema(setup);
+    await setup.unsafe(
+      `INSERT INTO auction_log (seq, node, events) VALUES ${batch(1)}, ${batch(2)}`,
+    );
+    let followed = 0;
+    const follower = await LogFollower.start(url, {
+      pollMs: 60_000,
+      onFollowed: (lastSeq) => followed = lastSeq,
+    });
+    assert.equal(follower.lastSeq, 2);
+    // Batches 3 and 4 go straight into a snapshot; only batch 5 is left after it.
+    applyEvent(state, userEvent(3));
+    applyEvent(state, userEvent(4));
+    const snapshotAt4 = serializeSnapshot(state, 4, Date.now());
+    await setup.begin(async (sql) => {
+      await sql`INSERT INTO auction_snapshots (covers_seq, node, snapshot)
+        VALUES (4, 'alpha', ${snapshotAt4}::text::json)`;
+      await sql`DELETE FROM auction_log WHERE seq <= 4`;
+      await sql.unsafe(`INSERT INTO auction_log (seq, node, events) VALUES ${batch(5)}`);
+      await sql`SELECT pg_notify('auction_log', '5')`;
+    });
+    await setup.end();
+    await waitUntil(() => followed === 5, "the follower at batch 5", 5_000);
+    const finished = await follower.finish();
+    assert.deepEqual(finished.state, state);
+    assert.deepEqual([finished.coversSeq, finished.lastSeq], [4, 5]);
   }),
 );
 
