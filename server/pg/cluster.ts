@@ -101,6 +101,13 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
     await Deno.chown(dir, owner.uid, owner.gid);
   }
   await Deno.chmod(dir, 0o700);
+  const reachable = await asPostgres("test", ["-w", dir]).output();
+  if (!reachable.success) {
+    throw new Error(
+      `Cannot start PostgreSQL in ${dir}: the postgres OS user cannot reach it ` +
+        `(every folder above it must be searchable by others: chmod o+x)`,
+    );
+  }
   if (!await exists(`${data}/PG_VERSION`)) await initCluster(bin, dir, options.password);
   const port = options.port ?? freePort();
   const settings = [
