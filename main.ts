@@ -10,6 +10,8 @@ import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/mod.ts";
 import { testCrashHook } from "./server/crash_hook.ts";
+import { hidePassword, redactDatabaseUrl } from "./server/pg/database_url.ts";
+import { PostgresStore } from "./server/pg/postgres_store.ts";
 
 const logger = getLogger(["auction", "main"]);
 
@@ -28,9 +30,18 @@ async function runServer(args: string[]): Promise<number> {
   }
   await setUpLogging(flags.logLevel, flags.logFormat);
   const stopped = Promise.withResolvers<number>();
+  // From the environment, the password stays out of the process list.
+  const databaseUrl = flags.databaseUrl ?? (Deno.env.get("DATABASE_URL") || undefined);
   let server;
   try {
+    const store = databaseUrl === undefined ? undefined : new PostgresStore(databaseUrl, {
+      node: flags.node,
+      snapshotEveryEvents: flags.snapshotEveryEvents,
+      // Logged by the store; stop at once, even with no request coming.
+      onFailure: () => stopped.resolve(3),
+    });
     server = await startServer({
+      store,
       hostname: flags.hostname,
       udpPort: flags.udpPort,
       tcpPort: flags.tcpPort,
@@ -49,10 +60,19 @@ async function runServer(args: string[]): Promise<number> {
     });
   } catch (error) {
     // A port in use or an unusable data folder: say so plainly, without a stack trace.
-    console.error(`error: cannot start the server on ${flags.hostname}: ${errorText(error)}`);
+    const text = errorText(error);
+    const shown = databaseUrl === undefined ? text : hidePassword(text, databaseUrl);
+    console.error(`error: cannot start the server on ${flags.hostname}: ${shown}`);
     return 1;
   }
-  logger.info("Data folder: {dataDir}", { dataDir: flags.dataDir });
+  if (databaseUrl === undefined) {
+    logger.info("Data folder: {dataDir}", { dataDir: flags.dataDir });
+  } else {
+    logger.info("Database: {database} as node {node}", {
+      database: redactDatabaseUrl(databaseUrl),
+      node: flags.node,
+    });
+  }
   const stop = () => stopped.resolve(0);
   Deno.addSignalListener("SIGINT", () => {
     // Ctrl-C on a terminal echoed "^C" where the next line would begin: end that line first.

@@ -6,11 +6,15 @@
  *
  * Flags: --request bid (the workload: bid or register), --clients 64, --seconds 3,
  * --data-parent DIR (where the temporary data folders go, default the system's temp folder; it
- * must be a real disk, not a tmpfs, for fsync to mean anything).
+ * must be a real disk, not a tmpfs, for fsync to mean anything), --postgres (also the server on
+ * PostgreSQL, one node: a cluster with fsync on is started from Debian's binaries under the data
+ * parent, `server/pg/cluster.ts`).
  * @module
  */
 
 import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { findPostgresBin, INSTALL_HINT, startCluster } from "../server/pg/cluster.ts";
 import { type BenchServer, startBenchServer, startEchoServer } from "./server_launcher.ts";
 import { UdpPeer } from "../tests/_support/udp_peer.ts";
 import { type BenchWorkload, WORKLOADS } from "./workloads.ts";
@@ -134,6 +138,7 @@ if (import.meta.main) {
       "clients": { type: "string", default: "64" },
       "seconds": { type: "string", default: "3" },
       "data-parent": { type: "string", default: "" },
+      "postgres": { type: "boolean", default: false },
     },
   });
   const workload = WORKLOADS[values.request];
@@ -159,4 +164,32 @@ if (import.meta.main) {
   console.log(`fsync per request:   ${each.perSecond.toFixed(0)} ${acked}`);
   console.log(`ratio:               ${(group.perSecond / each.perSecond).toFixed(1)}x`);
   console.log(`of the baseline:     ${(100 * group.perSecond / baseline.perSecond).toFixed(0)}%`);
+  if (values.postgres) {
+    const onPostgres = await measureOnPostgres(workload, options);
+    console.log(`PostgreSQL, 1 node:  ${onPostgres.perSecond.toFixed(0)} ${acked}`);
+  }
+}
+
+/** Measures the server on a new PostgreSQL cluster (fsync on) under the data parent. */
+async function measureOnPostgres(
+  workload: BenchWorkload,
+  options: { clients: number; seconds: number; dataParent: string },
+): Promise<Measured> {
+  const bin = findPostgresBin();
+  if (!bin) throw new Error(`--postgres needs PostgreSQL: ${INSTALL_HINT}`);
+  const dir = await Deno.makeTempDir({
+    ...(options.dataParent ? { dir: options.dataParent } : {}),
+    prefix: "auction-bench-pg-",
+  });
+  const cluster = await startCluster(bin, { dir });
+  try {
+    const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
+    await admin.unsafe("CREATE DATABASE bench");
+    await admin.end();
+    const url = cluster.url.replace(/\/postgres$/, "/bench");
+    return await measureServer(workload, { ...options, serverArgs: ["--database-url", url] });
+  } finally {
+    await cluster.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 }

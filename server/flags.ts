@@ -21,6 +21,10 @@ export interface ServerFlags {
   httpPort: number | null;
   /** `--data-dir`: the folder of the snapshot and journal. */
   dataDir: string;
+  /** `--database-url`: keep the state in this PostgreSQL database instead of `dataDir`. */
+  databaseUrl: string | undefined;
+  /** `--node`: this server's name in the database. */
+  node: string;
   /** The auction rules the flags set (duration unit, intervals, limits). */
   config: ServerConfig;
   /** `--log-level`. */
@@ -47,6 +51,10 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
                             0 = any free port); a port that cannot be bound is only a warning
   --no-http                 serve no HTTP at all
   --data-dir DIR            folder for the snapshot and journal (default ./data)
+  --database-url URL        keep the state in PostgreSQL instead: postgres://USER:PASS@HOST:PORT/DB
+                            (or the DATABASE_URL environment variable, which keeps the password
+                            out of the process list); the password is never logged
+  --node NAME               this server's name in the database (default node1)
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
   --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)
@@ -98,6 +106,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "http-port": { type: "string", default: "8080" },
         "no-http": { type: "boolean", default: false },
         "data-dir": { type: "string", default: "./data" },
+        "database-url": { type: "string" },
+        "node": { type: "string", default: "node1" },
         "duration-unit": { type: "string", default: "minutes" },
         "announce-interval": { type: "string", default: "60" },
         "inform-timeout": { type: "string", default: "300" },
@@ -134,6 +144,10 @@ export function parseServerFlags(args: string[]): ServerFlags {
   if (logFormat !== "text" && logFormat !== "json") {
     throw new UsageError(`--log-format must be text or json, not "${logFormat}"`);
   }
+  const node = values.node;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(node)) {
+    throw new UsageError(`--node must be 1 to 64 letters, digits, "_", "." or "-", not "${node}"`);
+  }
   const increment = values["min-increment"];
   if (!/^\d+(\.\d{1,2})?$/.test(increment) || Number(increment) <= 0) {
     throw new UsageError(`--min-increment must be a price above 0, not "${increment}"`);
@@ -146,6 +160,8 @@ export function parseServerFlags(args: string[]): ServerFlags {
       ? null
       : integerFlag("http-port", values["http-port"], { max: 65535 }),
     dataDir: values["data-dir"],
+    databaseUrl: values["database-url"],
+    node,
     config: {
       durationUnit: unit.startsWith("s") ? "s" : "m",
       announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),

@@ -126,7 +126,11 @@ async function verifyDataDir(dir: string): Promise<NonNullable<InspectReport["ve
 }
 
 /** The path of the first difference between two JSON values, or `undefined` if equal. */
-function firstDifference(replayed: unknown, stored: unknown, path: string): string | undefined {
+export function firstDifference(
+  replayed: unknown,
+  stored: unknown,
+  path: string,
+): string | undefined {
   if (isDeepStrictEqual(replayed, stored)) return undefined;
   if (typeof replayed === "object" && typeof stored === "object" && replayed && stored) {
     const keys = new Set([...Object.keys(replayed), ...Object.keys(stored)]);
@@ -149,13 +153,7 @@ export function formatReport(report: InspectReport): string {
     `Data folder:  ${report.dataDir}`,
     `Snapshot:     ${report.snapshotFile ?? "none"} (covers records up to ${report.coversSeq})`,
     `Journal:      ${report.segments} segment(s), last record ${report.lastSeq}`,
-    `Users:        ${counts.users} (${plural(counts.buyers, "buyer")}, ${
-      plural(counts.sellers, "seller")
-    })`,
-    `Items:        ${counts.openItems} open, ${counts.closedItems} closed`,
-    `Bids:         ${counts.bids} accepted`,
-    `Transactions: ${counts.sales.settled} settled, ${counts.sales.pending} pending, ` +
-    `${counts.sales.cancelled} cancelled, ${counts.sales.no_offer} without offer`,
+    ...formatCounts(counts),
   ];
   if (report.torn) {
     lines.push(
@@ -171,6 +169,19 @@ export function formatReport(report: InspectReport): string {
     );
   }
   return lines.join("\n");
+}
+
+/** The lines of a report that give the counts of a state. */
+export function formatCounts(counts: StateCounts): string[] {
+  return [
+    `Users:        ${counts.users} (${plural(counts.buyers, "buyer")}, ${
+      plural(counts.sellers, "seller")
+    })`,
+    `Items:        ${counts.openItems} open, ${counts.closedItems} closed`,
+    `Bids:         ${counts.bids} accepted`,
+    `Transactions: ${counts.sales.settled} settled, ${counts.sales.pending} pending, ` +
+    `${counts.sales.cancelled} cancelled, ${counts.sales.no_offer} without offer`,
+  ];
 }
 
 function plural(count: number, noun: string): string {

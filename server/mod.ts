@@ -9,6 +9,7 @@ export { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 export { type Clock, FakeClock, systemClock } from "./clock.ts";
 export { MemoryStore, type Store } from "./store.ts";
 export { FileStore, type FileStoreOptions } from "./file_store.ts";
+export { PostgresStore, type PostgresStoreOptions } from "./pg/postgres_store.ts";
 export {
   DECLINED_TEST_CARD,
   type PaymentGateway,

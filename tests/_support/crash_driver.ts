@@ -51,6 +51,10 @@ export interface CrashTestOptions {
   random: () => number;
   /** Extra server flags. */
   serverArgs?: string[];
+  /** Environment variables added to the server's (`DATABASE_URL` for the PostgreSQL store). */
+  serverEnv?: Record<string, string>;
+  /** Reads the state the server saved. @default recovery from the data folder, read-only */
+  readState?: (dataDir: string) => Promise<AuctionState>;
 }
 
 /** What a run did. */
@@ -77,7 +81,10 @@ export async function runCrashTest(
   options: CrashTestOptions,
 ): Promise<CrashTestResult> {
   const udpPort = freeUdpPort();
-  let server: ServerProcess = await startServerProcess({ udpPort, args: options.serverArgs });
+  const env = options.serverEnv;
+  const readState = options.readState ??
+    (async (dir: string) => (await recover(dir, { readOnly: true })).state);
+  let server: ServerProcess = await startServerProcess({ udpPort, args: options.serverArgs, env });
   const dataDir = server.dataDir;
   const acknowledged: Answered[] = [];
   const refused: Answered[] = [];
@@ -126,9 +133,9 @@ export async function runCrashTest(
       await acknowledgedAtLeast(target, 10_000);
       await server.stop("SIGKILL");
       const seen = [...acknowledged];
-      state = (await recover(dataDir, { readOnly: true })).state;
+      state = await readState(dataDir);
       workload.check(state, seen, refused);
-      server = await startServerProcess({ udpPort, dataDir, args: options.serverArgs });
+      server = await startServerProcess({ udpPort, dataDir, args: options.serverArgs, env });
     }
     running = false;
     await Promise.all(clients);
@@ -138,7 +145,7 @@ export async function runCrashTest(
     await server.stop("SIGTERM");
     await Promise.all([setupPeer, ...peers].map((peer) => peer.close()));
   }
-  state = (await recover(dataDir, { readOnly: true })).state;
+  state = await readState(dataDir);
   workload.check(state, acknowledged, refused);
   return { acknowledged, refused, state, dataDir };
 }

@@ -11,6 +11,8 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     tcpPort: 5001,
     httpPort: 8080,
     dataDir: "./data",
+    databaseUrl: undefined, // the file store
+    node: "node1",
     groupCommit: true,
     snapshotEveryEvents: 10000,
     config: {
@@ -80,6 +82,10 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "500",
     "--http-port",
     "9090",
+    "--database-url",
+    "postgres://auction@db:5432/auction",
+    "--node",
+    "east-1",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
@@ -87,6 +93,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     tcpPort: 7001,
     httpPort: 9090,
     dataDir: "/tmp/auction",
+    databaseUrl: "postgres://auction@db:5432/auction",
+    node: "east-1",
     groupCommit: false,
     snapshotEveryEvents: 500,
     config: {
@@ -139,6 +147,8 @@ Deno.test(
       [["--log-format", "xml"], /--log-format must be text or json/],
       [["--udp-port"], /udp-port/],
       [["--http-port", "70000"], /--http-port must be a whole number from 0 to 65535/],
+      [["--node", "a b"], /--node must be 1 to 64 letters/],
+      [["--node", ""], /--node must be 1 to 64 letters/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {

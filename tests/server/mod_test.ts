@@ -6,6 +6,7 @@ Deno.test("server/mod.ts exports startServer and every seam of its options", pur
   assert.equal(typeof server.startServer, "function");
   assert.equal(typeof server.MemoryStore, "function");
   assert.equal(typeof server.FileStore, "function");
+  assert.equal(typeof server.PostgresStore, "function");
   assert.equal(typeof server.FakeClock, "function");
   assert.equal(typeof server.SimulatedGateway, "function");
   assert.equal(typeof server.systemClock.now(), "number");

@@ -1,0 +1,287 @@
+/**
+ * The PostgreSQL store: the log is a table of committed event batches (one row per append,
+ * numbered in order), written with group commit (every batch queued while one transaction runs
+ * goes into the next one, one WAL flush for all); snapshots live in a table, and a start loads
+ * the newest one and replays the batches after it. One node writes at a time (an advisory lock).
+ * See `docs/scale-out.md`.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import postgres from "postgres";
+import type { AuctionEvent } from "../events.ts";
+import { serializeSnapshot } from "../snapshot.ts";
+import type { AuctionState } from "../state.ts";
+import type { Store } from "../store.ts";
+import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
+import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
+import type { LogFollower } from "./follower.ts";
+import { type RecoveredState, recoverState } from "./recovery.ts";
+import { ensureSchema } from "./schema.ts";
+import { takeWriterLock } from "./writer_lock.ts";
+
+export { DatabaseBusyError } from "./writer_lock.ts";
+
+const logger = getLogger(["auction", "store"]);
+
+/**
+ * TCP keepalives of the writer's session, on PostgreSQL's side: if this node's machine dies or is
+ * cut off, PostgreSQL ends the session (and so passes the writer lock to a standby) after about
+ * 25 s instead of the system's default of hours. Any user may set them for its own session.
+ */
+export const SESSION_KEEPALIVES = {
+  tcp_keepalives_idle: "10",
+  tcp_keepalives_interval: "5",
+  tcp_keepalives_count: "3",
+  tcp_user_timeout: "25000",
+} as const;
+
+/** Options of {@linkcode PostgresStore}. */
+export interface PostgresStoreOptions {
+  /** This node's name, written with each batch and snapshot. @default "node1" */
+  node?: string;
+  /** Take a snapshot after this many events. @default 10000 */
+  snapshotEveryEvents?: number;
+  /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
+  snapshotEverySeconds?: number;
+  /**
+   * How long `load` waits while another node writes to the database; meanwhile this node is a
+   * standby that takes over when that one stops or dies. @default Infinity
+   */
+  lockWaitMs?: number;
+  /** The time used to leave expired cached replies out of snapshots. @default Date.now */
+  now?: () => number;
+  /**
+   * Called once when the store fails for good (a failed write, or the writer's connection lost
+   * even while idle), so the server can stop at once rather than at its next request.
+   */
+  onFailure?: (error: unknown) => void;
+  /** A standby reads the log this often even without a notification. @default 1000 */
+  followPollMs?: number;
+  /** Called each time a standby has applied the log up to batch `lastSeq` (for tests). */
+  onFollowed?: (lastSeq: number) => void;
+}
+
+interface PendingBatch extends BatchRow {
+  done: PromiseWithResolvers<void>;
+}
+
+/** A {@linkcode Store} keeping the log and snapshots in a PostgreSQL database. */
+export class PostgresStore implements Store {
+  readonly #url: string;
+  readonly #options: Required<PostgresStoreOptions>;
+  /** The one connection: it holds the writer lock, so every write goes through it. */
+  #sql: postgres.Sql | null = null;
+  #locked = false;
+  #releasing = false;
+  #state: AuctionState | null = null;
+  #lastSeq = 0;
+  /** The number of the last event appended: events are numbered one by one, batches too. */
+  #lastEventSeq = 0;
+  #snapshotCoversSeq = 0;
+  #eventsSinceSnapshot = 0;
+  #lastSnapshotAtMs = 0;
+  #snapshotWanted = false;
+  #queue: PendingBatch[] = [];
+  #writing: Promise<void> | null = null;
+  #lastDone: Promise<void> = Promise.resolve();
+  #failure: unknown = null;
+
+  constructor(url: string, options: PostgresStoreOptions = {}) {
+    checkDatabaseUrl(url);
+    this.#url = url;
+    this.#options = {
+      node: options.node ?? "node1",
+      snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
+      snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
+      lockWaitMs: options.lockWaitMs ?? Infinity,
+      now: options.now ?? Date.now,
+      onFailure: options.onFailure ?? (() => {}),
+      followPollMs: options.followPollMs ?? 1000,
+      onFollowed: options.onFollowed ?? (() => {}),
+    };
+  }
+
+  /** The number of the last event appended (events are numbered from 1, one by one). */
+  get lastSeq(): number {
+    return this.#lastEventSeq;
+  }
+
+  /** The database URL without its password. */
+  get databaseUrl(): string {
+    return redactDatabaseUrl(this.#url);
+  }
+
+  async load(): Promise<AuctionState> {
+    const sql = postgres(this.#url, {
+      max: 1,
+      // The session holds the writer lock: never recycle it (the driver's default is 30-60 min).
+      max_lifetime: 0,
+      idle_timeout: 0,
+      onnotice: () => {},
+      onclose: () => this.#connectionClosed(),
+      connection: { application_name: `auction ${this.#options.node}`, ...SESSION_KEEPALIVES },
+    });
+    this.#sql = sql;
+    try {
+      await ensureSchema(sql);
+      const follower = await takeWriterLock(sql, {
+        url: this.#url,
+        node: this.#options.node,
+        lockWaitMs: this.#options.lockWaitMs,
+        followPollMs: this.#options.followPollMs,
+        onFollowed: this.#options.onFollowed,
+      });
+      this.#locked = true;
+      // A standby has followed the log; under the lock, nothing more is committed.
+      this.#recovered(follower ? await follower.finish() : await recoverState(sql), follower);
+    } catch (error) {
+      await this.#release();
+      throw this.#hidden(error);
+    }
+    return this.#state!;
+  }
+
+  append(events: readonly AuctionEvent[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (!this.#sql) return Promise.reject(new Error("Cannot append: the store is not loaded"));
+    const done = Promise.withResolvers<void>();
+    this.#queue.push({ seq: ++this.#lastSeq, json: JSON.stringify(events), done });
+    this.#lastEventSeq += events.length;
+    this.#eventsSinceSnapshot += events.length;
+    this.#lastDone = done.promise;
+    this.#writing ??= this.#write();
+    return done.promise;
+  }
+
+  flush(): Promise<void> {
+    return this.#failure ? Promise.reject(this.#failure) : this.#lastDone;
+  }
+
+  /** Waits for pending writes, takes a last snapshot if anything changed, disconnects. */
+  async close(): Promise<void> {
+    if (!this.#sql) return;
+    await this.flush().catch(() => {});
+    if (!this.#failure && this.#eventsSinceSnapshot > 0) await this.snapshot().catch(() => {});
+    await this.#release();
+  }
+
+  /** The value of setting `name` in the writer's session, in its base unit (for tests and tools). */
+  async sessionSetting(name: string): Promise<string> {
+    if (!this.#sql) throw new Error("Cannot read a setting: the store is not loaded");
+    const [row] = await this.#sql`SELECT setting AS value FROM pg_settings WHERE name = ${name}`;
+    return String(row?.value);
+  }
+
+  /** Takes a snapshot now (for tests and tools); resolves once it is committed. */
+  async snapshot(): Promise<void> {
+    this.#snapshotWanted = true;
+    this.#writing ??= this.#write();
+    while (this.#writing) await this.#writing;
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Writes queued batches, each group in one transaction, until the queue is empty. */
+  async #write(): Promise<void> {
+    const connection = this.#sql!;
+    while ((this.#queue.length > 0 || this.#snapshotWanted) && !this.#failure) {
+      const batches = this.#queue.splice(0);
+      // Taken synchronously with the batches: the live state holds exactly what was appended.
+      const snapshot = this.#snapshotWanted || this.#snapshotDue() ? this.#takeSnapshot() : null;
+      try {
+        await commitGroup(connection, this.#options.node, batches, snapshot);
+      } catch (error) {
+        this.#fail(error, batches);
+        break;
+      }
+      if (snapshot) this.#snapshotCoversSeq = snapshot.coversSeq;
+      for (const batch of batches) batch.done.resolve();
+    }
+    this.#writing = null;
+  }
+
+  #snapshotDue(): boolean {
+    if (this.#eventsSinceSnapshot === 0) return false;
+    if (this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents) return true;
+    const elapsedMs = this.#options.now() - this.#lastSnapshotAtMs;
+    return elapsedMs >= this.#options.snapshotEverySeconds * 1000;
+  }
+
+  #takeSnapshot(): SnapshotRow {
+    const nowMs = this.#options.now();
+    this.#snapshotWanted = false;
+    this.#eventsSinceSnapshot = 0;
+    this.#lastSnapshotAtMs = nowMs;
+    return {
+      coversSeq: this.#lastSeq,
+      eventsThrough: this.#lastEventSeq,
+      previous: this.#snapshotCoversSeq,
+      json: serializeSnapshot(this.#state!, this.#lastSeq, nowMs),
+    };
+  }
+
+  /** Fail-stop: this and every waiting and later append rejects; nothing is retried. */
+  #fail(error: unknown, batches: PendingBatch[]): void {
+    if (this.#failure) {
+      for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(this.#failure);
+      return;
+    }
+    const hidden = this.#hidden(error);
+    this.#failure = hidden;
+    logger.fatal("Cannot write to {database}: {error}", {
+      database: this.databaseUrl,
+      error: hidden,
+    });
+    for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(hidden);
+    this.#options.onFailure(hidden);
+  }
+
+  /**
+   * The session that held the writer lock is gone, and the lock with it: another node may take
+   * over now, so this one must never write again (a new connection would not hold the lock).
+   */
+  #connectionClosed(): void {
+    if (this.#releasing || !this.#locked || this.#failure) return;
+    this.#fail(new Error("Lost the database connection that holds the writer lock"), []);
+  }
+
+  /** Takes `recovered` as the live state; `follower` says a standby followed the log to it. */
+  #recovered(recovered: RecoveredState, follower: LogFollower | null): void {
+    this.#state = recovered.state;
+    this.#lastSeq = recovered.lastSeq;
+    this.#lastEventSeq = recovered.eventsThrough + recovered.replayed;
+    this.#snapshotCoversSeq = recovered.coversSeq;
+    this.#eventsSinceSnapshot = recovered.replayed;
+    this.#lastSnapshotAtMs = this.#options.now();
+    const how = follower ? "took over (followed the log)" : "recovered";
+    logger.info(
+      "Node {node} {how} {database}: snapshot at batch {coversSeq}, {batches} batches " +
+        "({replayed} events) applied after it",
+      {
+        node: this.#options.node,
+        how,
+        database: this.databaseUrl,
+        coversSeq: recovered.coversSeq,
+        batches: recovered.lastSeq - recovered.coversSeq,
+        replayed: recovered.replayed,
+      },
+    );
+  }
+
+  async #release(): Promise<void> {
+    const sql = this.#sql;
+    if (!sql) return;
+    this.#sql = null;
+    this.#releasing = true;
+    // Ending the session releases the writer lock.
+    await sql.end({ timeout: 5 });
+  }
+
+  /** `error` with the database password hidden from its message. */
+  #hidden(error: unknown): unknown {
+    if (!(error instanceof Error)) return error;
+    const message = hidePassword(error.message, this.#url);
+    if (message !== error.message) error.message = message;
+    return error;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The tables of the PostgreSQL store, created once under an advisory lock so that several nodes
+ * starting at once on an empty database do not race on `CREATE TABLE IF NOT EXISTS`.
+ * @module
+ */
+
+import type postgres from "postgres";
+
+/** First key of every advisory lock the store takes ("AUCT"). */
+export const LOCK_CLASS = 0x41554354;
+/** Second key: held while the schema is created (transaction-scoped). */
+export const SCHEMA_LOCK = 0;
+/** Second key: held by the node that writes the log (session-scoped). */
+export const WRITER_LOCK = 1;
+
+/** The tables; every statement is idempotent. */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS auction_log (
+  seq bigint PRIMARY KEY,
+  node text NOT NULL,
+  events json NOT NULL,
+  committed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE auction_log IS
+  'Committed event batches, one row per append, applied in seq order by applyEvent';
+CREATE TABLE IF NOT EXISTS auction_snapshots (
+  covers_seq bigint PRIMARY KEY,
+  node text NOT NULL,
+  snapshot json NOT NULL,
+  taken_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE auction_snapshots IS
+  'The whole state after every batch up to covers_seq; the newest two are kept';
+-- How many events the log held up to covers_seq: events are numbered one by one (Store.lastSeq,
+-- the board's event ids) while the log numbers batches.
+ALTER TABLE auction_snapshots ADD COLUMN IF NOT EXISTS events_through bigint NOT NULL DEFAULT 0;
+`;
+
+/** Creates the tables unless they exist, one node at a time. */
+export async function ensureSchema(sql: postgres.Sql): Promise<void> {
+  await sql.begin(async (transaction) => {
+    await transaction`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${SCHEMA_LOCK}::int)`;
+    await transaction.unsafe(SCHEMA_SQL);
+  });
+}

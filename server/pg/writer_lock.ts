@@ -1,0 +1,80 @@
+/**
+ * The writer lock: a session-level advisory lock held by the one node that writes the log. A
+ * node that finds it taken waits as a standby, following the log, until the writer's session
+ * ends (a clean stop, or its death), or fails at once with `lockWaitMs: 0`.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type postgres from "postgres";
+import { redactDatabaseUrl } from "./database_url.ts";
+import { LogFollower } from "./follower.ts";
+import { LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
+
+const logger = getLogger(["auction", "store"]);
+
+/** SQLSTATE of a lock wait that ran out (`lock_timeout`). */
+const LOCK_NOT_AVAILABLE = "55P03";
+
+/** The database is held by another node (this store writes from one node at a time). */
+export class DatabaseBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseBusyError";
+  }
+}
+
+/** Options of {@linkcode takeWriterLock}. */
+export interface WriterLockOptions {
+  /** The database (a standby's follower connects to it too). */
+  url: string;
+  /** This node's name. */
+  node: string;
+  /** How long to wait for the lock; 0 fails at once, Infinity waits for good. */
+  lockWaitMs: number;
+  /** How often a standby reads the log without a notification. */
+  followPollMs: number;
+  /** Called each time the standby has applied the log up to `lastSeq`. */
+  onFollowed: (lastSeq: number) => void;
+}
+
+/**
+ * Takes the writer lock for the session of `sql`, waiting up to `lockWaitMs` for it. While it
+ * waits, the node follows the log: the follower is returned, to hand over its state (`null` when
+ * the lock was free at once).
+ */
+export async function takeWriterLock(
+  sql: postgres.Sql,
+  options: WriterLockOptions,
+): Promise<LogFollower | null> {
+  const database = redactDatabaseUrl(options.url);
+  const busy = () =>
+    new DatabaseBusyError(
+      `Cannot start node ${options.node}: another node is writing to ${database} ` +
+        `(one node at a time; see docs/scale-out.md)`,
+    );
+  const [row] = await sql`
+    SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken`;
+  if (row?.taken) return null;
+  if (options.lockWaitMs <= 0) throw busy();
+  const follower = await LogFollower.start(options.url, {
+    pollMs: options.followPollMs,
+    onFollowed: options.onFollowed,
+    applicationName: `auction ${options.node} standby`,
+  });
+  logger.warning("Node {node} waits to take over {database}: another node is writing to it", {
+    node: options.node,
+    database,
+  });
+  // Blocks until the other node's session ends.
+  const timeout = Number.isFinite(options.lockWaitMs) ? String(Math.ceil(options.lockWaitMs)) : "0";
+  try {
+    await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
+    await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
+    await sql`SELECT set_config('lock_timeout', '0', false)`;
+    return follower;
+  } catch (error) {
+    await follower.stop();
+    throw (error as { code?: string }).code === LOCK_NOT_AVAILABLE ? busy() : error;
+  }
+}
