@@ -7,11 +7,11 @@
  */
 
 import { join } from "node:path";
-import { applyEvent } from "../server/apply.ts";
-import type { AuctionEvent } from "../server/events.ts";
-import { encodeRecords, segmentName } from "../server/journal.ts";
-import { installSnapshot, serializeSnapshot } from "../server/snapshot.ts";
-import { emptyState } from "../server/state.ts";
+import { applyEvent } from "../auction/apply.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import { encodeRecords, segmentName } from "../server/store/journal.ts";
+import { installSnapshot, serializeSnapshot } from "../server/store/snapshot.ts";
+import { emptyState } from "../auction/state.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { formatPrice, message } from "../protocol/mod.ts";
 import { logEnabled } from "../server/logging.ts";
-import { followersOf, timeLeftSeconds } from "../server/time_left.ts";
+import { followersOf, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOpenItem, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 

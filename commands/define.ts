@@ -7,9 +7,9 @@
 
 import type { ClientMessageType, MessageOf, ServerMessage } from "../protocol/mod.ts";
 import type { Transaction } from "../server/core.ts";
-import type { LoginThrottle } from "../server/login_throttle.ts";
-import type { PasswordHasher } from "../server/passwords.ts";
-import type { PeerAddress, User } from "../server/state.ts";
+import type { LoginThrottle } from "../server/identity/login_throttle.ts";
+import type { PasswordHasher } from "../server/identity/passwords.ts";
+import type { PeerAddress, User } from "../auction/state.ts";
 
 /** Options of {@linkcode CommandError}. */
 export interface CommandErrorOptions {

@@ -1,7 +1,7 @@
 import { message } from "../protocol/mod.ts";
-import { LEGACY_ITERATIONS, type PasswordHash } from "../server/passwords.ts";
-import { newSessionKey } from "../server/session_keys.ts";
-import { nameKey } from "../server/state.ts";
+import { LEGACY_ITERATIONS, type PasswordHash } from "../server/identity/passwords.ts";
+import { newSessionKey } from "../server/identity/session_keys.ts";
+import { nameKey } from "../auction/state.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
 /** The one reason for an unknown name and a wrong (or missing) password. */

@@ -1,7 +1,7 @@
 import { message, type MessageOf } from "../protocol/mod.ts";
-import type { PasswordHash } from "../server/passwords.ts";
-import { newSessionKey } from "../server/session_keys.ts";
-import { type AuctionState, nameKey, usersFromIp } from "../server/state.ts";
+import type { PasswordHash } from "../server/identity/passwords.ts";
+import { newSessionKey } from "../server/identity/session_keys.ts";
+import { type AuctionState, nameKey, usersFromIp } from "../auction/state.ts";
 import type { ServerConfig } from "../server/config.ts";
 import { CommandError, defineCommand } from "./define.ts";
 

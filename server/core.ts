@@ -6,13 +6,13 @@
 
 import { getLogger } from "@logtape/logtape";
 import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
-import { applyEvent } from "./apply.ts";
+import { applyEvent } from "../auction/apply.ts";
 import type { Clock } from "./clock.ts";
 import type { ServerConfig } from "./config.ts";
-import type { AuctionEvent } from "./events.ts";
-import { addressKey, type AuctionState, type PeerAddress } from "./state.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import { addressKey, type AuctionState, type PeerAddress } from "../auction/state.ts";
 import { logEnabled } from "./logging.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./store/store.ts";
 
 const logger = getLogger(["auction", "push"]);
 
