@@ -4,8 +4,16 @@
  */
 
 import { message } from "../protocol/mod.ts";
-import type { Transaction } from "../server/core.ts";
+import type { ServerMessage } from "../protocol/mod.ts";
 import type { Item } from "./state.ts";
+
+/** What a push needs: the time, and a way to queue a message to a user's session. */
+export interface Pusher {
+  /** The time the push is made at. */
+  readonly nowMs: number;
+  /** Queues a message to a user's session address. */
+  push(userKey: string, build: (rq: number) => ServerMessage): void;
+}
 
 /** Whole seconds until `endsAtMs`, rounded up, never below 0: the wire's Time_Left. */
 export function timeLeftSeconds(endsAtMs: number, nowMs: number): number {
@@ -33,7 +41,7 @@ export interface PushAnnounceOptions {
 /** Pushes `AUCTION_ANNOUNCE` about `item` to its subscribers (or to `options.to`). */
 export function pushAnnounce(
   item: Item,
-  transaction: Transaction,
+  transaction: Pusher,
   options: PushAnnounceOptions = {},
 ): void {
   const timeLeft = options.timeLeftSeconds ?? timeLeftSeconds(item.endsAtMs, transaction.nowMs);
@@ -49,7 +57,7 @@ export function pushAnnounce(
 }
 
 /** Pushes `NEGOTIATE_REQ` about `item` to its seller. */
-export function pushNegotiateRequest(item: Item, transaction: Transaction): void {
+export function pushNegotiateRequest(item: Item, transaction: Pusher): void {
   transaction.push(item.seller, (rq) =>
     message("NEGOTIATE_REQ", rq, {
       item: item.name,

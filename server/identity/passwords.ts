@@ -11,18 +11,9 @@
 
 /** Iterations of every new hash (OWASP 2023 for PBKDF2-HMAC-SHA256). */
 export const PASSWORD_ITERATIONS = 600_000;
-/** Iterations of hashes made before this module (stored without a count); upgraded at LOGIN. */
-export const LEGACY_ITERATIONS = 100_000;
-
-/** A stored password: hash and salt (base64) and the iteration count that made the hash. */
-export interface PasswordHash {
-  /** The derived key, base64. */
-  hash: string;
-  /** The random salt, base64. */
-  salt: string;
-  /** PBKDF2 iterations. */
-  iterations: number;
-}
+// What the state records of a password is the domain's (upgraded at LOGIN when legacy).
+export { LEGACY_ITERATIONS, type PasswordHash } from "../../auction/password_record.ts";
+import type { PasswordHash } from "../../auction/password_record.ts";
 
 /** Derives 256 bits from `password` and `salt`: the seam a test replaces with a fast fake. */
 export type DeriveBits = (

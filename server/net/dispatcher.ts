@@ -26,6 +26,7 @@ import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { redactLine, secretsOf } from "../redact.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { checkSessionKey } from "../identity/session_check.ts";
+import { newSessionKey } from "../identity/session_keys.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
@@ -245,11 +246,16 @@ export class Dispatcher {
     let changed = false;
     let remembered = true;
     const context: CommandContext = {
-      ...transaction,
+      state: transaction.state,
+      nowMs: transaction.nowMs,
+      config: transaction.config,
       emit: (event) => {
         changed = true;
         transaction.emit(event);
       },
+      nextServerRq: () => transaction.nextServerRq(),
+      push: (userKey, build) => transaction.push(userKey, build),
+      newSessionKey,
       sender,
       user,
       userKey: user ? nameKey(user.name) : undefined,
