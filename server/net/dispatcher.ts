@@ -19,7 +19,8 @@ import {
 } from "../../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../../commands/mod.ts";
 import { type Command, type CommandContext, CommandError } from "../../commands/define.ts";
-import type { AuctionCore, Transaction } from "../core.ts";
+import type { AuctionCore, Delivery, Transaction } from "../core.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
 import { logEnabled } from "../logging.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
@@ -243,18 +244,21 @@ export class Dispatcher {
     const { sender, source, digest, prepared } = input;
     // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
     const user = input.overTcp ? undefined : userAt(transaction.state, sender);
-    let changed = false;
     let remembered = true;
+    // The handler's events and pushes wait until it returns: one that throws half-way through
+    // journals nothing and sends nothing.
+    const events: AuctionEvent[] = [];
+    const pushes: Delivery[] = [];
     const context: CommandContext = {
       state: transaction.state,
       nowMs: transaction.nowMs,
       config: transaction.config,
-      emit: (event) => {
-        changed = true;
-        transaction.emit(event);
-      },
+      emit: (event) => void events.push(event),
       nextServerRq: () => transaction.nextServerRq(),
-      push: (userKey, build) => transaction.push(userKey, build),
+      push: (userKey, build) => {
+        const to = transaction.state.users[userKey]?.session;
+        if (to) pushes.push({ to, message: build(transaction.nextServerRq()) });
+      },
       newSessionKey,
       sender,
       user,
@@ -272,6 +276,8 @@ export class Dispatcher {
         outcome = "refused";
       }
     } catch (error) {
+      events.length = 0;
+      pushes.length = 0;
       const reason = error instanceof CommandError ? error.message : "Internal error";
       outcome = error instanceof CommandError ? "refused" : "error";
       if (!(error instanceof CommandError)) {
@@ -286,7 +292,9 @@ export class Dispatcher {
       reply: reply ? encodeMessage(reply) : null,
       atMs: transaction.nowMs,
     };
-    if (changed) {
+    for (const event of events) transaction.emit(event);
+    for (const push of pushes) transaction.sendTo(push.to, push.message);
+    if (events.length > 0) {
       transaction.emit({ type: "request_answered", source, ...entry });
     } else if (remembered) {
       this.#replies.rememberRefusal(source, entry);
