@@ -309,7 +309,7 @@ export class Dispatcher {
     alsoHide?: string[],
   ): Promise<boolean> {
     // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
-    return this.#core.store.flush().then(() =>
+    return this.#core.whenDurable().then(() =>
       this.#send(respond, source, encodeMessage(reply), alsoHide)
     );
   }

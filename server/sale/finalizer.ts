@@ -77,12 +77,11 @@ export class SaleFinalizer {
 
   /** Listens for closed auctions and resumes every unfinished sale. Call once. */
   start(): void {
-    this.#core.onEvent((event) => {
-      if (event.type !== "auction_closed") return;
-      // The listener runs inside the transaction: begin once its events are on disk.
-      Promise.resolve()
-        .then(() => this.#core.store.flush())
-        .then(() => this.#begin(event.itemId), () => {});
+    // A sale begins once its auction_closed is on disk (never for one whose append failed).
+    this.#core.onCommitted(({ events }) => {
+      for (const event of events) {
+        if (event.type === "auction_closed") this.#begin(event.itemId);
+      }
     });
     for (const sale of Object.values(this.#core.state.sales)) {
       if (needsWork(sale)) {
