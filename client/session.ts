@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Message, message, type Role } from "../protocol/mod.ts";
+import { type Message, message, PUSH_TYPES, type Role } from "../protocol/mod.ts";
 import { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
 import { type CommandContext, executeCommand, fail } from "./execute.ts";
@@ -271,9 +271,7 @@ export class AuctionClient {
   }
 
   #onDatagram(received: Message, raw: string): void {
-    const isReply = received.type !== "PRICE_ADJUSTMENT" &&
-      !["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ"].includes(received.type);
-    if (isReply) {
+    if (!PUSH_TYPES.has(received.type)) {
       // A reply prints only when it answers a request of ours; others are logged and dropped.
       if (!this.#engine.receive(received) || this.#probe?.isPing(received.rq)) return;
       this.#output.message(received, raw, "udp");
