@@ -7,6 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import {
+  type ClientMessage,
   decodeDatagram,
   DecodeError,
   encodeMessage,
@@ -62,8 +63,7 @@ export type RequestObserver = (type: string, outcome: RequestOutcome) => void;
 /** Options of {@linkcode Dispatcher}. */
 export interface DispatcherOptions {
   /** The commands to serve. @default COMMANDS */
-  // deno-lint-ignore no-explicit-any
-  commands?: readonly Command<any, any>[];
+  commands?: readonly Command[];
   /**
    * Told when a request acted for the user whose session its source is (not REGISTER, LOGIN
    * or PING): the address has shown that it receives (the reply budget trusts it).
@@ -178,8 +178,8 @@ export class Dispatcher {
     overTcp: boolean,
   ): Promise<void> {
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
-    const command = this.#commands.get(request.type as never);
-    if (!command) {
+    const command = isRequest(request) ? this.#commands.get(request.type) : undefined;
+    if (!command || !isRequest(request)) {
       this.#onRequest(request.type, "refused");
       return void await this.#reply(
         respond,
@@ -235,9 +235,8 @@ export class Dispatcher {
   }
 
   #handle(
-    // deno-lint-ignore no-explicit-any
-    command: Command<any, any>,
-    request: Message,
+    command: Command,
+    request: ClientMessage,
     transaction: Transaction,
     input: HandleInput,
   ): ServerMessage | undefined {
@@ -341,6 +340,11 @@ interface HandleInput {
 function loggable(line: string, alsoHide?: string[]): string {
   const bare = withoutSessionKey(line);
   return redactLine(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
+}
+
+/** Whether `message` is one a client sends (so a command may take it). */
+function isRequest(message: Message): message is ClientMessage {
+  return MESSAGES[message.type].from === "client";
 }
 
 function refusalMessage(type: string, rq: number, reason: string): ServerMessage {

@@ -34,7 +34,7 @@ Deno.test("bad winners cost their own sale one deadline: good sales and UDP are 
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 0,
-    dataDir: "",
+    dataDir: null,
     config: {
       informTimeoutSeconds: INFORM_TIMEOUT_SECONDS,
       // Isolation is under test, not pacing: without the gap the timings and the order in which

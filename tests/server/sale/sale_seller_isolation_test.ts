@@ -79,7 +79,7 @@ Deno.test("bad sellers cost their own sale: the buyer gets CANCEL and is never c
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 0,
-    dataDir: "",
+    dataDir: null,
     paymentGateway: gateway,
     config: {
       informTimeoutSeconds: INFORM_TIMEOUT_SECONDS,

@@ -17,7 +17,7 @@ async function withSale(
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 0,
-    dataDir: "",
+    dataDir: null,
     config: { informTimeoutSeconds: options.informTimeoutSeconds ?? 5 },
   });
   const buyer = new TcpPeer();
