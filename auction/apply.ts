@@ -5,12 +5,8 @@
  */
 
 import type { AuctionEvent } from "./events.ts";
+import { keepReply, pruneReplies } from "./replies.ts";
 import { addressKey, type AuctionState, nameKey, type PeerAddress } from "./state.ts";
-
-/** How long a cached reply answers retransmissions: the CoAP exchange lifetime. */
-export const REPLY_LIFETIME_MS = 247_000;
-/** How many cached replies are kept per source address. */
-export const REPLIES_PER_ADDRESS = 64;
 
 /** Applies `event` to `state` in place. */
 export function applyEvent(state: AuctionState, event: AuctionEvent): void {
@@ -202,15 +198,12 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
     }
     case "request_answered": {
       const entries = state.replies[event.source] ?? (state.replies[event.source] = []);
-      entries.push({
+      keepReply(entries, {
         rq: event.rq,
         requestDigest: event.requestDigest,
         reply: event.reply,
         atMs: event.atMs,
       });
-      if (entries.length > REPLIES_PER_ADDRESS) {
-        entries.splice(0, entries.length - REPLIES_PER_ADDRESS);
-      }
       return;
     }
     case "replies_expired": {
@@ -230,22 +223,4 @@ function bindSession(state: AuctionState, key: string, address: PeerAddress): vo
   if (previous && previous !== user) previous.session = null;
   user.session = { hostname: address.hostname, port: address.port };
   state.sessions[addressKey(address)] = key;
-}
-
-/** Drops cached replies older than the reply lifetime at `nowMs` (live, and in snapshots). */
-export function pruneReplies(state: AuctionState, nowMs: number): void {
-  for (const [source, entries] of Object.entries(state.replies)) {
-    const kept = entries.filter((entry) => nowMs - entry.atMs < REPLY_LIFETIME_MS);
-    if (kept.length === 0) delete state.replies[source];
-    else state.replies[source] = kept;
-  }
-}
-
-/** Whether any cached reply is older than the reply lifetime at `nowMs`. */
-export function hasExpiredReplies(state: AuctionState, nowMs: number): boolean {
-  for (const entries of Object.values(state.replies)) {
-    // Entries of one source are in answer order: the first is the oldest.
-    if (entries[0] !== undefined && nowMs - entries[0].atMs >= REPLY_LIFETIME_MS) return true;
-  }
-  return false;
 }

@@ -1,12 +1,13 @@
 /**
  * Exactly-once replies: a repeated request (same source, RQ# and bytes, a trailing `key=` field
- * left out) gets the reply it got the first time and is not done again. Replies to state-changing requests live in the state
- * (journaled with their event, so they survive a restart); refusals live in memory.
+ * left out) gets the reply it got the first time and is not done again. Replies to
+ * state-changing requests live in the state (journaled with their event, so they survive a
+ * restart); refusals live in memory. The lifetime and limits are `auction/replies.ts`'s.
  * @module
  */
 
 import { withoutSessionKey } from "../../protocol/mod.ts";
-import { REPLIES_PER_ADDRESS, REPLY_LIFETIME_MS } from "../../auction/apply.ts";
+import { keepReply, replyFor } from "../../auction/replies.ts";
 import type { AuctionState, CachedReply } from "../../auction/state.ts";
 
 /** Most addresses whose refusals are remembered in memory. */
@@ -23,10 +24,8 @@ export class ReplyCache {
 
   /** The earlier reply to this exact request, if it is still remembered. */
   lookup(source: string, rq: number, digest: string, nowMs: number): CachedReply | undefined {
-    const fresh = (entry: CachedReply) =>
-      entry.rq === rq && entry.requestDigest === digest && nowMs - entry.atMs < REPLY_LIFETIME_MS;
-    return this.#state.replies[source]?.findLast(fresh) ??
-      this.#refusals.get(source)?.findLast(fresh);
+    return replyFor(this.#state.replies[source], rq, digest, nowMs) ??
+      replyFor(this.#refusals.get(source), rq, digest, nowMs);
   }
 
   /** Remembers a reply that changed nothing (it is not journaled). */
@@ -40,8 +39,7 @@ export class ReplyCache {
       entries = [];
       this.#refusals.set(source, entries);
     }
-    entries.push(entry);
-    if (entries.length > REPLIES_PER_ADDRESS) entries.shift();
+    keepReply(entries, entry);
   }
 
   /** Forgets a refusal kept in memory (its reply was dropped: a repeat is evaluated again). */

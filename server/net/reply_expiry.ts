@@ -5,7 +5,7 @@
  * @module
  */
 
-import { hasExpiredReplies } from "../../auction/apply.ts";
+import { hasExpiredReplies } from "../../auction/replies.ts";
 import type { TimerHandle } from "../clock.ts";
 import type { AuctionCore } from "../core.ts";
 

@@ -6,7 +6,8 @@
  */
 
 import { isDeepStrictEqual } from "node:util";
-import { applyEvent, pruneReplies } from "../../auction/apply.ts";
+import { applyEvent } from "../../auction/apply.ts";
+import { pruneReplies } from "../../auction/replies.ts";
 import { type JournalRecord, listSegments, scanSegment } from "./journal.ts";
 import { recover } from "./recovery.ts";
 import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE, stateChecksum } from "./snapshot.ts";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
-import { pruneReplies } from "../../auction/apply.ts";
+import { pruneReplies } from "../../auction/replies.ts";
 import { writeAtomically } from "./atomic_file.ts";
 import type { AuctionState } from "../../auction/state.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
-import { REPLY_LIFETIME_MS } from "../../auction/apply.ts";
+import { REPLY_LIFETIME_MS } from "../../auction/replies.ts";
 import { repeatDigest } from "../../server/net/reply_cache.ts";
 import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { applyEvent, REPLY_LIFETIME_MS } from "../../../auction/apply.ts";
+import { applyEvent } from "../../../auction/apply.ts";
+import { REPLY_LIFETIME_MS } from "../../../auction/replies.ts";
 import { ReplyExpiry } from "../../../server/net/reply_expiry.ts";
 import { emptyState } from "../../../auction/state.ts";
 import type { MemoryStore } from "../../../server/store/store.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pruneReplies, REPLY_LIFETIME_MS } from "../../../auction/apply.ts";
+import { pruneReplies, REPLY_LIFETIME_MS } from "../../../auction/replies.ts";
 import { FileStore } from "../../../server/store/file_store.ts";
 import { recover } from "../../../server/store/recovery.ts";
 import { readSnapshot, SNAPSHOT_FILE } from "../../../server/store/snapshot.ts";
