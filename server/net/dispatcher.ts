@@ -14,7 +14,9 @@ import {
   type Message,
   message,
   MESSAGES,
+  redactSecrets,
   REFUSAL_OF,
+  secretsOf,
   type ServerMessage,
   withoutSessionKey,
 } from "../../protocol/mod.ts";
@@ -25,7 +27,6 @@ import type { AuctionEvent } from "../../auction/events.ts";
 import { logEnabled } from "../logging.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
-import { redactLine, secretsOf } from "../redact.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { checkSessionKey } from "../identity/session_check.ts";
 import { newSessionKey } from "../identity/session_keys.ts";
@@ -122,7 +123,7 @@ export class Dispatcher {
       const alsoHide = secretsOf(new TextDecoder().decode(bytes));
       logger.info("Refused undecodable request from {peer}: {reason}", {
         peer: source,
-        reason: redactLine(error.message, { alsoHide }),
+        reason: redactSecrets(error.message, { alsoHide }),
       });
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       this.#onRequest(error.type ?? "unknown", "undecodable");
@@ -339,7 +340,7 @@ interface HandleInput {
 /** A line made safe to log: no password, card or session key in it. */
 function loggable(line: string, alsoHide?: string[]): string {
   const bare = withoutSessionKey(line);
-  return redactLine(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
+  return redactSecrets(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
 }
 
 /** Whether `message` is one a client sends (so a command may take it). */

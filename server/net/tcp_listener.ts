@@ -6,7 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { LineDecoder, MAX_LINE_BYTES } from "../../protocol/mod.ts";
+import { encodeMessage, LineDecoder, MAX_LINE_BYTES, message } from "../../protocol/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { RateLimiter } from "./rate_limit.ts";
@@ -82,7 +82,7 @@ export class TcpListener {
           continue;
         }
         if (this.#connections.size >= this.#maxConnections) {
-          refuse(connection, "DENIED 0 Too many connections: try again later");
+          refuse(connection, denied("Too many connections: try again later"));
           continue;
         }
         const ip = connection.remoteAddr.hostname;
@@ -91,7 +91,10 @@ export class TcpListener {
             ip,
             count: this.#maxPerIp,
           });
-          refuse(connection, "DENIED 0 Too many connections from your address: try again later");
+          refuse(
+            connection,
+            denied("Too many connections from your address: try again later"),
+          );
           continue;
         }
         this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
@@ -142,7 +145,7 @@ export class TcpListener {
         }
         for (const line of received) {
           const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
-          if (verdict === "refuse") respond("DENIED 0 Rate limit exceeded: slow down");
+          if (verdict === "refuse") respond(denied("Rate limit exceeded: slow down"));
           if (verdict !== "allow") continue;
           await dispatcher.dispatch(UTF8.encode(line), peer, respond, { transport: "tcp" });
         }
@@ -154,7 +157,7 @@ export class TcpListener {
           peer: addressKey(peer),
           reason: error instanceof Error ? error.message : String(error),
         });
-        respond(`DENIED 0 ${error instanceof Error ? error.message : "Bad input"}`);
+        respond(denied(error instanceof Error ? error.message : "Bad input"));
       }
     } finally {
       clearTimeout(timer);
@@ -170,4 +173,9 @@ export class TcpListener {
 /** Answers a connection the server will not serve, then closes it. */
 function refuse(connection: Deno.Conn, line: string): void {
   writeLine(connection, line).catch(() => {}).finally(() => closeQuietly(connection));
+}
+
+/** A refusal that answers no request (RQ# 0), written by the codec. */
+function denied(reason: string): string {
+  return encodeMessage(message("DENIED", 0, { reason }));
 }

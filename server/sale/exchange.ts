@@ -8,12 +8,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { cardLastFour, message } from "../../protocol/mod.ts";
+import { cardLastFour, message, redactSecrets } from "../../protocol/mod.ts";
 import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
 import type { PaymentRequest, PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { OutOfDescriptorsError } from "./peer_connection.ts";
-import { redactLine } from "../redact.ts";
 import {
   connectToUser,
   describe,
@@ -243,7 +242,7 @@ export class SaleExchange {
   async #cancel(open: LineChannel[], reason: string): Promise<void> {
     if (this.#context.shutdown.aborted) throw new ShutdownError();
     const { itemId } = this.sale;
-    const safeReason = redactLine(reason);
+    const safeReason = redactSecrets(reason);
     const rqs = await this.#context.core.run((transaction) => {
       transaction.emit({
         type: "sale_cancelled",

@@ -7,12 +7,17 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { type CardExpiry, DecodeError, decodeLine, isCardExpired } from "../../protocol/mod.ts";
-import { readUnquotedInform } from "./inform_unquoted.ts";
+import {
+  type CardExpiry,
+  DecodeError,
+  decodeLine,
+  isCardExpired,
+  readUnquotedInform,
+  redactSecrets,
+} from "../../protocol/mod.ts";
 import type { Clock } from "../clock.ts";
 import type { PaymentCard } from "./payment.ts";
 import { type LineChannel, ReadTimeoutError } from "./line_channel.ts";
-import { redactLine } from "../redact.ts";
 import { describe } from "./steps.ts";
 
 const logger = getLogger(["auction", "sale"]);
@@ -108,7 +113,7 @@ export async function readInform(
   }
   if (line === null) return fail(`${who} closed the connection without answering INFORM_Req`);
   logger.info("Received {line} from {party} at {peer}", {
-    line: redactLine(line),
+    line: redactSecrets(line),
     party,
     peer: channel.remote,
   });
@@ -160,5 +165,5 @@ function decodeInform(line: string): DecodedInform {
 
 /** A failure whose reason is masked once more, in case a peer echoed digits into an error. */
 function fail(reason: string): InformFailure {
-  return { ok: false, reason: redactLine(reason) };
+  return { ok: false, reason: redactSecrets(reason) };
 }

@@ -5,12 +5,11 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { encodeMessage, type ServerMessage } from "../../protocol/mod.ts";
+import { encodeMessage, redactSecrets, type ServerMessage } from "../../protocol/mod.ts";
 import type { AuctionCore } from "../core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
-import { redactLine } from "../redact.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
@@ -176,7 +175,7 @@ export async function notifyParty(
 export async function send(channel: LineChannel, outgoing: ServerMessage): Promise<void> {
   const line = encodeMessage(outgoing);
   await channel.send(line);
-  logger.info("Sent {line} to {peer}", { line: redactLine(line), peer: channel.remote });
+  logger.info("Sent {line} to {peer}", { line: redactSecrets(line), peer: channel.remote });
 }
 
 /** The message of an error, for reasons and logs. */

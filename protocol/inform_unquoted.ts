@@ -1,18 +1,14 @@
 /**
- * A second reading of an INFORM_Res that the codec refused: the seed writes names and cards
+ * The lenient reading of an INFORM_Res, next to the strict one of the message table: for a line
+ * the codec refused, the seed writes names and cards
  * with spaces unquoted (`INFORM_Res 4 Mohammed Zahed 4111 1111 1111 1111 12/30 St Laurent`).
  * The card is the run of digit groups that makes a valid card number, followed by a valid expiry;
  * what comes before is the name, what comes after is the address.
  * @module
  */
 
-import {
-  type CardExpiry,
-  parseCardExpiry,
-  parseCardNumber,
-  ProtocolError,
-  tokenize,
-} from "../../protocol/mod.ts";
+import { type CardExpiry, parseCardExpiry, parseCardNumber, ProtocolError } from "./fields.ts";
+import { tokenize } from "./tokenize.ts";
 
 /** The fields of an INFORM_Res read without quotes. */
 export interface UnquotedInform {

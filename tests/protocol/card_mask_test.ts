@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { containsCardNumber, maskCardNumbers } from "../../client/redact.ts";
+import { containsCardNumber, maskCardNumbers } from "../../protocol/mod.ts";
 
 Deno.test({
   name: "maskCardNumbers() keeps only the last four digits of a card, with or without separators",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { redactLine } from "../../server/redact.ts";
+import { redactSecrets as redactLine } from "../../protocol/mod.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test("redactLine() masks card numbers to their last four digits", pure, () => {
