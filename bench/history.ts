@@ -1,6 +1,6 @@
 /**
  * Builds big data folders fast for the benchmarks, with the project's own store modules: the
- * events of `server/events.ts`, applied by `applyEvent` and written as a snapshot
+ * events of `auction/events.ts`, applied by `applyEvent` and written as a snapshot
  * (`serializeSnapshot`, `installSnapshot`) or as journal records (`encodeRecords`), exactly as
  * the server would have written them after the same requests.
  * @module

@@ -1,7 +1,7 @@
 /**
  * Password hashing: salted PBKDF2-SHA-256 at OWASP's 600,000 iterations with WebCrypto, whose
  * `deriveBits` runs on a thread of Deno's runtime, off the event loop (measured by
- * `tests/server/passwords_test.ts`). Admission: at most one hash in flight (waiting or running)
+ * `tests/server/identity/passwords_test.ts`). Admission: at most one hash in flight (waiting or running)
  * per IP and twice the cores in all; over that, {@linkcode ServerBusyError} at once. Of those, at
  * most cores - 1 run at a time, first come first served, so one core is always left for the event
  * loop and no single IP can hold every slot: a new request of an IP goes behind the others.
