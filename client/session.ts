@@ -114,6 +114,7 @@ export class AuctionClient {
         port: flags.tcpPort,
         idleTimeoutMs: (flags.informTimeoutSeconds + 60) * 1000,
         logger,
+        timers,
       });
     } catch (error) {
       await udp.close();

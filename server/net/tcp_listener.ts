@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { encodeMessage, LineDecoder, MAX_LINE_BYTES, message } from "../../protocol/mod.ts";
-import { type Clock, systemClock } from "../clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
@@ -34,7 +34,7 @@ export interface TcpListenerOptions {
   maxPerIp?: number;
   /** `--rate-limit`: each line counts against its IP like a datagram. @default no limit */
   rateLimiter?: RateLimiter;
-  /** Time for the rate limit. @default systemClock */
+  /** Time for the rate limit and the idle, retry and linger timers. @default systemClock */
   clock?: Clock;
 }
 
@@ -78,7 +78,9 @@ export class TcpListener {
           if (this.#closed) return;
           // Out of file descriptors, most likely: wait a little rather than spin.
           logger.warn("TCP accept failed: {error}", { error });
-          await new Promise((resume) => setTimeout(resume, ACCEPT_RETRY_MS));
+          await new Promise((resume) =>
+            this.#clock.setTimer(() => resume(undefined), ACCEPT_RETRY_MS)
+          );
           continue;
         }
         if (this.#connections.size >= this.#maxConnections) {
@@ -133,15 +135,16 @@ export class TcpListener {
         .finally(() => unwritten--);
     };
     // Only a whole line resets the idle timer: a peer trickling bytes is closed all the same.
-    let timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
+    const clock = this.#clock;
+    let timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
     try {
       while (true) {
         const count = await connection.read(buffer);
         const chunk = count === null ? undefined : buffer.subarray(0, count);
         const received = chunk ? lines.push(chunk) : [lines.end()].filter((l) => l !== undefined);
         if (received.length > 0) {
-          clearTimeout(timer);
-          timer = setTimeout(() => closeQuietly(connection), this.#idleTimeoutMs);
+          clock.clearTimer(timer);
+          timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
         }
         for (const line of received) {
           const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
@@ -160,10 +163,13 @@ export class TcpListener {
         respond(denied(error instanceof Error ? error.message : "Bad input"));
       }
     } finally {
-      clearTimeout(timer);
-      let lingerTimer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([writing, new Promise((done) => lingerTimer = setTimeout(done, 1000))]);
-      clearTimeout(lingerTimer);
+      clock.clearTimer(timer);
+      let lingerTimer: TimerHandle | undefined;
+      await Promise.race([
+        writing,
+        new Promise((done) => lingerTimer = clock.setTimer(() => done(undefined), 1000)),
+      ]);
+      if (lingerTimer !== undefined) clock.clearTimer(lingerTimer);
       this.#connections.delete(connection);
       closeQuietly(connection);
     }

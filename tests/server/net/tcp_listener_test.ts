@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { TcpListener } from "../../../server/net/tcp_listener.ts";
 import { createHarness } from "../../_support/harness.ts";
+import { waitUntil } from "../../_support/wait.ts";
+import { FakeClock } from "../../../server/clock.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -93,4 +95,24 @@ Deno.test("TcpListener answers DENIED past its connection limit", async () => {
     );
     first.close();
   });
+});
+
+Deno.test("TcpListener times a quiet connection out on its injected clock", async () => {
+  const harness = await createHarness();
+  const clock = new FakeClock();
+  const listener = new TcpListener({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeoutMs: 60_000,
+    clock,
+  });
+  listener.serve(harness.dispatcher);
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.address.port });
+  try {
+    await waitUntil(() => clock.pendingTimers > 0, "the idle timer");
+    clock.advance(60_000);
+    assert.equal(await readUntilClosed(connection), "", "closed with nothing said");
+  } finally {
+    await listener.close();
+  }
 });
