@@ -1,9 +1,11 @@
 /**
- * One sale's exchange with its buyer and seller over TCP: WINNER and SOLD, INFORM_Req to both,
+ * One sale's work at the close of its auction, in one object: NON_OFFER to the seller when no one
+ * bid; otherwise the exchange with its buyer and seller over TCP: WINNER and SOLD, INFORM_Req to both,
  * one INFORM_Res from each before the deadline, the payment intent made durable, payment
  * through the gateway, then Shipping_Info to the seller and PAID to the buyer, or CANCEL to
  * both on whatever connections are up. A sale whose payment was started before a crash is
- * settled from the gateway's own record of that key, never paid again.
+ * settled from the gateway's own record of that key, never paid again; a settled sale whose
+ * notices a restart cut off sends them again. The finalizer only schedules these.
  * @module
  */
 
@@ -21,12 +23,12 @@ import {
   send,
   ShutdownError,
 } from "./steps.ts";
-import { deliverPaid, deliverShippingInfo, resumeNotices } from "./notices.ts";
+import { deliverNonOffer, deliverPaid, deliverShippingInfo, resumeNotices } from "./notices.ts";
 import type { Sale } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
-/** The closing exchange of one sale: one object per running sale, one method per step. */
+/** The closing work of one sale: one object per running sale, one method per step. */
 export class SaleExchange {
   /** The sale as it stood when the exchange began (its RQ#s, parties and price are fixed). */
   readonly sale: Sale;
@@ -37,10 +39,19 @@ export class SaleExchange {
     this.sale = sale;
   }
 
-  /** Runs a pending sale to settled or cancelled; does nothing for any other sale. */
-  async run(): Promise<void> {
+  /**
+   * Does what the sale still needs: NON_OFFER without a bid, the exchange of a pending sale to
+   * settled or cancelled, or the notices of a settled sale again (same RQ#s).
+   */
+  run(): Promise<void> {
+    if (this.sale.status === "no_offer") return deliverNonOffer(this.#context, this.sale);
+    if (this.sale.status !== "pending") return resumeNotices(this.#context, this.sale.itemId);
+    return this.#runPending();
+  }
+
+  async #runPending(): Promise<void> {
     const { sale } = this;
-    if (sale.status !== "pending" || sale.buyer === undefined) return;
+    if (sale.buyer === undefined) return;
     if (sale.payment && await this.#settleFromGateway(sale.payment.idempotencyKey)) return;
     const open: LineChannel[] = [];
     try {

@@ -1,6 +1,7 @@
 /**
- * The finalizer: after each `auction_closed` is durable it starts that sale's exchange
- * (NON_OFFER to the seller without a bid; the payment exchange with one). At start it resumes
+ * The finalizer schedules sales: after each `auction_closed` is durable it puts that sale in
+ * line, and each runs as one {@linkcode SaleExchange} (NON_OFFER without a bid, the payment
+ * exchange with one, the notices again after a restart). At start it resumes
  * every sale a restart cut short. Exchanges run concurrently, one per item, off the UDP loop,
  * at most `--max-sales-in-flight` at once (see {@linkcode SaleQueue}); a sale whose connection
  * failed for want of file descriptors waits and tries again.
@@ -8,22 +9,14 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { message } from "../../protocol/mod.ts";
 import type { AuctionCore } from "../core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
 import { SaleQueue } from "./queue.ts";
 import type { TimerHandle } from "../clock.ts";
 import { SaleExchange } from "./exchange.ts";
-import { needsPaid, needsShippingInfo, resumeNotices } from "./notices.ts";
-import {
-  type ExchangeContext,
-  finishChannel,
-  notifyParty,
-  recordSellerNotice,
-  type SaleStepHook,
-  send,
-} from "./steps.ts";
+import { needsWork } from "./notices.ts";
+import type { ExchangeContext, SaleStepHook } from "./steps.ts";
 import type { Sale } from "../../auction/state.ts";
 import { traceSale, tracingEnabled } from "../tracing.ts";
 
@@ -206,35 +199,6 @@ export class SaleFinalizer {
   }
 
   #work(sale: Sale): Promise<void> {
-    if (sale.status === "pending") return new SaleExchange(this.#context, sale).run();
-    if (sale.status === "no_offer") return this.#sendNonOffer(sale);
-    // A settled sale whose Shipping_Info or PAID a restart cut off: send them again, same RQ#s.
-    return resumeNotices(this.#context, sale.itemId);
+    return new SaleExchange(this.#context, sale).run();
   }
-
-  /** NON_OFFER to the seller, and nothing more. */
-  async #sendNonOffer(sale: Sale): Promise<void> {
-    const { itemId } = sale;
-    await notifyParty(
-      this.#context,
-      { itemId, userKey: sale.seller, role: "seller" },
-      async (channel) => {
-        await send(channel, message("NON_OFFER", sale.rqs.seller, { item: sale.itemName }));
-        await recordSellerNotice(this.#context, { itemId, delivered: true });
-        await finishChannel(this.#context, channel);
-      },
-      async (delivered) => {
-        if (!this.#core.state.sales[itemId]?.sellerNotice) {
-          await recordSellerNotice(this.#context, { itemId, delivered });
-        }
-      },
-    );
-  }
-}
-
-/** Whether a sale still has something to send: pending, or a notice not yet done. */
-export function needsWork(sale: Sale): boolean {
-  if (sale.status === "pending") return true;
-  if (sale.status === "no_offer") return !sale.sellerNotice;
-  return needsShippingInfo(sale) || needsPaid(sale);
 }

@@ -1,7 +1,8 @@
 /**
- * The last messages of a settled sale: Shipping_Info to the seller and PAID to the buyer, each
- * with the RQ# fixed in `sale_settled`, each recorded once sent (`seller_notified`,
- * `buyer_notified`), and sent again after a restart that cut them off.
+ * The last messages of a sale: NON_OFFER to the seller of an auction without a bid; for a
+ * settled sale Shipping_Info to the seller and PAID to the buyer, each with the RQ# fixed in
+ * `sale_settled`. Each is recorded once sent (`seller_notified`, `buyer_notified`), and sent
+ * again after a restart that cut it off.
  * @module
  */
 
@@ -20,6 +21,32 @@ import {
 import type { Sale } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "sale"]);
+
+/** Whether a sale still has something to send: pending, or a notice not yet done. */
+export function needsWork(sale: Sale): boolean {
+  if (sale.status === "pending") return true;
+  if (sale.status === "no_offer") return !sale.sellerNotice;
+  return needsShippingInfo(sale) || needsPaid(sale);
+}
+
+/** NON_OFFER to the seller of an auction that closed without a bid, and nothing more. */
+export async function deliverNonOffer(context: ExchangeContext, sale: Sale): Promise<void> {
+  const { itemId, seller, rqs, itemName } = sale;
+  await notifyParty(
+    context,
+    { itemId, userKey: seller, role: "seller" },
+    async (channel) => {
+      await send(channel, message("NON_OFFER", rqs.seller, { item: itemName }));
+      await recordSellerNotice(context, { itemId, delivered: true });
+      await finishChannel(context, channel);
+    },
+    async (delivered) => {
+      if (!context.core.state.sales[itemId]?.sellerNotice) {
+        await recordSellerNotice(context, { itemId, delivered });
+      }
+    },
+  );
+}
 
 /** Whether a settled sale's Shipping_Info is still to send. */
 export function needsShippingInfo(sale: Sale): boolean {
