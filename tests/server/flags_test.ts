@@ -139,6 +139,7 @@ Deno.test(
       [["--log-format", "xml"], /--log-format must be text or json/],
       [["--udp-port"], /udp-port/],
       [["--http-port", "70000"], /--http-port must be a whole number from 0 to 65535/],
+      [["--data-dir", ""], /--data-dir needs a folder/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {
