@@ -5,7 +5,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { runInspect } from "./server/inspect_cli.ts";
+import { runInspect } from "./server/store/inspect_cli.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/mod.ts";

@@ -1,17 +1,17 @@
 /**
  * Builds big data folders fast for the benchmarks, with the project's own store modules: the
- * events of `server/events.ts`, applied by `applyEvent` and written as a snapshot
+ * events of `auction/events.ts`, applied by `applyEvent` and written as a snapshot
  * (`serializeSnapshot`, `installSnapshot`) or as journal records (`encodeRecords`), exactly as
  * the server would have written them after the same requests.
  * @module
  */
 
 import { join } from "node:path";
-import { applyEvent } from "../server/apply.ts";
-import type { AuctionEvent } from "../server/events.ts";
-import { encodeRecords, segmentName } from "../server/journal.ts";
-import { installSnapshot, serializeSnapshot } from "../server/snapshot.ts";
-import { emptyState } from "../server/state.ts";
+import { applyEvent } from "../auction/apply.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import { encodeRecords, segmentName } from "../server/store/journal.ts";
+import { installSnapshot, serializeSnapshot } from "../server/store/snapshot.ts";
+import { emptyState } from "../auction/state.ts";
 
 const DAY_MS = 86_400_000;
 

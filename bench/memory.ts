@@ -21,9 +21,9 @@ import { buildC } from "./ceiling.ts";
 import { capsOff, residentBytes, startBenchServer } from "./server_launcher.ts";
 import { runSwarm } from "./swarm.ts";
 import { itemEvents, writeSnapshotOf } from "./history.ts";
-import { applyEvent } from "../server/apply.ts";
-import type { AuctionEvent } from "../server/events.ts";
-import { type AuctionState, emptyState } from "../server/state.ts";
+import { applyEvent } from "../auction/apply.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import { type AuctionState, emptyState } from "../auction/state.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

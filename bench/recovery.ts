@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { buildC, type LoadResult, runLoad } from "./ceiling.ts";
 import { busyEvents, itemEvents, writeJournalOf, writeSnapshotOf } from "./history.ts";
 import { startBenchServer } from "./server_launcher.ts";
-import { recover } from "../server/recovery.ts";
+import { recover } from "../server/store/recovery.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -28,7 +28,7 @@ import type { PaymentDetails } from "./payment.ts";
 import { type ClientRequest, REFUSAL_TYPES, type RequestOutcome } from "./requests.ts";
 
 /** What a command may use of the running client. */
-export interface CommandContext {
+export interface ShellContext {
   readonly flags: ClientFlags;
   /** The address declared in REGISTER. */
   readonly host: string;
@@ -60,7 +60,7 @@ export interface CommandContext {
 /** Runs `command`; resolves when it is answered or given up. */
 export async function executeCommand(
   command: ClientCommand,
-  context: CommandContext,
+  context: ShellContext,
 ): Promise<CommandResult> {
   const request = (build: (rq: number) => ClientRequest, onReply?: (reply: Message) => void) =>
     sendRequest(context, build, onReply);
@@ -192,7 +192,7 @@ export async function executeCommand(
   }
 }
 
-function passwordContext(context: CommandContext) {
+function passwordContext(context: ShellContext) {
   return {
     server: auctionHouse(context.flags),
     access: context.passwords,
@@ -202,13 +202,13 @@ function passwordContext(context: CommandContext) {
 }
 
 /** Reports `error` as an event; the command could not run. */
-export function fail(context: Pick<CommandContext, "report">, error: string): CommandResult {
+export function fail(context: Pick<ShellContext, "report">, error: string): CommandResult {
   context.report({ type: "error", error });
   return "error";
 }
 
 /** SUBSCRIBE; its success says the auction is open, even under a name heard closed before. */
-function subscribe(context: CommandContext, item: string): Promise<CommandResult> {
+function subscribe(context: ShellContext, item: string): Promise<CommandResult> {
   return sendRequest(context, (rq) => message("SUBSCRIBE", rq, { item }), (reply) => {
     if (reply.type === "SUBSCRIBED") context.items.subscribed(item, context.nowMs());
   });
@@ -216,7 +216,7 @@ function subscribe(context: CommandContext, item: string): Promise<CommandResult
 
 /** Sends a request, reports how it ended when no reply tells, and maps it to a result. */
 async function sendRequest(
-  context: CommandContext,
+  context: ShellContext,
   build: (rq: number) => ClientRequest,
   onReply?: (reply: Message) => void,
 ): Promise<CommandResult> {

@@ -16,7 +16,7 @@ import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { describeCancelReason, plainWords } from "./plain_words.ts";
-import { maskCardNumbers } from "./redact.ts";
+import { maskCardNumbers } from "../protocol/mod.ts";
 import { describeIdentityEvent } from "./identity_notices.ts";
 import { hideSessionKeys, maskPassword } from "./secrets.ts";
 

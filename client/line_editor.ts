@@ -4,7 +4,7 @@
  * @module
  */
 
-import { containsCardNumber, maskCardNumbers } from "./redact.ts";
+import { containsCardNumber, maskCardNumbers } from "../protocol/mod.ts";
 import { containsPassword, maskPassword } from "./secrets.ts";
 
 /** What a key asks the shell to do. */

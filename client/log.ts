@@ -4,7 +4,7 @@
  * @module
  */
 
-import { redactSecrets } from "./redact.ts";
+import { redactSecrets } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
 
 /** Log levels, quietest last. */

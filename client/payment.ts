@@ -31,7 +31,7 @@ export interface PaymentProfile {
 export type PaymentDetails = Required<PaymentProfile>;
 
 /** An INFORM_Req waiting for its answer. */
-export interface PaymentRequest {
+export interface InformRequest {
   item: string;
   finalPriceCents: number;
   rq: number;
@@ -113,7 +113,7 @@ export function missingDetails(profile: PaymentProfile): (keyof PaymentProfile)[
 
 /** Writes INFORM_Res on the request's connection; returns the masked card for reports. */
 export async function answerPayment(
-  request: PaymentRequest,
+  request: InformRequest,
   details: PaymentDetails,
 ): Promise<string> {
   const response: MessageOf<"INFORM_Res"> = message("INFORM_Res", request.rq, {

@@ -6,7 +6,7 @@
  */
 
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
-import { maskCardNumbers } from "./redact.ts";
+import { maskCardNumbers } from "../protocol/mod.ts";
 
 /** A profile file that cannot be used; the message says why and what to do. */
 export class ProfileFileError extends RangeError {

@@ -11,6 +11,8 @@ import {
   encodeMessage,
   type Message,
   type MessageOf,
+  NO_REPLY_TYPES,
+  REPLY_TYPES,
 } from "../protocol/mod.ts";
 import type { Logger } from "./log.ts";
 import { systemTimers, type Timers } from "./timers.ts";
@@ -27,38 +29,8 @@ export type RequestOutcome =
   | { status: "sent"; request: ClientRequest; raw: string; attempts: number }
   | { status: "cancelled"; request: ClientRequest; raw: string; attempts: number };
 
-/** Messages that answer a request by its RQ#. */
-export const REPLY_TYPES: ReadonlySet<string> = new Set([
-  "REGISTERED",
-  "REGISTER-DENIED",
-  "LOGIN_SUCCESS",
-  "LOGIN-FAILED",
-  "ITEM_LISTED",
-  "LIST-DENIED",
-  "SUBSCRIBED",
-  "SUBSCRIPTION-DENIED",
-  "BID_ACCEPTED",
-  "BID_REJECTED",
-  "DENIED",
-  "PONG",
-]);
-
-/** Replies that are refusals. */
-export const REFUSAL_TYPES: ReadonlySet<string> = new Set([
-  "REGISTER-DENIED",
-  "LOGIN-FAILED",
-  "LIST-DENIED",
-  "SUBSCRIPTION-DENIED",
-  "BID_REJECTED",
-  "DENIED",
-]);
-
-/** Requests whose success has no reply (the table has none); only a refusal may come back. */
-export const NO_REPLY_TYPES: ReadonlySet<string> = new Set([
-  "DE-REGISTER",
-  "DE-SUBSCRIBE",
-  "REFUSE",
-]);
+// The roles are columns of the message table; re-exported for the client's own modules.
+export { NO_REPLY_TYPES, REFUSAL_TYPES, REPLY_TYPES } from "../protocol/mod.ts";
 
 /** Options of {@linkcode RequestEngine}. */
 export interface RequestEngineOptions {

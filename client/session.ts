@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type Message, message, type Role } from "../protocol/mod.ts";
+import { type Message, message, PUSH_TYPES, type Role } from "../protocol/mod.ts";
 import { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
-import { type CommandContext, executeCommand, fail } from "./execute.ts";
+import { executeCommand, fail, type ShellContext } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import { auctionHouse } from "./credentials.ts";
 import { ItemBook } from "./items.ts";
@@ -17,9 +17,9 @@ import type { ClientOutput, CommandResult } from "./output.ts";
 import { openPasswordStore, type PasswordStoreAccess } from "./password_store.ts";
 import {
   answerPayment,
+  type InformRequest,
   missingDetails,
   type PaymentDetails,
-  type PaymentRequest,
 } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
 import { ServerProbe } from "./server_probe.ts";
@@ -39,10 +39,10 @@ export class AuctionClient {
   readonly #autobid: Autobidder;
   readonly #timers: Timers;
   readonly #logger: Logger;
-  readonly #payments = new Map<string, PaymentRequest>();
+  readonly #payments = new Map<string, InformRequest>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #saleItems = new WeakMap<PaymentRequest["connection"], string>();
-  readonly #context: CommandContext;
+  readonly #saleItems = new WeakMap<InformRequest["connection"], string>();
+  readonly #context: ShellContext;
   #output: ClientOutput;
   #self?: string;
   #role?: Role;
@@ -114,6 +114,7 @@ export class AuctionClient {
         port: flags.tcpPort,
         idleTimeoutMs: (flags.informTimeoutSeconds + 60) * 1000,
         logger,
+        timers,
       });
     } catch (error) {
       await udp.close();
@@ -156,7 +157,7 @@ export class AuctionClient {
   }
 
   /** INFORM_Reqs waiting for an answer. */
-  get pendingPayments(): PaymentRequest[] {
+  get pendingPayments(): InformRequest[] {
     return [...this.#payments.values()];
   }
 
@@ -227,7 +228,7 @@ export class AuctionClient {
   }
 
   /** What commands may use of this client (see {@linkcode executeCommand}). */
-  #commandContext(): CommandContext {
+  #commandContext(): ShellContext {
     const output = () => this.#output;
     return {
       flags: this.flags,
@@ -271,9 +272,7 @@ export class AuctionClient {
   }
 
   #onDatagram(received: Message, raw: string): void {
-    const isReply = received.type !== "PRICE_ADJUSTMENT" &&
-      !["AUCTION_ANNOUNCE", "BID_UPDATE", "NEGOTIATE_REQ"].includes(received.type);
-    if (isReply) {
+    if (!PUSH_TYPES.has(received.type)) {
       // A reply prints only when it answers a request of ours; others are logged and dropped.
       if (!this.#engine.receive(received) || this.#probe?.isPing(received.rq)) return;
       this.#output.message(received, raw, "udp");
@@ -291,7 +290,7 @@ export class AuctionClient {
   #onSaleMessage(
     received: Message,
     raw: string,
-    connection: PaymentRequest["connection"],
+    connection: InformRequest["connection"],
   ): void {
     if ("item" in received) this.#saleItems.set(connection, received.item);
     const saleItem = this.#saleItems.get(connection);
@@ -303,7 +302,7 @@ export class AuctionClient {
     }
     this.#output.message(received, raw, "tcp", saleItem);
     if (received.type !== "INFORM_Req") return;
-    const request: PaymentRequest = {
+    const request: InformRequest = {
       item: received.item,
       finalPriceCents: received.finalPrice,
       rq: received.rq,

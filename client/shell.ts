@@ -20,7 +20,7 @@ import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { QuitGuard, type QuitKey } from "./quit_guard.ts";
 import { ShellLines } from "./shell_lines.ts";
-import { maskCardNumbers } from "./redact.ts";
+import { maskCardNumbers } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
 import type { AuctionClient } from "./session.ts";
 import { sessionLostCause } from "./session_notice.ts";

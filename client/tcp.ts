@@ -9,6 +9,7 @@
 
 import { decodeLine, LineDecoder, type Message, MESSAGES } from "../protocol/mod.ts";
 import type { Logger } from "./log.ts";
+import { systemTimers, type Timers } from "./timers.ts";
 
 /** One connection from the server, to answer on. */
 export interface SaleConnection {
@@ -33,6 +34,8 @@ export interface SaleListenerOptions {
   /** A connection silent this long is closed. */
   idleTimeoutMs: number;
   logger: Logger;
+  /** @default systemTimers */
+  timers?: Timers;
 }
 
 /** Accepts the server's connections on the declared TCP port. */
@@ -114,12 +117,13 @@ export class SaleListener {
     };
     const lines = new LineDecoder();
     const buffer = new Uint8Array(4096);
-    let timer = setTimeout(() => sale.close(), this.#options.idleTimeoutMs);
+    const timers = this.#options.timers ?? systemTimers;
+    let timer = timers.setTimeout(() => sale.close(), this.#options.idleTimeoutMs);
     try {
       while (open) {
         const count = await connection.read(buffer);
-        clearTimeout(timer);
-        timer = setTimeout(() => sale.close(), this.#options.idleTimeoutMs);
+        timers.clear(timer);
+        timer = timers.setTimeout(() => sale.close(), this.#options.idleTimeoutMs);
         const received = count === null
           ? [lines.end()].filter((line) => line !== undefined)
           : lines.push(buffer.subarray(0, count));
@@ -129,7 +133,7 @@ export class SaleListener {
     } catch (error) {
       if (open && !this.#closed) logger.warn("Sale connection failed", { peer, error });
     } finally {
-      clearTimeout(timer);
+      timers.clear(timer);
       this.#connections.delete(connection);
       closeQuietly(connection);
       logger.info("Sale connection closed", { peer });

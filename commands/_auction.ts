@@ -11,8 +11,8 @@ import {
   nameKey,
   openItemNamed,
   type User,
-} from "../server/state.ts";
-import { hasEnded } from "../server/time_left.ts";
+} from "../auction/state.ts";
+import { hasEnded } from "../auction/time_left.ts";
 import { type CommandContext, CommandError, requireUser } from "./define.ts";
 
 /** The sender's user, refused unless it has `role`; `doing` completes "Only buyers can ...". */

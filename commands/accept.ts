@@ -1,5 +1,5 @@
 import { formatPrice, message } from "../protocol/mod.ts";
-import { followersOf, timeLeftSeconds } from "../server/time_left.ts";
+import { followersOf, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOwnOpenItem } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 

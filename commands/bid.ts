@@ -1,7 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { formatPrice, message } from "../protocol/mod.ts";
-import { logEnabled } from "../server/logging.ts";
-import { followersOf, timeLeftSeconds } from "../server/time_left.ts";
+import { followersOf, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOpenItem, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
@@ -36,14 +35,13 @@ export default defineCommand({
       amountCents: request.amount,
       endsAtMs,
     });
-    if (logEnabled("info")) {
-      logger.info("Accepted bid of {price} from {bidder} on {item}", {
-        price: formatPrice(request.amount),
-        bidder: user.name,
-        item: item.name,
-        endsAtMs,
-      });
-    }
+    // Properties built only when the level is on: this is the hot path.
+    logger.info("Accepted bid of {price} from {bidder} on {item}", () => ({
+      price: formatPrice(request.amount),
+      bidder: user.name,
+      item: item.name,
+      endsAtMs,
+    }));
     const timeLeft = timeLeftSeconds(endsAtMs, context.nowMs);
     for (const follower of followersOf(item)) {
       context.push(follower, (rq) =>

@@ -5,11 +5,10 @@
  * @module
  */
 
-import type { ClientMessageType, MessageOf, ServerMessage } from "../protocol/mod.ts";
-import type { Transaction } from "../server/core.ts";
-import type { LoginThrottle } from "../server/login_throttle.ts";
-import type { PasswordHasher } from "../server/passwords.ts";
-import type { PeerAddress, User } from "../server/state.ts";
+import type { ClientMessageType, DurationUnit, MessageOf, ServerMessage } from "../protocol/mod.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import type { PasswordHash } from "../auction/password_record.ts";
+import type { AuctionState, PeerAddress, User } from "../auction/state.ts";
 
 /** Options of {@linkcode CommandError}. */
 export interface CommandErrorOptions {
@@ -33,8 +32,54 @@ export class CommandError extends Error {
   }
 }
 
-/** What a handler sees of the world: the transaction, plus who sent the request. */
-export interface CommandContext extends Transaction {
+/** The settings a handler reads; the server's configuration has them all. */
+export interface CommandSettings {
+  /** The unit of LIST_ITEM's Duration. */
+  readonly durationUnit: DurationUnit;
+  /** The smallest raise over the current price. */
+  readonly minIncrementCents: number;
+  /** A bid this close to the end moves the end to now + this; 0 for none. */
+  readonly softCloseSeconds: number;
+  /** Most users the server holds; 0 for no limit. */
+  readonly maxUsers: number;
+  /** Most accounts from one IP; 0 for no limit. */
+  readonly maxUsersPerIp: number;
+  /** Most open auctions of one seller; 0 for no limit. */
+  readonly maxListingsPerSeller: number;
+  /** Most open subscriptions of one user; 0 for no limit. */
+  readonly maxSubscriptionsPerUser: number;
+  /** Whether REGISTER needs a password. */
+  readonly requirePassword: boolean;
+}
+
+/** A new session key, and the hash the state keeps of it. */
+export interface SessionKey {
+  /** What the client gets (once). */
+  readonly key: string;
+  /** What the state keeps. */
+  readonly keyHash: string;
+}
+
+/**
+ * What a handler sees of the world: the state as it was when the request arrived, the sender,
+ * and the ways to act. Events and pushes wait until the handler returns: a handler that throws
+ * changes nothing and sends nothing.
+ */
+export interface CommandContext {
+  /** The live state, read-only; change it only through {@linkcode emit}. */
+  readonly state: Readonly<AuctionState>;
+  /** The time the request is handled at. */
+  readonly nowMs: number;
+  /** The settings. */
+  readonly config: CommandSettings;
+  /** Records an event, applied and journaled once the handler returns. */
+  emit(event: AuctionEvent): void;
+  /** The next server RQ#, from the one counter that survives restarts. */
+  nextServerRq(): number;
+  /** Queues a message to a user's session address, sent once the events are durable. */
+  push(userKey: string, build: (rq: number) => ServerMessage): void;
+  /** A fresh session key. */
+  newSessionKey(): SessionKey;
   /** Source address of the request. */
   readonly sender: PeerAddress;
   /** The user whose session the sender is, if any. */
@@ -67,20 +112,52 @@ export interface Command<N extends ClientMessageType = ClientMessageType, P = un
   handle(message: MessageOf<N>, context: CommandContext, prepared: P): ServerMessage | undefined;
 }
 
+/** Password hashing as a handler uses it, admitted per IP (over capacity it throws). */
+export interface Passwords {
+  /** Hashes a new password at today's iterations. */
+  hash(password: string, ip: string): Promise<PasswordHash>;
+  /**
+   * Checks `password` against `stored` (a dummy hash when `undefined`, for the same time);
+   * `upgraded` is the password hashed again when `stored` was weaker than today's.
+   */
+  verify(
+    password: string,
+    options: { stored: PasswordHash | undefined; ip: string },
+  ): Promise<{ match: boolean; upgraded?: PasswordHash }>;
+}
+
+/** A LOGIN attempt, as the throttle counts it. */
+export interface LoginAttempt {
+  /** The user name tried. */
+  readonly name: string;
+  /** The IP it came from. */
+  readonly ip: string;
+}
+
+/** LOGIN failures per (name, IP). */
+export interface Logins {
+  /** How long `attempt` must wait before it is tried again; 0 when it may go now. */
+  waitMs(attempt: LoginAttempt, nowMs: number): number;
+  /** Counts a failure. */
+  fail(attempt: LoginAttempt, nowMs: number): void;
+  /** Forgets the failures of a name from an IP. */
+  succeed(attempt: LoginAttempt): void;
+}
+
 /** What {@linkcode Command.prepare} may read. */
 export interface PrepareContext {
   /** The live state, read-only. */
-  readonly state: Transaction["state"];
+  readonly state: Readonly<AuctionState>;
   /** Source address of the request. */
   readonly sender: PeerAddress;
   /** The time the request arrived. */
   readonly nowMs: number;
-  /** The server settings. */
-  readonly config: Transaction["config"];
-  /** Password hashing, admitted per IP (throws ServerBusyError over capacity). */
-  readonly passwords: PasswordHasher;
+  /** The settings. */
+  readonly config: CommandSettings;
+  /** Password hashing, admitted per IP. */
+  readonly passwords: Passwords;
   /** LOGIN failures per (name, IP). */
-  readonly logins: LoginThrottle;
+  readonly logins: Logins;
 }
 
 /** An identity helper that exists so TypeScript infers a command's types. */

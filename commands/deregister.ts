@@ -1,4 +1,4 @@
-import { type AuctionState, nameKey } from "../server/state.ts";
+import { type AuctionState, nameKey } from "../auction/state.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
 /** DE-REGISTER RQ# Name */

@@ -1,4 +1,4 @@
-import { openItemNamed } from "../server/state.ts";
+import { openItemNamed } from "../auction/state.ts";
 import { requireOwnName, requireRole } from "./_auction.ts";
 import { defineCommand } from "./define.ts";
 

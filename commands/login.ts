@@ -1,7 +1,6 @@
 import { message } from "../protocol/mod.ts";
-import { LEGACY_ITERATIONS, type PasswordHash } from "../server/passwords.ts";
-import { newSessionKey } from "../server/session_keys.ts";
-import { nameKey } from "../server/state.ts";
+import { type PasswordHash, storedPasswordOf } from "../auction/password_record.ts";
+import { nameKey } from "../auction/state.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
 /** The one reason for an unknown name and a wrong (or missing) password. */
@@ -42,11 +41,7 @@ export default defineCommand<"LOGIN", CheckedLogin>({
       logins.fail(attempt, nowMs);
       throw new CommandError(LOGIN_FAILED_REASON);
     }
-    const stored = user?.passwordHash === undefined ? undefined : {
-      hash: user.passwordHash,
-      salt: user.passwordSalt ?? "",
-      iterations: user.passwordIterations ?? LEGACY_ITERATIONS,
-    };
+    const stored = storedPasswordOf(user);
     // An unknown name is checked against a dummy hash: same reason, about the same time.
     const verdict = await passwords.verify(request.password, { stored, ip });
     if (!stored || !verdict.match) {
@@ -65,7 +60,7 @@ export default defineCommand<"LOGIN", CheckedLogin>({
     if (!user || user.passwordHash !== checked.matchedHash) {
       throw new CommandError(LOGIN_FAILED_REASON);
     }
-    const session = newSessionKey();
+    const session = context.newSessionKey();
     context.emit({
       type: "user_logged_in",
       atMs: context.nowMs,

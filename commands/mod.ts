@@ -18,8 +18,7 @@ import register from "./register.ts";
 import subscribe from "./subscribe.ts";
 
 /** Every command, one per client-to-server message. */
-// deno-lint-ignore no-explicit-any
-export const COMMANDS: readonly Command<any, any>[] = [
+export const COMMANDS: readonly Command[] = [
   register,
   login,
   deregister,
@@ -34,12 +33,9 @@ export const COMMANDS: readonly Command<any, any>[] = [
 
 /** Commands by message name. */
 export function commandTable(
-  // deno-lint-ignore no-explicit-any
-  commands: readonly Command<any, any>[] = COMMANDS,
-  // deno-lint-ignore no-explicit-any
-): Map<ClientMessageType, Command<any, any>> {
-  // deno-lint-ignore no-explicit-any
-  const table = new Map<ClientMessageType, Command<any, any>>();
+  commands: readonly Command[] = COMMANDS,
+): Map<ClientMessageType, Command> {
+  const table = new Map<ClientMessageType, Command>();
   for (const command of commands) {
     if (table.has(command.name)) throw new Error(`Two commands claim ${command.name}`);
     table.set(command.name, command);

@@ -1,9 +1,7 @@
 import { message, type MessageOf } from "../protocol/mod.ts";
-import type { PasswordHash } from "../server/passwords.ts";
-import { newSessionKey } from "../server/session_keys.ts";
-import { type AuctionState, nameKey, usersFromIp } from "../server/state.ts";
-import type { ServerConfig } from "../server/config.ts";
-import { CommandError, defineCommand } from "./define.ts";
+import { type AuctionState, nameKey, usersFromIp } from "../auction/state.ts";
+import type { PasswordHash } from "../auction/password_record.ts";
+import { CommandError, type CommandSettings, defineCommand } from "./define.ts";
 
 /** REGISTER RQ# Name Role IP UDP_Port TCP_Port [Password] */
 export default defineCommand<"REGISTER", PasswordHash | undefined>({
@@ -20,7 +18,7 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
   handle(request, context, password) {
     refuseEarly(request, context.state, context.config, context.sender.hostname);
     // A password account gets a session key; the state keeps only its hash.
-    const session = password ? newSessionKey() : undefined;
+    const session = password ? context.newSessionKey() : undefined;
     context.emit({
       type: "user_registered",
       atMs: context.nowMs,
@@ -50,7 +48,7 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
 function refuseEarly(
   request: MessageOf<"REGISTER">,
   state: Readonly<AuctionState>,
-  config: Readonly<ServerConfig>,
+  config: Readonly<CommandSettings>,
   senderIp: string,
 ): void {
   if (state.users[nameKey(request.name)]) throw new CommandError("User name is already taken");

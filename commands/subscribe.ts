@@ -1,6 +1,6 @@
 import { message } from "../protocol/mod.ts";
-import { openSubscriptionsOf } from "../server/state.ts";
-import { pushAnnounce } from "../server/time_left.ts";
+import { openSubscriptionsOf } from "../auction/state.ts";
+import { pushAnnounce } from "../auction/time_left.ts";
 import { requireOpenItem, requireOwnName, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 

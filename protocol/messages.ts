@@ -40,6 +40,15 @@ export interface MessageSpec {
   readonly over: "udp" | "tcp";
   /** Fields after RQ#, in wire order. */
   readonly fields: Readonly<Record<string, FieldSpec>>;
+  /**
+   * A server message over UDP: a `reply` to a request by its RQ#, a `refusal` (also a reply),
+   * or a `push` the server sends on its own with a server RQ#.
+   */
+  readonly role?: "reply" | "refusal" | "push";
+  /** A request: the message that answers its success; without one only a refusal comes back. */
+  readonly answer?: string;
+  /** A request: its own refusal; a request without one is refused with `DENIED`. */
+  readonly refusal?: string;
 }
 
 /** Every message of the protocol, keyed by its exact spelling. */
@@ -47,6 +56,8 @@ export const MESSAGES = {
   "REGISTER": {
     from: "client",
     over: "udp",
+    answer: "REGISTERED",
+    refusal: "REGISTER-DENIED",
     fields: {
       name: "user",
       role: "role",
@@ -57,23 +68,28 @@ export const MESSAGES = {
       key: "sessionKey?",
     },
   },
-  "REGISTERED": { from: "server", over: "udp", fields: { key: "sessionKey?" } },
-  "REGISTER-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "REGISTERED": { from: "server", over: "udp", role: "reply", fields: { key: "sessionKey?" } },
+  "REGISTER-DENIED": { from: "server", over: "udp", role: "refusal", fields: { reason: "rest" } },
   "LOGIN": {
     from: "client",
     over: "udp",
+    answer: "LOGIN_SUCCESS",
+    refusal: "LOGIN-FAILED",
     fields: { name: "user", tcpPort: "port?", password: "password?", key: "sessionKey?" },
   },
   "LOGIN_SUCCESS": {
     from: "server",
     over: "udp",
+    role: "reply",
     fields: { role: "roleTag", key: "sessionKey?" },
   },
-  "LOGIN-FAILED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "LOGIN-FAILED": { from: "server", over: "udp", role: "refusal", fields: { reason: "rest" } },
   "DE-REGISTER": { from: "client", over: "udp", fields: { name: "user", key: "sessionKey?" } },
   "LIST_ITEM": {
     from: "client",
     over: "udp",
+    answer: "ITEM_LISTED",
+    refusal: "LIST-DENIED",
     fields: {
       item: "item",
       description: "desc",
@@ -83,15 +99,22 @@ export const MESSAGES = {
       key: "sessionKey?",
     },
   },
-  "ITEM_LISTED": { from: "server", over: "udp", fields: {} },
-  "LIST-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "ITEM_LISTED": { from: "server", over: "udp", role: "reply", fields: {} },
+  "LIST-DENIED": { from: "server", over: "udp", role: "refusal", fields: { reason: "rest" } },
   "SUBSCRIBE": {
     from: "client",
     over: "udp",
+    answer: "SUBSCRIBED",
+    refusal: "SUBSCRIPTION-DENIED",
     fields: { item: "item", buyer: "user?", key: "sessionKey?" },
   },
-  "SUBSCRIBED": { from: "server", over: "udp", fields: {} },
-  "SUBSCRIPTION-DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "SUBSCRIBED": { from: "server", over: "udp", role: "reply", fields: {} },
+  "SUBSCRIPTION-DENIED": {
+    from: "server",
+    over: "udp",
+    role: "refusal",
+    fields: { reason: "rest" },
+  },
   "DE-SUBSCRIBE": {
     from: "client",
     over: "udp",
@@ -100,13 +123,16 @@ export const MESSAGES = {
   "BID": {
     from: "client",
     over: "udp",
+    answer: "BID_ACCEPTED",
+    refusal: "BID_REJECTED",
     fields: { item: "item", amount: "price", key: "sessionKey?" },
   },
-  "BID_ACCEPTED": { from: "server", over: "udp", fields: {} },
-  "BID_REJECTED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "BID_ACCEPTED": { from: "server", over: "udp", role: "reply", fields: {} },
+  "BID_REJECTED": { from: "server", over: "udp", role: "refusal", fields: { reason: "rest" } },
   "ACCEPT": {
     from: "client",
     over: "udp",
+    answer: "PRICE_ADJUSTMENT",
     fields: { item: "item", newPrice: "price", key: "sessionKey?" },
   },
   "REFUSE": {
@@ -114,27 +140,31 @@ export const MESSAGES = {
     over: "udp",
     fields: { item: "item", decision: "reject", key: "sessionKey?" },
   },
-  "PING": { from: "client", over: "udp", fields: { key: "sessionKey?" } },
-  "PONG": { from: "server", over: "udp", fields: {} },
-  "DENIED": { from: "server", over: "udp", fields: { reason: "rest" } },
+  "PING": { from: "client", over: "udp", answer: "PONG", fields: { key: "sessionKey?" } },
+  "PONG": { from: "server", over: "udp", role: "reply", fields: {} },
+  "DENIED": { from: "server", over: "udp", role: "refusal", fields: { reason: "rest" } },
   "AUCTION_ANNOUNCE": {
     from: "server",
     over: "udp",
+    role: "push",
     fields: { item: "item", description: "desc", currentPrice: "price", timeLeft: "int" },
   },
   "BID_UPDATE": {
     from: "server",
     over: "udp",
+    role: "push",
     fields: { item: "item", highestBid: "price", bidder: "user", timeLeft: "int" },
   },
   "NEGOTIATE_REQ": {
     from: "server",
     over: "udp",
+    role: "push",
     fields: { item: "item", currentPrice: "price", timeLeft: "int" },
   },
   "PRICE_ADJUSTMENT": {
     from: "server",
     over: "udp",
+    role: "push",
     fields: { item: "item", newPrice: "price", timeLeft: "int" },
   },
   "WINNER": {
@@ -200,14 +230,33 @@ export type ServerMessage = { [N in ServerMessageType]: MessageOf<N> }[ServerMes
 /** A message a client sends. */
 export type ClientMessage = { [N in ClientMessageType]: MessageOf<N> }[ClientMessageType];
 
+const ROWS = Object.entries(MESSAGES) as [MessageType, MessageSpec][];
+
+/** The types whose row matches `test`. */
+function typesWhere(test: (spec: MessageSpec) => boolean): ReadonlySet<string> {
+  return new Set(ROWS.filter(([, spec]) => test(spec)).map(([type]) => type));
+}
+
 /** The refusal each request's row of the table names; other requests get `DENIED`. */
-export const REFUSAL_OF: Partial<Record<MessageType, ServerMessageType>> = {
-  "REGISTER": "REGISTER-DENIED",
-  "LOGIN": "LOGIN-FAILED",
-  "LIST_ITEM": "LIST-DENIED",
-  "SUBSCRIBE": "SUBSCRIPTION-DENIED",
-  "BID": "BID_REJECTED",
-};
+export const REFUSAL_OF: Partial<Record<MessageType, ServerMessageType>> = Object.fromEntries(
+  ROWS.flatMap(([type, spec]) => spec.refusal === undefined ? [] : [[type, spec.refusal]]),
+);
+
+/** Messages that answer a request by its RQ#: replies and refusals. */
+export const REPLY_TYPES: ReadonlySet<string> = typesWhere((spec) =>
+  spec.role === "reply" || spec.role === "refusal"
+);
+
+/** Replies that are refusals. */
+export const REFUSAL_TYPES: ReadonlySet<string> = typesWhere((spec) => spec.role === "refusal");
+
+/** Messages the server sends on its own, with a server RQ#. */
+export const PUSH_TYPES: ReadonlySet<string> = typesWhere((spec) => spec.role === "push");
+
+/** Requests whose success has no reply (the table has none); only a refusal may come back. */
+export const NO_REPLY_TYPES: ReadonlySet<string> = typesWhere((spec) =>
+  spec.from === "client" && spec.over === "udp" && spec.answer === undefined
+);
 
 const BY_KEY = new Map<string, MessageType>(
   (Object.keys(MESSAGES) as MessageType[]).map((type) => [normalizeName(type), type]),

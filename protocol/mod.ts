@@ -8,5 +8,6 @@ export * from "./fields.ts";
 export * from "./messages.ts";
 export * from "./codec.ts";
 export * from "./redact.ts";
+export { readUnquotedInform, type UnquotedInform } from "./inform_unquoted.ts";
 export { quoteField, quoteRest, tokenize } from "./tokenize.ts";
 export { LineDecoder, MAX_LINE_BYTES, QUIET_LINE_END_MS } from "./lines.ts";

@@ -6,8 +6,8 @@
 import { getLogger } from "@logtape/logtape";
 import { formatPrice } from "../protocol/mod.ts";
 import type { Transaction } from "./core.ts";
-import type { Item } from "./state.ts";
-import { pushAnnounce } from "./time_left.ts";
+import type { Item } from "../auction/state.ts";
+import { pushAnnounce } from "../auction/time_left.ts";
 
 const logger = getLogger(["auction", "scheduler"]);
 

@@ -6,13 +6,13 @@
 
 import { getLogger } from "@logtape/logtape";
 import { encodeMessage, type ServerMessage } from "../protocol/mod.ts";
-import { applyEvent } from "./apply.ts";
+import { applyEvent } from "../auction/apply.ts";
 import type { Clock } from "./clock.ts";
 import type { ServerConfig } from "./config.ts";
-import type { AuctionEvent } from "./events.ts";
-import { addressKey, type AuctionState, type PeerAddress } from "./state.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import { addressKey, type AuctionState, type PeerAddress } from "../auction/state.ts";
 import { logEnabled } from "./logging.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "./store/store.ts";
 
 const logger = getLogger(["auction", "push"]);
 
@@ -87,11 +87,15 @@ export interface AuctionCoreOptions {
 
 /** The live state and the transactions that change it. */
 export class AuctionCore {
-  readonly state: AuctionState;
-  readonly store: Store;
+  /** The live state, read-only: it changes only through {@linkcode run}'s transactions. */
+  readonly state: Readonly<AuctionState>;
+  /** The source of time. */
   readonly clock: Clock;
-  readonly config: ServerConfig;
-  readonly outbox: Outbox;
+  /** The settings. */
+  readonly config: Readonly<ServerConfig>;
+  readonly #state: AuctionState;
+  readonly #store: Store;
+  readonly #outbox: Outbox;
   readonly #listeners: EventListener[] = [];
   readonly #committedListeners: CommittedListener[] = [];
   /** Batches appended but not yet reported, in sequence order. */
@@ -101,16 +105,24 @@ export class AuctionCore {
   #nextServerRq: number;
 
   constructor(options: AuctionCoreOptions) {
-    this.state = options.state;
-    this.store = options.store;
+    this.state = this.#state = options.state;
+    this.#store = options.store;
     this.clock = options.clock;
     this.config = options.config;
-    this.outbox = options.outbox;
+    this.#outbox = options.outbox;
     this.#onFatal = options.onFatal ?? ((error) => {
       throw error;
     });
     this.#nextServerRq = this.state.serverRqLeased;
-    this.#committedSeq = this.store.lastSeq;
+    this.#committedSeq = this.#store.lastSeq;
+  }
+
+  /**
+   * Resolves once everything applied so far is durable: for a reply that changes nothing but
+   * may describe state still on its way to disk.
+   */
+  whenDurable(): Promise<void> {
+    return this.#store.flush();
   }
 
   /** Registers a listener called after each event is applied. */
@@ -148,11 +160,11 @@ export class AuctionCore {
     let batch: PendingBatch | undefined;
     let durable: Promise<void>;
     if (events.length > 0) {
-      durable = this.store.append(events);
-      batch = { firstSeq: this.store.lastSeq - events.length + 1, events, durable: false };
+      durable = this.#store.append(events);
+      batch = { firstSeq: this.#store.lastSeq - events.length + 1, events, durable: false };
       this.#pending.push(batch);
     } else {
-      durable = this.store.flush();
+      durable = this.#store.flush();
     }
     try {
       await durable;
@@ -189,7 +201,7 @@ export class AuctionCore {
     if (logEnabled("info")) {
       logger.info("Pushed {line} to {peer}", { line, peer: addressKey(delivery.to) });
     }
-    this.outbox.send(delivery.to, line, delivery.message);
+    this.#outbox.send(delivery.to, line, delivery.message);
   }
 
   #transaction(events: AuctionEvent[], deliveries: Delivery[]): Transaction {
@@ -198,7 +210,7 @@ export class AuctionCore {
       nowMs: this.clock.now(),
       config: this.config,
       emit: (event) => {
-        applyEvent(this.state, event);
+        applyEvent(this.#state, event);
         events.push(event);
         for (const listener of this.#listeners) listener(event, transaction);
       },

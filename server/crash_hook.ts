@@ -7,7 +7,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { SALE_STEPS, type SaleStep, type SaleStepHook } from "./sale_steps.ts";
+import { SALE_STEPS, type SaleStep, type SaleStepHook } from "./sale/steps.ts";
 
 /** The environment variable that arms the hook. */
 export const CRASH_AFTER_VARIABLE = "AUCTION_TEST_CRASH_AFTER";

@@ -152,6 +152,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
   if (!/^\d+(\.\d{1,2})?$/.test(increment) || Number(increment) <= 0) {
     throw new UsageError(`--min-increment must be a price above 0, not "${increment}"`);
   }
+  if (values["data-dir"] === "") throw new UsageError("--data-dir needs a folder");
   return {
     hostname: values.host,
     udpPort: integerFlag("udp-port", values["udp-port"], { max: 65535 }),

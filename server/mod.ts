@@ -7,8 +7,8 @@
 export { type ServerHandle, type ServerOptions, startServer } from "./server.ts";
 export { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 export { type Clock, FakeClock, systemClock } from "./clock.ts";
-export { MemoryStore, type Store } from "./store.ts";
-export { FileStore, type FileStoreOptions } from "./file_store.ts";
+export { MemoryStore, type Store } from "./store/store.ts";
+export { FileStore, type FileStoreOptions } from "./store/file_store.ts";
 export { PostgresStore, type PostgresStoreOptions } from "./pg/postgres_store.ts";
 export {
   DECLINED_TEST_CARD,
@@ -17,6 +17,6 @@ export {
   type PaymentResult,
   SimulatedGateway,
   splitPrice,
-} from "./payment.ts";
-export type { AuctionState } from "./state.ts";
-export type { AuctionEvent } from "./events.ts";
+} from "./sale/payment.ts";
+export type { AuctionState } from "../auction/state.ts";
+export type { AuctionEvent } from "../auction/events.ts";

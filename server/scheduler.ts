@@ -11,10 +11,10 @@ import { getLogger } from "@logtape/logtape";
 import type { TimerHandle } from "./clock.ts";
 import type { AuctionCore, Transaction } from "./core.ts";
 import { type Deadline, DeadlineQueue } from "./deadline_queue.ts";
-import type { AuctionEvent } from "./events.ts";
-import type { Item } from "./state.ts";
+import type { AuctionEvent } from "../auction/events.ts";
+import type { Item } from "../auction/state.ts";
 import { closeAuction } from "./close_auction.ts";
-import { pushAnnounce, pushNegotiateRequest } from "./time_left.ts";
+import { pushAnnounce, pushNegotiateRequest } from "../auction/time_left.ts";
 
 const logger = getLogger(["auction", "scheduler"]);
 

@@ -7,23 +7,23 @@ import { getLogger } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
-import { Dispatcher, type DispatcherOptions } from "./dispatcher.ts";
-import { FileStore, type FileStoreOptions } from "./file_store.ts";
-import { SaleFinalizer } from "./finalizer.ts";
-import { type PaymentGateway, SimulatedGateway } from "./payment.ts";
-import { LEDGER_FILE, PaymentLedger } from "./payment_ledger.ts";
-import type { SaleStepHook } from "./sale_steps.ts";
+import { Dispatcher, type DispatcherOptions } from "./net/dispatcher.ts";
+import { FileStore, type FileStoreOptions } from "./store/file_store.ts";
+import { SaleFinalizer } from "./sale/finalizer.ts";
+import { type PaymentGateway, SimulatedGateway } from "./sale/payment.ts";
+import { LEDGER_FILE, PaymentLedger } from "./sale/payment_ledger.ts";
+import type { SaleStepHook } from "./sale/steps.ts";
 import { join } from "node:path";
-import { TcpConnector } from "./peer_connection.ts";
-import { RateLimiter } from "./rate_limit.ts";
-import { ReplyBudget } from "./reply_budget.ts";
-import { ReplyExpiry } from "./reply_expiry.ts";
+import { TcpConnector } from "./sale/peer_connection.ts";
+import { RateLimiter } from "./net/rate_limit.ts";
+import { ReplyBudget } from "./net/reply_budget.ts";
+import { ReplyExpiry } from "./net/reply_expiry.ts";
 import { AuctionScheduler } from "./scheduler.ts";
-import { SessionIps } from "./session_ips.ts";
-import { MemoryStore, type Store } from "./store.ts";
-import type { AuctionState } from "./state.ts";
-import { TcpListener } from "./tcp_listener.ts";
-import { UdpTransport } from "./udp.ts";
+import { SessionIps } from "./net/session_ips.ts";
+import { MemoryStore, type Store } from "./store/store.ts";
+import type { AuctionState } from "../auction/state.ts";
+import { TcpListener } from "./net/tcp_listener.ts";
+import { UdpTransport } from "./net/udp.ts";
 import { type HttpServerHandle, ServerMetrics, startHttpServer } from "./http/mod.ts";
 import type { BoardOptions } from "./http/board.ts";
 import type { Outbox } from "./core.ts";
@@ -38,8 +38,11 @@ export interface ServerOptions extends DispatcherOptions {
   udpPort?: number;
   /** TCP port; 0 picks a free one. @default 5001 */
   tcpPort?: number;
-  /** Folder of the data files; ignored when `store` is given. @default "./data" */
-  dataDir?: string;
+  /**
+   * Folder of the data files, or `null` to keep nothing on disk (a MemoryStore and an
+   * in-memory payment ledger); ignored when `store` is given. @default "./data"
+   */
+  dataDir?: string | null;
   /** Options of the default FileStore (group commit, snapshot intervals). */
   storeOptions?: FileStoreOptions;
   /** Where state is kept. @default a FileStore in `dataDir` */
@@ -50,7 +53,7 @@ export interface ServerOptions extends DispatcherOptions {
   config?: Partial<ServerConfig>;
   /**
    * Pays sales at the close of auctions. @default a SimulatedGateway whose ledger is
-   * `payments.jsonl` in `dataDir` (in memory when the store is given or `dataDir` is "")
+   * `payments.jsonl` in `dataDir` (in memory when the store is given or `dataDir` is null)
    */
   paymentGateway?: PaymentGateway;
   /** Called after each step of each sale: tests, and the test-only crash hook (`crash_hook.ts`). */
@@ -81,6 +84,7 @@ export interface ServerHandle {
 
 /** Loads the state and starts serving UDP and TCP. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerHandle> {
+  if (options.dataDir === "") throw new RangeError("dataDir is empty: pass null to keep nothing");
   const hostname = options.hostname ?? "0.0.0.0";
   const clock = options.clock ?? systemClock;
   const live: { state?: AuctionState; fatal: boolean } = { fatal: false };
@@ -94,12 +98,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     metrics?.close();
     await http?.close();
   };
+  /** The data folder, or null when nothing is kept on disk. */
+  const onDisk = options.store || options.dataDir === null ? null : options.dataDir ?? "./data";
   if (options.httpPort !== undefined) {
     // Before recovery, so that /healthz answers and /readyz says "recovering" meanwhile.
     http = await startHttpServer({
       hostname,
       port: options.httpPort,
-      dataDir: options.store || options.dataDir === "" ? null : options.dataDir ?? "./data",
+      dataDir: onDisk,
       failed: () => live.fatal,
     });
     if (http) logger.info("Board at {url}", { url: http.url });
@@ -108,7 +114,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     ? { ...options.storeOptions, onBatchWritten: metrics.batchWritten }
     : options.storeOptions;
   const store = options.store ??
-    (options.dataDir === "" ? new MemoryStore() : new FileStore(options.dataDir ?? "./data", {
+    (onDisk === null ? new MemoryStore() : new FileStore(onDisk, {
       now: () => clock.now(),
       ...storeOptions,
     }));
@@ -123,9 +129,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     live.state = await store.load();
     ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
       clock,
-      ledger: options.store || options.dataDir === ""
+      ledger: onDisk === null
         ? PaymentLedger.inMemory()
-        : await PaymentLedger.open(join(options.dataDir ?? "./data", LEDGER_FILE)),
+        : await PaymentLedger.open(join(onDisk, LEDGER_FILE)),
     });
     udp = new UdpTransport({
       hostname,

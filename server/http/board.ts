@@ -7,7 +7,7 @@
 
 import { formatPrice } from "../../protocol/mod.ts";
 import type { CommittedListener } from "../core.ts";
-import type { AuctionState } from "../state.ts";
+import type { AuctionState } from "../../auction/state.ts";
 import {
   type BoardChange,
   type BoardItem,

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { AuctionEvent } from "../events.ts";
-import { type AuctionState, type Item, nameKey, type Sale } from "../state.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { type AuctionState, type Item, nameKey, type Sale } from "../../auction/state.ts";
 
 /** Where an auction stands, as the board shows it. */
 export type BoardStatus = "open" | "pending" | "sold" | "no_offer" | "cancelled";

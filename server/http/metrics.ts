@@ -7,8 +7,8 @@
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CommittedBatch } from "../core.ts";
-import type { RequestOutcome } from "../dispatcher.ts";
-import type { WrittenBatch } from "../journal_writer.ts";
+import type { RequestOutcome } from "../net/dispatcher.ts";
+import type { WrittenBatch } from "../store/journal_writer.ts";
 
 /** What the metrics read from the live server at scrape time. */
 export interface MetricsView {

@@ -6,8 +6,8 @@
  */
 
 import postgres from "postgres";
-import { applyEvent } from "../apply.ts";
-import type { AuctionEvent } from "../events.ts";
+import { applyEvent } from "../../auction/apply.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 
 /** The channel the writer notifies after each commit, with the last batch as payload. */

@@ -7,10 +7,11 @@
  */
 
 import postgres from "postgres";
-import { applyEvent, pruneReplies } from "../apply.ts";
-import type { AuctionEvent } from "../events.ts";
-import { countState, firstDifference, formatCounts, type StateCounts } from "../inspect.ts";
-import { emptyState } from "../state.ts";
+import { applyEvent } from "../../auction/apply.ts";
+import { pruneReplies } from "../../auction/replies.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { countState, firstDifference, formatCounts, type StateCounts } from "../store/inspect.ts";
+import { emptyState } from "../../auction/state.ts";
 import { redactDatabaseUrl } from "./database_url.ts";
 import { parseSnapshot, recoverState } from "./recovery.ts";
 

@@ -9,10 +9,10 @@
 
 import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
-import type { AuctionEvent } from "../events.ts";
-import { serializeSnapshot } from "../snapshot.ts";
-import type { AuctionState } from "../state.ts";
-import type { Store } from "../store.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { serializeSnapshot } from "../store/snapshot.ts";
+import type { AuctionState } from "../../auction/state.ts";
+import type { Store } from "../store/store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
 import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
 import type { LogFollower } from "./follower.ts";

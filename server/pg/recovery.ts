@@ -5,10 +5,10 @@
  */
 
 import postgres from "postgres";
-import { applyEvent } from "../apply.ts";
-import type { AuctionEvent } from "../events.ts";
-import { type Snapshot, SNAPSHOT_FORMAT } from "../snapshot.ts";
-import { type AuctionState, emptyState } from "../state.ts";
+import { applyEvent } from "../../auction/apply.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { type Snapshot, SNAPSHOT_FORMAT } from "../store/snapshot.ts";
+import { type AuctionState, emptyState } from "../../auction/state.ts";
 import { ensureSchema } from "./schema.ts";
 
 /** What {@linkcode recoverState} found. */

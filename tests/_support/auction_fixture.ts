@@ -8,7 +8,7 @@
 import type { ServerMessage } from "../../protocol/mod.ts";
 import type { FakeClock } from "../../server/clock.ts";
 import type { ServerConfig } from "../../server/config.ts";
-import type { Store } from "../../server/store.ts";
+import type { Store } from "../../server/store/store.ts";
 import { createHarness, type Harness } from "./harness.ts";
 
 /** Port of the seller `sam`. */

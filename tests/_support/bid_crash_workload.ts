@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Message } from "../../protocol/mod.ts";
-import type { AuctionState, Item } from "../../server/state.ts";
+import type { AuctionState, Item } from "../../auction/state.ts";
 import type { Answered, CrashWorkload } from "./crash_driver.ts";
 
 /** The item every client bids on. */

@@ -7,8 +7,8 @@
  */
 
 import type { Message } from "../../protocol/mod.ts";
-import { recover } from "../../server/recovery.ts";
-import type { AuctionState } from "../../server/state.ts";
+import { recover } from "../../server/store/recovery.ts";
+import type { AuctionState } from "../../auction/state.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 import { UdpPeer } from "./udp_peer.ts";
 

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { type LineChannel, ReadTimeoutError } from "../../server/line_channel.ts";
-import type { Connector } from "../../server/peer_connection.ts";
-import { addressKey, type PeerAddress } from "../../server/state.ts";
+import { type LineChannel, ReadTimeoutError } from "../../server/sale/line_channel.ts";
+import type { Connector } from "../../server/sale/peer_connection.ts";
+import { addressKey, type PeerAddress } from "../../auction/state.ts";
 
 /** One fake connection: lines the server sent, lines queued for it to read. */
 export class FakeChannel implements LineChannel {

@@ -5,7 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { DeriveBits } from "../../server/passwords.ts";
+import type { DeriveBits } from "../../server/identity/passwords.ts";
 
 /** One call of the fake derivation. */
 export interface DeriveCall {

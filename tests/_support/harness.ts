@@ -8,13 +8,13 @@ import type { ServerMessage } from "../../protocol/mod.ts";
 import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
 import { AuctionCore, type Outbox } from "../../server/core.ts";
-import { Dispatcher } from "../../server/dispatcher.ts";
-import { LoginThrottle } from "../../server/login_throttle.ts";
-import { PasswordHasher } from "../../server/passwords.ts";
+import { Dispatcher } from "../../server/net/dispatcher.ts";
+import { LoginThrottle } from "../../server/identity/login_throttle.ts";
+import { PasswordHasher } from "../../server/identity/passwords.ts";
 import { fakeDerive } from "./fake_derive.ts";
-import { addressKey, type PeerAddress } from "../../server/state.ts";
+import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { AuctionScheduler } from "../../server/scheduler.ts";
-import { MemoryStore, type Store } from "../../server/store.ts";
+import { MemoryStore, type Store } from "../../server/store/store.ts";
 
 /** One datagram the server sent. */
 export interface SentLine {

@@ -8,7 +8,12 @@ import { type ServerHandle, startServer } from "../../server/server.ts";
 
 /** Runs `test` against a server started for it, then closes the server. */
 export async function withServer(test: (server: ServerHandle) => Promise<void>): Promise<void> {
-  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir: "" });
+  const server = await startServer({
+    hostname: "127.0.0.1",
+    udpPort: 0,
+    tcpPort: 0,
+    dataDir: null,
+  });
   try {
     await test(server);
   } finally {

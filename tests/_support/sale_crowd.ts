@@ -7,13 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import type { AuctionEvent } from "../../server/events.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
 import {
   type PaymentGateway,
   type PaymentRequest,
   type PaymentResult,
   SimulatedGateway,
-} from "../../server/payment.ts";
+} from "../../server/sale/payment.ts";
 import type { ServerHandle } from "../../server/server.ts";
 import type { TcpPeer } from "./tcp_peer.ts";
 import { registeredUser } from "./sale_fixture.ts";

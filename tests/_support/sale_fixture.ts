@@ -7,12 +7,12 @@
 import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
 import { AuctionCore } from "../../server/core.ts";
-import type { AuctionEvent } from "../../server/events.ts";
-import { SaleFinalizer } from "../../server/finalizer.ts";
-import { type PaymentGateway, SimulatedGateway } from "../../server/payment.ts";
-import type { SaleStepHook } from "../../server/sale_steps.ts";
-import type { PeerAddress } from "../../server/state.ts";
-import { MemoryStore } from "../../server/store.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { SaleFinalizer } from "../../server/sale/finalizer.ts";
+import { type PaymentGateway, SimulatedGateway } from "../../server/sale/payment.ts";
+import type { SaleStepHook } from "../../server/sale/steps.ts";
+import type { PeerAddress } from "../../auction/state.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 import { type FakeChannel, FakeConnector } from "./fake_channel.ts";
 import { RecordingOutbox } from "./harness.ts";
 

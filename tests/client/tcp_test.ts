@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { SaleListener } from "../../client/tcp.ts";
 import { createLogger } from "../../client/log.ts";
 import type { Message } from "../../protocol/mod.ts";
+import { FakeTimers } from "../_support/fake_timers.ts";
+import { waitUntil } from "../_support/wait.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -106,6 +108,25 @@ Deno.test("SaleListener ignores lines that do not decode, or that the server doe
     assert.equal(await readAll(connection), "");
     assert.deepEqual(received, ["SOLD"], "the last line counts without a newline");
     assert.equal(warnings.length, 2);
+  } finally {
+    connection.close();
+    await listener.close();
+  }
+});
+
+Deno.test("SaleListener times a quiet connection out on its injected timers", async () => {
+  const timers = new FakeTimers();
+  const listener = new SaleListener({
+    port: 0,
+    idleTimeoutMs: 60_000,
+    logger: createLogger("warning", () => {}),
+    timers,
+  });
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+  try {
+    await waitUntil(() => timers.pendingCount > 0, "the idle timer");
+    timers.advance(60_000);
+    assert.equal(await readAllWithin(connection, 3000), "");
   } finally {
     connection.close();
     await listener.close();

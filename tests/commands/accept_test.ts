@@ -8,7 +8,7 @@ import {
   linesTo,
   SAM,
 } from "../_support/auction_fixture.ts";
-import type { MemoryStore } from "../../server/store.ts";
+import type { MemoryStore } from "../../server/store/store.ts";
 import { pure } from "../_support/pure.ts";
 
 /** Kite for 20.00 over 60 s, ann subscribed, at half time: NEGOTIATE_REQ is outstanding. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
-import { MemoryStore } from "../../server/store.ts";
-import type { AuctionEvent } from "../../server/events.ts";
+import { MemoryStore } from "../../server/store/store.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
 import { registerLine } from "./_lines.ts";
 import { ANN, BEN, createAuctionHarness, SAM } from "../_support/auction_fixture.ts";
 import { pure } from "../_support/pure.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
-import { REPLY_LIFETIME_MS } from "../../server/apply.ts";
-import { repeatDigest } from "../../server/reply_cache.ts";
-import { MemoryStore } from "../../server/store.ts";
+import { REPLY_LIFETIME_MS } from "../../auction/replies.ts";
+import { repeatDigest } from "../../server/net/reply_cache.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 

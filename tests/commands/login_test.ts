@@ -3,10 +3,14 @@ import { createHarness, peer } from "../_support/harness.ts";
 import { fakeDerive } from "../_support/fake_derive.ts";
 import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
-import { LoginThrottle } from "../../server/login_throttle.ts";
-import { LEGACY_ITERATIONS, PASSWORD_ITERATIONS, PasswordHasher } from "../../server/passwords.ts";
-import { sessionKeyHash } from "../../server/session_keys.ts";
-import { MemoryStore } from "../../server/store.ts";
+import { LoginThrottle } from "../../server/identity/login_throttle.ts";
+import {
+  LEGACY_ITERATIONS,
+  PASSWORD_ITERATIONS,
+  PasswordHasher,
+} from "../../server/identity/passwords.ts";
+import { sessionKeyHash } from "../../server/identity/session_keys.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 
 const FAILED = "Unknown user or wrong password";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
-import { MemoryStore } from "../../server/store.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { fakeDerive } from "../_support/fake_derive.ts";
-import { PASSWORD_ITERATIONS, PasswordHasher } from "../../server/passwords.ts";
-import { sessionKeyHash } from "../../server/session_keys.ts";
+import { PASSWORD_ITERATIONS, PasswordHasher } from "../../server/identity/passwords.ts";
+import { sessionKeyHash } from "../../server/identity/session_keys.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test("REGISTER registers a user whose session is the datagram's source", pure, async () => {

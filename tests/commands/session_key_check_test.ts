@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
 import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
-import { MemoryStore } from "../../server/store.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 
 async function sellerWithKey() {
   const store = new MemoryStore();

@@ -3,7 +3,7 @@ import { createHarness, peer } from "../_support/harness.ts";
 import { COMMANDS } from "../../commands/mod.ts";
 import { defineCommand, requireUser } from "../../commands/define.ts";
 import { message } from "../../protocol/mod.ts";
-import { Dispatcher } from "../../server/dispatcher.ts";
+import { Dispatcher } from "../../server/net/dispatcher.ts";
 import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 

@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { encodeRecord, listSegments } from "../../server/journal.ts";
-import { SNAPSHOT_FILE } from "../../server/snapshot.ts";
+import { encodeRecord, listSegments } from "../../server/store/journal.ts";
+import { SNAPSHOT_FILE } from "../../server/store/snapshot.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { inspectDataDir } from "../../server/inspect.ts";
+import { inspectDataDir } from "../../server/store/inspect.ts";
 import { runCrashTest } from "../_support/crash_driver.ts";
 import { bidCrashWorkload, biddenItem } from "../_support/bid_crash_workload.ts";
 import { Random } from "../_support/random.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { inspectDataDir } from "../../server/inspect.ts";
+import { inspectDataDir } from "../../server/store/inspect.ts";
 import { type CrashWorkload, freeUdpPort, runCrashTest } from "../_support/crash_driver.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";

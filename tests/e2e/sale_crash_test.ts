@@ -8,13 +8,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { applyEvent } from "../../server/apply.ts";
+import { applyEvent } from "../../auction/apply.ts";
 import { CRASH_AFTER_VARIABLE } from "../../server/crash_hook.ts";
-import { FileStore } from "../../server/file_store.ts";
-import { LEDGER_FILE, type LedgerRecord } from "../../server/payment_ledger.ts";
-import { recover } from "../../server/recovery.ts";
-import { SALE_STEPS, type SaleStep } from "../../server/sale_steps.ts";
-import type { Sale } from "../../server/state.ts";
+import { FileStore } from "../../server/store/file_store.ts";
+import { LEDGER_FILE, type LedgerRecord } from "../../server/sale/payment_ledger.ts";
+import { recover } from "../../server/store/recovery.ts";
+import { SALE_STEPS, type SaleStep } from "../../server/sale/steps.ts";
+import type { Sale } from "../../auction/state.ts";
 import { saleEvents } from "../_support/sale_fixture.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";

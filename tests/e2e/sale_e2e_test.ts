@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { applyEvent } from "../../server/apply.ts";
-import { FileStore } from "../../server/file_store.ts";
-import type { AuctionState } from "../../server/state.ts";
+import { applyEvent } from "../../auction/apply.ts";
+import { FileStore } from "../../server/store/file_store.ts";
+import type { AuctionState } from "../../auction/state.ts";
 import { saleEvents } from "../_support/sale_fixture.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";

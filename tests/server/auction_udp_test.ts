@@ -10,7 +10,7 @@ Deno.test("a whole auction over UDP: one seller, three buyers, bids, negotiation
     hostname: "127.0.0.1",
     udpPort: 0,
     tcpPort: 0,
-    dataDir: "",
+    dataDir: null,
     config: { durationUnit: "s", announceIntervalSeconds: 1 },
   });
   const jas = new UdpPeer(server.udpAddress);

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG } from "../../server/config.ts";
 import { AuctionCore, type CommittedBatch } from "../../server/core.ts";
-import type { AuctionEvent } from "../../server/events.ts";
-import { FileStore } from "../../server/file_store.ts";
-import { MemoryStore } from "../../server/store.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { FileStore } from "../../server/store/file_store.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 import { RecordingOutbox } from "../_support/harness.ts";
 
 /** A memory store whose appends become durable only when the test says so. */

@@ -149,6 +149,7 @@ Deno.test(
       [["--http-port", "70000"], /--http-port must be a whole number from 0 to 65535/],
       [["--node", "a b"], /--node must be 1 to 64 letters/],
       [["--node", ""], /--node must be 1 to 64 letters/],
+      [["--data-dir", ""], /--data-dir needs a folder/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {

@@ -12,3 +12,10 @@ Deno.test("server/mod.ts exports startServer and every seam of its options", pur
   assert.equal(typeof server.systemClock.now(), "number");
   assert.deepEqual(server.splitPrice(2550), { feeCents: 255, payoutCents: 2295 });
 });
+
+Deno.test("startServer() refuses an empty dataDir: in memory is said with null", pure, async () => {
+  await assert.rejects(
+    server.startServer({ dataDir: "", udpPort: 0, tcpPort: 0 }),
+    (error: Error) => error instanceof RangeError && /pass null/.test(error.message),
+  );
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../server/clock.ts";
-import type { AuctionClosed } from "../../server/events.ts";
-import { MemoryStore } from "../../server/store.ts";
+import type { AuctionClosed } from "../../auction/events.ts";
+import { MemoryStore } from "../../server/store/store.ts";
 import type { Harness } from "../_support/harness.ts";
 import {
   ANN,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { applyEvent } from "../../../server/apply.ts";
-import type { AuctionEvent } from "../../../server/events.ts";
+import { applyEvent } from "../../../auction/apply.ts";
+import type { AuctionEvent } from "../../../auction/events.ts";
 import { BoardModel } from "../../../server/http/board_model.ts";
-import { emptyState } from "../../../server/state.ts";
+import { emptyState } from "../../../auction/state.ts";
 import { pure } from "../../_support/pure.ts";
 import { registeredUser } from "../../_support/sale_fixture.ts";
 

@@ -11,7 +11,7 @@ Deno.test("a stalled event-stream client does not delay bids, and is dropped", a
     udpPort: 0,
     tcpPort: 0,
     httpPort: 0,
-    dataDir: "",
+    dataDir: null,
     config: { durationUnit: "s", announceIntervalSeconds: 0 },
     board: { maxBufferedBytes: 16_384 },
   });

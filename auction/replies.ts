@@ -1,0 +1,52 @@
+/**
+ * Exactly-once replies, as the state keeps them: how long a cached reply answers repeats, how
+ * many are kept per source, which one answers a repeat, and the clean-up. The dispatcher's
+ * cache (`server/net/reply_cache.ts`), the sweep (`reply_expiry.ts`), snapshots and `inspect`
+ * all use these, so the rule has one owner.
+ * @module
+ */
+
+import type { AuctionState, CachedReply } from "./state.ts";
+
+/** How long a cached reply answers retransmissions: the CoAP exchange lifetime. */
+export const REPLY_LIFETIME_MS = 247_000;
+/** How many cached replies are kept per source address. */
+export const REPLIES_PER_ADDRESS = 64;
+
+/** Appends `entry` to the replies of `source`, keeping the newest {@linkcode REPLIES_PER_ADDRESS}. */
+export function keepReply(entries: CachedReply[], entry: CachedReply): void {
+  entries.push(entry);
+  if (entries.length > REPLIES_PER_ADDRESS) {
+    entries.splice(0, entries.length - REPLIES_PER_ADDRESS);
+  }
+}
+
+/** The latest of `entries` that answers request `rq` with `digest` and is still fresh at `nowMs`. */
+export function replyFor(
+  entries: readonly CachedReply[] | undefined,
+  rq: number,
+  digest: string,
+  nowMs: number,
+): CachedReply | undefined {
+  return entries?.findLast((entry) =>
+    entry.rq === rq && entry.requestDigest === digest && nowMs - entry.atMs < REPLY_LIFETIME_MS
+  );
+}
+
+/** Drops cached replies older than the reply lifetime at `nowMs` (live, and in snapshots). */
+export function pruneReplies(state: AuctionState, nowMs: number): void {
+  for (const [source, entries] of Object.entries(state.replies)) {
+    const kept = entries.filter((entry) => nowMs - entry.atMs < REPLY_LIFETIME_MS);
+    if (kept.length === 0) delete state.replies[source];
+    else state.replies[source] = kept;
+  }
+}
+
+/** Whether any cached reply is older than the reply lifetime at `nowMs`. */
+export function hasExpiredReplies(state: Readonly<AuctionState>, nowMs: number): boolean {
+  for (const entries of Object.values(state.replies)) {
+    // Entries of one source are in answer order: the first is the oldest.
+    if (entries[0] !== undefined && nowMs - entries[0].atMs >= REPLY_LIFETIME_MS) return true;
+  }
+  return false;
+}

@@ -1,0 +1,353 @@
+/**
+ * The one dispatcher: a request's bytes in, its reply out. It decodes, answers repeats from the
+ * reply cache, finds the command, runs it in a transaction, and is the only place that turns
+ * an error into a wire refusal. It never throws for anything a peer sends.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import {
+  type ClientMessage,
+  decodeDatagram,
+  DecodeError,
+  encodeMessage,
+  type Message,
+  message,
+  MESSAGES,
+  redactSecrets,
+  REFUSAL_OF,
+  secretsOf,
+  type ServerMessage,
+  withoutSessionKey,
+} from "../../protocol/mod.ts";
+import { COMMANDS, commandTable } from "../../commands/mod.ts";
+import { type Command, type CommandContext, CommandError } from "../../commands/define.ts";
+import type { AuctionCore, Delivery, Transaction } from "../core.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { logEnabled } from "../logging.ts";
+import { LoginThrottle } from "../identity/login_throttle.ts";
+import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
+import { repeatDigest, ReplyCache } from "./reply_cache.ts";
+import { checkSessionKey } from "../identity/session_check.ts";
+import { newSessionKey } from "../identity/session_keys.ts";
+import { addressKey, nameKey, type PeerAddress, userAt } from "../../auction/state.ts";
+
+const logger = getLogger(["auction", "dispatch"]);
+
+/**
+ * Sends a reply line back to the requester, over whichever transport the request came;
+ * returning `false` when the transport dropped it (reply budget): such a reply is not remembered.
+ */
+export type Respond = (line: string) => unknown;
+
+/** How a request arrived. */
+export interface DispatchOptions {
+  /**
+   * `tcp` for a line on the server's own TCP port: nothing there acts for a UDP session, so
+   * every request but PING is refused with `DENIED RQ# Requests go over UDP`. @default "udp"
+   */
+  transport?: "udp" | "tcp";
+}
+
+/** How a request ended, for metrics: done, refused, answered from the reply cache, and so on. */
+export type RequestOutcome =
+  | "ok"
+  | "refused"
+  | "repeat"
+  | "rate_limited"
+  | "undecodable"
+  | "error";
+
+/** Told of every request as it is answered (metrics); must be cheap: it runs on the hot path. */
+export type RequestObserver = (type: string, outcome: RequestOutcome) => void;
+
+/** Options of {@linkcode Dispatcher}. */
+export interface DispatcherOptions {
+  /** The commands to serve. @default COMMANDS */
+  commands?: readonly Command[];
+  /**
+   * Told when a request acted for the user whose session its source is (not REGISTER, LOGIN
+   * or PING): the address has shown that it receives (the reply budget trusts it).
+   */
+  onSessionShown?: (address: PeerAddress) => void;
+  /** Password hashing and its admission. @default a PasswordHasher at 600,000 iterations */
+  passwords?: PasswordHasher;
+  /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
+  loginThrottle?: LoginThrottle;
+  /** Told of each request's type and outcome. */
+  onRequest?: RequestObserver;
+}
+
+/** Requests that do not show that their source receives: they can come from a forged one. */
+const SHOWS_NOTHING = new Set(["REGISTER", "LOGIN", "PING"]);
+
+/** Turns requests into transactions and replies. */
+export class Dispatcher {
+  readonly #core: AuctionCore;
+  readonly #commands;
+  readonly #replies: ReplyCache;
+  readonly #onSessionShown: (address: PeerAddress) => void;
+  readonly #passwords: PasswordHasher;
+  readonly #logins: LoginThrottle;
+  readonly #onRequest: RequestObserver;
+  /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+
+  constructor(core: AuctionCore, options: DispatcherOptions = {}) {
+    this.#core = core;
+    this.#commands = commandTable(options.commands ?? COMMANDS);
+    this.#replies = new ReplyCache(core.state);
+    this.#onSessionShown = options.onSessionShown ?? (() => {});
+    this.#passwords = options.passwords ?? new PasswordHasher();
+    this.#logins = options.loginThrottle ?? new LoginThrottle();
+    this.#onRequest = options.onRequest ?? (() => {});
+  }
+
+  /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
+  async dispatch(
+    bytes: Uint8Array,
+    sender: PeerAddress,
+    respond: Respond,
+    options: DispatchOptions = {},
+  ): Promise<void> {
+    const overTcp = options.transport === "tcp";
+    // A TCP peer never shares a UDP address's cached replies, even with the same port number.
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
+    const nowMs = this.#core.clock.now();
+    let request: Message;
+    try {
+      request = decodeDatagram(bytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // The reason may quote a field that holds a password (a REGISTER missing a port).
+      const alsoHide = secretsOf(new TextDecoder().decode(bytes));
+      logger.info("Refused undecodable request from {peer}: {reason}", {
+        peer: source,
+        reason: redactSecrets(error.message, { alsoHide }),
+      });
+      const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
+      this.#onRequest(error.type ?? "unknown", "undecodable");
+      const reply = refusalMessage(refusal, error.rq, error.message);
+      return void await this.#reply(respond, source, reply, alsoHide);
+    }
+    const text = new TextDecoder().decode(bytes);
+    if (logEnabled("info")) {
+      logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
+    }
+    // A UDP request on the TCP port; anything else gets the usual refusal below.
+    const udpRequest = MESSAGES[request.type].from === "client" &&
+      MESSAGES[request.type].over === "udp";
+    if (overTcp && udpRequest && request.type !== "PING") {
+      return void await this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, { reason: "Requests go over UDP" }),
+      );
+    }
+
+    const digest = repeatDigest(text);
+    // A repeat that arrives while the first is still being handled waits for its reply.
+    const flightKey = `${source} ${request.rq} ${digest}`;
+    const earlier = this.#inFlight.get(flightKey);
+    if (earlier) await earlier.catch(() => {});
+    const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
+    if (cached) {
+      logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
+        rq: request.rq,
+        peer: source,
+      });
+      if (cached.reply !== null && !this.#send(respond, source, cached.reply)) {
+        this.#replies.forgetRefusal(source, request.rq, digest);
+      }
+      this.#onRequest(request.type, "repeat");
+      return;
+    }
+    const done = this.#execute(request, sender, digest, respond, overTcp);
+    this.#inFlight.set(flightKey, done);
+    try {
+      await done;
+    } finally {
+      if (this.#inFlight.get(flightKey) === done) this.#inFlight.delete(flightKey);
+    }
+  }
+
+  async #execute(
+    request: Message,
+    sender: PeerAddress,
+    digest: string,
+    respond: Respond,
+    overTcp: boolean,
+  ): Promise<void> {
+    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
+    const command = isRequest(request) ? this.#commands.get(request.type) : undefined;
+    if (!command || !isRequest(request)) {
+      this.#onRequest(request.type, "refused");
+      return void await this.#reply(
+        respond,
+        source,
+        message("DENIED", request.rq, {
+          reason: `${request.type} is not a request the server takes here`,
+        }),
+      );
+    }
+    let prepared: unknown;
+    try {
+      prepared = await command.prepare?.(request, {
+        state: this.#core.state,
+        sender,
+        nowMs: this.#core.clock.now(),
+        config: this.#core.config,
+        passwords: this.#passwords,
+        logins: this.#logins,
+      });
+    } catch (error) {
+      // A refusal of prepare's cheap checks, or "Server busy" (never remembered: a
+      // retransmission is evaluated again).
+      const known = error instanceof CommandError || error instanceof ServerBusyError;
+      this.#onRequest(request.type, known ? "refused" : "error");
+      if (!known) logger.error("Preparing {type} failed: {error}", { type: request.type, error });
+      const reason = known ? error.message : "Internal error";
+      const remembered = error instanceof CommandError && error.remembered;
+      const refusal = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+      const atMs = this.#core.clock.now();
+      // A refusal the transport dropped (reply budget) is not remembered either.
+      const sent = await this.#reply(respond, source, refusal);
+      if (remembered && sent) {
+        this.#replies.rememberRefusal(source, {
+          rq: request.rq,
+          requestDigest: digest,
+          reply: encodeMessage(refusal),
+          atMs,
+        });
+      }
+      return;
+    }
+    await this.#core.run(
+      (transaction) =>
+        this.#handle(command, request, transaction, { sender, source, digest, prepared, overTcp }),
+      (reply) => {
+        // A refusal the transport dropped (reply budget) is not remembered: a retransmission
+        // is evaluated again. Replies that changed state go to sessions or are exempt.
+        if (reply && !this.#send(respond, source, encodeMessage(reply))) {
+          this.#replies.forgetRefusal(source, request.rq, digest);
+        }
+      },
+    );
+  }
+
+  #handle(
+    command: Command,
+    request: ClientMessage,
+    transaction: Transaction,
+    input: HandleInput,
+  ): ServerMessage | undefined {
+    const { sender, source, digest, prepared } = input;
+    // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
+    const user = input.overTcp ? undefined : userAt(transaction.state, sender);
+    let remembered = true;
+    // The handler's events and pushes wait until it returns: one that throws half-way through
+    // journals nothing and sends nothing.
+    const events: AuctionEvent[] = [];
+    const pushes: Delivery[] = [];
+    const context: CommandContext = {
+      state: transaction.state,
+      nowMs: transaction.nowMs,
+      config: transaction.config,
+      emit: (event) => void events.push(event),
+      nextServerRq: () => transaction.nextServerRq(),
+      push: (userKey, build) => {
+        const to = transaction.state.users[userKey]?.session;
+        if (to) pushes.push({ to, message: build(transaction.nextServerRq()) });
+      },
+      newSessionKey,
+      sender,
+      user,
+      userKey: user ? nameKey(user.name) : undefined,
+    };
+    let reply: ServerMessage | undefined;
+    let outcome: RequestOutcome = "ok";
+    try {
+      if (!command.anySender && user) {
+        checkSessionKey(request, { user, config: transaction.config });
+      }
+      reply = command.handle(request, context, prepared);
+      if (user && !SHOWS_NOTHING.has(request.type)) this.#onSessionShown(sender);
+      if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
+        outcome = "refused";
+      }
+    } catch (error) {
+      events.length = 0;
+      pushes.length = 0;
+      const reason = error instanceof CommandError ? error.message : "Internal error";
+      outcome = error instanceof CommandError ? "refused" : "error";
+      if (!(error instanceof CommandError)) {
+        logger.error("Handling {type} failed: {error}", { type: request.type, error });
+      } else remembered = error.remembered;
+      reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+    }
+    this.#onRequest(request.type, outcome);
+    const entry = {
+      rq: request.rq,
+      requestDigest: digest,
+      reply: reply ? encodeMessage(reply) : null,
+      atMs: transaction.nowMs,
+    };
+    for (const event of events) transaction.emit(event);
+    for (const push of pushes) transaction.sendTo(push.to, push.message);
+    if (events.length > 0) {
+      transaction.emit({ type: "request_answered", source, ...entry });
+    } else if (remembered) {
+      this.#replies.rememberRefusal(source, entry);
+    }
+    return reply;
+  }
+
+  #reply(
+    respond: Respond,
+    source: string,
+    reply: ServerMessage,
+    alsoHide?: string[],
+  ): Promise<boolean> {
+    // A refusal changes nothing, but it may describe state that is not yet durable: wait for it.
+    return this.#core.whenDurable().then(() =>
+      this.#send(respond, source, encodeMessage(reply), alsoHide)
+    );
+  }
+
+  /** Sends `line`; `false` when the transport dropped it. */
+  #send(respond: Respond, source: string, line: string, alsoHide?: string[]): boolean {
+    const sent = respond(line) !== false;
+    if (logEnabled("info")) {
+      logger.info(
+        sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",
+        { line: loggable(line, alsoHide), peer: source },
+      );
+    }
+    return sent;
+  }
+}
+
+/** What {@linkcode Dispatcher} hands from a request's arrival to its handling. */
+interface HandleInput {
+  sender: PeerAddress;
+  source: string;
+  digest: string;
+  prepared: unknown;
+  /** Whether the request came on the server's TCP port. */
+  overTcp: boolean;
+}
+
+/** A line made safe to log: no password, card or session key in it. */
+function loggable(line: string, alsoHide?: string[]): string {
+  const bare = withoutSessionKey(line);
+  return redactSecrets(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
+}
+
+/** Whether `message` is one a client sends (so a command may take it). */
+function isRequest(message: Message): message is ClientMessage {
+  return MESSAGES[message.type].from === "client";
+}
+
+function refusalMessage(type: string, rq: number, reason: string): ServerMessage {
+  return { type, rq, reason } as ServerMessage;
+}

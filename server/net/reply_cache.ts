@@ -1,0 +1,73 @@
+/**
+ * Exactly-once replies: a repeated request (same source, RQ# and bytes, a trailing `key=` field
+ * left out) gets the reply it got the first time and is not done again. Replies to
+ * state-changing requests live in the state (journaled with their event, so they survive a
+ * restart); refusals live in memory. The lifetime and limits are `auction/replies.ts`'s.
+ * @module
+ */
+
+import { withoutSessionKey } from "../../protocol/mod.ts";
+import { keepReply, replyFor } from "../../auction/replies.ts";
+import type { AuctionState, CachedReply } from "../../auction/state.ts";
+
+/** Most addresses whose refusals are remembered in memory. */
+const MAX_MEMORY_SOURCES = 10_000;
+
+/** Looks up and remembers replies. */
+export class ReplyCache {
+  readonly #state: AuctionState;
+  readonly #refusals = new Map<string, CachedReply[]>();
+
+  constructor(state: AuctionState) {
+    this.#state = state;
+  }
+
+  /** The earlier reply to this exact request, if it is still remembered. */
+  lookup(source: string, rq: number, digest: string, nowMs: number): CachedReply | undefined {
+    return replyFor(this.#state.replies[source], rq, digest, nowMs) ??
+      replyFor(this.#refusals.get(source), rq, digest, nowMs);
+  }
+
+  /** Remembers a reply that changed nothing (it is not journaled). */
+  rememberRefusal(source: string, entry: CachedReply): void {
+    let entries = this.#refusals.get(source);
+    if (!entries) {
+      if (this.#refusals.size >= MAX_MEMORY_SOURCES) {
+        const oldest = this.#refusals.keys().next().value;
+        if (oldest !== undefined) this.#refusals.delete(oldest);
+      }
+      entries = [];
+      this.#refusals.set(source, entries);
+    }
+    keepReply(entries, entry);
+  }
+
+  /** Forgets a refusal kept in memory (its reply was dropped: a repeat is evaluated again). */
+  forgetRefusal(source: string, rq: number, digest: string): void {
+    const entries = this.#refusals.get(source);
+    if (!entries) return;
+    const kept = entries.filter((entry) => entry.rq !== rq || entry.requestDigest !== digest);
+    if (kept.length > 0) this.#refusals.set(source, kept);
+    else this.#refusals.delete(source);
+  }
+}
+
+/**
+ * The digest a repeat is recognised by: the request line without its trailing `key=` field
+ * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
+ */
+export function repeatDigest(line: string): string {
+  return requestDigest(new TextEncoder().encode(withoutSessionKey(line)));
+}
+
+/** A 64-bit digest of a request's bytes (two FNV-1a hashes), as 16 hex digits. */
+export function requestDigest(bytes: Uint8Array): string {
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  for (const byte of bytes) {
+    low = Math.imul(low ^ byte, 0x01000193) >>> 0;
+    high = Math.imul(high ^ byte, 0x01000193) >>> 0;
+    high = (high ^ (low >>> 7)) >>> 0;
+  }
+  return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
+}

@@ -1,0 +1,187 @@
+/**
+ * The server's own TCP port: anyone can connect, so each connection is line-limited (4 KiB)
+ * and time-limited. Lines are requests like datagrams, answered on the same connection; the
+ * sale exchange itself runs on connections the server opens (see the finalizer).
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { encodeMessage, LineDecoder, MAX_LINE_BYTES, message } from "../../protocol/mod.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import type { RateLimiter } from "./rate_limit.ts";
+import { addressKey, type PeerAddress } from "../../auction/state.ts";
+import { closeQuietly, writeLine } from "./tcp_io.ts";
+
+const logger = getLogger(["auction", "tcp"]);
+const UTF8 = new TextEncoder();
+/** Replies queued on one connection before the server gives up on the peer. */
+const MAX_UNWRITTEN_REPLIES = 64;
+/** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
+const ACCEPT_RETRY_MS = 100;
+
+/** Options of {@linkcode TcpListener}. */
+export interface TcpListenerOptions {
+  /** Address to bind. */
+  hostname: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** A connection that completes no line for this long is closed. @default 30000 */
+  idleTimeoutMs?: number;
+  /** Most connections served at once; more are answered DENIED and closed. @default 128 */
+  maxConnections?: number;
+  /** Most connections served at once from one IP (`--max-tcp-per-ip`); 0 = no cap. @default 16 */
+  maxPerIp?: number;
+  /** `--rate-limit`: each line counts against its IP like a datagram. @default no limit */
+  rateLimiter?: RateLimiter;
+  /** Time for the rate limit and the idle, retry and linger timers. @default systemClock */
+  clock?: Clock;
+}
+
+/** Accepts connections and serves their lines through the dispatcher. */
+export class TcpListener {
+  readonly #listener: Deno.TcpListener;
+  readonly #idleTimeoutMs: number;
+  readonly #maxConnections: number;
+  readonly #maxPerIp: number;
+  readonly #rateLimiter: RateLimiter | undefined;
+  readonly #clock: Clock;
+  readonly #connections = new Set<Deno.TcpConn>();
+  /** Connections served per remote IP. */
+  readonly #perIp = new Map<string, number>();
+  readonly #tasks = new Set<Promise<void>>();
+  #loop: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: TcpListenerOptions) {
+    this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#maxConnections = options.maxConnections ?? 128;
+    this.#maxPerIp = options.maxPerIp ?? 16;
+    this.#rateLimiter = options.rateLimiter;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The bound address. */
+  get address(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Starts accepting connections. */
+  serve(dispatcher: Dispatcher): void {
+    this.#loop = (async () => {
+      while (!this.#closed) {
+        let connection: Deno.TcpConn;
+        try {
+          connection = await this.#listener.accept();
+        } catch (error) {
+          if (this.#closed) return;
+          // Out of file descriptors, most likely: wait a little rather than spin.
+          logger.warn("TCP accept failed: {error}", { error });
+          await new Promise((resume) =>
+            this.#clock.setTimer(() => resume(undefined), ACCEPT_RETRY_MS)
+          );
+          continue;
+        }
+        if (this.#connections.size >= this.#maxConnections) {
+          refuse(connection, denied("Too many connections: try again later"));
+          continue;
+        }
+        const ip = connection.remoteAddr.hostname;
+        if (this.#maxPerIp > 0 && (this.#perIp.get(ip) ?? 0) >= this.#maxPerIp) {
+          logger.info("Refused a TCP connection from {ip}: {count} already open", {
+            ip,
+            count: this.#maxPerIp,
+          });
+          refuse(
+            connection,
+            denied("Too many connections from your address: try again later"),
+          );
+          continue;
+        }
+        this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+        const task = this.#serveConnection(connection, dispatcher).finally(() => {
+          this.#tasks.delete(task);
+          const left = (this.#perIp.get(ip) ?? 1) - 1;
+          if (left > 0) this.#perIp.set(ip, left);
+          else this.#perIp.delete(ip);
+        });
+        this.#tasks.add(task);
+      }
+    })();
+  }
+
+  /** Stops accepting, closes every connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listener.close();
+    for (const connection of this.#connections) closeQuietly(connection);
+    await this.#loop;
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  async #serveConnection(connection: Deno.TcpConn, dispatcher: Dispatcher): Promise<void> {
+    this.#connections.add(connection);
+    const remote = connection.remoteAddr;
+    const peer: PeerAddress = { hostname: remote.hostname, port: remote.port };
+    const lines = new LineDecoder(MAX_LINE_BYTES);
+    const buffer = new Uint8Array(4096);
+    let writing = Promise.resolve();
+    let unwritten = 0;
+    const respond = (line: string) => {
+      // A peer that sends requests but never reads the replies is dropped, not buffered for.
+      if (++unwritten > MAX_UNWRITTEN_REPLIES) return closeQuietly(connection);
+      writing = writing.then(() => writeLine(connection, line)).catch(() => {})
+        .finally(() => unwritten--);
+    };
+    // Only a whole line resets the idle timer: a peer trickling bytes is closed all the same.
+    const clock = this.#clock;
+    let timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
+    try {
+      while (true) {
+        const count = await connection.read(buffer);
+        const chunk = count === null ? undefined : buffer.subarray(0, count);
+        const received = chunk ? lines.push(chunk) : [lines.end()].filter((l) => l !== undefined);
+        if (received.length > 0) {
+          clock.clearTimer(timer);
+          timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
+        }
+        for (const line of received) {
+          const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
+          if (verdict === "refuse") respond(denied("Rate limit exceeded: slow down"));
+          if (verdict !== "allow") continue;
+          await dispatcher.dispatch(UTF8.encode(line), peer, respond, { transport: "tcp" });
+        }
+        if (count === null) break;
+      }
+    } catch (error) {
+      if (!this.#closed) {
+        logger.info("Closing TCP connection from {peer}: {reason}", {
+          peer: addressKey(peer),
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        respond(denied(error instanceof Error ? error.message : "Bad input"));
+      }
+    } finally {
+      clock.clearTimer(timer);
+      let lingerTimer: TimerHandle | undefined;
+      await Promise.race([
+        writing,
+        new Promise((done) => lingerTimer = clock.setTimer(() => done(undefined), 1000)),
+      ]);
+      if (lingerTimer !== undefined) clock.clearTimer(lingerTimer);
+      this.#connections.delete(connection);
+      closeQuietly(connection);
+    }
+  }
+}
+
+/** Answers a connection the server will not serve, then closes it. */
+function refuse(connection: Deno.Conn, line: string): void {
+  writeLine(connection, line).catch(() => {}).finally(() => closeQuietly(connection));
+}
+
+/** A refusal that answers no request (RQ# 0), written by the codec. */
+function denied(reason: string): string {
+  return encodeMessage(message("DENIED", 0, { reason }));
+}

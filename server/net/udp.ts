@@ -1,0 +1,150 @@
+/**
+ * The UDP transport: a thin loop around `Deno.listenDatagram` that hands each datagram to the
+ * dispatcher and sends what comes back. One bad datagram never ends the loop. The per-IP limits
+ * that must see every datagram live here: the rate limit (asked before decoding) and the reply
+ * budget (every datagram in counts for it, every datagram out is checked against it).
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import {
+  decodeDatagram,
+  DecodeError,
+  encodeMessage,
+  message,
+  type ServerMessage,
+} from "../../protocol/mod.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Outbox } from "../core.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import type { RateLimiter } from "./rate_limit.ts";
+import type { ReplyBudget } from "./reply_budget.ts";
+import { addressKey, type PeerAddress } from "../../auction/state.ts";
+import { traceRequest, tracingEnabled } from "../tracing.ts";
+
+const logger = getLogger(["auction", "udp"]);
+const UTF8 = new TextEncoder();
+
+/** Options of {@linkcode UdpTransport}. */
+export interface UdpTransportOptions {
+  /** Address to bind. */
+  hostname: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** Time for the limits. @default systemClock */
+  clock?: Clock;
+  /** `--rate-limit`, per IP, asked before decoding. @default no limit */
+  rateLimiter?: RateLimiter;
+  /** The reply budget of IPs with no session. @default no budget */
+  replyBudget?: ReplyBudget;
+}
+
+/** A bound UDP socket serving requests, and the outbox that pushes through it. */
+export class UdpTransport implements Outbox {
+  readonly #socket: Deno.DatagramConn;
+  readonly #clock: Clock;
+  readonly #rateLimiter: RateLimiter | undefined;
+  readonly #replyBudget: ReplyBudget | undefined;
+  #closed = false;
+  #loop: Promise<void> | null = null;
+
+  constructor(options: UdpTransportOptions) {
+    this.#socket = Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.hostname,
+      port: options.port,
+    });
+    this.#clock = options.clock ?? systemClock;
+    this.#rateLimiter = options.rateLimiter;
+    this.#replyBudget = options.replyBudget;
+  }
+
+  /** The bound address. */
+  get address(): Deno.NetAddr {
+    return this.#socket.addr as Deno.NetAddr;
+  }
+
+  /** Starts serving requests through `dispatcher`. */
+  serve(dispatcher: Dispatcher): void {
+    this.#loop = this.#receiveLoop(dispatcher);
+  }
+
+  /** Sends `line` to `to`; `false` when it was not sent (closed, or over the reply budget). */
+  send(to: PeerAddress, line: string, _message?: ServerMessage): boolean {
+    if (this.#closed) return false;
+    const bytes = UTF8.encode(line);
+    if (
+      this.#replyBudget &&
+      !this.#replyBudget.trySend(to.hostname, line, bytes.length, this.#clock.now())
+    ) {
+      logger.debug(
+        "Dropped a reply to {peer}: over the reply budget of an address with no session",
+        {
+          peer: addressKey(to),
+        },
+      );
+      return false;
+    }
+    this.#socket.send(bytes, { transport: "udp", ...to }).catch((error) => {
+      if (!this.#closed) {
+        logger.warn("Cannot send to {peer}: {error}", { peer: addressKey(to), error });
+      }
+    });
+    return true;
+  }
+
+  /** Stops the loop and closes the socket. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#socket.close();
+    await this.#loop;
+  }
+
+  async #receiveLoop(dispatcher: Dispatcher): Promise<void> {
+    while (!this.#closed) {
+      let datagram: [Uint8Array, Deno.Addr];
+      try {
+        datagram = await this.#socket.receive();
+      } catch (error) {
+        if (this.#closed) return;
+        logger.warn("UDP receive failed: {error}", { error });
+        continue;
+      }
+      const [bytes, address] = datagram;
+      const sender = {
+        hostname: (address as Deno.NetAddr).hostname,
+        port: (address as Deno.NetAddr).port,
+      };
+      const nowMs = this.#clock.now();
+      this.#replyBudget?.received(sender.hostname, bytes.length, nowMs);
+      const verdict = this.#rateLimiter?.check(sender.hostname, nowMs) ?? "allow";
+      if (verdict === "refuse") {
+        // Logged once a second per IP at most; the datagrams dropped after it are not logged.
+        logger.info("Rate limit: refused a datagram from {peer}", { peer: addressKey(sender) });
+        const reason = "Rate limit exceeded: slow down";
+        this.send(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
+      }
+      if (verdict !== "allow") continue;
+      const respond = (line: string) => this.send(sender, line);
+      const done = tracingEnabled
+        ? traceRequest(bytes, (onReply) =>
+          dispatcher.dispatch(bytes, sender, (line) => {
+            onReply(line);
+            return respond(line);
+          }))
+        : dispatcher.dispatch(bytes, sender, respond);
+      done.catch((error) => {
+        logger.error("Request from {peer} failed: {error}", { peer: addressKey(sender), error });
+      });
+    }
+  }
+}
+
+/** The RQ# of a datagram, for a refusal sent without serving it (0 when it has none). */
+function requestNumber(bytes: Uint8Array): number {
+  try {
+    return decodeDatagram(bytes).rq;
+  } catch (error) {
+    return error instanceof DecodeError ? error.rq : 0;
+  }
+}

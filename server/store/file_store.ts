@@ -1,0 +1,169 @@
+/**
+ * The on-disk store: a journal of events with group commit (`journal.ts`, `journal_writer.ts`),
+ * snapshots every N events or T seconds (`snapshot.ts`), and recovery from both
+ * (`recovery.ts`). See `docs/persistence.md` for the format and the guarantees.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { prepareDataDir } from "./data_dir.ts";
+import { listSegments } from "./journal.ts";
+import { JournalWriter, type WrittenBatch } from "./journal_writer.ts";
+import { recover } from "./recovery.ts";
+import { installSnapshot, serializeSnapshot } from "./snapshot.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import type { AuctionState } from "../../auction/state.ts";
+import type { Store } from "./store.ts";
+import { join } from "node:path";
+
+export { syncDirectory, writeAtomically } from "./atomic_file.ts";
+export { SNAPSHOT_FILE } from "./snapshot.ts";
+
+const logger = getLogger(["auction", "store"]);
+
+/** Options of {@linkcode FileStore}. */
+export interface FileStoreOptions {
+  /** Sync many appends with one fdatasync; `false` syncs each append alone. @default true */
+  groupCommit?: boolean;
+  /** Take a snapshot after this many events. @default 10000 */
+  snapshotEveryEvents?: number;
+  /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
+  snapshotEverySeconds?: number;
+  /** The time used to leave expired cached replies out of snapshots. @default Date.now */
+  now?: () => number;
+  /** Called after each group commit with its size and fsync time (for metrics). */
+  onBatchWritten?: (batch: WrittenBatch) => void;
+}
+
+/** A {@linkcode Store} keeping a journal and snapshots in `dataDir`. */
+export class FileStore implements Store {
+  readonly #dataDir: string;
+  readonly #options: Required<Omit<FileStoreOptions, "onBatchWritten">>;
+  readonly #onBatchWritten: FileStoreOptions["onBatchWritten"];
+  #state: AuctionState | null = null;
+  #writer: JournalWriter | null = null;
+  #eventsSinceSnapshot = 0;
+  #lastSnapshotAtMs = 0;
+  #snapshotCoversSeq = 0;
+  #snapshotting: Promise<void> | null = null;
+
+  constructor(dataDir: string, options: FileStoreOptions = {}) {
+    this.#dataDir = dataDir;
+    this.#options = {
+      groupCommit: options.groupCommit ?? true,
+      snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
+      snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
+      now: options.now ?? Date.now,
+    };
+    this.#onBatchWritten = options.onBatchWritten;
+  }
+
+  async load(): Promise<AuctionState> {
+    await prepareDataDir(this.#dataDir);
+    const recovered = await recover(this.#dataDir);
+    const last = recovered.segments.at(-1);
+    // Keep appending to the last segment only if it holds nothing the snapshot covers.
+    const segmentStartSeq = last && last.startSeq > recovered.coversSeq
+      ? last.startSeq
+      : recovered.lastSeq + 1;
+    this.#writer = new JournalWriter(this.#dataDir, recovered.lastSeq, segmentStartSeq, {
+      groupCommit: this.#options.groupCommit,
+      onBatchDurable: () => this.#maybeSnapshot(),
+      onBatchWritten: this.#onBatchWritten,
+    });
+    this.#state = recovered.state;
+    this.#snapshotCoversSeq = recovered.coversSeq;
+    this.#eventsSinceSnapshot = recovered.replayed;
+    this.#lastSnapshotAtMs = this.#options.now();
+    logger.info(
+      "Recovered {dataDir}: snapshot {snapshot} at record {coversSeq}, {replayed} replayed",
+      {
+        dataDir: this.#dataDir,
+        snapshot: recovered.snapshotFile ?? "none",
+        coversSeq: recovered.coversSeq,
+        replayed: recovered.replayed,
+      },
+    );
+    return this.#state;
+  }
+
+  append(events: readonly AuctionEvent[]): Promise<void> {
+    if (!this.#writer) return Promise.reject(new Error("Cannot append: the store is not loaded"));
+    this.#eventsSinceSnapshot += events.length;
+    return this.#writer.append(events);
+  }
+
+  flush(): Promise<void> {
+    return this.#writer?.flush() ?? Promise.resolve();
+  }
+
+  get lastSeq(): number {
+    return this.#writer?.lastSeq ?? 0;
+  }
+
+  /** Waits for pending writes, takes a last snapshot if anything changed, closes the journal. */
+  async close(): Promise<void> {
+    if (!this.#writer) return;
+    await this.#writer.flush().catch(() => {});
+    while (this.#snapshotting) await this.#snapshotting;
+    if (this.#eventsSinceSnapshot > 0 && !this.#writer.failure) this.#startSnapshot();
+    while (this.#snapshotting) await this.#snapshotting;
+    await this.#writer.close();
+  }
+
+  /** Resolves once every append so far is durable and no snapshot is being written. */
+  async idle(): Promise<void> {
+    await this.flush();
+    while (this.#snapshotting) await this.#snapshotting;
+  }
+
+  /** Takes a snapshot now (for tests and tools); resolves once it is installed. */
+  async snapshot(): Promise<void> {
+    while (this.#snapshotting) await this.#snapshotting;
+    this.#startSnapshot();
+    while (this.#snapshotting) await this.#snapshotting;
+  }
+
+  #maybeSnapshot(): void {
+    if (this.#snapshotting || this.#eventsSinceSnapshot === 0) return;
+    const dueByCount = this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents;
+    const elapsedMs = this.#options.now() - this.#lastSnapshotAtMs;
+    if (dueByCount || elapsedMs >= this.#options.snapshotEverySeconds * 1000) this.#startSnapshot();
+  }
+
+  /** Serializes the state now (it holds exactly the records appended so far) and installs it. */
+  #startSnapshot(): void {
+    const writer = this.#writer;
+    if (!writer || !this.#state) return;
+    const nowMs = this.#options.now();
+    const coversSeq = writer.rotate();
+    const text = serializeSnapshot(this.#state, coversSeq, nowMs);
+    const previousCoversSeq = this.#snapshotCoversSeq;
+    this.#eventsSinceSnapshot = 0;
+    this.#lastSnapshotAtMs = nowMs;
+    this.#snapshotting = (async () => {
+      await installSnapshot(this.#dataDir, text);
+      this.#snapshotCoversSeq = coversSeq;
+      await deleteCoveredSegments(this.#dataDir, previousCoversSeq);
+    })().catch((error) => {
+      logger.fatal("Cannot write a snapshot of {dataDir}: {error}", {
+        dataDir: this.#dataDir,
+        error,
+      });
+      writer.fail(error);
+    }).finally(() => {
+      this.#snapshotting = null;
+      if (!writer.failure) this.#maybeSnapshot();
+    });
+  }
+}
+
+/** Deletes the segments whose records are all at or below `coveredSeq` (never the newest). */
+export async function deleteCoveredSegments(dir: string, coveredSeq: number): Promise<void> {
+  const segments = await listSegments(dir);
+  for (let index = 0; index + 1 < segments.length; index++) {
+    if (segments[index + 1]!.startSeq <= coveredSeq + 1) {
+      await Deno.remove(join(dir, segments[index]!.name));
+    }
+  }
+}

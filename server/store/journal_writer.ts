@@ -1,0 +1,219 @@
+/**
+ * Appends journal records with group commit: while one write + fdatasync runs, new records
+ * queue, and the next sync covers them all. A failed write or sync is final (fail-stop): every
+ * waiting and later append rejects, and nothing is retried.
+ * @module
+ */
+
+import { join } from "node:path";
+import { syncDirectory, writeAll } from "./atomic_file.ts";
+import { PRIVATE_FILE_MODE } from "./data_dir.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
+
+const UTF8 = new TextEncoder();
+
+/** Options of {@linkcode JournalWriter}. */
+export interface JournalWriterOptions {
+  /** Sync many appends at once; `false` writes and syncs each append on its own. @default true */
+  groupCommit?: boolean;
+  /** Called after each durable batch, when the state matches every record appended so far. */
+  onBatchDurable?: () => void;
+  /** Called after each durable batch with its size and fsync time (for metrics). */
+  onBatchWritten?: (batch: WrittenBatch) => void;
+}
+
+/** What one group commit wrote. */
+export interface WrittenBatch {
+  /** Records (events) in the batch. */
+  records: number;
+  /** Appends (transactions) in the batch. */
+  appends: number;
+  /** Time spent in fdatasync for the batch, in milliseconds. */
+  syncMs: number;
+}
+
+interface Entry {
+  bytes: Uint8Array;
+  /** Sequence number of its first record. */
+  firstSeq: number;
+  /** Sequence number of its last record (`firstSeq - 1` when it has none). */
+  lastSeq: number;
+  records: number;
+  segmentStartSeq: number;
+  done: PromiseWithResolvers<void>;
+}
+
+interface OpenSegment {
+  startSeq: number;
+  file: Deno.FsFile;
+}
+
+/** Writes records into segment files of one data folder. */
+export class JournalWriter {
+  readonly #dir: string;
+  readonly #groupCommit: boolean;
+  readonly #onBatchDurable: () => void;
+  readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
+  #syncMs = 0;
+  #nextSeq: number;
+  #segmentStartSeq: number;
+  #open: OpenSegment | null = null;
+  #queue: Entry[] = [];
+  #inFlight: Promise<void> | null = null;
+  #lastDone: Promise<void> = Promise.resolve();
+  #failure: unknown = null;
+
+  /** Continues after record `lastSeq`, appending to the segment that starts at `segmentStartSeq`. */
+  constructor(
+    dir: string,
+    lastSeq: number,
+    segmentStartSeq: number,
+    options: JournalWriterOptions,
+  ) {
+    this.#dir = dir;
+    this.#nextSeq = lastSeq + 1;
+    this.#segmentStartSeq = segmentStartSeq;
+    this.#groupCommit = options.groupCommit ?? true;
+    this.#onBatchDurable = options.onBatchDurable ?? (() => {});
+    this.#onBatchWritten = options.onBatchWritten;
+  }
+
+  /** Sequence number of the last record appended (durable or not). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** The error that stopped the writer, if one did. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Queues `events` as records; resolves once they (and all before them) are on disk. */
+  append(events: readonly AuctionEvent[]): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const bytes = encodeRecords(this.#nextSeq, events);
+    const firstSeq = this.#nextSeq;
+    this.#nextSeq += events.length;
+    const done = Promise.withResolvers<void>();
+    this.#queue.push({
+      bytes,
+      firstSeq,
+      lastSeq: this.#nextSeq - 1,
+      records: events.length,
+      segmentStartSeq: this.#segmentStartSeq,
+      done,
+    });
+    this.#lastDone = done.promise;
+    this.#inFlight ??= this.#run();
+    return done.promise;
+  }
+
+  /** Resolves once everything appended so far is on disk. */
+  flush(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return this.#lastDone;
+  }
+
+  /** Later records go to a new segment; returns the last sequence number of the old one. */
+  rotate(): number {
+    this.#segmentStartSeq = this.#nextSeq;
+    return this.lastSeq;
+  }
+
+  /** Stops the writer with `error`: pending and later appends reject with it. */
+  fail(error: unknown): void {
+    this.#failure ??= error;
+    for (const entry of this.#queue.splice(0)) entry.done.reject(this.#failure);
+  }
+
+  /** Waits for queued records, then closes the file. */
+  async close(): Promise<void> {
+    await this.#lastDone.catch(() => {});
+    this.#open?.file.close();
+    this.#open = null;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#queue.length > 0 && !this.#failure) {
+      const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
+      try {
+        await this.#write(batch);
+      } catch (error) {
+        this.fail(error);
+        for (const entry of batch) entry.done.reject(this.#failure);
+        break;
+      }
+      for (const entry of batch) entry.done.resolve();
+      this.#reportBatch(batch);
+      this.#onBatchDurable();
+    }
+    this.#inFlight = null;
+  }
+
+  #reportBatch(batch: Entry[]): void {
+    const syncMs = this.#syncMs;
+    this.#syncMs = 0;
+    if (!this.#onBatchWritten) return;
+    let records = 0;
+    for (const entry of batch) records += entry.records;
+    this.#onBatchWritten({ records, appends: batch.length, syncMs });
+  }
+
+  /** Writes a batch with one write per segment, each closed by its commit record. */
+  async #write(batch: Entry[]): Promise<void> {
+    let pending: Uint8Array[] = [];
+    let lastSeq = 0;
+    for (const entry of batch) {
+      if (this.#open?.startSeq !== entry.segmentStartSeq) {
+        await this.#writeAndSync(pending, lastSeq);
+        pending = [];
+        await this.#openSegment(entry.segmentStartSeq, entry.firstSeq - 1);
+      }
+      pending.push(entry.bytes);
+      lastSeq = entry.lastSeq;
+    }
+    await this.#writeAndSync(pending, lastSeq);
+  }
+
+  async #writeAndSync(records: Uint8Array[], lastSeq: number): Promise<void> {
+    if (records.length === 0 || !this.#open) return;
+    const chunks = [...records, UTF8.encode(encodeCommit(lastSeq))];
+    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    await writeAll(this.#open.file, bytes);
+    const startMs = performance.now();
+    await this.#open.file.syncData();
+    this.#syncMs += performance.now() - startMs;
+  }
+
+  /**
+   * Opens (or creates) the segment starting at `startSeq` and writes a commit record of
+   * `lastSeq` (the last record before the batch) first, synced on its own: it marks the file as
+   * one with commit records and closes what an earlier run wrote in it.
+   */
+  async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
+    this.#open?.file.close();
+    this.#open = null;
+    const path = join(this.#dir, segmentName(startSeq));
+    let created = false;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { append: true, createNew: true, mode: PRIVATE_FILE_MODE });
+      created = true;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      file = await Deno.open(path, { append: true });
+    }
+    this.#open = { startSeq, file };
+    await writeAll(file, UTF8.encode(encodeCommit(lastSeq)));
+    await file.syncData();
+    // A new file's name must be durable before records in it are acknowledged.
+    if (created) await syncDirectory(this.#dir);
+  }
+}

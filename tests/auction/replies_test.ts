@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import {
+  keepReply,
+  REPLIES_PER_ADDRESS,
+  REPLY_LIFETIME_MS,
+  replyFor,
+} from "../../auction/replies.ts";
+import type { CachedReply } from "../../auction/state.ts";
+import { pure } from "../_support/pure.ts";
+
+const entry = (rq: number, atMs = 0): CachedReply => ({
+  rq,
+  requestDigest: `d${rq}`,
+  reply: `PONG ${rq}`,
+  atMs,
+});
+
+Deno.test("keepReply() keeps the newest replies of a source, up to the limit", pure, () => {
+  const entries: CachedReply[] = [];
+  for (let rq = 1; rq <= REPLIES_PER_ADDRESS + 3; rq++) keepReply(entries, entry(rq));
+  assert.equal(entries.length, REPLIES_PER_ADDRESS);
+  assert.equal(entries[0]?.rq, 4);
+});
+
+Deno.test("replyFor() answers only the same RQ# and bytes within the lifetime", pure, () => {
+  const entries = [entry(1, 1000)];
+  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS - 1), entries[0]);
+  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS), undefined);
+  assert.equal(replyFor(entries, 1, "other", 1000), undefined);
+  assert.equal(replyFor(entries, 2, "d1", 1000), undefined);
+  assert.equal(replyFor(undefined, 1, "d1", 1000), undefined);
+});

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { containsCardNumber, maskCardNumbers } from "../../protocol/mod.ts";
+
+Deno.test({
+  name: "maskCardNumbers() keeps only the last four digits of a card, with or without separators",
+  permissions: "none",
+  fn: () => {
+    assert.equal(
+      maskCardNumbers('pay Kite "Ann Lee" 4111111111111111 12/30 1 Main St'),
+      'pay Kite "Ann Lee" ************1111 12/30 1 Main St',
+    );
+    assert.equal(maskCardNumbers("4111 1111 1111 1111"), "**** **** **** 1111");
+    assert.equal(maskCardNumbers("card 5555-5555-5555-4444."), "card ****-****-****-4444.");
+    assert.equal(maskCardNumbers("x411111111111y"), "x********1111y");
+  },
+});
+
+Deno.test({
+  name: "maskCardNumbers() leaves prices, ports, an IP with ports and short numbers alone",
+  permissions: "none",
+  fn: () => {
+    for (
+      const text of [
+        "REGISTER 20028 jas seller 192.168.100.123 51072 40469",
+        "BID_UPDATE 8 Kite 25.00 scott 101",
+        "2026-05-01T12:00:00.000Z WARNING rq=99999",
+        "12345678901",
+      ]
+    ) {
+      assert.equal(maskCardNumbers(text), text);
+      assert.equal(containsCardNumber(text), false);
+    }
+  },
+});
+
+Deno.test({
+  name: "containsCardNumber() finds a card typed anywhere in a line, twice in a row",
+  permissions: "none",
+  fn: () => {
+    assert.equal(containsCardNumber("pya Kite x 4111-1111-1111-1111 12/30 y"), true);
+    assert.equal(containsCardNumber("pya Kite x 4111-1111-1111-1111 12/30 y"), true);
+  },
+});
+
+Deno.test({
+  name: "maskCardNumbers() does not take the expiry or the address's number into the card",
+  permissions: "none",
+  fn: () => {
+    assert.equal(
+      maskCardNumbers("4111111111111111 12/30 1234 Main St"),
+      "************1111 12/30 1234 Main St",
+    );
+    assert.equal(maskCardNumbers("3782-822463-10005 12/30"), "****-******-*0005 12/30");
+  },
+});

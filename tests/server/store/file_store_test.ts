@@ -1,0 +1,166 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { applyEvent } from "../../../auction/apply.ts";
+import { FileStore } from "../../../server/store/file_store.ts";
+import { listSegments } from "../../../server/store/journal.ts";
+import { JournalWriter } from "../../../server/store/journal_writer.ts";
+import { recover } from "../../../server/store/recovery.ts";
+import {
+  PREVIOUS_SNAPSHOT_FILE,
+  readSnapshot,
+  SNAPSHOT_FILE,
+} from "../../../server/store/snapshot.ts";
+import { emptyState } from "../../../auction/state.ts";
+import { CRASH_CHILD_EVENTS } from "./_file_store_crash_child.ts";
+import { userEvent } from "./_store_contract.ts";
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "file-store-test-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("JournalWriter with group commit covers appends made during a sync with one sync", async () => {
+  await withDir(async (dir) => {
+    let batches = 0;
+    const writer = new JournalWriter(dir, 0, 1, { onBatchDurable: () => batches++ });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writer.append([userEvent(i)])));
+    assert.equal(batches, 2, "the first append's sync, then one for the 99 queued behind it");
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, 100);
+  });
+});
+
+Deno.test("JournalWriter without group commit syncs each append on its own", async () => {
+  await withDir(async (dir) => {
+    let batches = 0;
+    const writer = new JournalWriter(dir, 0, 1, {
+      groupCommit: false,
+      onBatchDurable: () => batches++,
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writer.append([userEvent(i)])));
+    assert.equal(batches, 20);
+    await writer.close();
+  });
+});
+
+Deno.test("FileStore stops for good after a failed write: later appends reject, no retry", async () => {
+  await withDir(async (parent) => {
+    const dir = join(parent, "data");
+    const store = new FileStore(dir);
+    const state = await store.load();
+    await Deno.remove(dir, { recursive: true });
+    applyEvent(state, userEvent(1));
+    await assert.rejects(() => store.append([userEvent(1)]), Deno.errors.NotFound);
+    await Deno.mkdir(dir);
+    await assert.rejects(() => store.append([userEvent(2)]), Deno.errors.NotFound);
+    await assert.rejects(() => store.flush(), Deno.errors.NotFound);
+    await store.close();
+    assert.deepEqual(await listSegments(dir), [], "nothing was written after the failure");
+  });
+});
+
+Deno.test("FileStore snapshots every N events, keeps one previous snapshot, deletes covered segments", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 5 });
+    const state = await store.load();
+    for (let i = 0; i < 23; i++) {
+      applyEvent(state, userEvent(i));
+      await store.append([userEvent(i)]);
+    }
+    await store.idle();
+    const snapshot = await readSnapshot(dir, SNAPSHOT_FILE);
+    const previous = await readSnapshot(dir, PREVIOUS_SNAPSHOT_FILE);
+    assert.ok(snapshot && previous, "at least two snapshots were taken");
+    assert.ok(previous.coversSeq >= 5 && snapshot.coversSeq > previous.coversSeq);
+    assert.ok(snapshot.coversSeq >= 10 && snapshot.coversSeq <= 23);
+    const segments = (await listSegments(dir)).map((segment) => segment.startSeq);
+    assert.equal(segments[0], previous.coversSeq + 1, "segments the previous one covers are gone");
+    assert.equal(segments.at(-1), snapshot.coversSeq + 1, "the newest segment starts after it");
+    assert.deepEqual((await recover(dir, { readOnly: true })).state, state);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore takes a snapshot once T seconds passed since the last one", async () => {
+  await withDir(async (dir) => {
+    let nowMs = 1_000_000;
+    const store = new FileStore(dir, { snapshotEverySeconds: 60, now: () => nowMs });
+    const state = await store.load();
+    applyEvent(state, userEvent(1));
+    await store.append([userEvent(1)]);
+    await store.idle();
+    assert.equal(await readSnapshot(dir, SNAPSHOT_FILE), null);
+    nowMs += 60_000;
+    applyEvent(state, userEvent(2));
+    await store.append([userEvent(2)]);
+    await store.idle();
+    assert.equal((await readSnapshot(dir, SNAPSHOT_FILE))?.coversSeq, 2);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore recovers from the previous snapshot when the newest is missing", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 4 });
+    const state = await store.load();
+    for (let i = 0; i < 10; i++) {
+      applyEvent(state, userEvent(i));
+      await store.append([userEvent(i)]);
+    }
+    await store.idle();
+    await Deno.remove(join(dir, SNAPSHOT_FILE));
+    const recovered = await recover(dir, { readOnly: true });
+    assert.equal(recovered.snapshotFile, PREVIOUS_SNAPSHOT_FILE);
+    assert.deepEqual(recovered.state, state);
+    await store.close();
+  });
+});
+
+Deno.test("FileStore reopened without close() after idle() recovers every acknowledged append", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 7 });
+    const state = await store.load();
+    const acknowledged = Array.from({ length: 30 }, (_, i) => {
+      applyEvent(state, userEvent(i));
+      return store.append([userEvent(i)]);
+    });
+    await Promise.all(acknowledged);
+    await store.idle();
+    const restarted = new FileStore(dir);
+    assert.deepEqual(await restarted.load(), state);
+    await restarted.close();
+    await store.close();
+  });
+});
+
+// A crash of the process: what was written survives in the page cache, so a missing fsync can
+// only show after a power cut, which no test here simulates.
+Deno.test("FileStore killed with SIGKILL as soon as its appends are acknowledged recovers every one", async () => {
+  await withDir(async (dir) => {
+    const child = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        "--allow-env",
+        new URL("./_file_store_crash_child.ts", import.meta.url).pathname,
+        dir,
+      ],
+      cwd: new URL("../../../", import.meta.url).pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(child.stderr);
+    assert.equal(child.signal, "SIGKILL", `the child got to its kill: ${stderr}`);
+    const state = emptyState();
+    for (let i = 0; i < CRASH_CHILD_EVENTS; i++) applyEvent(state, userEvent(i));
+    const restarted = new FileStore(dir);
+    assert.deepEqual(await restarted.load(), state);
+    await restarted.close();
+  });
+});

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { AuctionEvent } from "../../../auction/events.ts";
+import { FileStore } from "../../../server/store/file_store.ts";
+import {
+  decodeCommit,
+  encodeCommit,
+  encodeRecord,
+  JournalCorruptError,
+  segmentName,
+} from "../../../server/store/journal.ts";
+import { recover } from "../../../server/store/recovery.ts";
+
+function registered(name: string, port: number): AuctionEvent {
+  return {
+    type: "user_registered",
+    atMs: 1_000 + port,
+    name,
+    role: "buyer",
+    declaredIp: "127.0.0.1",
+    udpPort: port,
+    tcpPort: port + 1,
+    session: { hostname: "127.0.0.1", port },
+  };
+}
+
+/** Record `seq` (user `u<seq>`) as its line. */
+function record(seq: number): string {
+  return encodeRecord(seq, registered(`u${seq}`, seq));
+}
+
+/** Flips a byte in the middle of `line`. */
+function damage(line: string): string {
+  const middle = Math.floor(line.length / 2);
+  return `${line.slice(0, middle)}${line[middle] === "x" ? "y" : "x"}${line.slice(middle + 1)}`;
+}
+
+async function withSegment(text: string, run: (dir: string, path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "journal-commit-test-" });
+  const path = join(dir, segmentName(1));
+  await Deno.writeTextFile(path, text);
+  try {
+    await run(dir, path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("encodeCommit() reads back through decodeCommit(), and a changed number fails", () => {
+  const line = encodeCommit(42);
+  assert.match(line, /^\{"commit":42,"crc":"[0-9a-f]{8}"\}\n$/);
+  assert.equal(decodeCommit(new TextEncoder().encode(line.trimEnd())), 42);
+  assert.throws(
+    () => decodeCommit(new TextEncoder().encode(line.trimEnd().replace("42", "43"))),
+    /CRC mismatch/,
+  );
+});
+
+Deno.test("the FileStore closes every batch with a commit record, and a segment starts with one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "journal-commit-test-" });
+  try {
+    const store = new FileStore(dir);
+    await store.load();
+    await Promise.all([store.append([registered("a", 1)]), store.append([registered("b", 2)])]);
+    await store.append([registered("c", 3), registered("d", 4)]);
+    const lines = (await Deno.readTextFile(join(dir, segmentName(1)))).trimEnd().split("\n");
+    assert.equal(lines[0], encodeCommit(0).trimEnd(), "the segment starts with a commit record");
+    assert.equal(lines.at(-1), encodeCommit(4).trimEnd(), "the last batch is closed");
+    assert.equal(lines.filter((line) => line.startsWith('{"seq":')).length, 4);
+    await store.close();
+    assert.equal((await recover(dir)).lastSeq, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an unacknowledged last batch, damaged in the middle, is dropped with the file truncated", async () => {
+  const closed = encodeCommit(0) + record(1) + record(2) + encodeCommit(2);
+  // A multi-page batch persisted out of order: its first record damaged, the next ones whole,
+  // its commit record never written.
+  const torn = damage(record(3)) + record(4) + record(5);
+  await withSegment(closed + torn, async (dir, path) => {
+    const recovered = await recover(dir);
+    assert.equal(recovered.lastSeq, 2);
+    assert.deepEqual(Object.keys(recovered.state.users), ["u1", "u2"]);
+    assert.equal(recovered.torn?.line, 5);
+    assert.match(recovered.torn?.reason ?? "", /unacknowledged last batch of 3 line\(s\)/);
+    assert.equal(await Deno.readTextFile(path), closed, "truncated after the last commit");
+  });
+  // Whole lines without their commit record were not acknowledged either.
+  await withSegment(closed + record(3), async (dir) => {
+    assert.equal((await recover(dir)).lastSeq, 2);
+  });
+});
+
+Deno.test("damage inside a closed batch refuses to start, naming the line, nothing changed", async () => {
+  const text = encodeCommit(0) + record(1) + record(2) + encodeCommit(2) + damage(record(3)) +
+    record(4) + encodeCommit(4) + record(5);
+  await withSegment(text, async (dir, path) => {
+    await assert.rejects(() => recover(dir), (error: unknown) => {
+      assert.ok(error instanceof JournalCorruptError);
+      assert.equal(error.line, 5);
+      assert.match(error.message, /line 5: .*in a closed batch.*refusing to start/);
+      return true;
+    });
+    assert.equal(await Deno.readTextFile(path), text);
+  });
+});
+
+Deno.test("a commit record that names the wrong record refuses to start", async () => {
+  const text = encodeCommit(0) + record(1) + record(2) + encodeCommit(1);
+  await withSegment(text, async (dir) => {
+    await assert.rejects(
+      () => recover(dir),
+      /line 4: commit record closes record 1, but the last record is 2/,
+    );
+  });
+});
+
+Deno.test("a journal written before commit records is still read, and continued with them", async () => {
+  const legacy = record(1) + record(2);
+  await withSegment(legacy, async (dir, path) => {
+    const store = new FileStore(dir);
+    assert.deepEqual(Object.keys((await store.load()).users), ["u1", "u2"]);
+    await store.append([registered("u3", 3)]);
+    await store.close();
+    const text = await Deno.readTextFile(path);
+    assert.ok(text.startsWith(legacy + encodeCommit(2)), "the old records are closed first");
+    assert.equal((await recover(dir)).lastSeq, 3);
+    // A torn batch after them is now dropped whole, not refused (read from the journal alone).
+    await Deno.writeTextFile(path, legacy + encodeCommit(2) + damage(record(3)) + record(4));
+    for (const name of ["state.json", "state.previous.json"]) {
+      await Deno.remove(join(dir, name)).catch(() => {});
+    }
+    assert.equal((await recover(dir)).lastSeq, 2);
+  });
+});
