@@ -5,7 +5,13 @@
  */
 
 import type { AuctionEvent } from "./events.ts";
-import { addressKey, type AuctionState, nameKey, type PeerAddress } from "./state.ts";
+import {
+  addressKey,
+  type AuctionState,
+  nameKey,
+  noteItemClosed,
+  type PeerAddress,
+} from "./state.ts";
 
 /** How long a cached reply answers retransmissions: the CoAP exchange lifetime. */
 export const REPLY_LIFETIME_MS = 247_000;
@@ -131,6 +137,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       if (state.openItems[nameKey(item.name)] === item.id) {
         delete state.openItems[nameKey(item.name)];
       }
+      noteItemClosed(state, item);
       const buyer = item.highestBid ? state.users[item.highestBid.bidder] : undefined;
       state.sales[item.id] = {
         itemId: item.id,

@@ -254,3 +254,49 @@ export function openItemNamed(state: AuctionState, name: string): Item | undefin
   const id = state.openItems[nameKey(name)];
   return id === undefined ? undefined : state.items[id];
 }
+
+/**
+ * The latest closed item of each lower-case name, by state: derived from `items`, so it is not
+ * part of the saved state; built on the first lookup (after a load) and kept up to date by
+ * {@linkcode noteItemClosed} and {@linkcode noteItemDropped}, which `applyEvent` calls.
+ */
+const closedIndexes = new WeakMap<AuctionState, Map<string, number>>();
+
+function closedIndex(state: AuctionState): Map<string, number> {
+  let index = closedIndexes.get(state);
+  if (index) return index;
+  index = new Map();
+  for (const item of Object.values(state.items)) {
+    if (item.status !== "closed") continue;
+    const key = nameKey(item.name);
+    const latest = index.get(key);
+    if (latest === undefined || item.id > latest) index.set(key, item.id);
+  }
+  closedIndexes.set(state, index);
+  return index;
+}
+
+/** Keeps the closed-name index of `state` (if built) in step with `item` closing. */
+export function noteItemClosed(state: AuctionState, item: Item): void {
+  const index = closedIndexes.get(state);
+  if (!index) return;
+  const key = nameKey(item.name);
+  const latest = index.get(key);
+  if (latest === undefined || item.id > latest) index.set(key, item.id);
+}
+
+/** Keeps the closed-name index of `state` (if built) in step with `item` leaving the state. */
+export function noteItemDropped(state: AuctionState, item: Item): void {
+  const index = closedIndexes.get(state);
+  if (!index || index.get(nameKey(item.name)) !== item.id) return;
+  // An older closed item of that name may still be in the state: rebuild on the next lookup.
+  closedIndexes.delete(state);
+}
+
+/** The open item named `name`, else the latest closed one of that name still in the state. */
+export function itemNamed(state: AuctionState, name: string): Item | undefined {
+  const open = openItemNamed(state, name);
+  if (open) return open;
+  const id = closedIndex(state).get(nameKey(name));
+  return id === undefined ? undefined : state.items[id];
+}
