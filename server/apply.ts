@@ -10,6 +10,7 @@ import {
   type AuctionState,
   nameKey,
   noteItemClosed,
+  noteItemDropped,
   type PeerAddress,
 } from "./state.ts";
 
@@ -222,6 +223,21 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
     }
     case "replies_expired": {
       pruneReplies(state, event.atMs);
+      return;
+    }
+    case "items_archived": {
+      const archived = state.archived ?? (state.archived = { items: 0, sales: 0 });
+      for (const id of event.itemIds) {
+        const item = state.items[id];
+        if (!item || item.status !== "closed") continue;
+        noteItemDropped(state, item);
+        delete state.items[id];
+        archived.items++;
+        if (state.sales[id]) {
+          delete state.sales[id];
+          archived.sales++;
+        }
+      }
       return;
     }
   }

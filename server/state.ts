@@ -182,6 +182,8 @@ export interface AuctionState {
   serverRqLeased: number;
   /** Replies to state-changing requests, by `host:port` of their source. */
   replies: Record<string, CachedReply[]>;
+  /** How many items and sales left for the archive file (absent until the first did). */
+  archived?: { items: number; sales: number };
 }
 
 /** A new, empty state. */

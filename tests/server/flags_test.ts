@@ -27,6 +27,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       maxSubscriptionsPerUser: 1000,
       maxSalesInFlight: 64,
       maxTcpPerIp: 16,
+      retentionSeconds: 604800, // 7 days
       requirePassword: false, // off
     },
     logLevel: "info",
@@ -80,6 +81,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "500",
     "--http-port",
     "9090",
+    "--retention",
+    "3600",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
@@ -103,6 +106,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       maxSalesInFlight: 8,
       maxTcpPerIp: 0,
       minIncrementCents: 50,
+      retentionSeconds: 3600,
       requirePassword: true,
     },
     logLevel: "debug",
