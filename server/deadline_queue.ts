@@ -59,13 +59,21 @@ export class DeadlineQueue<V> {
     return this.#heap[0]?.atMs;
   }
 
-  /** Removes and returns every deadline due at `nowMs`, ordered by `order` (default: time). */
+  /**
+   * Removes and returns the deadlines due at `nowMs`, ordered by `order` (default: time): all of
+   * them, or the `limit` earliest (the rest stay queued).
+   */
   takeDue(
     nowMs: number,
     order: (a: Deadline<V>, b: Deadline<V>) => number = (a, b) => a.atMs - b.atMs,
+    limit = Infinity,
   ): Deadline<V>[] {
     const due: Deadline<V>[] = [];
-    for (let top = this.#heap[0]; top !== undefined && top.atMs <= nowMs; top = this.#heap[0]) {
+    for (
+      let top = this.#heap[0];
+      top !== undefined && top.atMs <= nowMs && due.length < limit;
+      top = this.#heap[0]
+    ) {
       this.#entries.delete(top.key);
       this.#remove(top);
       due.push(top);

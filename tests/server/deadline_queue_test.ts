@@ -73,3 +73,13 @@ Deno.test(
     }
   },
 );
+
+Deno.test("DeadlineQueue takes at most `limit` due deadlines, earliest first", pure, () => {
+  const queue = new DeadlineQueue<number>();
+  for (let index = 0; index < 10; index++) queue.set(`k${index}`, 100 - index, index);
+  const first = queue.takeDue(1000, undefined, 3);
+  assert.deepEqual(first.map((entry) => entry.atMs), [91, 92, 93]);
+  assert.equal(queue.size, 7);
+  assert.equal(queue.earliestMs(), 94);
+  assert.equal(queue.takeDue(1000).length, 7);
+});
