@@ -8,9 +8,14 @@ import type { AuctionEvent } from "./events.ts";
 import {
   addressKey,
   type AuctionState,
+  type Item,
   nameKey,
   noteItemClosed,
   noteItemDropped,
+  noteItemListed,
+  noteOpenItemClosing,
+  noteSubscriberGone,
+  noteSubscription,
   type PeerAddress,
 } from "./state.ts";
 
@@ -68,12 +73,13 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         const item = state.items[id];
         if (item) item.subscribers = item.subscribers.filter((subscriber) => subscriber !== key);
       }
+      noteSubscriberGone(state, key);
       delete state.users[key];
       return;
     }
     case "item_listed": {
       const seller = state.users[event.seller];
-      state.items[event.id] = {
+      const item: Item = state.items[event.id] = {
         id: event.id,
         name: event.name,
         description: event.description,
@@ -88,18 +94,24 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         subscribers: [],
         bidCount: 0,
       };
+      noteItemListed(state, item);
       state.openItems[nameKey(event.name)] = event.id;
       state.nextItemId = Math.max(state.nextItemId, event.id + 1);
       return;
     }
     case "subscribed": {
       const item = state.items[event.itemId];
-      if (item && !item.subscribers.includes(event.user)) item.subscribers.push(event.user);
+      if (item && !item.subscribers.includes(event.user)) {
+        item.subscribers.push(event.user);
+        noteSubscription(state, item, event.user, 1);
+      }
       return;
     }
     case "unsubscribed": {
       const item = state.items[event.itemId];
-      if (item) item.subscribers = item.subscribers.filter((user) => user !== event.user);
+      if (!item?.subscribers.includes(event.user)) return;
+      item.subscribers = item.subscribers.filter((user) => user !== event.user);
+      noteSubscription(state, item, event.user, -1);
       return;
     }
     case "bid_placed": {
@@ -136,6 +148,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       item.status = "closed";
       if (item.negotiation?.status === "pending") item.negotiation.status = "expired";
       if (state.openItems[nameKey(item.name)] === item.id) {
+        noteOpenItemClosing(state, item);
         delete state.openItems[nameKey(item.name)];
       }
       noteItemClosed(state, item);

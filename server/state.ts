@@ -233,22 +233,79 @@ export function usersFromIp(state: AuctionState, ip: string): number {
   return count;
 }
 
-/** How many open auctions seller `userKey` has. */
+/** How many open auctions seller `userKey` has (from an index: no walk over the items). */
 export function openListingsOf(state: AuctionState, userKey: string): number {
-  let count = 0;
-  for (const id of Object.values(state.openItems)) {
-    if (state.items[id]?.seller === userKey) count++;
-  }
-  return count;
+  return openCounts(state).listings.get(userKey) ?? 0;
 }
 
-/** How many open auctions user `userKey` follows. */
+/** How many open auctions user `userKey` follows (from an index: no walk over the items). */
 export function openSubscriptionsOf(state: AuctionState, userKey: string): number {
-  let count = 0;
+  return openCounts(state).subscriptions.get(userKey) ?? 0;
+}
+
+/**
+ * Per user, how many of the items in `openItems` it sells and follows: derived from the state
+ * like the closed-name index below (not saved), built by one walk at the first lookup, then kept
+ * in step by `applyEvent` through the `note...` functions.
+ */
+interface OpenCounts {
+  listings: Map<string, number>;
+  subscriptions: Map<string, number>;
+}
+
+const openCountIndexes = new WeakMap<AuctionState, OpenCounts>();
+
+function openCounts(state: AuctionState): OpenCounts {
+  let counts = openCountIndexes.get(state);
+  if (counts) return counts;
+  counts = { listings: new Map(), subscriptions: new Map() };
   for (const id of Object.values(state.openItems)) {
-    if (state.items[id]?.subscribers.includes(userKey)) count++;
+    const item = state.items[id];
+    if (!item) continue;
+    bump(counts.listings, item.seller, 1);
+    for (const user of item.subscribers) bump(counts.subscriptions, user, 1);
   }
-  return count;
+  openCountIndexes.set(state, counts);
+  return counts;
+}
+
+function bump(counts: Map<string, number>, key: string, delta: number): void {
+  const count = (counts.get(key) ?? 0) + delta;
+  if (count === 0) counts.delete(key);
+  else counts.set(key, count);
+}
+
+/** Whether `item` is the one `openItems` holds for its name (what the counts count). */
+function isIndexedOpen(state: AuctionState, item: Item): boolean {
+  return state.openItems[nameKey(item.name)] === item.id;
+}
+
+/** Before `item` is made the open item of its name: counts it (or drops the index if it replaces one). */
+export function noteItemListed(state: AuctionState, item: Item): void {
+  const counts = openCountIndexes.get(state);
+  if (!counts) return;
+  const replaced = state.openItems[nameKey(item.name)];
+  if (replaced !== undefined && replaced !== item.id) openCountIndexes.delete(state);
+  else if (replaced === undefined) bump(counts.listings, item.seller, 1);
+}
+
+/** Before an open `item` leaves `openItems`: its seller and subscribers count one less. */
+export function noteOpenItemClosing(state: AuctionState, item: Item): void {
+  const counts = openCountIndexes.get(state);
+  if (!counts || !isIndexedOpen(state, item)) return;
+  bump(counts.listings, item.seller, -1);
+  for (const user of item.subscribers) bump(counts.subscriptions, user, -1);
+}
+
+/** After `user` was added to (`+1`) or removed from (`-1`) the subscribers of `item`. */
+export function noteSubscription(state: AuctionState, item: Item, user: string, delta: number) {
+  const counts = openCountIndexes.get(state);
+  if (counts && isIndexedOpen(state, item)) bump(counts.subscriptions, user, delta);
+}
+
+/** After user `key` was removed from every open item's subscribers. */
+export function noteSubscriberGone(state: AuctionState, key: string): void {
+  openCountIndexes.get(state)?.subscriptions.delete(key);
 }
 
 /** The open item named `name` (any case), if any. */
