@@ -14,9 +14,12 @@ import {
   noteItemDropped,
   noteItemListed,
   noteOpenItemClosing,
+  noteSessionsMoving,
   noteSubscriberGone,
   noteSubscription,
+  noteUserCounted,
   type PeerAddress,
+  type User,
 } from "./state.ts";
 
 /** How long a cached reply answers retransmissions: the CoAP exchange lifetime. */
@@ -29,7 +32,9 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
   switch (event.type) {
     case "user_registered": {
       const key = nameKey(event.name);
-      state.users[key] = {
+      const replaced = state.users[key];
+      if (replaced) noteUserCounted(state, replaced, -1);
+      const user: User = state.users[key] = {
         name: event.name,
         role: event.role,
         declaredIp: event.declaredIp,
@@ -47,6 +52,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
           : { passwordIterations: event.passwordIterations }),
         ...(event.sessionKeyHash === undefined ? {} : { sessionKeyHash: event.sessionKeyHash }),
       };
+      noteUserCounted(state, user, 1);
       bindSession(state, key, event.session);
       return;
     }
@@ -69,6 +75,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       const user = state.users[key];
       if (!user) return;
       if (user.session) delete state.sessions[addressKey(user.session)];
+      noteUserCounted(state, user, -1);
       for (const id of Object.values(state.openItems)) {
         const item = state.items[id];
         if (item) item.subscribers = item.subscribers.filter((subscriber) => subscriber !== key);
@@ -263,6 +270,7 @@ function bindSession(state: AuctionState, key: string, address: PeerAddress): vo
   if (user.session) delete state.sessions[addressKey(user.session)];
   const taken = state.sessions[addressKey(address)];
   const previous = taken === undefined ? undefined : state.users[taken];
+  noteSessionsMoving(state, user, previous);
   if (previous && previous !== user) previous.session = null;
   user.session = { hostname: address.hostname, port: address.port };
   state.sessions[addressKey(address)] = key;

@@ -224,13 +224,47 @@ export function userAt(state: AuctionState, address: PeerAddress): User | undefi
   return key === undefined ? undefined : state.users[key];
 }
 
-/** How many existing accounts were registered from `ip`. */
+/** How many existing accounts were registered from `ip` (from an index: no walk over the users). */
 export function usersFromIp(state: AuctionState, ip: string): number {
-  let count = 0;
+  return ipIndex(state).get(ip) ?? 0;
+}
+
+/** The IP an account counts against: where it registered (its session's, in older states). */
+function ipOf(user: User): string | undefined {
+  return user.registeredFromIp ?? user.session?.hostname;
+}
+
+/**
+ * Accounts per IP, derived from `users` (not saved), built by one walk at the first lookup and
+ * kept in step by `applyEvent`; dropped (rebuilt at the next lookup) when the session of an
+ * account from an older state moves, since such an account counts against its session's IP.
+ */
+const ipIndexes = new WeakMap<AuctionState, Map<string, number>>();
+
+function ipIndex(state: AuctionState): Map<string, number> {
+  let index = ipIndexes.get(state);
+  if (index) return index;
+  index = new Map();
   for (const user of Object.values(state.users)) {
-    if ((user.registeredFromIp ?? user.session?.hostname) === ip) count++;
+    const ip = ipOf(user);
+    if (ip !== undefined) bump(index, ip, 1);
   }
-  return count;
+  ipIndexes.set(state, index);
+  return index;
+}
+
+/** Before `user` is added to (`+1`) or removed from (`-1`) `users`. */
+export function noteUserCounted(state: AuctionState, user: User, delta: number): void {
+  const index = ipIndexes.get(state);
+  const ip = ipOf(user);
+  if (index && ip !== undefined) bump(index, ip, delta);
+}
+
+/** Before the sessions of `users` change: those that count by their session drop the index. */
+export function noteSessionsMoving(state: AuctionState, ...users: (User | undefined)[]): void {
+  if (users.some((user) => user !== undefined && user.registeredFromIp === undefined)) {
+    ipIndexes.delete(state);
+  }
 }
 
 /** How many open auctions seller `userKey` has (from an index: no walk over the items). */

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { applyEvent } from "../../server/apply.ts";
 import type { AuctionEvent } from "../../server/events.ts";
-import { emptyState, itemNamed, openListingsOf, openSubscriptionsOf } from "../../server/state.ts";
+import {
+  emptyState,
+  itemNamed,
+  openListingsOf,
+  openSubscriptionsOf,
+  usersFromIp,
+} from "../../server/state.ts";
 import { pure } from "../_support/pure.ts";
 
 /** What the indexes must say, by walking the state. */
@@ -16,13 +22,13 @@ function scanCounts(state: ReturnType<typeof emptyState>, user: string) {
 }
 
 Deno.test(
-  "open listings and subscriptions per user and the closed-name index agree with a walk",
+  "open listings, subscriptions and accounts per IP, and the closed-name index agree with a walk",
   pure,
   () => {
     let seed = 7;
     const random = (below: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % below;
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return (seed >>> 16) % below; // the high bits: an LCG's low bits repeat quickly
     };
     const state = emptyState();
     const users = ["u0", "u1", "u2", "u3", "u4"];
@@ -34,9 +40,17 @@ Deno.test(
       declaredIp: "127.0.0.1",
       udpPort: 1,
       tcpPort: 2,
-      session: { hostname: "127.0.0.1", port: 1000 + Number(name.slice(1)) },
+      session: { hostname: `127.0.0.${1 + random(3)}`, port: 1000 + Number(name.slice(1)) },
     });
-    for (const name of users) applyEvent(state, register(name, 0));
+    /** Accounts u3 and u4 are of an older state: they count against their session's IP. */
+    const apply = (event: AuctionEvent) => {
+      applyEvent(state, event);
+      if (event.type === "user_registered" && ["u3", "u4"].includes(event.name)) {
+        // As an older version registered it (the same IP as the session, at this moment).
+        delete state.users[event.name]!.registeredFromIp;
+      }
+    };
+    for (const name of users) apply(register(name, 0));
     let nextId = 1;
     for (let step = 0; step < 5_000; step++) {
       const user = users[random(users.length)]!;
@@ -69,6 +83,13 @@ Deno.test(
           itemId,
           rqs: { buyer: 1, seller: 2, buyerInform: 3, sellerInform: 4 },
         };
+      } else if (choice === 10 && random(2) === 0) {
+        event = {
+          type: "user_logged_in",
+          atMs: step,
+          name: user,
+          session: { hostname: `127.0.0.${1 + random(3)}`, port: 1000 + random(5) },
+        };
       } else if (choice === 10) {
         const closed = Object.values(state.items).filter((item) => item.status === "closed");
         event = {
@@ -76,16 +97,24 @@ Deno.test(
           atMs: step,
           itemIds: closed.slice(0, random(3)).map((item) => item.id),
         };
-      } else {
+      } else if (random(20) === 0) {
         event = { type: "user_deregistered", atMs: step, name: user };
-        applyEvent(state, event);
+        apply(event);
         event = register(user, step);
+      } else {
+        continue;
       }
-      applyEvent(state, event);
+      apply(event);
       for (const name of users) {
         const expected = scanCounts(state, name);
         assert.equal(openListingsOf(state, name), expected.listings, `step ${step}: listings`);
         assert.equal(openSubscriptionsOf(state, name), expected.subscriptions, `step ${step}`);
+      }
+      for (const ip of ["127.0.0.1", "127.0.0.2", "127.0.0.3"]) {
+        const expected = Object.values(state.users).filter((user) =>
+          (user.registeredFromIp ?? user.session?.hostname) === ip
+        ).length;
+        assert.equal(usersFromIp(state, ip), expected, `step ${step}: users from ${ip}`);
       }
       const name = `item${random(40)}`;
       let latest: number | undefined;
