@@ -6,14 +6,31 @@
 
 import type { AuctionEvent } from "./events.ts";
 import { keepReply, pruneReplies } from "./replies.ts";
-import { addressKey, type AuctionState, nameKey, type PeerAddress } from "./state.ts";
+import {
+  addressKey,
+  type AuctionState,
+  type Item,
+  nameKey,
+  noteItemClosed,
+  noteItemDropped,
+  noteItemListed,
+  noteOpenItemClosing,
+  noteSessionsMoving,
+  noteSubscriberGone,
+  noteSubscription,
+  noteUserCounted,
+  type PeerAddress,
+  type User,
+} from "./state.ts";
 
 /** Applies `event` to `state` in place. */
 export function applyEvent(state: AuctionState, event: AuctionEvent): void {
   switch (event.type) {
     case "user_registered": {
       const key = nameKey(event.name);
-      state.users[key] = {
+      const replaced = state.users[key];
+      if (replaced) noteUserCounted(state, replaced, -1);
+      const user: User = state.users[key] = {
         name: event.name,
         role: event.role,
         declaredIp: event.declaredIp,
@@ -31,6 +48,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
           : { passwordIterations: event.passwordIterations }),
         ...(event.sessionKeyHash === undefined ? {} : { sessionKeyHash: event.sessionKeyHash }),
       };
+      noteUserCounted(state, user, 1);
       bindSession(state, key, event.session);
       return;
     }
@@ -53,16 +71,18 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       const user = state.users[key];
       if (!user) return;
       if (user.session) delete state.sessions[addressKey(user.session)];
+      noteUserCounted(state, user, -1);
       for (const id of Object.values(state.openItems)) {
         const item = state.items[id];
         if (item) item.subscribers = item.subscribers.filter((subscriber) => subscriber !== key);
       }
+      noteSubscriberGone(state, key);
       delete state.users[key];
       return;
     }
     case "item_listed": {
       const seller = state.users[event.seller];
-      state.items[event.id] = {
+      const item: Item = state.items[event.id] = {
         id: event.id,
         name: event.name,
         description: event.description,
@@ -77,18 +97,24 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         subscribers: [],
         bidCount: 0,
       };
+      noteItemListed(state, item);
       state.openItems[nameKey(event.name)] = event.id;
       state.nextItemId = Math.max(state.nextItemId, event.id + 1);
       return;
     }
     case "subscribed": {
       const item = state.items[event.itemId];
-      if (item && !item.subscribers.includes(event.user)) item.subscribers.push(event.user);
+      if (item && !item.subscribers.includes(event.user)) {
+        item.subscribers.push(event.user);
+        noteSubscription(state, item, event.user, 1);
+      }
       return;
     }
     case "unsubscribed": {
       const item = state.items[event.itemId];
-      if (item) item.subscribers = item.subscribers.filter((user) => user !== event.user);
+      if (!item?.subscribers.includes(event.user)) return;
+      item.subscribers = item.subscribers.filter((user) => user !== event.user);
+      noteSubscription(state, item, event.user, -1);
       return;
     }
     case "bid_placed": {
@@ -125,8 +151,10 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       item.status = "closed";
       if (item.negotiation?.status === "pending") item.negotiation.status = "expired";
       if (state.openItems[nameKey(item.name)] === item.id) {
+        noteOpenItemClosing(state, item);
         delete state.openItems[nameKey(item.name)];
       }
+      noteItemClosed(state, item);
       const buyer = item.highestBid ? state.users[item.highestBid.bidder] : undefined;
       state.sales[item.id] = {
         itemId: item.id,
@@ -210,6 +238,21 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       pruneReplies(state, event.atMs);
       return;
     }
+    case "items_archived": {
+      const archived = state.archived ?? (state.archived = { items: 0, sales: 0 });
+      for (const id of event.itemIds) {
+        const item = state.items[id];
+        if (!item || item.status !== "closed") continue;
+        noteItemDropped(state, item);
+        delete state.items[id];
+        archived.items++;
+        if (state.sales[id]) {
+          delete state.sales[id];
+          archived.sales++;
+        }
+      }
+      return;
+    }
   }
 }
 
@@ -220,6 +263,7 @@ function bindSession(state: AuctionState, key: string, address: PeerAddress): vo
   if (user.session) delete state.sessions[addressKey(user.session)];
   const taken = state.sessions[addressKey(address)];
   const previous = taken === undefined ? undefined : state.users[taken];
+  noteSessionsMoving(state, user, previous);
   if (previous && previous !== user) previous.session = null;
   user.session = { hostname: address.hostname, port: address.port };
   state.sessions[addressKey(address)] = key;

@@ -189,6 +189,16 @@ export interface RepliesExpired {
   atMs: number;
 }
 
+/**
+ * Closed items whose sales are finished left the live state after the retention (`--retention`);
+ * they were appended to the archive file before this event was journaled.
+ */
+export interface ItemsArchived {
+  type: "items_archived";
+  atMs: number;
+  itemIds: number[];
+}
+
 /** Any change to the state. */
 export type AuctionEvent =
   | UserRegistered
@@ -208,4 +218,5 @@ export type AuctionEvent =
   | SellerNotified
   | ServerRqLeased
   | RequestAnswered
-  | RepliesExpired;
+  | RepliesExpired
+  | ItemsArchived;

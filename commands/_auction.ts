@@ -5,13 +5,7 @@
  */
 
 import type { Role } from "../protocol/mod.ts";
-import {
-  type AuctionState,
-  type Item,
-  nameKey,
-  openItemNamed,
-  type User,
-} from "../auction/state.ts";
+import { type Item, itemNamed, nameKey, type User } from "../auction/state.ts";
 import { hasEnded } from "../auction/time_left.ts";
 import { type CommandContext, CommandError, requireUser } from "./define.ts";
 
@@ -35,17 +29,6 @@ export function requireOwnName(user: User, claimed: string | undefined): void {
     const field = user.role === "buyer" ? "Buyer_Name" : "Seller_Name";
     throw new CommandError(`${field} "${claimed}" is not the user of this address (${user.name})`);
   }
-}
-
-/** The open item named `name`, else the latest closed one of that name, else `undefined`. */
-function itemNamed(state: Readonly<AuctionState>, name: string): Item | undefined {
-  const open = openItemNamed(state, name);
-  if (open) return open;
-  let latest: Item | undefined;
-  for (const item of Object.values(state.items)) {
-    if (nameKey(item.name) === nameKey(name) && (!latest || item.id > latest.id)) latest = item;
-  }
-  return latest;
 }
 
 /** The item named `name` whose auction is still running, or a refusal that says why not. */

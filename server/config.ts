@@ -37,6 +37,11 @@ export interface ServerConfig {
   maxTcpPerIp: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
   minIncrementCents: number;
+  /**
+   * Seconds a closed item and its finished sale stay in the live state before they move to the
+   * archive file; 0 keeps them forever. @default 604800 (7 days)
+   */
+  retentionSeconds: number;
   /** REGISTER without a password is refused, and password-less accounts cannot act. @default false */
   requirePassword: boolean;
 }
@@ -56,5 +61,6 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxSalesInFlight: 64,
   maxTcpPerIp: 16,
   minIncrementCents: 1,
+  retentionSeconds: 604_800,
   requirePassword: false,
 };

@@ -74,6 +74,9 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --max-sales-in-flight N   most sale exchanges at once; the rest wait, round-robin by the
                             parties' IP (default 64; 0 = no cap)
   --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
+  --retention SECS          closed auctions whose sale is finished leave the live state SECS
+                            seconds later, for archive.jsonl in the data folder (default 604800
+                            = 7 days; 0 = keep them)
   --require-password        refuse REGISTER without a password; accounts without one cannot act
                             (default off: the original report's clients register without one)
   --no-group-commit         fsync each request's journal records alone (for benchmarks)
@@ -125,6 +128,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "log-format": { type: "string", default: "text" },
         "no-group-commit": { type: "boolean", default: false },
         "require-password": { type: "boolean", default: false },
+        "retention": { type: "string", default: "604800" },
         "snapshot-events": { type: "string", default: "10000" },
         "help": { type: "boolean", default: false },
       },
@@ -185,6 +189,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
       maxSalesInFlight: integerFlag("max-sales-in-flight", values["max-sales-in-flight"]),
       maxTcpPerIp: integerFlag("max-tcp-per-ip", values["max-tcp-per-ip"]),
       minIncrementCents: Math.round(Number(increment) * 100),
+      retentionSeconds: integerFlag("retention", values.retention),
       requirePassword: values["require-password"],
     },
     logLevel: logLevel as LogLevel,

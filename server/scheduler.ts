@@ -24,6 +24,13 @@ export const NEGOTIATION_RESEND_OFFSETS_MS: readonly number[] = [2000, 6000, 140
 /** Longest single timer: `setTimeout` cannot wait past 2^31 - 1 ms, so long waits re-arm. */
 const MAX_TIMER_DELAY_MS = 3_600_000;
 
+/**
+ * Most deadlines one transaction takes: an announcement round of thousands of items is cut into
+ * slices, each its own transaction on its own turn of the event loop, so requests (a bid and its
+ * reply) are served between slices instead of waiting for the whole round.
+ */
+export const DEADLINES_PER_TURN = 32;
+
 /** What a deadline does. Tasks due at the same time run in this order. */
 const TASKS = ["negotiate", "resend", "announce", "close"] as const;
 type Task = (typeof TASKS)[number];
@@ -157,7 +164,8 @@ export class AuctionScheduler {
     const earliestMs = this.#queue.earliestMs();
     if (earliestMs !== undefined && earliestMs <= this.#core.clock.now()) {
       const work = this.#core.run((transaction) => {
-        for (const deadline of this.#queue.takeDue(transaction.nowMs, byTimeThenTask)) {
+        const due = this.#queue.takeDue(transaction.nowMs, byTimeThenTask, DEADLINES_PER_TURN);
+        for (const deadline of due) {
           this.#perform(deadline.value, transaction);
         }
       }).catch((error) => logger.error("Scheduled work failed: {error}", { error }));

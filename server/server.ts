@@ -4,6 +4,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { Archive, ARCHIVE_FILE } from "./store/archive.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
@@ -18,6 +19,7 @@ import { TcpConnector } from "./sale/peer_connection.ts";
 import { RateLimiter } from "./net/rate_limit.ts";
 import { ReplyBudget } from "./net/reply_budget.ts";
 import { ReplyExpiry } from "./net/reply_expiry.ts";
+import { Retention } from "./store/retention.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./net/session_ips.ts";
 import { MemoryStore, type Store } from "./store/store.ts";
@@ -192,6 +194,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);
   replyExpiry.start();
+  const retention = new Retention(core, {
+    archive: options.store || options.dataDir === ""
+      ? Archive.inMemory()
+      : Archive.atPath(join(options.dataDir ?? "./data", ARCHIVE_FILE)),
+  });
+  retention.start();
   udp.serve(dispatcher);
   tcp.serve(dispatcher);
   logger.info("Listening on UDP {udp} and TCP {tcp}", {
@@ -208,7 +216,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     close() {
       closing ??= (async () => {
         await stopHttp();
-        await Promise.all([scheduler.stop(), replyExpiry.stop()]);
+        await Promise.all([scheduler.stop(), replyExpiry.stop(), retention.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await store.close();
         await ownGateway?.close();

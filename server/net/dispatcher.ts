@@ -33,6 +33,7 @@ import { newSessionKey } from "../identity/session_keys.ts";
 import { addressKey, nameKey, type PeerAddress, userAt } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
+const TEXT = new TextDecoder();
 
 /**
  * Sends a reply line back to the requester, over whichever transport the request came;
@@ -120,7 +121,7 @@ export class Dispatcher {
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       // The reason may quote a field that holds a password (a REGISTER missing a port).
-      const alsoHide = secretsOf(new TextDecoder().decode(bytes));
+      const alsoHide = secretsOf(TEXT.decode(bytes));
       logger.info("Refused undecodable request from {peer}: {reason}", {
         peer: source,
         reason: redactSecrets(error.message, { alsoHide }),
@@ -130,7 +131,7 @@ export class Dispatcher {
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
-    const text = new TextDecoder().decode(bytes);
+    const text = TEXT.decode(bytes);
     if (logEnabled("info")) {
       logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
     }

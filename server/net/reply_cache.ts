@@ -12,6 +12,7 @@ import type { AuctionState, CachedReply } from "../../auction/state.ts";
 
 /** Most addresses whose refusals are remembered in memory. */
 const MAX_MEMORY_SOURCES = 10_000;
+const UTF8 = new TextEncoder();
 
 /** Looks up and remembers replies. */
 export class ReplyCache {
@@ -57,14 +58,15 @@ export class ReplyCache {
  * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
  */
 export function repeatDigest(line: string): string {
-  return requestDigest(new TextEncoder().encode(withoutSessionKey(line)));
+  return requestDigest(UTF8.encode(withoutSessionKey(line)));
 }
 
 /** A 64-bit digest of a request's bytes (two FNV-1a hashes), as 16 hex digits. */
 export function requestDigest(bytes: Uint8Array): string {
   let low = 0x811c9dc5;
   let high = 0x050c5d1f;
-  for (const byte of bytes) {
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index]!;
     low = Math.imul(low ^ byte, 0x01000193) >>> 0;
     high = Math.imul(high ^ byte, 0x01000193) >>> 0;
     high = (high ^ (low >>> 7)) >>> 0;

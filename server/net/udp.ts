@@ -37,6 +37,12 @@ export interface UdpTransportOptions {
   rateLimiter?: RateLimiter;
   /** The reply budget of IPs with no session. @default no budget */
   replyBudget?: ReplyBudget;
+  /**
+   * Datagrams handed to the socket and not yet sent past which an AUCTION_ANNOUNCE is dropped
+   * (the next round announces again), so a round bigger than the socket drains cannot queue
+   * without a bound. Replies and other pushes are never dropped. @default 4096
+   */
+  maxQueuedForAnnounce?: number;
 }
 
 /** A bound UDP socket serving requests, and the outbox that pushes through it. */
@@ -45,8 +51,21 @@ export class UdpTransport implements Outbox {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #replyBudget: ReplyBudget | undefined;
+  readonly #maxQueuedForAnnounce: number;
   #closed = false;
   #loop: Promise<void> | null = null;
+  /** Datagrams handed to the socket whose send has not finished. */
+  #queued = 0;
+  /** Announcements dropped since the last warning, and when it was logged. */
+  #droppedAnnounces = 0;
+  #droppedWarnedAtMs = 0;
+  readonly #sent = () => {
+    this.#queued--;
+  };
+  readonly #sendFailed = (error: unknown) => {
+    this.#queued--;
+    if (!this.#closed) logger.warn("Cannot send a datagram: {error}", { error });
+  };
 
   constructor(options: UdpTransportOptions) {
     this.#socket = Deno.listenDatagram({
@@ -57,6 +76,12 @@ export class UdpTransport implements Outbox {
     this.#clock = options.clock ?? systemClock;
     this.#rateLimiter = options.rateLimiter;
     this.#replyBudget = options.replyBudget;
+    this.#maxQueuedForAnnounce = options.maxQueuedForAnnounce ?? 4096;
+  }
+
+  /** Datagrams handed to the socket and not yet sent. */
+  get queued(): number {
+    return this.#queued;
   }
 
   /** The bound address. */
@@ -70,8 +95,12 @@ export class UdpTransport implements Outbox {
   }
 
   /** Sends `line` to `to`; `false` when it was not sent (closed, or over the reply budget). */
-  send(to: PeerAddress, line: string, _message?: ServerMessage): boolean {
+  send(to: PeerAddress, line: string, message?: ServerMessage): boolean {
     if (this.#closed) return false;
+    if (message?.type === "AUCTION_ANNOUNCE" && this.#queued >= this.#maxQueuedForAnnounce) {
+      this.#dropAnnounce();
+      return false;
+    }
     const bytes = UTF8.encode(line);
     if (
       this.#replyBudget &&
@@ -85,12 +114,23 @@ export class UdpTransport implements Outbox {
       );
       return false;
     }
-    this.#socket.send(bytes, { transport: "udp", ...to }).catch((error) => {
-      if (!this.#closed) {
-        logger.warn("Cannot send to {peer}: {error}", { peer: addressKey(to), error });
-      }
-    });
+    this.#queued++;
+    this.#socket.send(bytes, { transport: "udp", hostname: to.hostname, port: to.port })
+      .then(this.#sent, this.#sendFailed);
     return true;
+  }
+
+  /** Counts a dropped announcement; warns at most once a second with how many. */
+  #dropAnnounce(): void {
+    this.#droppedAnnounces++;
+    const nowMs = this.#clock.now();
+    if (nowMs - this.#droppedWarnedAtMs < 1000) return;
+    logger.warn(
+      "Dropped {count} AUCTION_ANNOUNCE: {queued} datagrams already wait for the socket",
+      { count: this.#droppedAnnounces, queued: this.#queued },
+    );
+    this.#droppedAnnounces = 0;
+    this.#droppedWarnedAtMs = nowMs;
   }
 
   /** Stops the loop and closes the socket. */

@@ -14,6 +14,7 @@ import { installSnapshot, serializeSnapshot } from "./snapshot.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
 import type { AuctionState } from "../../auction/state.ts";
 import type { Store } from "./store.ts";
+import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
 import { join } from "node:path";
 
 export { syncDirectory, writeAtomically } from "./atomic_file.ts";
@@ -33,12 +34,83 @@ export interface FileStoreOptions {
   now?: () => number;
   /** Called after each group commit with its size and fsync time (for metrics). */
   onBatchWritten?: (batch: WrittenBatch) => void;
+  /**
+   * Users + items + sales from which snapshots are serialized on a worker thread holding a
+   * replica of the state, instead of on the event loop (about 3.5 µs an entry here: 10,000 is
+   * some 35 ms). @default 10000
+   */
+  snapshotOffThreadAt?: number;
+}
+
+/** Events are sent to the snapshot worker in bulk, at the latest after this many. */
+const FORWARD_BATCH = 4096;
+
+/** The worker thread that holds a replica of the state and writes the snapshots. */
+class SnapshotThread {
+  readonly #worker: Worker;
+  #forward: AuctionEvent[] = [];
+  #nextId = 1;
+  readonly #waiting = new Map<number, PromiseWithResolvers<void>>();
+  #failure: Error | null = null;
+
+  /** Starts the worker with a copy of `state` (the one synchronous cost: a structured clone). */
+  constructor(state: AuctionState) {
+    this.#worker = new Worker(new URL("./snapshot_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    this.#worker.onmessage = ({ data }: MessageEvent<SnapshotWorkerReply>) => {
+      const waiting = this.#waiting.get(data.id);
+      this.#waiting.delete(data.id);
+      if (data.type === "installed") waiting?.resolve();
+      else waiting?.reject(new Error(data.message));
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      this.#failure = new Error(`The snapshot worker failed: ${event.message}`);
+      for (const waiting of this.#waiting.values()) waiting.reject(this.#failure);
+      this.#waiting.clear();
+    };
+    this.#post({ type: "init", state });
+  }
+
+  /** Keeps the replica in step: `events` were just applied to the live state and journaled. */
+  follow(events: readonly AuctionEvent[]): void {
+    for (const event of events) this.#forward.push(event);
+    if (this.#forward.length >= FORWARD_BATCH) this.#flushEvents();
+  }
+
+  /** Serializes the replica (now equal to the live state) as of `coversSeq` and installs it. */
+  snapshot(dir: string, coversSeq: number, nowMs: number): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    this.#flushEvents();
+    const id = this.#nextId++;
+    const waiting = Promise.withResolvers<void>();
+    this.#waiting.set(id, waiting);
+    this.#post({ type: "snapshot", id, dir, coversSeq, nowMs });
+    return waiting.promise;
+  }
+
+  /** Stops the worker. */
+  terminate(): void {
+    this.#worker.terminate();
+  }
+
+  #flushEvents(): void {
+    if (this.#forward.length === 0) return;
+    this.#post({ type: "events", events: this.#forward });
+    this.#forward = [];
+  }
+
+  #post(request: SnapshotWorkerRequest): void {
+    this.#worker.postMessage(request);
+  }
 }
 
 /** A {@linkcode Store} keeping a journal and snapshots in `dataDir`. */
 export class FileStore implements Store {
   readonly #dataDir: string;
   readonly #options: Required<Omit<FileStoreOptions, "onBatchWritten">>;
+  #thread: SnapshotThread | null = null;
   readonly #onBatchWritten: FileStoreOptions["onBatchWritten"];
   #state: AuctionState | null = null;
   #writer: JournalWriter | null = null;
@@ -54,6 +126,7 @@ export class FileStore implements Store {
       snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
       now: options.now ?? Date.now,
+      snapshotOffThreadAt: options.snapshotOffThreadAt ?? 10_000,
     };
     this.#onBatchWritten = options.onBatchWritten;
   }
@@ -75,6 +148,8 @@ export class FileStore implements Store {
     this.#snapshotCoversSeq = recovered.coversSeq;
     this.#eventsSinceSnapshot = recovered.replayed;
     this.#lastSnapshotAtMs = this.#options.now();
+    // A big state gets its worker now, before serving, rather than at its first snapshot.
+    this.#startThreadIfBig();
     logger.info(
       "Recovered {dataDir}: snapshot {snapshot} at record {coversSeq}, {replayed} replayed",
       {
@@ -90,6 +165,7 @@ export class FileStore implements Store {
   append(events: readonly AuctionEvent[]): Promise<void> {
     if (!this.#writer) return Promise.reject(new Error("Cannot append: the store is not loaded"));
     this.#eventsSinceSnapshot += events.length;
+    this.#thread?.follow(events);
     return this.#writer.append(events);
   }
 
@@ -108,6 +184,8 @@ export class FileStore implements Store {
     while (this.#snapshotting) await this.#snapshotting;
     if (this.#eventsSinceSnapshot > 0 && !this.#writer.failure) this.#startSnapshot();
     while (this.#snapshotting) await this.#snapshotting;
+    this.#thread?.terminate();
+    this.#thread = null;
     await this.#writer.close();
   }
 
@@ -124,6 +202,13 @@ export class FileStore implements Store {
     while (this.#snapshotting) await this.#snapshotting;
   }
 
+  /** Starts the snapshot worker once the state is big enough to need it (never stopped after). */
+  #startThreadIfBig(): void {
+    if (this.#thread || !this.#state) return;
+    if (entriesOf(this.#state) < this.#options.snapshotOffThreadAt) return;
+    this.#thread = new SnapshotThread(this.#state);
+  }
+
   #maybeSnapshot(): void {
     if (this.#snapshotting || this.#eventsSinceSnapshot === 0) return;
     const dueByCount = this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents;
@@ -137,12 +222,16 @@ export class FileStore implements Store {
     if (!writer || !this.#state) return;
     const nowMs = this.#options.now();
     const coversSeq = writer.rotate();
-    const text = serializeSnapshot(this.#state, coversSeq, nowMs);
+    this.#startThreadIfBig();
+    const thread = this.#thread;
+    // Off the event loop when the state is big: the worker's replica is the live state now.
+    const text = thread ? null : serializeSnapshot(this.#state, coversSeq, nowMs);
     const previousCoversSeq = this.#snapshotCoversSeq;
     this.#eventsSinceSnapshot = 0;
     this.#lastSnapshotAtMs = nowMs;
     this.#snapshotting = (async () => {
-      await installSnapshot(this.#dataDir, text);
+      if (thread) await thread.snapshot(this.#dataDir, coversSeq, nowMs);
+      else await installSnapshot(this.#dataDir, text!);
       this.#snapshotCoversSeq = coversSeq;
       await deleteCoveredSegments(this.#dataDir, previousCoversSeq);
     })().catch((error) => {
@@ -156,6 +245,12 @@ export class FileStore implements Store {
       if (!writer.failure) this.#maybeSnapshot();
     });
   }
+}
+
+/** How many users, items and sales `state` holds. */
+function entriesOf(state: AuctionState): number {
+  return Object.keys(state.users).length + Object.keys(state.items).length +
+    Object.keys(state.sales).length;
 }
 
 /** Deletes the segments whose records are all at or below `coveredSeq` (never the newest). */

@@ -22,6 +22,8 @@ export interface StateCounts {
   closedItems: number;
   bids: number;
   sales: Record<Sale["status"], number>;
+  /** Closed items and their sales moved to the archive file after the retention. */
+  archived: { items: number; sales: number };
 }
 
 /** What {@linkcode inspectDataDir} found. */
@@ -51,6 +53,7 @@ export function countState(state: AuctionState): StateCounts {
     closedItems: items.filter((item) => item.status === "closed").length,
     bids: items.reduce((sum, item) => sum + item.bidCount, 0),
     sales,
+    archived: { items: state.archived?.items ?? 0, sales: state.archived?.sales ?? 0 },
   };
 }
 
@@ -156,6 +159,12 @@ export function formatReport(report: InspectReport): string {
     `Journal:      ${report.segments} segment(s), last record ${report.lastSeq}`,
     ...formatCounts(counts),
   ];
+  if (counts.archived.items > 0 || counts.archived.sales > 0) {
+    lines.push(
+      `Archived:     ${plural(counts.archived.items, "closed item")}, ` +
+        `${plural(counts.archived.sales, "sale")} (after the retention, in archive.jsonl)`,
+    );
+  }
   if (report.torn) {
     lines.push(
       `Torn tail:    ${report.torn.file} line ${report.torn.line} (dropped at next start)`,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { AuctionState } from "../../auction/state.ts";
 import {
   ANN,
   BEN,
@@ -168,3 +169,31 @@ Deno.test("without soft close a last-second bid leaves the end time alone", pure
   await harness.advance(1);
   assert.equal(item.status, "closed");
 });
+
+Deno.test(
+  "BID on an unknown or a closed name is answered from an index, not by walking every item",
+  pure,
+  async () => {
+    const harness = await kiteAuction();
+    await harness.advance(90_000);
+    assert.equal(harness.core.state.items[1]!.status, "closed");
+    assert.equal(await harness.request("LIST_ITEM 2 Kite again 20 90", SAM), "ITEM_LISTED 2");
+    assert.equal(await harness.request("BID 3 Kite 25", ANN), "BID_ACCEPTED 3");
+    assert.equal(await harness.request("BID 4 Pen 25", ANN), "BID_REJECTED 4 Item not found");
+    await harness.advance(90_000);
+    // From here on, count every walk over the items.
+    let walks = 0;
+    // The live state, which the core only shows read-only, to count the walks over it.
+    const state = harness.core.state as AuctionState;
+    state.items = new Proxy(state.items, {
+      ownKeys(target) {
+        walks++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    assert.equal(await harness.request("BID 5 Kite 30", ANN), "BID_REJECTED 5 Auction closed");
+    assert.equal(await harness.request("BID 6 Pen 25", ANN), "BID_REJECTED 6 Item not found");
+    assert.equal(await harness.request("BID 7 kITE 30", ANN), "BID_REJECTED 7 Auction closed");
+    assert.equal(walks, 0);
+  },
+);

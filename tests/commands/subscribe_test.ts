@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { AuctionState } from "../../auction/state.ts";
 import {
   ANN,
   BEN,
@@ -110,3 +111,26 @@ Deno.test("DE-SUBSCRIBE is ignored when not subscribed, refused to non-buyers", 
   );
   assert.match((await harness.request("DE-SUBSCRIBE 6 Kite", 49999))!, /^DENIED 6 Not registered/);
 });
+
+Deno.test(
+  "SUBSCRIBE and LIST_ITEM check their caps without walking the open auctions",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness();
+    assert.equal(await harness.request("LIST_ITEM 1 Kite d 20 90", SAM), "ITEM_LISTED 1");
+    assert.equal(await harness.request("SUBSCRIBE 2 Kite", ANN), "SUBSCRIBED 2");
+    let walks = 0;
+    // The live state, which the core only shows read-only, to count the walks over it.
+    const state = harness.core.state as AuctionState;
+    state.openItems = new Proxy(state.openItems, {
+      ownKeys(target) {
+        walks++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    assert.equal(await harness.request("LIST_ITEM 3 Lamp d 20 90", SAM), "ITEM_LISTED 3");
+    assert.equal(await harness.request("SUBSCRIBE 4 Lamp", ANN), "SUBSCRIBED 4");
+    assert.equal(await harness.request("SUBSCRIBE 5 Kite", BEN), "SUBSCRIBED 5");
+    assert.equal(walks, 0);
+  },
+);

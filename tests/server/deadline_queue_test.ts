@@ -30,3 +30,56 @@ Deno.test("DeadlineQueue forgets a deleted deadline", pure, () => {
   assert.equal(queue.get("x"), undefined);
   assert.deepEqual(queue.takeDue(100), []);
 });
+
+Deno.test(
+  "DeadlineQueue agrees with a plain scan over thousands of random operations",
+  pure,
+  () => {
+    // A small deterministic generator, so a failure replays the same way.
+    let seed = 12345;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % below;
+    };
+    const queue = new DeadlineQueue<number>();
+    const model = new Map<string, { atMs: number; value: number }>();
+    let nowMs = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const key = `k${random(500)}`;
+      const choice = random(10);
+      if (choice < 6) {
+        const atMs = nowMs + random(1_000);
+        queue.set(key, atMs, step);
+        model.set(key, { atMs, value: step });
+      } else if (choice < 8) {
+        queue.delete(key);
+        model.delete(key);
+      } else {
+        nowMs += random(200);
+        const expected = [...model.entries()]
+          .filter(([, entry]) => entry.atMs <= nowMs)
+          .sort(([keyA, a], [keyB, b]) => a.atMs - b.atMs || keyA.localeCompare(keyB));
+        for (const [dueKey] of expected) model.delete(dueKey);
+        const taken = queue.takeDue(nowMs, (a, b) => a.atMs - b.atMs || a.key.localeCompare(b.key));
+        assert.deepEqual(
+          taken.map((entry) => [entry.key, entry.atMs, entry.value]),
+          expected.map(([dueKey, entry]) => [dueKey, entry.atMs, entry.value]),
+        );
+      }
+      assert.equal(queue.size, model.size);
+      const earliest = Math.min(...[...model.values()].map((entry) => entry.atMs));
+      assert.equal(queue.earliestMs(), model.size === 0 ? undefined : earliest);
+      assert.equal(queue.get(key)?.atMs, model.get(key)?.atMs);
+    }
+  },
+);
+
+Deno.test("DeadlineQueue takes at most `limit` due deadlines, earliest first", pure, () => {
+  const queue = new DeadlineQueue<number>();
+  for (let index = 0; index < 10; index++) queue.set(`k${index}`, 100 - index, index);
+  const first = queue.takeDue(1000, undefined, 3);
+  assert.deepEqual(first.map((entry) => entry.atMs), [91, 92, 93]);
+  assert.equal(queue.size, 7);
+  assert.equal(queue.earliestMs(), 94);
+  assert.equal(queue.takeDue(1000).length, 7);
+});

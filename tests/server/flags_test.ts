@@ -29,6 +29,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       maxSubscriptionsPerUser: 1000,
       maxSalesInFlight: 64,
       maxTcpPerIp: 16,
+      retentionSeconds: 604800, // 7 days
       requirePassword: false, // off
     },
     logLevel: "info",
@@ -86,6 +87,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "postgres://auction@db:5432/auction",
     "--node",
     "east-1",
+    "--retention",
+    "3600",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
@@ -111,6 +114,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       maxSalesInFlight: 8,
       maxTcpPerIp: 0,
       minIncrementCents: 50,
+      retentionSeconds: 3600,
       requirePassword: true,
     },
     logLevel: "debug",

@@ -276,3 +276,26 @@ Deno.test(
     assert.deepEqual(linesTo(after, SAM), ["NEGOTIATE_REQ Kite 20.00 25"]);
   },
 );
+
+Deno.test(
+  "an announcement round of many items runs in slices, each its own transaction",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
+    for (let index = 0; index < 100; index++) {
+      await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
+      await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
+    }
+    clearSent(harness);
+    let transactions = 0;
+    const run = harness.core.run.bind(harness.core);
+    harness.core.run = ((work, onDurable) => {
+      transactions++;
+      return run(work, onDurable);
+    }) as typeof harness.core.run;
+    await harness.advance(60_000);
+    const announced = linesTo(harness, ANN).filter((line) => line.startsWith("AUCTION_ANNOUNCE"));
+    assert.equal(announced.length, 100, "every item announced");
+    assert.ok(transactions >= Math.ceil(100 / 32), `${transactions} transactions`);
+  },
+);

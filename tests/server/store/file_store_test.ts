@@ -164,3 +164,39 @@ Deno.test("FileStore killed with SIGKILL as soon as its appends are acknowledged
     await restarted.close();
   });
 });
+
+Deno.test("FileStore serializes a big state's snapshots on a worker, as of the moment taken", async () => {
+  await withDir(async (dir) => {
+    const store = new FileStore(dir, { snapshotEveryEvents: 1e9, snapshotOffThreadAt: 3 });
+    const state = await store.load();
+    const model = emptyState();
+    const add = (event: ReturnType<typeof userEvent>) => {
+      applyEvent(state, event);
+      applyEvent(model, event);
+      return store.append([event]);
+    };
+    for (let i = 0; i < 5; i++) await add(userEvent(i));
+    await store.snapshot(); // 5 users: the worker starts here with a copy of the state
+    // From now on the live state cannot be serialized on this thread at all.
+    Object.defineProperty(state.users, "trap", {
+      enumerable: true,
+      configurable: true,
+      get() {
+        throw new Error("serialized on the event loop");
+      },
+    });
+    await add(userEvent(5));
+    const taken = store.snapshot();
+    const later = add(userEvent(6)); // after the snapshot point: not in it
+    await Promise.all([taken, later]);
+    const snapshot = await readSnapshot(dir, SNAPSHOT_FILE);
+    assert.equal(snapshot?.coversSeq, 6);
+    assert.deepEqual(Object.keys(snapshot!.state.users).length, 6);
+    assert.equal(snapshot!.state.users["user6"], undefined);
+    delete (state.users as Record<string, unknown>)["trap"];
+    await store.close();
+    const recovered = await recover(dir);
+    assert.deepEqual(recovered.state, model);
+    assert.equal(recovered.lastSeq, 7);
+  });
+});

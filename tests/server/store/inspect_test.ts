@@ -70,6 +70,7 @@ Deno.test("inspectDataDir() counts users, open and closed items, bids and sales"
       closedItems: 1,
       bids: 3,
       sales: { pending: 1, settled: 0, cancelled: 0, no_offer: 0 },
+      archived: { items: 0, sales: 0 },
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -58,6 +58,34 @@ Deno.test("decodeRecord() refuses a record whose sequence number was changed", (
   assert.throws(() => decodeRecord(UTF8.encode(line)), /CRC mismatch/);
 });
 
+Deno.test("decodeRecord() reads the prefix byte by byte as strictly as the format says", () => {
+  const line = encodeRecord(9_876_543, registered("Ada", 7)).slice(0, -1);
+  assert.equal(decodeRecord(UTF8.encode(line)).seq, 9_876_543);
+  const crc = JSON.parse(line).crc as string;
+  const broken: [string, string][] = [
+    ["no seq key", line.replace('{"seq":', '{"Seq":')],
+    ["no digits", line.replace('"seq":9876543', '"seq":')],
+    ["17 digits", line.replace('"seq":9876543', '"seq":12345678901234567')],
+    ["upper-case CRC", line.replace(crc, crc.toUpperCase().replace(/^[0-9]/, "A"))],
+    ["short CRC", line.replace(`"crc":"${crc}"`, `"crc":"${crc.slice(1)}"`)],
+    ["no event key", line.replace('","event":', '","evt":')],
+    ["no closing brace", `${line}x`],
+    ["empty", ""],
+  ];
+  for (const [what, text] of broken) {
+    assert.throws(() => decodeRecord(UTF8.encode(text)), /not a journal record/, what);
+  }
+  const wrongCrc = line.replace(crc, crc === "00000000" ? "00000001" : "00000000");
+  assert.throws(
+    () => decodeRecord(UTF8.encode(wrongCrc)),
+    new RegExp(`CRC mismatch \\(stored ${crc === "00000000" ? "00000001" : "00000000"}, computed`),
+  );
+  const badUtf8 = UTF8.encode(line);
+  const eventAt = line.indexOf('"name":"Ada"') + 9;
+  badUtf8[eventAt] = 0xff;
+  assert.throws(() => decodeRecord(badUtf8), /CRC mismatch/);
+});
+
 Deno.test("recover() drops a torn last record cut at any byte and truncates the file", async () => {
   const { dir, lines } = await journalWith(3);
   const path = join(dir, segmentName(1));
