@@ -1,12 +1,13 @@
 /**
- * Checks shared by the auction commands: role, the seed's trailing user name, and finding an
- * item by name. Private to `commands/` (not a command, so not registered).
+ * The refusals shared by the auction commands: role, the seed's trailing user name, and an item
+ * open to bids. The reads behind them are in `auction/lookup.ts`. Private to `commands/` (not a
+ * command, so not registered).
  * @module
  */
 
 import type { Role } from "../protocol/mod.ts";
-import { type Item, itemNamed, nameKey, type User } from "../auction/state.ts";
-import { hasEnded } from "../auction/time_left.ts";
+import type { Item, User } from "../auction/state.ts";
+import { findOpenItem, isNameOf } from "../auction/lookup.ts";
 import { type CommandContext, CommandError, requireUser } from "./define.ts";
 
 /** The sender's user, refused unless it has `role`; `doing` completes "Only buyers can ...". */
@@ -25,7 +26,7 @@ export function requireRole(
  * sender's own user.
  */
 export function requireOwnName(user: User, claimed: string | undefined): void {
-  if (claimed !== undefined && nameKey(claimed) !== nameKey(user.name)) {
+  if (claimed !== undefined && !isNameOf(user, claimed)) {
     const field = user.role === "buyer" ? "Buyer_Name" : "Seller_Name";
     throw new CommandError(`${field} "${claimed}" is not the user of this address (${user.name})`);
   }
@@ -33,10 +34,9 @@ export function requireOwnName(user: User, claimed: string | undefined): void {
 
 /** The item named `name` whose auction is still running, or a refusal that says why not. */
 export function requireOpenItem(context: CommandContext, name: string): Item {
-  const item = itemNamed(context.state, name);
-  if (!item) throw new CommandError("Item not found");
-  if (hasEnded(item, context.nowMs)) throw new CommandError("Auction closed");
-  return item;
+  const found = findOpenItem(context.state, name, context.nowMs);
+  if (found.item) return found.item;
+  throw new CommandError(found.missing === "unknown" ? "Item not found" : "Auction closed");
 }
 
 /** The open item named `name` whose seller is the sender, for ACCEPT and REFUSE. */

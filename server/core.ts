@@ -51,6 +51,25 @@ export interface Transaction {
   sendTo(to: PeerAddress, message: ServerMessage): void;
 }
 
+/**
+ * The read-only side of the core: its state, time and settings. Those who follow the core take
+ * this (or part of it) and the one method they need, not the whole {@linkcode AuctionCore}.
+ */
+export interface CoreView {
+  /** The live state, read-only. */
+  readonly state: Readonly<AuctionState>;
+  /** The source of time. */
+  readonly clock: Clock;
+  /** The settings. */
+  readonly config: Readonly<ServerConfig>;
+}
+
+/** The one way to change the state: {@linkcode AuctionCore.run}. */
+export interface TransactionRunner {
+  /** Runs `work` as one transaction; see {@linkcode AuctionCore.run}. */
+  run<T>(work: (transaction: Transaction) => T, onDurable?: (result: T) => void): Promise<T>;
+}
+
 /** Called after every event is applied (the scheduler listens here). */
 export type EventListener = (event: AuctionEvent, transaction: Transaction) => void;
 

@@ -9,7 +9,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { TimerHandle } from "./clock.ts";
-import type { AuctionCore, Transaction } from "./core.ts";
+import type { CoreView, EventListener, Transaction, TransactionRunner } from "./core.ts";
 import { type Deadline, DeadlineQueue } from "./deadline_queue.ts";
 import type { AuctionEvent } from "../auction/events.ts";
 import type { Item } from "../auction/state.ts";
@@ -44,16 +44,22 @@ const byTimeThenTask = (a: Deadline<Job>, b: Deadline<Job>) =>
   a.atMs - b.atMs || TASKS.indexOf(a.value.task) - TASKS.indexOf(b.value.task) ||
   a.value.itemId - b.value.itemId;
 
+/** What the scheduler needs of the core (`AuctionCore` is one). */
+export interface SchedulerCore extends CoreView, TransactionRunner {
+  /** Follows every event as it is applied. */
+  onEvent(listener: EventListener): void;
+}
+
 /** The auction clock of one core. */
 export class AuctionScheduler {
-  readonly #core: AuctionCore;
+  readonly #core: SchedulerCore;
   readonly #queue = new DeadlineQueue<Job>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #timer: TimerHandle | undefined;
   #timerDueMs: number | undefined;
   #running = false;
 
-  constructor(core: AuctionCore) {
+  constructor(core: SchedulerCore) {
     this.#core = core;
     core.onEvent((event, transaction) => this.#follow(event, transaction));
   }

@@ -117,7 +117,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     : options.storeOptions;
   const store = options.store ??
     (onDisk === null ? new MemoryStore() : new FileStore(onDisk, {
-      now: () => clock.now(),
+      clock,
       ...storeOptions,
     }));
   const config = { ...DEFAULT_CONFIG, ...options.config };

@@ -7,7 +7,7 @@
 
 import { hasExpiredReplies } from "../../auction/replies.ts";
 import type { TimerHandle } from "../clock.ts";
-import type { AuctionCore } from "../core.ts";
+import type { CoreView, TransactionRunner } from "../core.ts";
 
 /** Options of {@linkcode ReplyExpiry}. */
 export interface ReplyExpiryOptions {
@@ -15,14 +15,17 @@ export interface ReplyExpiryOptions {
   intervalMs?: number;
 }
 
+/** What the sweep needs of the core: the state, the time, and transactions. */
+export type ReplyExpiryCore = Pick<CoreView, "state" | "clock"> & TransactionRunner;
+
 /** A periodic sweep of the reply cache kept in the state. */
 export class ReplyExpiry {
-  readonly #core: AuctionCore;
+  readonly #core: ReplyExpiryCore;
   readonly #intervalMs: number;
   #timer: TimerHandle | undefined;
   #sweeping: Promise<void> = Promise.resolve();
 
-  constructor(core: AuctionCore, options: ReplyExpiryOptions = {}) {
+  constructor(core: ReplyExpiryCore, options: ReplyExpiryOptions = {}) {
     this.#core = core;
     this.#intervalMs = options.intervalMs ?? 60_000;
   }

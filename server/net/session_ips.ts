@@ -6,13 +6,22 @@
  * @module
  */
 
-import type { AuctionCore } from "../core.ts";
+import type { CoreView } from "../core.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
 import type { SessionView } from "./reply_budget.ts";
 import { addressKey, nameKey, type PeerAddress } from "../../auction/state.ts";
 
+/** What the index needs of the core: the state, and each event as it is applied. */
+export interface SessionIpsCore {
+  /** The live state, read-only. */
+  readonly state: CoreView["state"];
+  /** Follows every event as it is applied. */
+  onEvent(listener: (event: AuctionEvent) => void): void;
+}
+
 /** An index of session addresses by IP, kept in step with the state through `core.onEvent`. */
 export class SessionIps implements SessionView {
-  readonly #core: AuctionCore;
+  readonly #core: SessionIpsCore;
   /** Session address (`host:port`) of each user key. */
   readonly #addressOf = new Map<string, string>();
   /** User key and IP of each session address. */
@@ -22,7 +31,7 @@ export class SessionIps implements SessionView {
   /** How many shown session addresses each IP has. */
   readonly #shownPerIp = new Map<string, number>();
 
-  constructor(core: AuctionCore) {
+  constructor(core: SessionIpsCore) {
     this.#core = core;
     for (const [key, user] of Object.entries(core.state.users)) {
       if (!user.session) continue;

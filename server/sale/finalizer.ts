@@ -9,7 +9,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { AuctionCore } from "../core.ts";
+import type { CommittedListener, CoreView, TransactionRunner } from "../core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
 import { SaleQueue } from "./queue.ts";
@@ -40,9 +40,15 @@ export interface SaleFinalizerOptions {
   onStep?: SaleStepHook;
 }
 
+/** What the finalizer needs of the core (`AuctionCore` is one). */
+export interface FinalizerCore extends CoreView, TransactionRunner {
+  /** Hears each transaction's events once they are durable. */
+  onCommitted(listener: CommittedListener): void;
+}
+
 /** Starts, resumes and tracks the closing exchange of every sale. */
 export class SaleFinalizer {
-  readonly #core: AuctionCore;
+  readonly #core: FinalizerCore;
   readonly #context: ExchangeContext;
   readonly #shutdown = new AbortController();
   readonly #running = new Map<number, Promise<void>>();
@@ -53,7 +59,7 @@ export class SaleFinalizer {
   #idle = Promise.withResolvers<void>();
   #isIdle = true;
 
-  constructor(core: AuctionCore, options: SaleFinalizerOptions) {
+  constructor(core: FinalizerCore, options: SaleFinalizerOptions) {
     this.#core = core;
     this.#context = {
       core,

@@ -6,17 +6,20 @@
 
 import { getLogger } from "@logtape/logtape";
 import { encodeMessage, redactSecrets, type ServerMessage } from "../../protocol/mod.ts";
-import type { AuctionCore } from "../core.ts";
+import type { CoreView, TransactionRunner } from "../core.ts";
 import type { PaymentGateway } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
 import { type Connector, OutOfDescriptorsError } from "./peer_connection.ts";
 
 const logger = getLogger(["auction", "sale"]);
 
+/** What a sale needs of the core: the state, time and settings, and transactions. */
+export type SaleCore = CoreView & TransactionRunner;
+
 /** What an exchange needs; the finalizer builds it once. */
 export interface ExchangeContext {
   /** The core: state, clock, config and transactions. */
-  core: AuctionCore;
+  core: SaleCore;
   /** Pays sales. */
   gateway: PaymentGateway;
   /** Opens connections to parties. */

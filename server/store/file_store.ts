@@ -16,6 +16,7 @@ import type { AuctionState } from "../../auction/state.ts";
 import type { Store } from "./store.ts";
 import type { SnapshotWorkerReply, SnapshotWorkerRequest } from "./snapshot_worker.ts";
 import { join } from "node:path";
+import { type Clock, systemClock } from "../clock.ts";
 
 export { syncDirectory, writeAtomically } from "./atomic_file.ts";
 export { SNAPSHOT_FILE } from "./snapshot.ts";
@@ -30,8 +31,8 @@ export interface FileStoreOptions {
   snapshotEveryEvents?: number;
   /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
   snapshotEverySeconds?: number;
-  /** The time used to leave expired cached replies out of snapshots. @default Date.now */
-  now?: () => number;
+  /** The time of snapshot deadlines and of leaving expired cached replies out. @default systemClock */
+  clock?: Clock;
   /** Called after each group commit with its size and fsync time (for metrics). */
   onBatchWritten?: (batch: WrittenBatch) => void;
   /**
@@ -125,7 +126,7 @@ export class FileStore implements Store {
       groupCommit: options.groupCommit ?? true,
       snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
-      now: options.now ?? Date.now,
+      clock: options.clock ?? systemClock,
       snapshotOffThreadAt: options.snapshotOffThreadAt ?? 10_000,
     };
     this.#onBatchWritten = options.onBatchWritten;
@@ -139,7 +140,9 @@ export class FileStore implements Store {
     const segmentStartSeq = last && last.startSeq > recovered.coversSeq
       ? last.startSeq
       : recovered.lastSeq + 1;
-    this.#writer = new JournalWriter(this.#dataDir, recovered.lastSeq, segmentStartSeq, {
+    this.#writer = new JournalWriter(this.#dataDir, {
+      lastSeq: recovered.lastSeq,
+      segmentStartSeq,
       groupCommit: this.#options.groupCommit,
       onBatchDurable: () => this.#maybeSnapshot(),
       onBatchWritten: this.#onBatchWritten,
@@ -147,7 +150,7 @@ export class FileStore implements Store {
     this.#state = recovered.state;
     this.#snapshotCoversSeq = recovered.coversSeq;
     this.#eventsSinceSnapshot = recovered.replayed;
-    this.#lastSnapshotAtMs = this.#options.now();
+    this.#lastSnapshotAtMs = this.#options.clock.now();
     // A big state gets its worker now, before serving, rather than at its first snapshot.
     this.#startThreadIfBig();
     logger.info(
@@ -212,7 +215,7 @@ export class FileStore implements Store {
   #maybeSnapshot(): void {
     if (this.#snapshotting || this.#eventsSinceSnapshot === 0) return;
     const dueByCount = this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents;
-    const elapsedMs = this.#options.now() - this.#lastSnapshotAtMs;
+    const elapsedMs = this.#options.clock.now() - this.#lastSnapshotAtMs;
     if (dueByCount || elapsedMs >= this.#options.snapshotEverySeconds * 1000) this.#startSnapshot();
   }
 
@@ -220,7 +223,7 @@ export class FileStore implements Store {
   #startSnapshot(): void {
     const writer = this.#writer;
     if (!writer || !this.#state) return;
-    const nowMs = this.#options.now();
+    const nowMs = this.#options.clock.now();
     const coversSeq = writer.rotate();
     this.#startThreadIfBig();
     const thread = this.#thread;

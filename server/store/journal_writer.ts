@@ -15,6 +15,10 @@ const UTF8 = new TextEncoder();
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
+  /** Sequence number of the last record already in the journal. @default 0 */
+  lastSeq?: number;
+  /** Where the segment being appended to starts (a new one if none holds it). @default lastSeq + 1 */
+  segmentStartSeq?: number;
   /** Sync many appends at once; `false` writes and syncs each append on its own. @default true */
   groupCommit?: boolean;
   /** Called after each durable batch, when the state matches every record appended so far. */
@@ -64,16 +68,11 @@ export class JournalWriter {
   #lastDone: Promise<void> = Promise.resolve();
   #failure: unknown = null;
 
-  /** Continues after record `lastSeq`, appending to the segment that starts at `segmentStartSeq`. */
-  constructor(
-    dir: string,
-    lastSeq: number,
-    segmentStartSeq: number,
-    options: JournalWriterOptions,
-  ) {
+  /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
+  constructor(dir: string, options: JournalWriterOptions = {}) {
     this.#dir = dir;
-    this.#nextSeq = lastSeq + 1;
-    this.#segmentStartSeq = segmentStartSeq;
+    this.#nextSeq = (options.lastSeq ?? 0) + 1;
+    this.#segmentStartSeq = options.segmentStartSeq ?? this.#nextSeq;
     this.#groupCommit = options.groupCommit ?? true;
     this.#onBatchDurable = options.onBatchDurable ?? (() => {});
     this.#onBatchWritten = options.onBatchWritten;

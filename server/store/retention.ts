@@ -10,7 +10,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Archive, ArchiveRecord } from "./archive.ts";
 import type { TimerHandle } from "../clock.ts";
-import type { AuctionCore } from "../core.ts";
+import type { CoreView, TransactionRunner } from "../core.ts";
 import { needsWork } from "../sale/notices.ts";
 import type { Sale } from "../../auction/state.ts";
 
@@ -36,16 +36,19 @@ export function saleFinishedAtMs(sale: Sale): number {
   );
 }
 
+/** What retention needs of the core: the state, time and settings, and transactions. */
+export type RetentionCore = CoreView & TransactionRunner;
+
 /** The periodic sweep that archives old closed auctions. Off when the retention is 0. */
 export class Retention {
-  readonly #core: AuctionCore;
+  readonly #core: RetentionCore;
   readonly #archive: Archive;
   readonly #intervalMs: number;
   readonly #maxPerSweep: number;
   #timer: TimerHandle | undefined;
   #sweeping: Promise<number> = Promise.resolve(0);
 
-  constructor(core: AuctionCore, options: RetentionOptions) {
+  constructor(core: RetentionCore, options: RetentionOptions) {
     this.#core = core;
     this.#archive = options.archive;
     const retentionMs = core.config.retentionSeconds * 1000;

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createHarness, type Harness, peer } from "../../_support/harness.ts";
 import { Dispatcher } from "../../../server/net/dispatcher.ts";
 import { SessionIps } from "../../../server/net/session_ips.ts";
-import type { PeerAddress } from "../../../auction/state.ts";
+import { emptyState, type PeerAddress } from "../../../auction/state.ts";
+import { applyEvent } from "../../../auction/apply.ts";
+import type { AuctionEvent } from "../../../auction/events.ts";
 import { MemoryStore } from "../../../server/store/store.ts";
 import { keyOf, registerLine } from "../../commands/_lines.ts";
 import { PasswordHasher } from "../../../server/identity/passwords.ts";
@@ -97,4 +99,25 @@ Deno.test("a refusal that was sent is remembered as before", pure, async () => {
   assert.equal(await harness.request(line, 40002), "REGISTER-DENIED 7 User name is already taken");
   await harness.request("DE-REGISTER 2 alice", 40001);
   assert.equal(await harness.request(line, 40002), "REGISTER-DENIED 7 User name is already taken");
+});
+
+Deno.test("SessionIps needs of the core only its state and its events", pure, () => {
+  const state = emptyState();
+  const listeners: ((event: AuctionEvent) => void)[] = [];
+  const sessions = new SessionIps({ state, onEvent: (listener) => listeners.push(listener) });
+  const event: AuctionEvent = {
+    type: "user_registered",
+    atMs: 0,
+    name: "Ann",
+    role: "buyer",
+    declaredIp: "10.0.0.4",
+    udpPort: 4,
+    tcpPort: 5,
+    session: { hostname: "10.0.0.4", port: 4 },
+  };
+  applyEvent(state, event);
+  for (const listener of listeners) listener(event);
+  assert.equal(sessions.hasSession("10.0.0.4"), false, "registered, nothing shown yet");
+  sessions.confirm({ hostname: "10.0.0.4", port: 4 });
+  assert.equal(sessions.hasSession("10.0.0.4"), true);
 });

@@ -4,6 +4,7 @@ import { applyEvent } from "../../../auction/apply.ts";
 import { FileStore } from "../../../server/store/file_store.ts";
 import { listSegments } from "../../../server/store/journal.ts";
 import { JournalWriter } from "../../../server/store/journal_writer.ts";
+import { FakeClock } from "../../../server/clock.ts";
 import { recover } from "../../../server/store/recovery.ts";
 import {
   PREVIOUS_SNAPSHOT_FILE,
@@ -26,7 +27,7 @@ async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("JournalWriter with group commit covers appends made during a sync with one sync", async () => {
   await withDir(async (dir) => {
     let batches = 0;
-    const writer = new JournalWriter(dir, 0, 1, { onBatchDurable: () => batches++ });
+    const writer = new JournalWriter(dir, { onBatchDurable: () => batches++ });
     await Promise.all(Array.from({ length: 100 }, (_, i) => writer.append([userEvent(i)])));
     assert.equal(batches, 2, "the first append's sync, then one for the 99 queued behind it");
     await writer.close();
@@ -37,7 +38,7 @@ Deno.test("JournalWriter with group commit covers appends made during a sync wit
 Deno.test("JournalWriter without group commit syncs each append on its own", async () => {
   await withDir(async (dir) => {
     let batches = 0;
-    const writer = new JournalWriter(dir, 0, 1, {
+    const writer = new JournalWriter(dir, {
       groupCommit: false,
       onBatchDurable: () => batches++,
     });
@@ -87,14 +88,14 @@ Deno.test("FileStore snapshots every N events, keeps one previous snapshot, dele
 
 Deno.test("FileStore takes a snapshot once T seconds passed since the last one", async () => {
   await withDir(async (dir) => {
-    let nowMs = 1_000_000;
-    const store = new FileStore(dir, { snapshotEverySeconds: 60, now: () => nowMs });
+    const clock = new FakeClock(1_000_000);
+    const store = new FileStore(dir, { snapshotEverySeconds: 60, clock });
     const state = await store.load();
     applyEvent(state, userEvent(1));
     await store.append([userEvent(1)]);
     await store.idle();
     assert.equal(await readSnapshot(dir, SNAPSHOT_FILE), null);
-    nowMs += 60_000;
+    clock.advance(60_000);
     applyEvent(state, userEvent(2));
     await store.append([userEvent(2)]);
     await store.idle();

@@ -30,7 +30,7 @@ async function withHarness(
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "recovery-property-" });
   const clock = new FakeClock();
-  const store = new FileStore(dir, { ...options, now: () => clock.now() });
+  const store = new FileStore(dir, { ...options, clock });
   try {
     await body(await createHarness({ clock, store }), dir, store);
   } finally {
