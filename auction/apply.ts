@@ -11,6 +11,10 @@ import {
   type AuctionState,
   type Item,
   nameKey,
+  type PeerAddress,
+  type User,
+} from "./state.ts";
+import {
   noteItemClosed,
   noteItemDropped,
   noteItemListed,
@@ -19,9 +23,7 @@ import {
   noteSubscriberGone,
   noteSubscription,
   noteUserCounted,
-  type PeerAddress,
-  type User,
-} from "./state.ts";
+} from "./indexes.ts";
 
 /** Applies `event` to `state` in place. */
 export function applyEvent(state: AuctionState, event: AuctionEvent): void {

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type AuctionState, type Item, itemNamed, nameKey, type User } from "./state.ts";
+import { type AuctionState, type Item, nameKey, type User } from "./state.ts";
+import { itemNamed } from "./indexes.ts";
 import { hasEnded } from "./time_left.ts";
 
 /** What {@linkcode findOpenItem} found: the open item, or why there is none. */

@@ -1,4 +1,4 @@
-import { openItemNamed } from "../auction/state.ts";
+import { openItemNamed } from "../auction/indexes.ts";
 import { requireOwnName, requireRole } from "./_auction.ts";
 import { defineCommand } from "./define.ts";
 

@@ -1,5 +1,5 @@
 import { durationMs, MAX_DURATION_MS, message } from "../protocol/mod.ts";
-import { openItemNamed, openListingsOf } from "../auction/state.ts";
+import { openItemNamed, openListingsOf } from "../auction/indexes.ts";
 import { requireOwnName, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 

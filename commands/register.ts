@@ -1,5 +1,6 @@
 import { message, type MessageOf } from "../protocol/mod.ts";
-import { type AuctionState, nameKey, usersFromIp } from "../auction/state.ts";
+import { type AuctionState, nameKey } from "../auction/state.ts";
+import { usersFromIp } from "../auction/indexes.ts";
 import type { PasswordHash } from "../auction/password_record.ts";
 import { CommandError, type CommandSettings, defineCommand } from "./define.ts";
 

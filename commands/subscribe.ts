@@ -1,5 +1,5 @@
 import { message } from "../protocol/mod.ts";
-import { openSubscriptionsOf } from "../auction/state.ts";
+import { openSubscriptionsOf } from "../auction/indexes.ts";
 import { pushAnnounce } from "../auction/time_left.ts";
 import { requireOpenItem, requireOwnName, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";

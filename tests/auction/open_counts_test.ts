@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { applyEvent } from "../../auction/apply.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
+import { emptyState } from "../../auction/state.ts";
 import {
-  emptyState,
   itemNamed,
   openListingsOf,
   openSubscriptionsOf,
   usersFromIp,
-} from "../../auction/state.ts";
+} from "../../auction/indexes.ts";
 import { pure } from "../_support/pure.ts";
 
 /** What the indexes must say, by walking the state. */
