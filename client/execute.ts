@@ -46,9 +46,11 @@ export interface ShellContext {
   report(event: ClientEvent): void;
   /**
    * Records who this client is after REGISTER or LOGIN (and the session key the reply gave,
-   * or none); a role left out stays as it was.
+   * or none, and the password, for a LOGIN at another node); a role left out stays as it was.
    */
-  setIdentity(identity: { name: string | undefined; role?: Role; key?: string }): void;
+  setIdentity(
+    identity: { name: string | undefined; role?: Role; key?: string; password?: string },
+  ): void;
   /** Where generated passwords are kept, or why they cannot be. */
   readonly passwords: PasswordStoreAccess;
   /** Asks the person at the shell; undefined in the scripted mode. */
@@ -93,7 +95,7 @@ export async function executeCommand(
         },
       );
       if (result === "ok") {
-        context.setIdentity({ name, role, key });
+        context.setIdentity({ name, role, key, password: choice.password });
         if (choice.keptIn) {
           context.report({ type: "password", action: "kept", user: name, file: choice.keptIn });
         }
@@ -128,7 +130,7 @@ export async function executeCommand(
           key = reply.key;
         },
       );
-      if (result === "ok") context.setIdentity({ name, role, key });
+      if (result === "ok") context.setIdentity({ name, role, key, password: choice.password });
       return result;
     }
     case "deregister": {
@@ -157,6 +159,7 @@ export async function executeCommand(
       return await subscribe(context, command.item);
     case "unsubscribe":
       context.autobid.stop(command.item, "unsubscribed");
+      context.items.unsubscribed(command.item);
       return await request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));
     case "bid":
       return await request((rq) =>

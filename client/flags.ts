@@ -19,8 +19,11 @@ import { ProfileFileError, readProfileFile } from "./profile_file.ts";
 
 /** Everything the client's flags set. */
 export interface ClientFlags {
+  /** The first node of --server: the auction house (passwords are kept per auction house). */
   serverHost: string;
   serverPort: number;
+  /** Every node of --server, in order (the first is serverHost:serverPort). */
+  servers: { hostname: string; port: number }[];
   name?: string;
   role?: Role;
   password?: string;
@@ -47,7 +50,10 @@ export const CLIENT_USAGE = `Usage: deno task client [flags]
 
 The auction client: an interactive shell on a terminal, JSON lines otherwise.
 
-  --server HOST:PORT      the server's UDP address (default 127.0.0.1:5000)
+  --server HOST:PORT[,HOST:PORT...]
+                          the server's UDP address (default 127.0.0.1:5000); several nodes
+                          of one auction house: the client moves to the next when one does
+                          not answer twice (the first names the auction house)
   --name NAME             your user name (the shell asks when missing)
   --role buyer|seller     your role at register (the shell asks at register when missing)
   --password PASSWORD     your password (default: one made up at register and kept in DIR)
@@ -120,10 +126,11 @@ export function parseClientFlags(args: string[]): ClientFlags {
   if (!["minutes", "seconds"].includes(durationUnit)) {
     throw new UsageError(`--duration-unit must be minutes or seconds, not "${durationUnit}"`);
   }
-  const { hostname: serverHost, port: serverPort } = parseServerAddress(values.server);
+  const servers = parseServerList(values.server);
   return {
-    serverHost,
-    serverPort,
+    serverHost: servers[0]!.hostname,
+    serverPort: servers[0]!.port,
+    servers,
     name: checked("--name", values.name, parseUserName),
     role: checked("--role", values.role, parseRole),
     password: checked("--password", values.password, parsePassword),
@@ -137,6 +144,11 @@ export function parseClientFlags(args: string[]): ClientFlags {
     logLevel: logLevel as LogLevel,
     help: values.help,
   };
+}
+
+/** A comma-separated list of {@linkcode parseServerAddress} addresses, at least one. */
+export function parseServerList(text: string): { hostname: string; port: number }[] {
+  return text.split(",").map((entry) => parseServerAddress(entry.trim()));
 }
 
 /** `host:port`, `[v6]:port`, or a bare host (port 5000). */

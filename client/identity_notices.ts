@@ -1,6 +1,6 @@
 /**
  * The shell's lines for the client's own events about who it is and whether the server is
- * there: a password kept or not, a session lost, the server unreachable or back. Pure.
+ * there: a password kept or not, a session lost, the server unreachable or back, a move to another node. Pure.
  * @module
  */
 
@@ -23,6 +23,11 @@ export function describeIdentityEvent(event: ClientEvent): string | undefined {
         `is it running, and is --server right? Still trying...`;
     case "reachable":
       return `The server at ${event.server} answers now.`;
+    case "failover":
+      return event.to === null
+        ? `No answer from ${event.from}, nor from any other node of --server.`
+        : `No answer from ${event.from}: moved to ${event.to}` +
+          (event.error ? ` (${event.error})` : "");
     default:
       return undefined;
   }

@@ -42,6 +42,8 @@ export interface Listing {
 /** The items this client has heard of. */
 export class ItemBook {
   readonly #items = new Map<string, KnownItem>();
+  /** Lower-case names of the items this client subscribed to and did not unsubscribe from. */
+  readonly #following = new Set<string>();
 
   /** The item named `item`, if heard of (case-insensitive). */
   get(item: string): KnownItem | undefined {
@@ -142,6 +144,20 @@ export class ItemBook {
   subscribed(item: string, nowMs: number): void {
     const entry = this.touch(item, nowMs);
     if (entry.closed) this.#reopen(entry);
+    this.#following.add(item.toLowerCase());
+  }
+
+  /** The client unsubscribed from `item` (or a node refused to subscribe it again). */
+  unsubscribed(item: string): void {
+    this.#following.delete(item.toLowerCase());
+  }
+
+  /** The items subscribed to whose auction is not heard closed (to subscribe again elsewhere). */
+  following(): string[] {
+    return [...this.#following].flatMap((key) => {
+      const entry = this.#items.get(key);
+      return entry && !entry.closed ? [entry.item] : [];
+    });
   }
 
   /** Every item, in the order first heard. */

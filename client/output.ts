@@ -34,7 +34,16 @@ export type ClientEvent =
   | { type: "password"; action: "not_kept"; user: string; reason: string }
   | { type: "session"; action: "lost"; user: string; cause: "key" | "moved"; reason: string }
   | { type: "unreachable"; server: string; seconds: number }
-  | { type: "reachable"; server: string };
+  | { type: "reachable"; server: string }
+  | {
+    type: "failover";
+    from: string;
+    /** null: no node of the list answered. */
+    to: string | null;
+    /** The items subscribed to again at the new node. */
+    resubscribed?: string[];
+    error?: string;
+  };
 
 /** Asks the person at the shell; `secret` answers are masked as typed and kept out of history. */
 export type Ask = <T>(prompt: string, parse: (text: string) => T, secret?: boolean) => Promise<T>;

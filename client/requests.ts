@@ -2,7 +2,8 @@
  * Reliable requests over UDP: each request gets an RQ#, is sent again with the same bytes
  * after a random 1 to 1.5 s, then after twice that, and so on, at most 4 times, until a reply
  * with its RQ# arrives. Replies are matched by RQ#; one with an RQ# this client is not waiting
- * for is logged and ignored.
+ * for is logged and ignored. With several server nodes (`failover`), two unanswered tries at one
+ * node move the client to the next, and the request is sent again there.
  * @module
  */
 
@@ -46,7 +47,33 @@ export interface RequestEngineOptions {
   initialDelayMs?: number;
   /** The first RQ#. @default a random number from 1 to 100000 */
   firstRq?: number;
+  /** Moving to another server node when one does not answer; absent: one node, no moves. */
+  failover?: EngineFailover;
   logger?: Logger;
+}
+
+/** How the engine moves to another node (see `failover.ts`). */
+export interface EngineFailover {
+  /** Unanswered tries of a request at one node before the client moves. @default 2 */
+  afterTries?: number;
+  /** Moves a request at most this often before it is given up (the number of nodes). */
+  maxMoves: number;
+  /**
+   * Moves to the next node that answers (and LOGINs there): resolves to the session key to
+   * send from now on (undefined: keep the one sent), or `moved: false` when no node answered.
+   */
+  move(): Promise<{ moved: true; key?: string } | { moved: false }>;
+}
+
+/** Options of one {@linkcode RequestEngine.request}. */
+export interface RequestOptions {
+  /** Another message that counts as the answer (a PRICE_ADJUSTMENT answers ACCEPT). */
+  settleBy?: (message: Message) => boolean;
+  /**
+   * A request of the move itself (LOGIN, SUBSCRIBE at the new node): never paused by a move,
+   * and given up after the failover's `afterTries` unanswered tries instead of moving.
+   */
+  pinned?: boolean;
 }
 
 interface Pending {
@@ -56,12 +83,20 @@ interface Pending {
   delayMs: number;
   timer: unknown;
   settleBy?: (message: Message) => boolean;
+  /** Tries at the current node. */
+  triesHere: number;
+  moves: number;
+  pinned: boolean;
+  /** Waiting for a move to end before it is sent (again). */
+  paused: boolean;
   resolve: (outcome: RequestOutcome) => void;
 }
 
 /** Sends requests and matches their replies; time and randomness are injected. */
 export class RequestEngine {
-  readonly #options: Required<Omit<RequestEngineOptions, "logger" | "firstRq">>;
+  readonly #options: Required<Omit<RequestEngineOptions, "logger" | "firstRq" | "failover">>;
+  readonly #failover?: EngineFailover;
+  #moving = false;
   readonly #logger?: Logger;
   readonly #pending = new Map<number, Pending>();
   #nextRq: number;
@@ -76,6 +111,7 @@ export class RequestEngine {
       ...options,
     };
     this.#logger = options.logger;
+    this.#failover = options.failover;
     this.#nextRq = options.firstRq ?? 1 + Math.floor(this.#options.random() * 100_000);
     this.#firstRq = this.#nextRq;
   }
@@ -93,28 +129,31 @@ export class RequestEngine {
   /**
    * Sends `build(rq)` and resolves when it is answered, given up, or (for a request the table
    * gives no reply) when the first retransmission delay passed without a refusal.
-   * `settleBy` lets another message count as the answer (a PRICE_ADJUSTMENT answers ACCEPT).
+   * While the client moves to another node, a new request waits and is sent once it is there.
    */
   request(
     build: (rq: number) => ClientRequest,
-    options: { settleBy?: (message: Message) => boolean } = {},
+    options: RequestOptions = {},
   ): Promise<RequestOutcome> {
     const request = build(this.#nextRq++);
     const raw = encodeMessage(request);
     const { promise, resolve } = Promise.withResolvers<RequestOutcome>();
-    const delayMs = this.#options.initialDelayMs * (1 + this.#options.random() / 2);
     const pending: Pending = {
       request,
       raw,
-      attempts: 1,
-      delayMs,
+      attempts: 0,
+      delayMs: 0,
       timer: 0,
       settleBy: options.settleBy,
+      triesHere: 0,
+      moves: 0,
+      pinned: options.pinned ?? false,
+      paused: false,
       resolve,
     };
     this.#pending.set(request.rq, pending);
-    this.#options.send(raw);
-    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), delayMs);
+    if (this.#moving && !pending.pinned) pending.paused = true;
+    else this.#sendFresh(pending);
     return promise;
   }
 
@@ -165,13 +204,32 @@ export class RequestEngine {
     }
   }
 
+  /** Sends a request's first try at the current node, with a new 1 to 1.5 s delay. */
+  #sendFresh(pending: Pending): void {
+    pending.attempts++;
+    pending.triesHere = 1;
+    pending.delayMs = this.#options.initialDelayMs * (1 + this.#options.random() / 2);
+    this.#options.send(pending.raw);
+    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
+  }
+
   #onTimer(pending: Pending): void {
     if (this.#pending.get(pending.request.rq) !== pending) return;
     if (NO_REPLY_TYPES.has(pending.request.type)) {
       this.#settle(pending, { status: "sent" });
       return;
     }
-    if (pending.attempts > this.#options.maxRetransmissions) {
+    const failover = this.#failover;
+    if (failover && pending.triesHere >= (failover.afterTries ?? 2)) {
+      if (pending.pinned || pending.moves >= failover.maxMoves) {
+        this.#settle(pending, { status: "timeout" });
+      } else {
+        pending.paused = true;
+        void this.#move(failover);
+      }
+      return;
+    }
+    if (!failover && pending.attempts > this.#options.maxRetransmissions) {
       this.#logger?.warn("No reply after all retransmissions", {
         rq: pending.request.rq,
         type: pending.request.type,
@@ -181,6 +239,7 @@ export class RequestEngine {
       return;
     }
     pending.attempts++;
+    pending.triesHere++;
     pending.delayMs *= 2;
     this.#logger?.info("Retransmitting", {
       rq: pending.request.rq,
@@ -189,6 +248,44 @@ export class RequestEngine {
     });
     this.#options.send(pending.raw);
     pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
+  }
+
+  /**
+   * Moves to another node once (requests that ran out of tries meanwhile wait for the same
+   * move): every request not of the move waits, then is sent again there with the same RQ# and
+   * bytes but the new key; the server compares repeats without the key, so none is done twice.
+   */
+  async #move(failover: EngineFailover): Promise<void> {
+    if (this.#moving) return;
+    this.#moving = true;
+    for (const pending of this.#pending.values()) {
+      if (pending.pinned || NO_REPLY_TYPES.has(pending.request.type)) continue;
+      this.#options.timers.clear(pending.timer);
+      pending.paused = true;
+    }
+    let result: Awaited<ReturnType<EngineFailover["move"]>>;
+    try {
+      result = await failover.move();
+    } catch (error) {
+      this.#logger?.warn("Cannot move to another node", { error });
+      result = { moved: false };
+    } finally {
+      this.#moving = false;
+    }
+    for (const pending of [...this.#pending.values()]) {
+      if (!pending.paused) continue;
+      pending.paused = false;
+      if (!result.moved) {
+        this.#settle(pending, { status: "timeout" });
+        continue;
+      }
+      if (pending.attempts > 0) pending.moves++;
+      if (result.key !== undefined && "key" in pending.request && pending.request.key) {
+        pending.request = { ...pending.request, key: result.key } as ClientRequest;
+        pending.raw = encodeMessage(pending.request);
+      }
+      this.#sendFresh(pending);
+    }
   }
 
   #settle(

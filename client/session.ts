@@ -11,6 +11,7 @@ import type { ClientCommand } from "./commands.ts";
 import { executeCommand, fail, type ShellContext } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import { auctionHouse } from "./credentials.ts";
+import { NodeFailover } from "./failover.ts";
 import { ItemBook } from "./items.ts";
 import type { Logger } from "./log.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
@@ -48,6 +49,9 @@ export class AuctionClient {
   #role?: Role;
   /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
   #sessionKey?: string;
+  /** The password the session was made with, for a LOGIN at another node; never logged. */
+  #password?: string;
+  readonly #failover?: NodeFailover;
   readonly #passwords: PasswordStoreAccess;
   #probe?: ServerProbe;
 
@@ -71,7 +75,16 @@ export class AuctionClient {
     this.#output = output;
     this.#logger = logger;
     this.#timers = timers;
-    this.#engine = new RequestEngine({ send: (line) => this.#udp.send(line), timers, logger });
+    if (parts.flags.servers.length > 1) this.#failover = this.#nodeFailover();
+    const failover = this.#failover;
+    this.#engine = new RequestEngine({
+      send: (line) => this.#udp.send(line),
+      timers,
+      logger,
+      ...(failover
+        ? { failover: { maxMoves: this.flags.servers.length, move: () => failover.move() } }
+        : {}),
+    });
     this.#autobid = new Autobidder({
       lookup: (item) => this.items.get(item),
       self: () => this.name,
@@ -245,6 +258,7 @@ export class AuctionClient {
         this.#self = identity.name;
         if ("role" in identity) this.#role = identity.role;
         this.#sessionKey = identity.key;
+        this.#password = identity.name === undefined ? undefined : identity.password;
       },
       passwords: this.#passwords,
       get ask() {
@@ -253,6 +267,28 @@ export class AuctionClient {
       },
       pay: (item, details) => this.pay(item, details),
     };
+  }
+
+  /** Moving between the nodes of --server, taking the session and its subscriptions along. */
+  #nodeFailover(): NodeFailover {
+    return new NodeFailover({
+      nodes: this.flags.servers,
+      setServer: (node) => this.#udp.setServer(node),
+      session: () => {
+        const name = this.#self;
+        const password = this.#password;
+        return name === undefined || password === undefined
+          ? undefined
+          : { name, password, tcpPort: this.#tcp.port };
+      },
+      following: () => this.items.following(),
+      request: (build, options) => this.#engine.request(build, options),
+      loggedIn: (key) => {
+        this.#sessionKey = key;
+      },
+      dropped: (item) => this.items.unsubscribed(item),
+      report: (event) => this.#output.event(event),
+    });
   }
 
   #send(build: (rq: number) => ClientRequest): Promise<RequestOutcome> {
@@ -275,6 +311,7 @@ export class AuctionClient {
     if (!PUSH_TYPES.has(received.type)) {
       // A reply prints only when it answers a request of ours; others are logged and dropped.
       if (!this.#engine.receive(received) || this.#probe?.isPing(received.rq)) return;
+      if (this.#failover?.isOwn(received.rq)) return;
       this.#output.message(received, raw, "udp");
       // A refusal because the session moved elsewhere: say so, and what to do.
       const lost = sessionLostEvent(received, this.hasSession, this.name ?? "");

@@ -15,10 +15,10 @@ export type MessageHandler = (message: Message, raw: string) => void;
 const UTF8 = new TextEncoder();
 const TEXT = new TextDecoder();
 
-/** A bound UDP socket that talks to one server. */
+/** A bound UDP socket that talks to one server node at a time. */
 export class UdpEndpoint {
   readonly #socket: dgram.Socket;
-  readonly #server: { hostname: string; port: number };
+  #server: { hostname: string; port: number };
   readonly #logger: Logger;
   #handler: MessageHandler = () => {};
   #closed = false;
@@ -62,6 +62,11 @@ export class UdpEndpoint {
   /** Sets the one handler of incoming messages. */
   onMessage(handler: MessageHandler): void {
     this.#handler = handler;
+  }
+
+  /** Sends later lines to `server` (another node of the same auction house). */
+  setServer(server: { hostname: string; port: number }): void {
+    this.#server = server;
   }
 
   /** Sends one line to the server. */
