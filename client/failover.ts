@@ -12,6 +12,19 @@ import { type Message, message } from "../protocol/mod.ts";
 import type { ClientEvent } from "./output.ts";
 import type { ClientRequest, RequestOptions, RequestOutcome } from "./requests.ts";
 
+/** How the engine moves to another node (see `failover.ts`). */
+export interface EngineFailover {
+  /** Unanswered tries of a request at one node before the client moves. @default 2 */
+  afterTries?: number;
+  /** Moves a request at most this often before it is given up (the number of nodes). */
+  maxMoves: number;
+  /**
+   * Moves to the next node that answers (and LOGINs there): resolves to the session key to
+   * send from now on (undefined: keep the one sent), or `moved: false` when no node answered.
+   */
+  move(): Promise<{ moved: true; key?: string } | { moved: false }>;
+}
+
 /** A server node's UDP address. */
 export interface NodeAddress {
   hostname: string;

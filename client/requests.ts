@@ -15,6 +15,7 @@ import {
   NO_REPLY_TYPES,
   REPLY_TYPES,
 } from "../protocol/mod.ts";
+import type { EngineFailover } from "./failover.ts";
 import type { Logger } from "./log.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 
@@ -50,19 +51,6 @@ export interface RequestEngineOptions {
   /** Moving to another server node when one does not answer; absent: one node, no moves. */
   failover?: EngineFailover;
   logger?: Logger;
-}
-
-/** How the engine moves to another node (see `failover.ts`). */
-export interface EngineFailover {
-  /** Unanswered tries of a request at one node before the client moves. @default 2 */
-  afterTries?: number;
-  /** Moves a request at most this often before it is given up (the number of nodes). */
-  maxMoves: number;
-  /**
-   * Moves to the next node that answers (and LOGINs there): resolves to the session key to
-   * send from now on (undefined: keep the one sent), or `moved: false` when no node answered.
-   */
-  move(): Promise<{ moved: true; key?: string } | { moved: false }>;
 }
 
 /** Options of one {@linkcode RequestEngine.request}. */
@@ -263,17 +251,12 @@ export class RequestEngine {
       this.#options.timers.clear(pending.timer);
       pending.paused = true;
     }
-    let result: Awaited<ReturnType<EngineFailover["move"]>>;
-    try {
-      result = await failover.move();
-    } catch (error) {
+    const result = await failover.move().catch((error) => {
       this.#logger?.warn("Cannot move to another node", { error });
-      result = { moved: false };
-    } finally {
-      this.#moving = false;
-    }
-    for (const pending of [...this.#pending.values()]) {
-      if (!pending.paused) continue;
+      return { moved: false } as const;
+    });
+    this.#moving = false;
+    for (const pending of [...this.#pending.values()].filter((each) => each.paused)) {
       pending.paused = false;
       if (!result.moved) {
         this.#settle(pending, { status: "timeout" });

@@ -135,3 +135,18 @@ Deno.test("ItemBook counts a seller's own listing down from its duration", pure,
     assert.equal(timeLeftAt(book.get("Vase")!, 1_000), 30);
   });
 });
+
+Deno.test(
+  "ItemBook.following() lists the items subscribed to, not unsubscribed and not heard closed",
+  pure,
+  () => {
+    const book = new ItemBook();
+    book.subscribed("Lamp", 0);
+    book.subscribed("Kite", 0);
+    book.subscribed("Boat", 0);
+    assert.deepEqual(book.following(), ["Lamp", "Kite", "Boat"]);
+    book.unsubscribed("kite");
+    book.record({ ...announce(0), item: "Boat" }, 1_000);
+    assert.deepEqual(book.following(), ["Lamp"]);
+  },
+);
