@@ -11,6 +11,7 @@ import { PostgresLedger } from "../../../server/pg/pg_ledger.ts";
 import { PostgresStore } from "../../../server/pg/postgres_store.ts";
 import type { PaymentLedger } from "../../../server/sale/payment_ledger.ts";
 import { startTestPostgres } from "../../_support/postgres.ts";
+import { waitUntil } from "../../_support/wait.ts";
 import { charge, ledgerContract } from "../sale/_ledger_contract.ts";
 
 const server = await startTestPostgres();
@@ -49,6 +50,16 @@ function withDatabase(body: (url: string) => Promise<void>): () => Promise<void>
   };
 }
 
+/** Whether `store` stopped writing for good (its writer connection is refused). */
+function storeStopped(store: PostgresStore): boolean {
+  try {
+    store.writerConnection;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Runs `text` on a connection of its own. */
 async function query(url: string, text: string): Promise<postgres.Row[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -82,7 +93,10 @@ Deno.test(
         url,
         "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted",
       );
+      // At once (the write goes to the dead session), and once the store knows (no new session).
       await assert.rejects(ledger.append(charge("sale-2")));
+      await waitUntil(() => storeStopped(ledger.store), "the store saw its session end");
+      await assert.rejects(ledger.append(charge("sale-3")), /Lost the database connection/);
       const rows = await query(url, "SELECT key FROM payment_ledger");
       assert.deepEqual(rows.map((row) => row.key), ["sale-1"]);
     } finally {
