@@ -12,7 +12,14 @@ import { Dispatcher, type DispatcherOptions } from "./net/dispatcher.ts";
 import { FileStore, type FileStoreOptions } from "./store/file_store.ts";
 import { SaleFinalizer } from "./sale/finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./sale/payment.ts";
-import { LEDGER_FILE, PaymentLedger } from "./sale/payment_ledger.ts";
+import {
+  FileLedger,
+  LEDGER_FILE,
+  MemoryLedger,
+  type PaymentLedger,
+} from "./sale/payment_ledger.ts";
+import { PostgresLedger } from "./pg/pg_ledger.ts";
+import { PostgresStore } from "./pg/postgres_store.ts";
 import type { SaleStepHook } from "./sale/steps.ts";
 import { join } from "node:path";
 import { TcpConnector } from "./sale/peer_connection.ts";
@@ -54,8 +61,9 @@ export interface ServerOptions extends DispatcherOptions {
   /** Auction rules and limits. @default DEFAULT_CONFIG */
   config?: Partial<ServerConfig>;
   /**
-   * Pays sales at the close of auctions. @default a SimulatedGateway whose ledger is
-   * `payments.jsonl` in `dataDir` (in memory when the store is given or `dataDir` is null)
+   * Pays sales at the close of auctions. @default a SimulatedGateway whose ledger is the
+   * `payment_ledger` table when the store is a PostgresStore, else `payments.jsonl` in `dataDir`
+   * (in memory when another store is given or `dataDir` is null)
    */
   paymentGateway?: PaymentGateway;
   /** Called after each step of each sale: tests, and the test-only crash hook (`crash_hook.ts`). */
@@ -131,9 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     live.state = await store.load();
     ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
       clock,
-      ledger: onDisk === null
-        ? PaymentLedger.inMemory()
-        : await PaymentLedger.open(join(onDisk, LEDGER_FILE)),
+      ledger: await openLedger(store, onDisk),
     });
     udp = new UdpTransport({
       hostname,
@@ -224,6 +230,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       return closing;
     },
   };
+}
+
+/** The simulated gateway's ledger: beside the log, wherever the store keeps it. */
+function openLedger(store: Store, onDisk: string | null): Promise<PaymentLedger> {
+  if (store instanceof PostgresStore) return PostgresLedger.open(store);
+  if (onDisk === null) return Promise.resolve(new MemoryLedger());
+  return FileLedger.open(join(onDisk, LEDGER_FILE));
 }
 
 /** An outbox that counts each pushed datagram before handing it to `outbox`. */

@@ -166,6 +166,16 @@ export class PostgresStore implements Store {
     await this.#release();
   }
 
+  /**
+   * The connection that holds the writer lock, for writes that must stop with it (the payment
+   * ledger): if the session ends, the lock goes with it and so does every write on it.
+   */
+  get writerConnection(): postgres.Sql {
+    if (this.#failure) throw this.#failure;
+    if (!this.#sql || !this.#locked) throw new Error("Cannot write: the store is not loaded");
+    return this.#sql;
+  }
+
   /** The value of setting `name` in the writer's session, in its base unit (for tests and tools). */
   async sessionSetting(name: string): Promise<string> {
     if (!this.#sql) throw new Error("Cannot read a setting: the store is not loaded");

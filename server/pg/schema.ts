@@ -34,6 +34,13 @@ COMMENT ON TABLE auction_snapshots IS
 -- How many events the log held up to covers_seq: events are numbered one by one (Store.lastSeq,
 -- the board's event ids) while the log numbers batches.
 ALTER TABLE auction_snapshots ADD COLUMN IF NOT EXISTS events_through bigint NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS payment_ledger (
+  key text PRIMARY KEY,
+  record json NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE payment_ledger IS
+  'The simulated gateway''s decisions, one per idempotency key (last four card digits only)';
 `;
 
 /** Creates the tables unless they exist, one node at a time. */

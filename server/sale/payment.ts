@@ -8,7 +8,7 @@
 
 import { type CardExpiry, cardLastFour, isCardExpired, passesLuhn } from "../../protocol/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { type LedgerRecord, PaymentLedger } from "./payment_ledger.ts";
+import { type LedgerRecord, MemoryLedger, type PaymentLedger } from "./payment_ledger.ts";
 
 /** The server's share of every sale, in percent. */
 export const FEE_PERCENT = 10;
@@ -85,7 +85,7 @@ export interface LedgerEntry {
 export interface SimulatedGatewayOptions {
   /** Time, for the expiry check. @default systemClock */
   clock?: Clock;
-  /** Where its decisions are kept. @default PaymentLedger.inMemory() */
+  /** Where its decisions are kept. @default a MemoryLedger */
   ledger?: PaymentLedger;
 }
 
@@ -93,7 +93,7 @@ export interface SimulatedGatewayOptions {
  * The built-in gateway. Declines {@linkcode DECLINED_TEST_CARD}, cards that fail the Luhn check
  * and expired cards, on either side. Every decision is in its ledger before `pay` answers, and a
  * repeated idempotency key gets the recorded decision: a key is charged at most once, even
- * across restarts when the ledger is a file.
+ * across restarts and takeovers when the ledger is a file or a PostgreSQL table.
  */
 export class SimulatedGateway implements PaymentGateway {
   readonly #clock: Clock;
@@ -102,7 +102,7 @@ export class SimulatedGateway implements PaymentGateway {
 
   constructor(options: SimulatedGatewayOptions = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#ledger = options.ledger ?? PaymentLedger.inMemory();
+    this.#ledger = options.ledger ?? new MemoryLedger();
   }
 
   /** Payments made, in order (declines left out). */
@@ -139,14 +139,14 @@ export class SimulatedGateway implements PaymentGateway {
     return Promise.resolve(known && resultOf(known));
   }
 
-  /** Closes the ledger file. */
+  /** Closes the ledger. */
   close(): Promise<void> {
     return this.#ledger.close();
   }
 
   async #record(record: LedgerRecord): Promise<PaymentResult> {
-    await this.#ledger.append(record);
-    return resultOf(record);
+    // The ledger answers the first record of a key: one another node (or process) made counts.
+    return resultOf(await this.#ledger.append(record));
   }
 
   #decide(request: PaymentRequest): LedgerRecord {

@@ -1,8 +1,10 @@
 /**
- * The simulated gateway's own record of what it did, one JSON line per idempotency key: a
- * charge (amounts and last four digits only) or a decline. In a data folder it is the file
- * `payments.jsonl` (0600), appended and `fdatasync`ed before the gateway answers, so a charge
- * the gateway made survives a crash of the server and a repeated key is never charged again.
+ * The simulated gateway's own record of what it did, one record per idempotency key: a charge
+ * (amounts and last four digits only) or a decline. In a data folder it is the file
+ * `payments.jsonl` (0600), appended and `fdatasync`ed before the gateway answers; with
+ * `--database-url` it is the `payment_ledger` table (`server/pg/pg_ledger.ts`). Either way a
+ * charge the gateway made survives a crash of the server and a repeated key is never charged
+ * again.
  * @module
  */
 
@@ -37,20 +39,73 @@ export class LedgerCorruptError extends Error {
   }
 }
 
-/** Records by key, in memory and (when opened on a file) on disk. */
-export class PaymentLedger {
-  readonly #records = new Map<string, LedgerRecord>();
-  readonly #file: Deno.FsFile | null;
-  #writing: Promise<void> = Promise.resolve();
+/**
+ * Where the simulated gateway keeps its decisions. Every implementation runs the contract suite
+ * of `tests/server/sale/_ledger_contract.ts`: {@linkcode MemoryLedger}, {@linkcode FileLedger}
+ * and the PostgreSQL one (`server/pg/pg_ledger.ts`).
+ */
+export interface PaymentLedger {
+  /** The record of `key`, if the gateway ever decided it (as far as this process knows). */
+  get(key: string): LedgerRecord | undefined;
+  /** Every record, in the order they were made. */
+  records(): LedgerRecord[];
+  /**
+   * Keeps `record` unless its key has one already, and resolves with the record the ledger
+   * holds for that key once it is durable: the first one, also when two calls race.
+   */
+  append(record: LedgerRecord): Promise<LedgerRecord>;
+  /** Waits for pending writes and lets go of what it holds; a second call does nothing more. */
+  close(): Promise<void>;
+}
 
-  private constructor(file: Deno.FsFile | null, records: LedgerRecord[]) {
-    this.#file = file;
+/** A ledger that lives only as long as the process (tests, `--data-dir ""`). */
+export class MemoryLedger implements PaymentLedger {
+  readonly #records = new Map<string, LedgerRecord>();
+  #writing: Promise<unknown> = Promise.resolve();
+
+  constructor(records: readonly LedgerRecord[] = []) {
     for (const record of records) this.#records.set(record.key, record);
   }
 
-  /** A ledger that lives only as long as the process (tests, `--data-dir ""`). */
-  static inMemory(): PaymentLedger {
-    return new PaymentLedger(null, []);
+  get(key: string): LedgerRecord | undefined {
+    return this.#records.get(key);
+  }
+
+  records(): LedgerRecord[] {
+    return [...this.#records.values()];
+  }
+
+  append(record: LedgerRecord): Promise<LedgerRecord> {
+    // One write at a time, so a second call with a key sees the first one's record.
+    const done = this.#writing.then(async () => {
+      const known = this.#records.get(record.key);
+      if (known) return known;
+      await this.persist(record);
+      this.#records.set(record.key, record);
+      return record;
+    });
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  /** Makes `record` durable before it counts (nothing to do in memory). */
+  protected persist(_record: LedgerRecord): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.#writing;
+  }
+}
+
+/** The ledger file of a data folder: one JSON line per record, synced before it counts. */
+export class FileLedger extends MemoryLedger {
+  readonly #file: Deno.FsFile;
+  #closed = false;
+
+  private constructor(file: Deno.FsFile, records: LedgerRecord[]) {
+    super(records);
+    this.#file = file;
   }
 
   /**
@@ -58,7 +113,7 @@ export class PaymentLedger {
    * crash cut before the gateway answered: it is dropped with a warning and the file truncated.
    * Any other line that does not read refuses to open, naming it.
    */
-  static async open(path: string): Promise<PaymentLedger> {
+  static async open(path: string): Promise<FileLedger> {
     let text = "";
     try {
       text = await Deno.readTextFile(path);
@@ -79,38 +134,20 @@ export class PaymentLedger {
       await file.syncData();
     }
     await file.seek(0, Deno.SeekMode.End);
-    return new PaymentLedger(file, records);
+    return new FileLedger(file, records);
   }
 
-  /** The record of `key`, if the gateway ever decided it. */
-  get(key: string): LedgerRecord | undefined {
-    return this.#records.get(key);
+  protected override async persist(record: LedgerRecord): Promise<void> {
+    await writeAll(this.#file, new TextEncoder().encode(`${JSON.stringify(record)}\n`));
+    await this.#file.syncData();
   }
 
-  /** Every record, in the order they were made. */
-  records(): LedgerRecord[] {
-    return [...this.#records.values()];
-  }
-
-  /** Adds a record; resolves once it is on disk (at once in memory). */
-  append(record: LedgerRecord): Promise<void> {
-    const file = this.#file;
-    const write = async () => {
-      if (file) {
-        await writeAll(file, new TextEncoder().encode(`${JSON.stringify(record)}\n`));
-        await file.syncData();
-      }
-      this.#records.set(record.key, record);
-    };
-    const done = this.#writing.then(write);
-    this.#writing = done.catch(() => {});
-    return done;
-  }
-
-  /** Waits for pending writes and closes the file. */
-  async close(): Promise<void> {
-    await this.#writing;
-    this.#file?.close();
+  /** Waits for pending writes and closes the file (once). */
+  override async close(): Promise<void> {
+    await super.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#file.close();
   }
 }
 

@@ -1,7 +1,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type PaymentCard, SimulatedGateway } from "../../../server/sale/payment.ts";
-import { LedgerCorruptError, PaymentLedger } from "../../../server/sale/payment_ledger.ts";
+import {
+  FileLedger,
+  LedgerCorruptError,
+  MemoryLedger,
+} from "../../../server/sale/payment_ledger.ts";
+import { ledgerContract } from "./_ledger_contract.ts";
+
+ledgerContract("MemoryLedger", () =>
+  Promise.resolve({
+    open: () => Promise.resolve(new MemoryLedger()),
+    dispose: () => Promise.resolve(),
+  }), { durable: false });
+
+ledgerContract("FileLedger", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "auction-ledger-" });
+  return {
+    open: () => FileLedger.open(join(dir, "payments.jsonl")),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+}, { durable: true });
 
 function card(number: string): PaymentCard {
   return { number, expiry: { month: 12, year: 2099 }, holder: "Bea" };
@@ -28,11 +47,11 @@ async function withFolder(run: (dir: string) => Promise<void>): Promise<void> {
 Deno.test("the simulated gateway's ledger survives a restart: a repeated key is never charged again", async () => {
   await withFolder(async (dir) => {
     const path = join(dir, "payments.jsonl");
-    const first = new SimulatedGateway({ ledger: await PaymentLedger.open(path) });
+    const first = new SimulatedGateway({ ledger: await FileLedger.open(path) });
     assert.equal((await first.pay(request("sale-1"))).status, "settled");
     assert.equal((await first.pay(request("sale-2", "4000000000000002"))).status, "declined");
     // No close: a crash. The records were synced before pay() answered.
-    const second = new SimulatedGateway({ ledger: await PaymentLedger.open(path) });
+    const second = new SimulatedGateway({ ledger: await FileLedger.open(path) });
     assert.deepEqual(await second.lookup("sale-1"), {
       status: "settled",
       feeCents: 250,
@@ -69,13 +88,13 @@ Deno.test("a torn last ledger line is dropped with the file truncated; damage be
     const path = join(dir, "payments.jsonl");
     const good = JSON.stringify({ key: "sale-1", status: "declined", reason: "x", atMs: 1 });
     await Deno.writeTextFile(path, `${good}\n{"key":"sale-2","sta`);
-    const ledger = await PaymentLedger.open(path);
+    const ledger = await FileLedger.open(path);
     assert.equal(ledger.records().length, 1);
     await ledger.close();
     assert.equal(await Deno.readTextFile(path), `${good}\n`);
 
     await Deno.writeTextFile(path, `{"key":"sale-1","sta\n${good}\n`);
-    await assert.rejects(() => PaymentLedger.open(path), (error) => {
+    await assert.rejects(() => FileLedger.open(path), (error) => {
       assert.ok(error instanceof LedgerCorruptError);
       assert.match(error.message, /payments\.jsonl line 1: not JSON; refusing to start/);
       return true;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AuctionEvent } from "../../../auction/events.ts";
 import { SimulatedGateway } from "../../../server/sale/payment.ts";
-import { PaymentLedger } from "../../../server/sale/payment_ledger.ts";
+import { MemoryLedger } from "../../../server/sale/payment_ledger.ts";
 import type { SaleStep } from "../../../server/sale/steps.ts";
 import {
   createSaleHarness,
@@ -28,7 +28,7 @@ const PAYMENT_STARTED: AuctionEvent = {
 
 /** A gateway whose ledger already charged `sale-1` (the charge a crash cut off). */
 async function gatewayThatCharged(): Promise<{ gateway: SimulatedGateway; pays: string[] }> {
-  const ledger = PaymentLedger.inMemory();
+  const ledger = new MemoryLedger();
   await ledger.append({
     key: "sale-1",
     status: "settled",
@@ -121,7 +121,7 @@ Deno.test(
 );
 
 Deno.test("a payment the gateway declined before a crash cancels the sale", pure, async () => {
-  const ledger = PaymentLedger.inMemory();
+  const ledger = new MemoryLedger();
   await ledger.append({
     key: "sale-1",
     status: "declined",
