@@ -3,8 +3,10 @@ import { formatPrice, message } from "../protocol/mod.ts";
 import { followersOf, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOpenItem, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
+import { logLevelOn } from "./_log.ts";
 
-const logger = getLogger(["auction", "bid"]);
+const LOG_CATEGORY = ["auction", "bid"];
+const logger = getLogger(LOG_CATEGORY);
 
 /** BID RQ# Item_Name Bid_Amount */
 export default defineCommand({
@@ -35,13 +37,15 @@ export default defineCommand({
       amountCents: request.amount,
       endsAtMs,
     });
-    // Properties built only when the level is on: this is the hot path.
-    logger.info("Accepted bid of {price} from {bidder} on {item}", () => ({
-      price: formatPrice(request.amount),
-      bidder: user.name,
-      item: item.name,
-      endsAtMs,
-    }));
+    // Logged (and its record built) only when the level is on: this is the hot path.
+    if (logLevelOn(LOG_CATEGORY, "info")) {
+      logger.info("Accepted bid of {price} from {bidder} on {item}", () => ({
+        price: formatPrice(request.amount),
+        bidder: user.name,
+        item: item.name,
+        endsAtMs,
+      }));
+    }
     const timeLeft = timeLeftSeconds(endsAtMs, context.nowMs);
     for (const follower of followersOf(item)) {
       context.push(follower, (rq) =>

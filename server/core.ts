@@ -224,30 +224,69 @@ export class AuctionCore {
   }
 
   #transaction(events: AuctionEvent[], deliveries: Delivery[]): Transaction {
-    const transaction: Transaction = {
-      state: this.state,
-      nowMs: this.clock.now(),
-      config: this.config,
-      emit: (event) => {
-        applyEvent(this.#state, event);
-        events.push(event);
-        for (const listener of this.#listeners) listener(event, transaction);
-      },
-      nextServerRq: () => {
-        const rq = this.#nextServerRq++;
-        if (this.#nextServerRq >= this.state.serverRqLeased) {
-          transaction.emit({ type: "server_rq_leased", upTo: this.#nextServerRq + RQ_LEASE_SIZE });
-        }
-        return rq;
-      },
-      push: (userKey, build) => {
-        const session = this.state.users[userKey]?.session;
-        if (session) deliveries.push({ to: session, message: build(transaction.nextServerRq()) });
-      },
-      sendTo: (to, message) => {
-        deliveries.push({ to, message });
-      },
-    };
-    return transaction;
+    return new CoreTransaction(this.#hooks, events, deliveries);
+  }
+
+  /** What every transaction calls back into, made once rather than per transaction. */
+  readonly #hooks: TransactionHooks = {
+    core: this,
+    emit: (transaction, events, event) => {
+      applyEvent(this.#state, event);
+      events.push(event);
+      for (const listener of this.#listeners) listener(event, transaction);
+    },
+    nextServerRq: (transaction) => {
+      const rq = this.#nextServerRq++;
+      if (this.#nextServerRq >= this.state.serverRqLeased) {
+        transaction.emit({ type: "server_rq_leased", upTo: this.#nextServerRq + RQ_LEASE_SIZE });
+      }
+      return rq;
+    },
+  };
+}
+
+/** The core's side of a transaction. */
+interface TransactionHooks {
+  core: AuctionCore;
+  emit(transaction: Transaction, events: AuctionEvent[], event: AuctionEvent): void;
+  nextServerRq(transaction: Transaction): number;
+}
+
+/**
+ * One transaction of {@linkcode AuctionCore.run}: methods on a prototype rather than four new
+ * closures per request (the bid path runs one per datagram).
+ */
+class CoreTransaction implements Transaction {
+  readonly state: Readonly<AuctionState>;
+  readonly nowMs: number;
+  readonly config: Readonly<ServerConfig>;
+  readonly #hooks: TransactionHooks;
+  readonly #events: AuctionEvent[];
+  readonly #deliveries: Delivery[];
+
+  constructor(hooks: TransactionHooks, events: AuctionEvent[], deliveries: Delivery[]) {
+    this.#hooks = hooks;
+    this.state = hooks.core.state;
+    this.nowMs = hooks.core.clock.now();
+    this.config = hooks.core.config;
+    this.#events = events;
+    this.#deliveries = deliveries;
+  }
+
+  emit(event: AuctionEvent): void {
+    this.#hooks.emit(this, this.#events, event);
+  }
+
+  nextServerRq(): number {
+    return this.#hooks.nextServerRq(this);
+  }
+
+  push(userKey: string, build: (rq: number) => ServerMessage): void {
+    const session = this.state.users[userKey]?.session;
+    if (session) this.#deliveries.push({ to: session, message: build(this.nextServerRq()) });
+  }
+
+  sendTo(to: PeerAddress, message: ServerMessage): void {
+    this.#deliveries.push({ to, message });
   }
 }

@@ -144,15 +144,19 @@ export class JournalWriter {
         break;
       }
       for (const entry of batch) entry.done.resolve();
-      this.#reportBatch(batch);
-      this.#onBatchDurable();
+      // The replies waiting for this batch go out first (their continuations were queued by the
+      // resolves above); the metrics and the snapshot check come after them, off their path.
+      const syncMs = this.#syncMs;
+      this.#syncMs = 0;
+      queueMicrotask(() => {
+        this.#reportBatch(batch, syncMs);
+        this.#onBatchDurable();
+      });
     }
     this.#inFlight = null;
   }
 
-  #reportBatch(batch: Entry[]): void {
-    const syncMs = this.#syncMs;
-    this.#syncMs = 0;
+  #reportBatch(batch: Entry[], syncMs: number): void {
     if (!this.#onBatchWritten) return;
     let records = 0;
     for (const entry of batch) records += entry.records;
