@@ -9,14 +9,13 @@
 
 import assert from "node:assert/strict";
 import postgresClient from "postgres";
-import { applyEvent } from "../../auction/apply.ts";
 import type { Sale } from "../../auction/state.ts";
 import { PostgresStore } from "../../server/pg/postgres_store.ts";
 import { readDatabaseState } from "../../server/pg/recovery.ts";
 import { CRASH_AFTER_VARIABLE } from "../../server/crash_hook.ts";
 import type { LedgerRecord } from "../../server/sale/payment_ledger.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
-import { saleEvents } from "../_support/sale_fixture.ts";
+import { answerEveryInformReq, seedPendingSale } from "../_support/pending_sale.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
 import { waitUntil } from "../_support/wait.ts";
@@ -28,24 +27,8 @@ const SELLER_CARD = "5555-5555-5555-4444";
 /** A new database holding a closed auction whose sale is pending (no server ran it). */
 async function pendingSale(buyer: TcpPeer, seller: TcpPeer): Promise<string> {
   const url = await postgres.createDatabase();
-  const store = new PostgresStore(url, { lockWaitMs: 0 });
-  const state = await store.load();
-  const events = [
-    ...saleEvents({ buyerTcpPort: buyer.port, sellerTcpPort: seller.port }),
-    { type: "server_rq_leased", upTo: 200 } as const,
-  ];
-  for (const event of events) applyEvent(state, event);
-  await store.append(events);
-  await store.close();
+  await seedPendingSale(new PostgresStore(url, { lockWaitMs: 0 }), buyer, seller);
   return url;
-}
-
-/** Makes `peer` answer every INFORM_Req. */
-function answerEveryInformReq(peer: TcpPeer, name: string, card: string): void {
-  peer.onLine = (line, reply) => {
-    const match = /^INFORM_Req (\d+) /.exec(line);
-    if (match) reply(`INFORM_Res ${match[1]} ${name} "${card}" 11/31 1 Main St\n`).catch(() => {});
-  };
 }
 
 /** The charges in the database's ledger, and the sale as the log has it. */

@@ -8,14 +8,13 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { applyEvent } from "../../auction/apply.ts";
 import { CRASH_AFTER_VARIABLE } from "../../server/crash_hook.ts";
 import { FileStore } from "../../server/store/file_store.ts";
 import { LEDGER_FILE, type LedgerRecord } from "../../server/sale/payment_ledger.ts";
 import { recover } from "../../server/store/recovery.ts";
 import { SALE_STEPS, type SaleStep } from "../../server/sale/steps.ts";
 import type { Sale } from "../../auction/state.ts";
-import { saleEvents } from "../_support/sale_fixture.ts";
+import { answerEveryInformReq, seedPendingSale } from "../_support/pending_sale.ts";
 import { startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
 import { waitUntil } from "../_support/wait.ts";
@@ -26,24 +25,8 @@ const SELLER_CARD = "5555-5555-5555-4444";
 /** A data folder holding a closed auction whose sale is pending (the server never ran it). */
 async function pendingSale(buyer: TcpPeer, seller: TcpPeer): Promise<string> {
   const dataDir = await Deno.makeTempDir({ prefix: "auction-sale-crash-" });
-  const store = new FileStore(dataDir);
-  const state = await store.load();
-  const events = [
-    ...saleEvents({ buyerTcpPort: buyer.port, sellerTcpPort: seller.port }),
-    { type: "server_rq_leased", upTo: 200 } as const,
-  ];
-  for (const event of events) applyEvent(state, event);
-  await store.append(events);
-  await store.close();
+  await seedPendingSale(new FileStore(dataDir), buyer, seller);
   return dataDir;
-}
-
-/** Makes `peer` answer every INFORM_Req, and close its side after Shipping_Info (a seller). */
-function answerEveryInformReq(peer: TcpPeer, name: string, card: string): void {
-  peer.onLine = (line, reply) => {
-    const match = /^INFORM_Req (\d+) /.exec(line);
-    if (match) reply(`INFORM_Res ${match[1]} ${name} "${card}" 11/31 1 Main St\n`).catch(() => {});
-  };
 }
 
 /** The gateway's ledger on disk, and the sale as recovery sees it. */
