@@ -30,18 +30,13 @@ export function hideSessionKeys(text: string): string {
   return text.replace(SESSION_KEY, "key=***");
 }
 
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * A record as one JSON line that is safe on a terminal: JSON.stringify escapes C0 controls;
- * DEL, C1 controls and bidirectional controls are escaped too (`\u202e`), which parses back to
- * the same text.
+ * DEL, C1 controls and bidirectional controls are escaped too (`\u202e`, by the codec's
+ * {@linkcode printable}), which parses back to the same text.
  */
 export function jsonLine(record: unknown): string {
-  return JSON.stringify(record).replace(
-    UNSAFE_IN_JSON,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return printable(JSON.stringify(record));
 }
 
 /** A line for the terminal: control and bidirectional characters written as `\uXXXX`. */

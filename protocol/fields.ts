@@ -78,11 +78,6 @@ export function refuseControlCharacters(text: string, field: string): void {
   }
 }
 
-/** Whether `text` holds a character that {@linkcode refuseControlCharacters} refuses. */
-export function hasControlCharacters(text: string): boolean {
-  return CONTROL_CHARACTERS.test(text);
-}
-
 /** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
 export function parsePrice(text: string, field = "Price"): number {
   const match = PRICE_PATTERN.exec(text);
@@ -296,8 +291,7 @@ export function clip(text: string): string {
   return printable(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }
 
-// deno-lint-ignore no-control-regex
-const CONTROL_CHARACTERS_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_CHARACTERS_ALL = new RegExp(CONTROL_CHARACTERS.source, "g");
 
 /**
  * `text` with every control and bidirectional character written as a `\uXXXX` escape, so it
