@@ -9,9 +9,6 @@ import {
   formatDuration,
   formatPrice,
   MAX_REQUEST_BYTES,
-  parseCardExpiry,
-  parseCardLast4,
-  parseCardNumber,
   parseDescription,
   parseDuration,
   parseInteger,
@@ -26,6 +23,7 @@ import {
   parseUserName,
   ProtocolError,
 } from "./fields.ts";
+import { parseCardExpiry, parseCardLast4, parseCardNumber } from "./card.ts";
 import {
   type FieldKind,
   type FieldKinds,

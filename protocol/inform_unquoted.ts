@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type CardExpiry, parseCardExpiry, parseCardNumber, ProtocolError } from "./fields.ts";
+import { type CardExpiry, parseCardExpiry, parseCardNumber } from "./card.ts";
+import { ProtocolError } from "./fields.ts";
 import { tokenize } from "./tokenize.ts";
 
 /** The fields of an INFORM_Res read without quotes. */

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { CardExpiry, Duration, Role } from "./fields.ts";
+import type { CardExpiry } from "./card.ts";
+import type { Duration, Role } from "./fields.ts";
 
 /** What each field kind decodes to. */
 export interface FieldKinds {

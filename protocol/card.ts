@@ -1,0 +1,71 @@
+/**
+ * The card fields of INFORM_Res and PAID: number (Luhn), expiry, the last four digits, and the
+ * masked form logs show.
+ * @module
+ */
+
+import { ProtocolError } from "./fields.ts";
+
+/** The last four digits of a card, as PAID carries them. */
+export function parseCardLast4(text: string, field = "Card_Last4"): string {
+  if (!/^\d{4}$/.test(text)) throw new ProtocolError(`Invalid ${field}: use 4 digits`, field);
+  return text;
+}
+
+/** A card number: 12 to 19 digits once spaces and dashes are removed, passing the Luhn check. */
+export function parseCardNumber(text: string, field = "CC#"): string {
+  const digits = text.replace(/[\s-]/g, "");
+  if (!/^\d{12,19}$/.test(digits)) {
+    throw new ProtocolError(`Invalid ${field}: use 12 to 19 digits`, field);
+  }
+  if (!passesLuhn(digits)) throw new ProtocolError(`Invalid ${field}: fails the Luhn check`, field);
+  return digits;
+}
+
+/** Whether a digit string passes the Luhn checksum. */
+export function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** A card expiry as month and full year. */
+export interface CardExpiry {
+  /** 1 to 12. */
+  month: number;
+  /** Four-digit year. */
+  year: number;
+}
+
+/** An expiry `MM/YY` or `MMYY`. */
+export function parseCardExpiry(text: string, field = "CC_Exp_Date"): CardExpiry {
+  const match = /^(\d{2})\/?(\d{2})$/.exec(text);
+  const month = match ? Number(match[1]) : 0;
+  if (!match || month < 1 || month > 12) {
+    throw new ProtocolError(`Invalid ${field}: use MM/YY`, field);
+  }
+  return { month, year: 2000 + Number(match[2]) };
+}
+
+/** Whether a card is expired at `nowMs`: it is valid through the end of its month (UTC). */
+export function isCardExpired(expiry: CardExpiry, nowMs: number): boolean {
+  const firstInvalidMs = Date.UTC(expiry.year, expiry.month, 1); // month is 1-based: next month
+  return nowMs >= firstInvalidMs;
+}
+
+/** The last four digits of a card, the only part ever kept. */
+export function cardLastFour(digits: string): string {
+  return digits.slice(-4);
+}
+
+/** A card number masked for logs: `************1111`. */
+export function maskCard(digits: string): string {
+  return `${"*".repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
+}
