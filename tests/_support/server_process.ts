@@ -6,6 +6,21 @@
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+/**
+ * The data folders this module made. A test may stop a server and start another on the same
+ * folder, so a folder outlives its server; all of them go when the test process ends.
+ */
+const madeDataDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of madeDataDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Removed by its test already.
+    }
+  }
+});
+
 /** A running server process. */
 export interface ServerProcess {
   readonly process: Deno.ChildProcess;
@@ -37,7 +52,11 @@ export async function startServerProcess(
     fileLimit?: number;
   } = {},
 ): Promise<ServerProcess> {
-  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "auction-e2e-" });
+  let dataDir = options.dataDir;
+  if (dataDir === undefined) {
+    dataDir = await Deno.makeTempDir({ prefix: "auction-e2e-" });
+    madeDataDirs.push(dataDir);
+  }
   const limited = options.fileLimit === undefined
     ? []
     : ["-c", 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), Deno.execPath()];

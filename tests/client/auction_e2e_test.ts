@@ -30,6 +30,10 @@ Deno.test("a seller and two buyers in scripted mode run an auction, negotiation 
   const ann = new ClientProcess([...common, "--name", "ann", "--role", "buyer"]);
   const clients = [seller, scott, ann];
   try {
+    // The buyers are up and registered before the 8 s auction starts: a process start on a
+    // loaded machine can take seconds, and they must subscribe before its half time.
+    for (const buyer of [ann, scott]) await buyer.send("register");
+    for (const buyer of [ann, scott]) await buyer.waitForType("REGISTERED");
     // Half of 8 s without a bid: the server asks the seller to negotiate; the seller lowers
     // the price to 15.00, which every subscriber hears.
     await seller.send(
@@ -43,7 +47,6 @@ Deno.test("a seller and two buyers in scripted mode run an auction, negotiation 
     await seller.waitForType("ITEM_LISTED");
     // Ann autobids up to 20.00, one unit at a time.
     await ann.send(
-      "register",
       "subscribe Kite",
       "wait-for PRICE_ADJUSTMENT Kite 10",
       "autobid Kite 20 1",
@@ -52,7 +55,6 @@ Deno.test("a seller and two buyers in scripted mode run an auction, negotiation 
     );
     // Scott answers each of Ann's bids, then outbids her maximum.
     await scott.send(
-      "register",
       "subscribe Kite",
       "wait-for PRICE_ADJUSTMENT Kite 10",
       "wait-for BID_UPDATE Kite 10",

@@ -21,10 +21,13 @@ Deno.test("a scripted buyer pays with the pay command; a declined card cancels t
   ]);
   const buyer = new ClientProcess([...common, "--name", "bo", "--role", "buyer"]);
   try {
+    // The buyer is up and registered before the 3 s auction starts: a process start on a
+    // loaded machine can take seconds, which must not eat into the time left to bid.
+    await buyer.send("register");
+    await buyer.waitForType("REGISTERED");
     await seller.send("register", 'list Lamp "Desk lamp" 10 3', "wait-for CANCEL Lamp 20");
     await seller.waitForType("ITEM_LISTED");
     await buyer.send(
-      "register",
       "bid Lamp 12",
       "wait-for INFORM_Req Lamp 15",
       `pay Lamp "Bo Buyer" ${DECLINED_CARD} 12/39 "2 Side St"`,

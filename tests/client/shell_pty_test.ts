@@ -508,7 +508,7 @@ Deno.test("the shell says when the server does not answer at start, and when it 
       `No answer from the server at 127.0.0.1:${server.port} after 5 s: is it running, and is ` +
         "--server right? Still trying...",
       0,
-      10_000,
+      20_000, // A safety net: the line comes 5 s after the start.
     );
     answering = true;
     await shell.waitForOutput(`The server at 127.0.0.1:${server.port} answers now.`, 0, 30_000);

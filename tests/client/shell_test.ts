@@ -477,7 +477,7 @@ Deno.test("a server restart during the payment questions keeps the answers and s
   pending.push({ item: "Kite" });
   won(shell);
   at = await terminal.waitFor("[Kite] The server restarted; the sale goes on.", at);
-  while (paid.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  await waitUntil(() => paid.length >= 2, "the answers sent again");
   assert.deepEqual(paid[1]!.details, paid[0]!.details);
 
   const lines = printedLines(terminal.output.slice(start));

@@ -29,11 +29,13 @@ async function sendAll(server: ServerProcess, peer: UdpPeer, lines: string[]): P
   return bytes;
 }
 
+let barrierRq = 1;
+
 /** Resolves once the server answered a PING sent after everything before it. */
 async function barrier(server: ServerProcess): Promise<void> {
   const probe = new UdpPeer({ port: server.udpPort }, 0, "127.0.0.99");
   try {
-    await probe.request(`PING ${Math.floor(Math.random() * 1e6)}`);
+    await probe.request(`PING ${barrierRq++}`);
   } finally {
     await probe.close();
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../../../server/server.ts";
 import { SseClient } from "../../_support/sse_client.ts";
 import { UdpPeer } from "../../_support/udp_peer.ts";
+import { waitUntil } from "../../_support/wait.ts";
 
 const DESCRIPTION = "A long description that makes every event bigger ".repeat(4).slice(0, 200);
 
@@ -28,7 +29,8 @@ Deno.test("a stalled event-stream client does not delay bids, and is dropped", a
     peers.push(seller);
     await seller.request("REGISTER 1 jas seller 127.0.0.1 1 1");
     await seller.request(`LIST_ITEM 2 Kite "${DESCRIPTION}" 1 600`);
-    while (hub.clients < 2) await healthy.waitFor(() => true, { timeoutMs: 2000 });
+    // Waits on the event loop: the stalled client may join after the healthy one has events.
+    await waitUntil(() => hub.clients >= 2, "both stream clients");
 
     const buyers = Array.from({ length: 8 }, () => new UdpPeer({ port: server.udpAddress.port }));
     peers.push(...buyers);

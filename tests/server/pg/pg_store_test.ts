@@ -186,19 +186,20 @@ Deno.test(
     applyEvent(state, userEvent(0));
     await first.append([userEvent(0)]);
     let followed = 0;
-    // The poll would take a minute: only a notification can bring the batches this fast.
+    // The poll would take a minute: only a notification can bring the batches within the 15 s
+    // deadlines below (a safety net for a slow machine, still a quarter of the poll).
     const standby = new PostgresStore(url, {
       node: "beta",
       followPollMs: 60_000,
       onFollowed: (lastSeq) => followed = lastSeq,
     });
     const loading = standby.load();
-    await waitUntil(() => followed === 1, "the standby's first catch-up", 5_000);
+    await waitUntil(() => followed === 1, "the standby's first catch-up", 15_000);
     for (let index = 1; index <= 3; index++) {
       applyEvent(state, userEvent(index));
       await first.append([userEvent(index)]);
     }
-    await waitUntil(() => followed === 4, "the standby following batch 4", 5_000);
+    await waitUntil(() => followed === 4, "the standby following batch 4", 15_000);
     // Each batch is folded into a snapshot, the older batches deleted, as the standby follows.
     for (let index = 4; index <= 6; index++) {
       applyEvent(state, userEvent(index));
@@ -241,7 +242,7 @@ Deno.test(
       await sql`SELECT pg_notify('auction_log', '5')`;
     });
     await setup.end();
-    await waitUntil(() => followed === 5, "the follower at batch 5", 5_000);
+    await waitUntil(() => followed === 5, "the follower at batch 5", 15_000);
     const finished = await follower.finish();
     assert.deepEqual(finished.state, state);
     assert.deepEqual([finished.coversSeq, finished.lastSeq], [4, 5]);

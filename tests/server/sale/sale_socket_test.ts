@@ -104,20 +104,23 @@ Deno.test("a declined card over real TCP ends in CANCEL to both", async () => {
 });
 
 Deno.test("a silent buyer costs one inform timeout, and the UDP loop keeps serving", async () => {
-  await withSale({ informTimeoutSeconds: 1 }, async ({ server, buyer, seller }) => {
+  await withSale({ informTimeoutSeconds: 5 }, async ({ server, buyer, seller }) => {
     answerWith(seller, "sam", SELLER_CARD);
     await closeAuction(server, { buyer: buyer.port, seller: seller.port });
     await buyer.waitForLine(/^INFORM_Req /);
     const udp = new UdpPeer({ port: server.udpAddress.port });
+    const cancel = /^CANCEL \d+ Buyer did not answer INFORM_Req within 5 s$/;
     try {
-      const reply = await udp.request("REGISTER 1 carl buyer 127.0.0.1 7000 7001", 500);
+      // Answered while the sale still waits for its silent buyer: a loop held by the wait
+      // would answer only after the CANCEL, or not within the whole inform timeout.
+      const reply = await udp.request("REGISTER 1 carl buyer 127.0.0.1 7000 7001", 4000);
       assert.equal(reply.type, "REGISTERED");
+      assert.ok(!buyer.lines.some((line) => cancel.test(line)), "answered during the wait");
     } finally {
       await udp.close();
     }
-    const cancel = /^CANCEL \d+ Buyer did not answer INFORM_Req within 1 s$/;
-    await buyer.waitForLine(cancel, 3000);
-    await seller.waitForLine(cancel, 3000);
+    await buyer.waitForLine(cancel, 15_000);
+    await seller.waitForLine(cancel, 15_000);
     await server.finalizer.idle();
   });
 });
