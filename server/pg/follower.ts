@@ -32,6 +32,7 @@ export class LogFollower {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #listening: { unlisten(): Promise<void> } | null = null;
   #stopped = false;
+  #followedAtMs = -Infinity;
 
   private constructor(
     sql: postgres.Sql,
@@ -70,6 +71,16 @@ export class LogFollower {
     }
   }
 
+  /** When (`performance.now()`) a read of the log last succeeded: all before it is applied. */
+  get followedAtMs(): number {
+    return this.#followedAtMs;
+  }
+
+  /** How often the log is read without a notification. */
+  get pollMs(): number {
+    return this.#options.pollMs;
+  }
+
   /** The last batch applied. */
   get lastSeq(): number {
     return this.#recovered.lastSeq;
@@ -106,6 +117,7 @@ export class LogFollower {
 
   async #catchUp(): Promise<void> {
     if (this.#stopped) return;
+    const startedAtMs = performance.now();
     const after = this.#recovered.lastSeq;
     const rows = await this.#sql`
       SELECT seq, events::text AS json FROM auction_log WHERE seq > ${after} ORDER BY seq`;
@@ -120,6 +132,7 @@ export class LogFollower {
         this.#recovered.lastSeq = Number(row.seq);
       }
     }
+    this.#followedAtMs = startedAtMs;
     this.#options.onFollowed(this.#recovered.lastSeq);
   }
 

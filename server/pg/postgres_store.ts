@@ -16,6 +16,7 @@ import type { Store } from "../store/store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
 import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
 import type { LogFollower } from "./follower.ts";
+import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
 import { takeWriterLock } from "./writer_lock.ts";
@@ -86,6 +87,7 @@ export class PostgresStore implements Store {
   #writing: Promise<void> | null = null;
   #lastDone: Promise<void> = Promise.resolve();
   #failure: unknown = null;
+  #onStandby: ((follower: LogFollower) => Promise<void>) | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     checkDatabaseUrl(url);
@@ -105,6 +107,24 @@ export class PostgresStore implements Store {
   /** The number of the last event appended (events are numbered from 1, one by one). */
   get lastSeq(): number {
     return this.#lastEventSeq;
+  }
+
+  /** This node's name. */
+  get node(): string {
+    return this.#options.node;
+  }
+
+  /**
+   * Has `load`, when it finds another node writing, call `handler` with the follower that keeps
+   * this node's state current while it waits (so that the node can serve meanwhile).
+   */
+  onStandby(handler: (follower: LogFollower) => Promise<void>): void {
+    this.#onStandby = handler;
+  }
+
+  /** Connects this node to the others serving the database (`node_link.ts`). */
+  openLink(): NodeLink {
+    return NodeLink.open(this.#url, this.#options.node);
   }
 
   /** The database URL without its password. */
@@ -131,6 +151,7 @@ export class PostgresStore implements Store {
         lockWaitMs: this.#options.lockWaitMs,
         followPollMs: this.#options.followPollMs,
         onFollowed: this.#options.onFollowed,
+        onStandby: this.#onStandby,
       });
       this.#locked = true;
       // A standby has followed the log; under the lock, nothing more is committed.

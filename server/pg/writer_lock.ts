@@ -36,6 +36,8 @@ export interface WriterLockOptions {
   followPollMs: number;
   /** Called each time the standby has applied the log up to `lastSeq`. */
   onFollowed: (lastSeq: number) => void;
+  /** Called once the node waits, with the follower that keeps its state current meanwhile. */
+  onStandby?: (follower: LogFollower) => Promise<void>;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function takeWriterLock(
   // Blocks until the other node's session ends.
   const timeout = Number.isFinite(options.lockWaitMs) ? String(Math.ceil(options.lockWaitMs)) : "0";
   try {
+    await options.onStandby?.(follower);
     await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
     await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
     await sql`SELECT set_config('lock_timeout', '0', false)`;

@@ -1,0 +1,185 @@
+/**
+ * The link between the nodes serving one database, over PostgreSQL's `NOTIFY`: a serving
+ * follower forwards each datagram its clients send to the writer (channel `auction_inbox`), and
+ * the writer sends each reply and push meant for a client of another node to that node (channel
+ * `auction_deliver`), which sends it from its own UDP socket. The database authenticates every
+ * node, so no client can forge a forwarded request; nothing here is durable: a datagram lost on
+ * the way is retransmitted by its client and answered from the reply cache, as over UDP.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import postgres from "postgres";
+import type { PeerAddress } from "../../auction/state.ts";
+
+const logger = getLogger(["auction", "link"]);
+
+/** The channel of forwarded requests; only the writer listens. */
+export const INBOX_CHANNEL = "auction_inbox";
+/** The channel of replies and pushes for clients of another node; every node listens. */
+export const DELIVER_CHANNEL = "auction_deliver";
+/** A notification's payload must stay under PostgreSQL's 8000 bytes. */
+const MAX_PAYLOAD_CHARS = 7_000;
+
+/** A forwarded request: from whom (with the node it came to) and its bytes. */
+export type InboxHandler = (sender: PeerAddress & { node: string }, bytes: Uint8Array) => void;
+
+/** A line for a client of this node; `trusted` when the writer knows its IP has a session. */
+export type DeliveryHandler = (to: PeerAddress, line: string, trusted: boolean) => void;
+
+/** Forwarded requests and deliveries, one node's end of the link. */
+export class NodeLink {
+  readonly node: string;
+  readonly #sql: postgres.Sql;
+  readonly #inbox: NotifyQueue;
+  readonly #deliveries: NotifyQueue;
+  readonly #listening: { unlisten(): Promise<void> }[] = [];
+  #closed = false;
+
+  private constructor(sql: postgres.Sql, node: string) {
+    this.#sql = sql;
+    this.node = node;
+    this.#inbox = new NotifyQueue(sql, INBOX_CHANNEL);
+    this.#deliveries = new NotifyQueue(sql, DELIVER_CHANNEL);
+  }
+
+  /** Connects node `node` to the database at `url`. */
+  static open(url: string, node: string): NodeLink {
+    const sql = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      // A notification is not durable anyway: its commit need not wait for the WAL flush.
+      connection: { application_name: `auction ${node} link`, synchronous_commit: "off" },
+    });
+    return new NodeLink(sql, node);
+  }
+
+  /** Forwards a datagram from `sender`, a client of this node, to the writer. */
+  forward(sender: PeerAddress, bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#inbox.push([this.node, sender.hostname, sender.port, encodeBase64(bytes)]);
+  }
+
+  /** Sends `line` to `to`, a client of node `to.node`, from that node. */
+  deliver(to: PeerAddress, line: string, trusted: boolean): void {
+    if (this.#closed || to.node === undefined) return;
+    this.#deliveries.push([to.node, to.hostname, to.port, line, trusted ? 1 : 0]);
+  }
+
+  /** Takes the requests other nodes forward (the writer does, once it serves). */
+  async serveInbox(handler: InboxHandler): Promise<void> {
+    this.#listening.push(
+      await this.#sql.listen(INBOX_CHANNEL, (payload) => {
+        for (const [node, hostname, port, bytes] of parseItems(payload)) {
+          handler({ hostname, port, node }, decodeBase64(bytes));
+        }
+      }),
+    );
+  }
+
+  /** Takes the lines the writer sends to this node's clients. */
+  async serveDeliveries(handler: DeliveryHandler): Promise<void> {
+    this.#listening.push(
+      await this.#sql.listen(DELIVER_CHANNEL, (payload) => {
+        for (const [node, hostname, port, line, trusted] of parseItems(payload)) {
+          if (node === this.node) handler({ hostname, port }, line, trusted === 1);
+        }
+      }),
+    );
+  }
+
+  /** Sends what is queued, stops listening and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([this.#inbox.drained(), this.#deliveries.drained()]);
+    for (const listening of this.#listening) await listening.unlisten().catch(() => {});
+    await this.#sql.end({ timeout: 5 });
+  }
+}
+
+/** Items of one notification: an array of arrays (a malformed one yields none). */
+// deno-lint-ignore no-explicit-any
+function parseItems(payload: string): any[][] {
+  try {
+    const items = JSON.parse(payload);
+    return Array.isArray(items) ? items.filter(Array.isArray) : [];
+  } catch {
+    logger.warn("Ignored a malformed notification on the node link");
+    return [];
+  }
+}
+
+/**
+ * Items for one channel, sent in order: everything queued while a send runs goes into the next
+ * (as many notifications as the payload limit needs), the way group commit batches writes.
+ */
+class NotifyQueue {
+  readonly #sql: postgres.Sql;
+  readonly #channel: string;
+  #queue: unknown[][] = [];
+  #sending: Promise<void> | null = null;
+
+  constructor(sql: postgres.Sql, channel: string) {
+    this.#sql = sql;
+    this.#channel = channel;
+  }
+
+  push(item: unknown[]): void {
+    this.#queue.push(item);
+    this.#sending ??= this.#send();
+  }
+
+  async drained(): Promise<void> {
+    while (this.#sending) await this.#sending;
+  }
+
+  async #send(): Promise<void> {
+    // Lets the rest of this turn queue its items too.
+    await Promise.resolve();
+    while (this.#queue.length > 0) {
+      const payloads = chunk(this.#queue.splice(0));
+      try {
+        // Pipelined on the one connection, so they commit, and are delivered, in order.
+        await Promise.all(
+          payloads.map((payload) => this.#sql`SELECT pg_notify(${this.#channel}, ${payload})`),
+        );
+      } catch (error) {
+        logger.warn("Cannot notify {channel}: {error}", { channel: this.#channel, error });
+      }
+    }
+    this.#sending = null;
+  }
+}
+
+/** `items` as JSON arrays of at most {@linkcode MAX_PAYLOAD_CHARS} characters each. */
+function chunk(items: unknown[][]): string[] {
+  const payloads: string[] = [];
+  let parts: string[] = [];
+  let length = 2;
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    if (parts.length > 0 && length + json.length + 1 > MAX_PAYLOAD_CHARS) {
+      payloads.push(`[${parts.join(",")}]`);
+      parts = [];
+      length = 2;
+    }
+    parts.push(json);
+    length += json.length + 1;
+  }
+  if (parts.length > 0) payloads.push(`[${parts.join(",")}]`);
+  return payloads;
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
