@@ -68,7 +68,9 @@ export async function startHttpServer(
     if (path === "/healthz") return jsonResponse({ status: "ok" });
     const following = options.following?.();
     if (path === "/readyz" && following?.ready) return jsonResponse({ status: "ready" });
-    const { reason } = following ?? await readiness();
+    const { reason } = following?.ready
+      ? { reason: "A follower node serves no board: the writer node does" }
+      : following ?? await readiness();
     return jsonResponse({ status: "not ready", reason }, 503, { "retry-after": "1" });
   };
   let server: Deno.HttpServer<Deno.NetAddr>;

@@ -142,7 +142,9 @@ export class ClusterNode implements SessionView {
     try {
       const request = decodeDatagram(bytes);
       rq = request.rq;
-      if (request.type === "PING") return Promise.resolve(void respond(`PONG ${rq}`));
+      if (request.type === "PING") {
+        return Promise.resolve(void respond(encodeMessage(message("PONG", rq, {}))));
+      }
     } catch {
       // Refused below.
     }

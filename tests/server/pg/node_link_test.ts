@@ -1,0 +1,81 @@
+/**
+ * The link between nodes over NOTIFY (`server/pg/node_link.ts`), against a real PostgreSQL:
+ * forwarded datagrams reach the writer byte for byte with their node, deliveries reach only the
+ * node they name, in order, however many notifications the payload limit takes.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import postgresClient from "postgres";
+import type { PeerAddress } from "../../../auction/state.ts";
+import { DELIVER_CHANNEL, NodeLink } from "../../../server/pg/node_link.ts";
+import { startTestPostgres } from "../../_support/postgres.ts";
+
+const postgres = await startTestPostgres();
+
+/** Resolves once `check` holds, polling every 10 ms, or throws after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("Timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its node", async () => {
+  const url = await postgres.createDatabase();
+  const writer = NodeLink.open(url, "alpha");
+  const follower = NodeLink.open(url, "beta");
+  try {
+    const received: { sender: PeerAddress; bytes: Uint8Array }[] = [];
+    await writer.serveInbox((sender, bytes) => void received.push({ sender, bytes }));
+    const bytes = new Uint8Array([0x42, 0x49, 0x44, 0x20, 0xff, 0xfe, 0x00, 0x0a]);
+    follower.forward({ hostname: "127.0.0.9", port: 4242 }, bytes);
+    await until(() => received.length === 1);
+    assert.deepEqual(received[0], {
+      sender: { hostname: "127.0.0.9", port: 4242, node: "beta" },
+      bytes,
+    });
+  } finally {
+    await Promise.all([writer.close(), follower.close()]);
+  }
+  await postgres.dropDatabase(url);
+});
+
+Deno.test(
+  "NodeLink delivers lines only to the node named, in order, across the payload limit, " +
+    "and ignores a malformed notification",
+  async () => {
+    const url = await postgres.createDatabase();
+    const writer = NodeLink.open(url, "alpha");
+    const beta = NodeLink.open(url, "beta");
+    const gamma = NodeLink.open(url, "gamma");
+    const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+    try {
+      const atBeta: string[] = [];
+      const atGamma: string[] = [];
+      await beta.serveDeliveries((to, line, trusted) => {
+        atBeta.push(`${to.hostname}:${to.port} ${trusted} ${line}`);
+      });
+      await gamma.serveDeliveries((_to, line) => void atGamma.push(line));
+      await sql`SELECT pg_notify(${DELIVER_CHANNEL}, 'not json')`;
+      const long = "x".repeat(900);
+      const expected: string[] = [];
+      for (let index = 0; index < 40; index++) {
+        const to = { hostname: "127.0.0.1", port: 5000 + index, node: "beta" };
+        writer.deliver(to, `LINE ${index} ${long}`, index % 2 === 0);
+        expected.push(`127.0.0.1:${5000 + index} ${index % 2 === 0} LINE ${index} ${long}`);
+        if (index % 10 === 0) {
+          writer.deliver({ hostname: "127.0.0.1", port: 1, node: "gamma" }, `G ${index}`, true);
+        }
+      }
+      await until(() => atBeta.length === 40 && atGamma.length === 4);
+      assert.deepEqual(atBeta, expected);
+      assert.deepEqual(atGamma, ["G 0", "G 10", "G 20", "G 30"]);
+    } finally {
+      await sql.end();
+      await Promise.all([writer.close(), beta.close(), gamma.close()]);
+    }
+    await postgres.dropDatabase(url);
+  },
+);
