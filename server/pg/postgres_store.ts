@@ -19,7 +19,7 @@ import type { LogFollower } from "./follower.ts";
 import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
-import { takeWriterLock } from "./writer_lock.ts";
+import { takeNodeName, takeWriterLock } from "./writer_lock.ts";
 
 export { DatabaseBusyError } from "./writer_lock.ts";
 
@@ -145,6 +145,7 @@ export class PostgresStore implements Store {
     this.#sql = sql;
     try {
       await ensureSchema(sql);
+      await takeNodeName(sql, this.#options.node, this.#url);
       const follower = await takeWriterLock(sql, {
         url: this.#url,
         node: this.#options.node,

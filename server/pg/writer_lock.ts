@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type postgres from "postgres";
 import { redactDatabaseUrl } from "./database_url.ts";
 import { LogFollower } from "./follower.ts";
-import { LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
+import { LOCK_CLASS, NODE_NAME_LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
 
 const logger = getLogger(["auction", "store"]);
 
@@ -21,6 +21,21 @@ export class DatabaseBusyError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "DatabaseBusyError";
+  }
+}
+
+/**
+ * Takes the lock on node name `node` for the session of `sql`, so that two nodes of one name
+ * (whose sessions and pushes would be confused) cannot serve one database; throws if it is held.
+ */
+export async function takeNodeName(sql: postgres.Sql, node: string, url: string): Promise<void> {
+  const [row] = await sql`
+    SELECT pg_try_advisory_lock(${NODE_NAME_LOCK_CLASS}::int, hashtext(${node})) AS taken`;
+  if (!row?.taken) {
+    throw new DatabaseBusyError(
+      `Cannot start node ${node}: a node of that name is connected to ${redactDatabaseUrl(url)} ` +
+        `(give each node its own --node)`,
+    );
   }
 }
 
