@@ -33,6 +33,7 @@ export class LogFollower {
   #listening: { unlisten(): Promise<void> } | null = null;
   #stopped = false;
   #followedAtMs = -Infinity;
+  #catchUpQueued = false;
 
   private constructor(
     sql: postgres.Sql,
@@ -59,7 +60,11 @@ export class LogFollower {
         applicationName: options.applicationName ?? "auction follower",
       });
       // A failed catch-up is retried by the next one; `finish` reports a lasting failure.
+      // A catch-up reads every batch committed before it starts: notifications that arrive
+      // meanwhile need one more, not one each.
       follower.#listening = await sql.listen(LOG_CHANNEL, () => {
+        if (follower.#catchUpQueued) return;
+        follower.#catchUpQueued = true;
         follower.catchUp().catch(() => {});
       });
       follower.#schedulePoll();
@@ -116,6 +121,7 @@ export class LogFollower {
   }
 
   async #catchUp(): Promise<void> {
+    this.#catchUpQueued = false;
     if (this.#stopped) return;
     const startedAtMs = performance.now();
     const after = this.#recovered.lastSeq;

@@ -2,7 +2,7 @@
  * The link between the nodes serving one database, over PostgreSQL's `NOTIFY`: a serving
  * follower forwards each datagram its clients send to the writer (channel `auction_inbox`), and
  * the writer sends each reply and push meant for a client of another node to that node (channel
- * `auction_deliver`), which sends it from its own UDP socket. The database authenticates every
+ * `auction_deliver NODE`), which sends it from its own UDP socket. The database authenticates every
  * node, so no client can forge a forwarded request; nothing here is durable: a datagram lost on
  * the way is retransmitted by its client and answered from the reply cache, as over UDP.
  * @module
@@ -16,8 +16,17 @@ const logger = getLogger(["auction", "link"]);
 
 /** The channel of forwarded requests; only the writer listens. */
 export const INBOX_CHANNEL = "auction_inbox";
-/** The channel of replies and pushes for clients of another node; every node listens. */
-export const DELIVER_CHANNEL = "auction_deliver";
+/**
+ * The channel of replies and pushes for the clients of node `node`: `auction_deliver NODE`, or
+ * with a hash of the name when that would pass PostgreSQL's 63 bytes for a name.
+ */
+export function deliverChannel(node: string): string {
+  const channel = `auction_deliver ${node}`;
+  if (channel.length <= 63) return channel;
+  let hash = 0x811c9dc5; // FNV-1a
+  for (const char of new TextEncoder().encode(node)) hash = Math.imul(hash ^ char, 0x01000193);
+  return `auction_deliver #${(hash >>> 0).toString(16)}`;
+}
 /** A notification's payload must stay under PostgreSQL's 8000 bytes. */
 const MAX_PAYLOAD_CHARS = 7_000;
 
@@ -39,8 +48,8 @@ export class NodeLink {
   private constructor(sql: postgres.Sql, node: string) {
     this.#sql = sql;
     this.node = node;
-    this.#inbox = new NotifyQueue(sql, INBOX_CHANNEL);
-    this.#deliveries = new NotifyQueue(sql, DELIVER_CHANNEL);
+    this.#inbox = new NotifyQueue(sql);
+    this.#deliveries = new NotifyQueue(sql);
   }
 
   /** Connects node `node` to the database at `url`. */
@@ -57,13 +66,13 @@ export class NodeLink {
   /** Forwards a datagram from `sender`, a client of this node, to the writer. */
   forward(sender: PeerAddress, bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#inbox.push([this.node, sender.hostname, sender.port, encodeBase64(bytes)]);
+    this.#inbox.push(INBOX_CHANNEL, [this.node, sender.hostname, sender.port, encodeBase64(bytes)]);
   }
 
   /** Sends `line` to `to`, a client of node `to.node`, from that node. */
   deliver(to: PeerAddress, line: string, trusted: boolean): void {
     if (this.#closed || to.node === undefined) return;
-    this.#deliveries.push([to.node, to.hostname, to.port, line, trusted ? 1 : 0]);
+    this.#deliveries.push(deliverChannel(to.node), [to.hostname, to.port, line, trusted ? 1 : 0]);
   }
 
   /** Takes the requests other nodes forward (the writer does, once it serves). */
@@ -80,9 +89,9 @@ export class NodeLink {
   /** Takes the lines the writer sends to this node's clients. */
   async serveDeliveries(handler: DeliveryHandler): Promise<void> {
     this.#listening.push(
-      await this.#sql.listen(DELIVER_CHANNEL, (payload) => {
-        for (const [node, hostname, port, line, trusted] of parseItems(payload)) {
-          if (node === this.node) handler({ hostname, port }, line, trusted === 1);
+      await this.#sql.listen(deliverChannel(this.node), (payload) => {
+        for (const [hostname, port, line, trusted] of parseItems(payload)) {
+          handler({ hostname, port }, line, trusted === 1);
         }
       }),
     );
@@ -116,17 +125,18 @@ function parseItems(payload: string): any[][] {
  */
 class NotifyQueue {
   readonly #sql: postgres.Sql;
-  readonly #channel: string;
-  #queue: unknown[][] = [];
+  /** Items queued, by channel. */
+  #queue = new Map<string, unknown[][]>();
   #sending: Promise<void> | null = null;
 
-  constructor(sql: postgres.Sql, channel: string) {
+  constructor(sql: postgres.Sql) {
     this.#sql = sql;
-    this.#channel = channel;
   }
 
-  push(item: unknown[]): void {
-    this.#queue.push(item);
+  push(channel: string, item: unknown[]): void {
+    const items = this.#queue.get(channel);
+    if (items) items.push(item);
+    else this.#queue.set(channel, [item]);
     this.#sending ??= this.#send();
   }
 
@@ -137,15 +147,21 @@ class NotifyQueue {
   async #send(): Promise<void> {
     // Lets the rest of this turn queue its items too.
     await Promise.resolve();
-    while (this.#queue.length > 0) {
-      const payloads = chunk(this.#queue.splice(0));
+    while (this.#queue.size > 0) {
+      const queued = this.#queue;
+      this.#queue = new Map();
+      const notifications = [...queued].flatMap(([channel, items]) =>
+        chunk(items).map((payload) => ({ channel, payload }))
+      );
       try {
         // Pipelined on the one connection, so they commit, and are delivered, in order.
         await Promise.all(
-          payloads.map((payload) => this.#sql`SELECT pg_notify(${this.#channel}, ${payload})`),
+          notifications.map(({ channel, payload }) =>
+            this.#sql`SELECT pg_notify(${channel}, ${payload})`
+          ),
         );
       } catch (error) {
-        logger.warn("Cannot notify {channel}: {error}", { channel: this.#channel, error });
+        logger.warn("Cannot notify the other nodes: {error}", { error });
       }
     }
     this.#sending = null;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgresClient from "postgres";
 import type { PeerAddress } from "../../../auction/state.ts";
-import { DELIVER_CHANNEL, NodeLink } from "../../../server/pg/node_link.ts";
+import { deliverChannel, NodeLink } from "../../../server/pg/node_link.ts";
 import { startTestPostgres } from "../../_support/postgres.ts";
 
 const postgres = await startTestPostgres();
@@ -42,6 +42,14 @@ Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its no
   await postgres.dropDatabase(url);
 });
 
+Deno.test("deliverChannel() names each node's channel within PostgreSQL's 63 bytes", () => {
+  assert.equal(deliverChannel("beta"), "auction_deliver beta");
+  const long = "n".repeat(64);
+  const other = "n".repeat(63) + "m";
+  assert.ok(deliverChannel(long).length <= 63);
+  assert.notEqual(deliverChannel(long), deliverChannel(other));
+});
+
 Deno.test(
   "NodeLink delivers lines only to the node named, in order, across the payload limit, " +
     "and ignores a malformed notification",
@@ -58,7 +66,7 @@ Deno.test(
         atBeta.push(`${to.hostname}:${to.port} ${trusted} ${line}`);
       });
       await gamma.serveDeliveries((_to, line) => void atGamma.push(line));
-      await sql`SELECT pg_notify(${DELIVER_CHANNEL}, 'not json')`;
+      await sql`SELECT pg_notify(${deliverChannel("beta")}, 'not json')`;
       const long = "x".repeat(900);
       const expected: string[] = [];
       for (let index = 0; index < 40; index++) {
