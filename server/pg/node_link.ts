@@ -27,6 +27,8 @@ export function deliverChannel(node: string): string {
   for (const char of new TextEncoder().encode(node)) hash = Math.imul(hash ^ char, 0x01000193);
   return `auction_deliver #${(hash >>> 0).toString(16)}`;
 }
+/** Items a queue holds while the database does not answer, past which new ones are dropped. */
+const MAX_QUEUED = 10_000;
 /** A notification's payload must stay under PostgreSQL's 8000 bytes. */
 const MAX_PAYLOAD_CHARS = 7_000;
 
@@ -128,12 +130,16 @@ class NotifyQueue {
   /** Items queued, by channel. */
   #queue = new Map<string, unknown[][]>();
   #sending: Promise<void> | null = null;
+  #queued = 0;
 
   constructor(sql: postgres.Sql) {
     this.#sql = sql;
   }
 
   push(channel: string, item: unknown[]): void {
+    // Cut off from the database, a node must not queue without bound: clients retransmit.
+    if (this.#queued >= MAX_QUEUED) return;
+    this.#queued++;
     const items = this.#queue.get(channel);
     if (items) items.push(item);
     else this.#queue.set(channel, [item]);
@@ -150,6 +156,7 @@ class NotifyQueue {
     while (this.#queue.size > 0) {
       const queued = this.#queue;
       this.#queue = new Map();
+      this.#queued = 0;
       const notifications = [...queued].flatMap(([channel, items]) =>
         chunk(items).map((payload) => ({ channel, payload }))
       );

@@ -19,23 +19,11 @@ import type { LogFollower } from "./follower.ts";
 import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
-import { takeNodeName, takeWriterLock } from "./writer_lock.ts";
+import { SESSION_KEEPALIVES, takeNodeName, takeWriterLock } from "./writer_lock.ts";
 
-export { DatabaseBusyError } from "./writer_lock.ts";
+export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "store"]);
-
-/**
- * TCP keepalives of the writer's session, on PostgreSQL's side: if this node's machine dies or is
- * cut off, PostgreSQL ends the session (and so passes the writer lock to a standby) after about
- * 25 s instead of the system's default of hours. Any user may set them for its own session.
- */
-export const SESSION_KEEPALIVES = {
-  tcp_keepalives_idle: "10",
-  tcp_keepalives_interval: "5",
-  tcp_keepalives_count: "3",
-  tcp_user_timeout: "25000",
-} as const;
 
 /** Options of {@linkcode PostgresStore}. */
 export interface PostgresStoreOptions {

@@ -16,6 +16,18 @@ const logger = getLogger(["auction", "store"]);
 /** SQLSTATE of a lock wait that ran out (`lock_timeout`). */
 const LOCK_NOT_AVAILABLE = "55P03";
 
+/**
+ * TCP keepalives of the writer's session, on PostgreSQL's side: if this node's machine dies or is
+ * cut off, PostgreSQL ends the session (and so passes the writer lock to a standby) after about
+ * 25 s instead of the system's default of hours. Any user may set them for its own session.
+ */
+export const SESSION_KEEPALIVES = {
+  tcp_keepalives_idle: "10",
+  tcp_keepalives_interval: "5",
+  tcp_keepalives_count: "3",
+  tcp_user_timeout: "25000",
+} as const;
+
 /** The database is held by another node (this store writes from one node at a time). */
 export class DatabaseBusyError extends Error {
   constructor(message: string) {

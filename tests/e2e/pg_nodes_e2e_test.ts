@@ -85,7 +85,7 @@ Deno.test(
       assert.ok(isWriter(alpha) && !isWriter(nodes[1]!) && !isWriter(nodes[2]!));
       await register(seller, "seller");
       await Promise.all(buyers.map((buyer) => register(buyer, "buyer")));
-      const listed = await seller.udp.request('LIST_ITEM 2 Kite "A red kite" 10.00 8');
+      const listed = await seller.udp.request('LIST_ITEM 2 Kite "A red kite" 10.00 10');
       assert.equal(listed.type, "ITEM_LISTED");
       for (const buyer of buyers) {
         assert.equal((await buyer.udp.request("SUBSCRIBE 2 Kite")).type, "SUBSCRIBED");
@@ -166,7 +166,7 @@ Deno.test(
       answerInform(bea, "4111-1111-1111-1111");
       answerInform(bob, "4111-1111-1111-1111");
       assert.equal(
-        (await seller.udp.request('LIST_ITEM 2 Kite "A red kite" 10.00 8')).type,
+        (await seller.udp.request('LIST_ITEM 2 Kite "A red kite" 10.00 10')).type,
         "ITEM_LISTED",
       );
       assert.equal((await bea.udp.request("BID 3 Kite 20.00")).type, "BID_ACCEPTED");
