@@ -24,6 +24,9 @@ const logger = getLogger(["auction", "cluster"]);
 /** What the transports hand requests to. */
 export type RequestHandler = Pick<Dispatcher, "dispatch">;
 
+/** IPs a follower remembers as having a session, past which it starts the set again. */
+const MAX_TRUSTED_IPS = 100_000;
+
 /** How many polls a follower may miss before `/readyz` says it is not caught up. */
 const READY_POLLS = 3;
 
@@ -71,7 +74,11 @@ export class ClusterNode implements SessionView {
   async follow(follower: LogFollower, local: PeerSender): Promise<void> {
     this.#follower = follower;
     await this.link.serveDeliveries((to, line, trusted) => {
-      if (trusted) this.#trustedIps.add(to.hostname);
+      if (trusted) {
+        // Bounded: forgetting an IP only makes its replies count against its budget again.
+        if (this.#trustedIps.size >= MAX_TRUSTED_IPS) this.#trustedIps.clear();
+        this.#trustedIps.add(to.hostname);
+      }
       local.send(to, line);
     });
     logger.info("Node {node} serves as a follower: requests go to the writer", {
