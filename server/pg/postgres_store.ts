@@ -146,7 +146,8 @@ export class PostgresStore implements Store {
       // A standby has followed the log; under the lock, nothing more is committed.
       this.#recovered(follower ? await follower.finish() : await recoverState(sql), follower);
     } catch (error) {
-      await this.#release();
+      // Nothing was written: no need to wait for a connection that may be broken already.
+      await this.#release(0);
       throw this.#hidden(error);
     }
     return this.#state!;
@@ -288,13 +289,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  async #release(): Promise<void> {
+  async #release(timeoutSeconds = 5): Promise<void> {
     const sql = this.#sql;
     if (!sql) return;
     this.#sql = null;
     this.#releasing = true;
     // Ending the session releases the writer lock.
-    await sql.end({ timeout: 5 });
+    await sql.end({ timeout: timeoutSeconds });
   }
 
   /** `error` with the database password hidden from its message. */

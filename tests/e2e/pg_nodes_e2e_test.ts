@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import postgresClient from "postgres";
 import type { Message } from "../../protocol/mod.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
 import {
@@ -205,6 +206,31 @@ Deno.test(
       assert.equal(denied.type, "SUBSCRIPTION-DENIED", "the auction is closed everywhere");
     } finally {
       await closeAll([seller, bea, bob, late], [alpha, beta, gamma, restarted]);
+    }
+    await postgres.dropDatabase(url);
+  },
+);
+
+Deno.test(
+  "a follower whose database session ends stops (exit code 1) for its supervisor to restart it",
+  async () => {
+    const url = await postgres.createDatabase();
+    const alpha = await startNode(url, "alpha");
+    const beta = await startNode(url, "beta");
+    try {
+      const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+      try {
+        await sql`
+          SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE application_name = 'auction beta'`;
+      } finally {
+        await sql.end();
+      }
+      const status = await beta.process.status;
+      assert.equal(status.code, 1, beta.output());
+      assert.ok(isWriter(alpha), "the writer serves on");
+    } finally {
+      await closeAll([], [alpha, beta]);
     }
     await postgres.dropDatabase(url);
   },
