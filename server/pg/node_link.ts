@@ -82,7 +82,14 @@ export class NodeLink {
     this.#listening.push(
       await this.#sql.listen(INBOX_CHANNEL, (payload) => {
         for (const [node, hostname, port, bytes] of parseItems(payload)) {
-          handler({ hostname, port, node }, decodeBase64(bytes));
+          if (![node, hostname, bytes].every(isText) || !Number.isInteger(port)) continue;
+          let decoded: Uint8Array;
+          try {
+            decoded = decodeBase64(bytes);
+          } catch {
+            continue;
+          }
+          handler({ hostname, port, node }, decoded);
         }
       }),
     );
@@ -93,6 +100,7 @@ export class NodeLink {
     this.#listening.push(
       await this.#sql.listen(deliverChannel(this.node), (payload) => {
         for (const [hostname, port, line, trusted] of parseItems(payload)) {
+          if (!isText(hostname) || !isText(line) || !Number.isInteger(port)) continue;
           handler({ hostname, port }, line, trusted === 1);
         }
       }),
@@ -103,10 +111,20 @@ export class NodeLink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([this.#inbox.drained(), this.#deliveries.drained()]);
+    // Bounded: cut off from the database, what is queued is lost anyway.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([this.#inbox.drained(), this.#deliveries.drained()]),
+      new Promise((resolve) => timer = setTimeout(resolve, 2_000)),
+    ]);
+    clearTimeout(timer);
     for (const listening of this.#listening) await listening.unlisten().catch(() => {});
     await this.#sql.end({ timeout: 5 });
   }
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string";
 }
 
 /** Items of one notification: an array of arrays (a malformed one yields none). */

@@ -22,7 +22,7 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its node", async () => {
+Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its node, and ignores malformed items", async () => {
   const url = await postgres.createDatabase();
   const writer = NodeLink.open(url, "alpha");
   const follower = NodeLink.open(url, "beta");
@@ -30,6 +30,9 @@ Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its no
     const received: { sender: PeerAddress; bytes: Uint8Array }[] = [];
     await writer.serveInbox((sender, bytes) => void received.push({ sender, bytes }));
     const bytes = new Uint8Array([0x42, 0x49, 0x44, 0x20, 0xff, 0xfe, 0x00, 0x0a]);
+    const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+    await sql`SELECT pg_notify('auction_inbox', '[["beta", "127.0.0.1", 1, "%%%"], [2]]')`;
+    await sql.end();
     follower.forward({ hostname: "127.0.0.9", port: 4242 }, bytes);
     await until(() => received.length === 1);
     assert.deepEqual(received[0], {
@@ -52,7 +55,7 @@ Deno.test("deliverChannel() names each node's channel within PostgreSQL's 63 byt
 
 Deno.test(
   "NodeLink delivers lines only to the node named, in order, across the payload limit, " +
-    "and ignores a malformed notification",
+    "and ignores malformed notifications",
   async () => {
     const url = await postgres.createDatabase();
     const writer = NodeLink.open(url, "alpha");
@@ -67,6 +70,7 @@ Deno.test(
       });
       await gamma.serveDeliveries((_to, line) => void atGamma.push(line));
       await sql`SELECT pg_notify(${deliverChannel("beta")}, 'not json')`;
+      await sql`SELECT pg_notify(${deliverChannel("beta")}, '[[1, 2, 3], "x", [null]]')`;
       const long = "x".repeat(900);
       const expected: string[] = [];
       for (let index = 0; index < 40; index++) {
