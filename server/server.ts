@@ -192,7 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     });
     if (!boundUdp) bind();
   } catch (error) {
-    await Promise.all([boundUdp?.close(), boundTcp?.close(), cluster?.link.close()]);
+    await Promise.all([boundUdp?.close(), boundTcp?.close(), cluster?.close()]);
     await ownGateway?.close();
     await store.close().catch(() => {});
     await stopHttp();
@@ -264,7 +264,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         await stopHttp();
         await Promise.all([scheduler.stop(), replyExpiry.stop(), retention.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
-        await cluster?.link.close();
+        await cluster?.close();
         await store.close();
         await ownGateway?.close();
       })();

@@ -17,7 +17,7 @@ import type { Readiness } from "../http/readiness.ts";
 import type { Dispatcher, DispatchOptions, Respond } from "../net/dispatcher.ts";
 import type { SessionView } from "../net/reply_budget.ts";
 import type { LogFollower } from "./follower.ts";
-import type { NodeLink } from "./node_link.ts";
+import { linkName, type NodeLink } from "./node_link.ts";
 
 const logger = getLogger(["auction", "cluster"]);
 
@@ -26,6 +26,9 @@ export type RequestHandler = Pick<Dispatcher, "dispatch">;
 
 /** IPs a follower remembers as having a session, past which it starts the set again. */
 const MAX_TRUSTED_IPS = 100_000;
+
+/** How often the writer looks which nodes are connected. */
+const NODES_POLL_MS = 1_000;
 
 /** How many polls a follower may miss before `/readyz` says it is not caught up. */
 const READY_POLLS = 3;
@@ -37,6 +40,10 @@ export class ClusterNode implements SessionView {
   #writer: { dispatcher: RequestHandler; sessions: SessionView } | null = null;
   /** IPs the writer said have a session (a follower's reply budget trusts them). */
   readonly #trustedIps = new Set<string>();
+  /** The writer's view of the connected nodes (their link names); `null` before the first look. */
+  #connected: Set<string> | null = null;
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(link: NodeLink) {
     this.link = link;
@@ -93,6 +100,7 @@ export class ClusterNode implements SessionView {
   async write(dispatcher: RequestHandler, sessions: SessionView): Promise<void> {
     this.#writer = { dispatcher, sessions };
     this.#follower = null;
+    await this.#lookAtNodes();
     await this.link.serveInbox((sender, bytes) => {
       const respond = (line: string) =>
         this.link.deliver(sender, line, sessions.hasSession(sender.hostname));
@@ -105,15 +113,45 @@ export class ClusterNode implements SessionView {
     });
   }
 
-  /** An outbox sending to this node's clients through `local`, to other nodes' through the link. */
+  /**
+   * An outbox sending to this node's clients through `local`, to other nodes' through the link.
+   * A client of a node that is not connected (dead, or renamed) gets its line from here: the
+   * client takes datagrams from any source, and a lost push is worse than one from another node.
+   */
   outbox(local: Outbox): Outbox {
     return {
       send: (to, line, message) => {
-        if (to.node === undefined || to.node === this.node) return local.send(to, line, message);
+        if (to.node === undefined || to.node === this.node || !this.#isConnected(to.node)) {
+          return local.send(to, line, message);
+        }
         const trusted = this.#writer?.sessions.hasSession(to.hostname) ?? false;
         this.link.deliver(to, line, trusted);
       },
     };
+  }
+
+  /** Stops looking at the nodes and closes the link. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#pollTimer);
+    await this.link.close();
+  }
+
+  /** Whether node `node` is connected, as last seen (all are, before the first look). */
+  #isConnected(node: string): boolean {
+    return this.#connected === null || this.#connected.has(linkName(node));
+  }
+
+  /** Looks which nodes are connected now, then again every {@linkcode NODES_POLL_MS}. */
+  async #lookAtNodes(): Promise<void> {
+    try {
+      this.#connected = await this.link.connectedNodes();
+    } catch (error) {
+      // The last view stands; the store notices a lost database by itself.
+      logger.debug("Cannot see the connected nodes: {error}", { error });
+    }
+    if (this.#closed) return;
+    this.#pollTimer = setTimeout(() => void this.#lookAtNodes(), NODES_POLL_MS);
   }
 
   /** Whether `ip` has a session: the writer's index, or what the writer said while following. */

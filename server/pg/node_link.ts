@@ -11,6 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
 import type { PeerAddress } from "../../auction/state.ts";
+import { SESSION_KEEPALIVES } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "link"]);
 
@@ -27,6 +28,14 @@ export function deliverChannel(node: string): string {
   for (const char of new TextEncoder().encode(node)) hash = Math.imul(hash ^ char, 0x01000193);
   return `auction_deliver #${(hash >>> 0).toString(16)}`;
 }
+/**
+ * The `application_name` of node `node`'s link connections (as PostgreSQL keeps it: at most 63
+ * bytes), by which the writer sees which nodes are connected.
+ */
+export function linkName(node: string): string {
+  return `auction ${node} link`.slice(0, 63);
+}
+
 /** Items a queue holds while the database does not answer, past which new ones are dropped. */
 const MAX_QUEUED = 10_000;
 /** A notification's payload must stay under PostgreSQL's 8000 bytes. */
@@ -60,9 +69,26 @@ export class NodeLink {
       max: 1,
       onnotice: () => {},
       // A notification is not durable anyway: its commit need not wait for the WAL flush.
-      connection: { application_name: `auction ${node} link`, synchronous_commit: "off" },
+      // Keepalives as the writer's: a node whose machine is lost is seen gone within about 25 s.
+      connection: {
+        application_name: linkName(node),
+        synchronous_commit: "off",
+        ...SESSION_KEEPALIVES,
+      },
     });
     return new NodeLink(sql, node);
+  }
+
+  /**
+   * The `application_name` of every connection of a node to the database now: a node whose
+   * link is connected has {@linkcode linkName} among them. (A name cut to 63 bytes may match
+   * another connection of that node: it then counts as connected, as it did before it was seen.)
+   */
+  async connectedNodes(): Promise<Set<string>> {
+    const rows = await this.#sql`
+      SELECT DISTINCT application_name AS name FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name LIKE 'auction %'`;
+    return new Set(rows.map((row) => String(row.name)));
   }
 
   /** Forwards a datagram from `sender`, a client of this node, to the writer. */

@@ -8,13 +8,15 @@ import assert from "node:assert/strict";
 import type { PeerAddress } from "../../../auction/state.ts";
 import { ClusterNode, type RequestHandler } from "../../../server/pg/cluster_node.ts";
 import type { LogFollower } from "../../../server/pg/follower.ts";
-import type { NodeLink } from "../../../server/pg/node_link.ts";
+import { linkName, type NodeLink } from "../../../server/pg/node_link.ts";
 
 /** A link that records what it is asked to send. */
-function fakeLink(node: string) {
+function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
   const calls: string[] = [];
   const link = {
     node,
+    connectedNodes: () => Promise.resolve(new Set(connected.map(linkName))),
+    close: () => Promise.resolve(),
     forward: (sender: PeerAddress) => void calls.push(`forward ${sender.port}`),
     deliver: (to: PeerAddress, line: string, trusted: boolean) =>
       void calls.push(`deliver ${to.node} ${to.port} ${trusted} ${line}`),
@@ -70,6 +72,22 @@ Deno.test("ClusterNode: the writer stamps its node on UDP senders and routes del
   outbox.send({ hostname: "10.0.0.2", port: 4, node: "gamma" }, "untrusted", message);
   assert.deepEqual(local, ["1 here", "2 no node"]);
   assert.deepEqual(calls, ["deliver beta 3 true there", "deliver gamma 4 false untrusted"]);
+  await node.close();
+});
+
+Deno.test("ClusterNode: the writer sends itself to the clients of a node not connected", async () => {
+  const { link, calls } = fakeLink("alpha", ["alpha", "beta"]);
+  const node = new ClusterNode(link);
+  await node.write({ dispatch: () => Promise.resolve() }, noSessions);
+  const local: string[] = [];
+  const outbox = node.outbox({ send: (to, line) => void local.push(`${to.port} ${line}`) });
+  const message = { type: "PONG", rq: 1 } as const;
+  outbox.send({ hostname: "10.0.0.1", port: 3, node: "beta" }, "to beta", message);
+  outbox.send({ hostname: "10.0.0.1", port: 4, node: "gamma" }, "gamma is gone", message);
+  outbox.send({ hostname: "10.0.0.1", port: 5, node: "omega" }, "renamed", message);
+  assert.deepEqual(calls, ["deliver beta 3 false to beta"]);
+  assert.deepEqual(local, ["4 gamma is gone", "5 renamed"]);
+  await node.close();
 });
 
 Deno.test("ClusterNode: /readyz of a follower says whether its last read of the log is recent", async (t) => {
@@ -88,5 +106,6 @@ Deno.test("ClusterNode: /readyz of a follower says whether its last read of the 
     await node.follow(follower(performance.now() - 3_500), { send: () => true });
     await node.write({ dispatch: () => Promise.resolve() }, noSessions);
     assert.equal(node.readiness(), null);
+    await node.close();
   });
 });

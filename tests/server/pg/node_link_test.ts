@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import postgresClient from "postgres";
 import type { PeerAddress } from "../../../auction/state.ts";
-import { deliverChannel, NodeLink } from "../../../server/pg/node_link.ts";
+import { deliverChannel, linkName, NodeLink } from "../../../server/pg/node_link.ts";
 import { startTestPostgres } from "../../_support/postgres.ts";
 
 const postgres = await startTestPostgres();
@@ -91,3 +91,29 @@ Deno.test(
     await postgres.dropDatabase(url);
   },
 );
+
+Deno.test("NodeLink.connectedNodes() sees the nodes whose link is connected", async () => {
+  const url = await postgres.createDatabase();
+  const alpha = NodeLink.open(url, "alpha");
+  const beta = NodeLink.open(url, "beta");
+  const long = NodeLink.open(url, "n".repeat(64));
+  try {
+    await Promise.all([alpha, beta, long].map((link) => link.serveDeliveries(() => {})));
+    const seen = await alpha.connectedNodes();
+    for (const node of ["alpha", "beta", "n".repeat(64)]) {
+      assert.ok(seen.has(linkName(node)), `${node} not seen in ${[...seen]}`);
+    }
+    assert.ok(!seen.has(linkName("gamma")));
+    await beta.close();
+    let connected = await alpha.connectedNodes();
+    const deadline = Date.now() + 5000;
+    while (connected.has(linkName("beta")) && Date.now() < deadline) {
+      connected = await alpha.connectedNodes();
+    }
+    assert.ok(!connected.has(linkName("beta")), "beta still seen");
+    assert.ok(connected.has(linkName("alpha")));
+  } finally {
+    await Promise.all([alpha.close(), beta.close(), long.close()]);
+  }
+  await postgres.dropDatabase(url);
+});
