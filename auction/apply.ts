@@ -267,6 +267,8 @@ function bindSession(state: AuctionState, key: string, address: PeerAddress): vo
   const previous = taken === undefined ? undefined : state.users[taken];
   noteSessionsMoving(state, user, previous);
   if (previous && previous !== user) previous.session = null;
-  user.session = { hostname: address.hostname, port: address.port };
+  user.session = address.node === undefined
+    ? { hostname: address.hostname, port: address.port }
+    : { hostname: address.hostname, port: address.port, node: address.node };
   state.sessions[addressKey(address)] = key;
 }

@@ -11,6 +11,11 @@ export interface PeerAddress {
   hostname: string;
   /** Port number. */
   port: number;
+  /**
+   * The server node whose socket this address talks to, when several nodes serve one database
+   * (`docs/scale-out.md`); absent with one node.
+   */
+  node?: string;
 }
 
 /** A registered user. */

@@ -88,7 +88,7 @@ async function measure(
 }
 
 /** Sends a setup line and fails the run unless it is acknowledged. */
-async function expectAck(peer: UdpPeer, line: string): Promise<void> {
+export async function expectAck(peer: UdpPeer, line: string): Promise<void> {
   const reply = await peer.request(line);
   if (!/^(REGISTERED|ITEM_LISTED|SUBSCRIBED)$/.test(reply.type)) {
     throw new Error(`Setup "${line}" got ${reply.type}`);
@@ -96,7 +96,7 @@ async function expectAck(peer: UdpPeer, line: string): Promise<void> {
 }
 
 /** Measures the real server started with `serverArgs` on a fresh data folder. */
-async function measureServer(
+export async function measureServer(
   workload: BenchWorkload,
   options: { clients: number; seconds: number; dataParent: string; serverArgs: string[] },
 ): Promise<Measured> {

@@ -54,7 +54,7 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --database-url URL        keep the state in PostgreSQL instead: postgres://USER:PASS@HOST:PORT/DB
                             (or the DATABASE_URL environment variable, which keeps the password
                             out of the process list); the password is never logged
-  --node NAME               this server's name in the database (default node1)
+  --node NAME               this server's name in the database, unique per node (default node1)
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
   --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)

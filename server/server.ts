@@ -20,6 +20,7 @@ import {
 } from "./sale/payment_ledger.ts";
 import { PostgresLedger } from "./pg/pg_ledger.ts";
 import { PostgresStore } from "./pg/postgres_store.ts";
+import { ClusterNode } from "./pg/cluster_node.ts";
 import type { SaleStepHook } from "./sale/steps.ts";
 import { join } from "node:path";
 import { TcpConnector } from "./sale/peer_connection.ts";
@@ -29,6 +30,7 @@ import { ReplyExpiry } from "./net/reply_expiry.ts";
 import { Retention } from "./store/retention.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./net/session_ips.ts";
+import type { SessionView } from "./net/reply_budget.ts";
 import { MemoryStore, type Store } from "./store/store.ts";
 import type { AuctionState } from "../auction/state.ts";
 import { TcpListener } from "./net/tcp_listener.ts";
@@ -110,6 +112,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   };
   /** The data folder, or null when nothing is kept on disk. */
   const onDisk = options.store || options.dataDir === null ? null : options.dataDir ?? "./data";
+  // Several nodes on one database (docs/scale-out.md).
+  const cluster = options.store instanceof PostgresStore
+    ? new ClusterNode(options.store.openLink())
+    : null;
   if (options.httpPort !== undefined) {
     // Before recovery, so that /healthz answers and /readyz says "recovering" meanwhile.
     http = await startHttpServer({
@@ -117,6 +123,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       port: options.httpPort,
       dataDir: onDisk,
       failed: () => live.fatal,
+      following: () => cluster?.readiness() ?? null,
     });
     if (http) logger.info("Board at {url}", { url: http.url });
   }
@@ -131,17 +138,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond);
   // The index follows the core, which needs the transport first: the budget asks it lazily.
-  const sessions = { index: undefined as SessionIps | undefined };
+  const sessions = { index: undefined as SessionView | undefined };
   let ownGateway: SimulatedGateway | undefined;
-  let udp: UdpTransport;
-  let tcp: TcpListener;
-  try {
-    live.state = await store.load();
-    ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
-      clock,
-      ledger: await openLedger(store, onDisk),
-    });
-    udp = new UdpTransport({
+  let boundUdp: UdpTransport | undefined;
+  let boundTcp: TcpListener | undefined;
+  const bind = () => {
+    boundUdp = new UdpTransport({
       hostname,
       port: options.udpPort ?? 5000,
       clock,
@@ -149,7 +151,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       replyBudget: new ReplyBudget({ hasSession: (ip) => sessions.index?.hasSession(ip) ?? false }),
     });
     try {
-      tcp = new TcpListener({
+      boundTcp = new TcpListener({
         hostname,
         port: options.tcpPort ?? 5001,
         maxPerIp: config.maxTcpPerIp,
@@ -157,21 +159,54 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         clock,
       });
     } catch (error) {
-      await udp.close();
+      void boundUdp.close();
+      boundUdp = undefined;
       throw error;
     }
+  };
+  try {
+    if (cluster && store instanceof PostgresStore) {
+      // Bound before the writer lock, to serve as a follower while another node writes; on the
+      // writer's own ports (a standby on its machine) the node waits without serving.
+      try {
+        bind();
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+        logger.warn("Ports in use: node {node} waits as a standby without serving", {
+          node: cluster.node,
+        });
+      }
+      store.onStandby(async (follower) => {
+        if (!boundUdp || !boundTcp) return;
+        sessions.index = cluster;
+        await cluster.follow(follower, boundUdp);
+        boundUdp.serve(cluster.handler);
+        boundTcp.serve(cluster.handler);
+        logListening(boundUdp, boundTcp, "as a follower");
+      });
+    }
+    live.state = await store.load();
+    ownGateway = options.paymentGateway ? undefined : new SimulatedGateway({
+      clock,
+      ledger: await openLedger(store, onDisk),
+    });
+    if (!boundUdp) bind();
   } catch (error) {
+    await Promise.all([boundUdp?.close(), boundTcp?.close(), cluster?.close()]);
     await ownGateway?.close();
     await store.close().catch(() => {});
     await stopHttp();
     throw error;
   }
+  const [udp, tcp] = [boundUdp, boundTcp] as [UdpTransport, TcpListener];
+  const served = cluster?.following ?? false;
+  const outbox = metrics ? countingOutbox(udp, metrics.pushed) : udp;
   const core = new AuctionCore({
     state: live.state,
     store,
     clock,
     config,
-    outbox: metrics ? countingOutbox(udp, metrics.pushed) : udp,
+    outbox: cluster ? cluster.outbox(outbox) : outbox,
     onFatal: (error) => {
       live.fatal = true;
       if (!options.onFatal) throw error;
@@ -206,12 +241,17 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       : Archive.atPath(join(options.dataDir ?? "./data", ARCHIVE_FILE)),
   });
   retention.start();
-  udp.serve(dispatcher);
-  tcp.serve(dispatcher);
-  logger.info("Listening on UDP {udp} and TCP {tcp}", {
-    udp: `${udp.address.hostname}:${udp.address.port}`,
-    tcp: `${tcp.address.hostname}:${tcp.address.port}`,
-  });
+  if (cluster) {
+    await cluster.write(dispatcher, shownSessions);
+    if (!served) {
+      udp.serve(cluster.handler);
+      tcp.serve(cluster.handler);
+    }
+  } else {
+    udp.serve(dispatcher);
+    tcp.serve(dispatcher);
+  }
+  logListening(udp, tcp, cluster ? `as the writer (node ${cluster.node})` : "");
   let closing: Promise<void> | null = null;
   return {
     udpAddress: udp.address,
@@ -224,12 +264,20 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         await stopHttp();
         await Promise.all([scheduler.stop(), replyExpiry.stop(), retention.stop()]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
+        await cluster?.close();
         await store.close();
         await ownGateway?.close();
       })();
       return closing;
     },
   };
+}
+
+function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
+  logger.info(`Listening on UDP {udp} and TCP {tcp}${role ? " " + role : ""}`, {
+    udp: `${udp.address.hostname}:${udp.address.port}`,
+    tcp: `${tcp.address.hostname}:${tcp.address.port}`,
+  });
 }
 
 /** The simulated gateway's ledger: beside the log, wherever the store keeps it. */

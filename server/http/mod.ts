@@ -9,7 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Board, type BoardOptions, type CommittedSource } from "./board.ts";
 import type { ServerMetrics } from "./metrics.ts";
-import { readinessCheck } from "./readiness.ts";
+import { type Readiness, readinessCheck } from "./readiness.ts";
 import { StreamEnded } from "./sse.ts";
 import { createHandler, jsonResponse, loadPageFiles } from "./routes.ts";
 
@@ -28,6 +28,11 @@ export interface HttpServerOptions {
   dataDir: string | null;
   /** Whether the store failed (then `/readyz` says not ready). */
   failed: () => boolean;
+  /**
+   * The readiness of a node that serves as a follower of another (`null` when it does not):
+   * `/readyz` answers it until the board is attached.
+   */
+  following?: () => Readiness | null;
 }
 
 /** A running HTTP server. */
@@ -61,7 +66,11 @@ export async function startHttpServer(
   let handler = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return jsonResponse({ status: "ok" });
-    const { reason } = await readiness();
+    const following = options.following?.();
+    if (path === "/readyz" && following?.ready) return jsonResponse({ status: "ready" });
+    const { reason } = following?.ready
+      ? { reason: "A follower node serves no board: the writer node does" }
+      : following ?? await readiness();
     return jsonResponse({ status: "not ready", reason }, 503, { "retry-after": "1" });
   };
   let server: Deno.HttpServer<Deno.NetAddr>;

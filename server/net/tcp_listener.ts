@@ -68,7 +68,7 @@ export class TcpListener {
   }
 
   /** Starts accepting connections. */
-  serve(dispatcher: Dispatcher): void {
+  serve(dispatcher: Pick<Dispatcher, "dispatch">): void {
     this.#loop = (async () => {
       while (!this.#closed) {
         let connection: Deno.TcpConn;
@@ -120,7 +120,10 @@ export class TcpListener {
     await Promise.allSettled([...this.#tasks]);
   }
 
-  async #serveConnection(connection: Deno.TcpConn, dispatcher: Dispatcher): Promise<void> {
+  async #serveConnection(
+    connection: Deno.TcpConn,
+    dispatcher: Pick<Dispatcher, "dispatch">,
+  ): Promise<void> {
     this.#connections.add(connection);
     const remote = connection.remoteAddr;
     const peer: PeerAddress = { hostname: remote.hostname, port: remote.port };

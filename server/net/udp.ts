@@ -92,7 +92,7 @@ export class UdpTransport implements Outbox {
   }
 
   /** Starts serving requests through `dispatcher`. */
-  serve(dispatcher: Dispatcher): void {
+  serve(dispatcher: Pick<Dispatcher, "dispatch">): void {
     this.#loop = this.#receiveLoop(dispatcher);
   }
 
@@ -142,7 +142,7 @@ export class UdpTransport implements Outbox {
     await this.#loop;
   }
 
-  async #receiveLoop(dispatcher: Dispatcher): Promise<void> {
+  async #receiveLoop(dispatcher: Pick<Dispatcher, "dispatch">): Promise<void> {
     // One buffer for every receive: without it the runtime allocates (and zeroes) 64 KiB per
     // datagram. What arrived is copied out of it, so nothing keeps a view of the shared buffer.
     const buffer = new Uint8Array(MAX_DATAGRAM_BYTES);

@@ -32,6 +32,8 @@ export class LogFollower {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #listening: { unlisten(): Promise<void> } | null = null;
   #stopped = false;
+  #followedAtMs = -Infinity;
+  #catchUpQueued = false;
 
   private constructor(
     sql: postgres.Sql,
@@ -58,7 +60,11 @@ export class LogFollower {
         applicationName: options.applicationName ?? "auction follower",
       });
       // A failed catch-up is retried by the next one; `finish` reports a lasting failure.
+      // A catch-up reads every batch committed before it starts: notifications that arrive
+      // meanwhile need one more, not one each.
       follower.#listening = await sql.listen(LOG_CHANNEL, () => {
+        if (follower.#catchUpQueued) return;
+        follower.#catchUpQueued = true;
         follower.catchUp().catch(() => {});
       });
       follower.#schedulePoll();
@@ -68,6 +74,16 @@ export class LogFollower {
       await sql.end({ timeout: 5 });
       throw error;
     }
+  }
+
+  /** When (`performance.now()`) a read of the log last succeeded: all before it is applied. */
+  get followedAtMs(): number {
+    return this.#followedAtMs;
+  }
+
+  /** How often the log is read without a notification. */
+  get pollMs(): number {
+    return this.#options.pollMs;
   }
 
   /** The last batch applied. */
@@ -105,7 +121,9 @@ export class LogFollower {
   }
 
   async #catchUp(): Promise<void> {
+    this.#catchUpQueued = false;
     if (this.#stopped) return;
+    const startedAtMs = performance.now();
     const after = this.#recovered.lastSeq;
     const rows = await this.#sql`
       SELECT seq, events::text AS json FROM auction_log WHERE seq > ${after} ORDER BY seq`;
@@ -120,6 +138,7 @@ export class LogFollower {
         this.#recovered.lastSeq = Number(row.seq);
       }
     }
+    this.#followedAtMs = startedAtMs;
     this.#options.onFollowed(this.#recovered.lastSeq);
   }
 

@@ -16,25 +16,14 @@ import type { Store } from "../store/store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
 import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
 import type { LogFollower } from "./follower.ts";
+import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
-import { takeWriterLock } from "./writer_lock.ts";
+import { SESSION_KEEPALIVES, takeNodeName, takeWriterLock } from "./writer_lock.ts";
 
-export { DatabaseBusyError } from "./writer_lock.ts";
+export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "store"]);
-
-/**
- * TCP keepalives of the writer's session, on PostgreSQL's side: if this node's machine dies or is
- * cut off, PostgreSQL ends the session (and so passes the writer lock to a standby) after about
- * 25 s instead of the system's default of hours. Any user may set them for its own session.
- */
-export const SESSION_KEEPALIVES = {
-  tcp_keepalives_idle: "10",
-  tcp_keepalives_interval: "5",
-  tcp_keepalives_count: "3",
-  tcp_user_timeout: "25000",
-} as const;
 
 /** Options of {@linkcode PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -86,6 +75,7 @@ export class PostgresStore implements Store {
   #writing: Promise<void> | null = null;
   #lastDone: Promise<void> = Promise.resolve();
   #failure: unknown = null;
+  #onStandby: ((follower: LogFollower) => Promise<void>) | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     checkDatabaseUrl(url);
@@ -107,6 +97,24 @@ export class PostgresStore implements Store {
     return this.#lastEventSeq;
   }
 
+  /** This node's name. */
+  get node(): string {
+    return this.#options.node;
+  }
+
+  /**
+   * Has `load`, when it finds another node writing, call `handler` with the follower that keeps
+   * this node's state current while it waits (so that the node can serve meanwhile).
+   */
+  onStandby(handler: (follower: LogFollower) => Promise<void>): void {
+    this.#onStandby = handler;
+  }
+
+  /** Connects this node to the others serving the database (`node_link.ts`). */
+  openLink(): NodeLink {
+    return NodeLink.open(this.#url, this.#options.node);
+  }
+
   /** The database URL without its password. */
   get databaseUrl(): string {
     return redactDatabaseUrl(this.#url);
@@ -125,18 +133,21 @@ export class PostgresStore implements Store {
     this.#sql = sql;
     try {
       await ensureSchema(sql);
+      await takeNodeName(sql, this.#options.node, this.#url);
       const follower = await takeWriterLock(sql, {
         url: this.#url,
         node: this.#options.node,
         lockWaitMs: this.#options.lockWaitMs,
         followPollMs: this.#options.followPollMs,
         onFollowed: this.#options.onFollowed,
+        onStandby: this.#onStandby,
       });
       this.#locked = true;
       // A standby has followed the log; under the lock, nothing more is committed.
       this.#recovered(follower ? await follower.finish() : await recoverState(sql), follower);
     } catch (error) {
-      await this.#release();
+      // Nothing was written: no need to wait for a connection that may be broken already.
+      await this.#release(0);
       throw this.#hidden(error);
     }
     return this.#state!;
@@ -278,13 +289,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  async #release(): Promise<void> {
+  async #release(timeoutSeconds = 5): Promise<void> {
     const sql = this.#sql;
     if (!sql) return;
     this.#sql = null;
     this.#releasing = true;
     // Ending the session releases the writer lock.
-    await sql.end({ timeout: 5 });
+    await sql.end({ timeout: timeoutSeconds });
   }
 
   /** `error` with the database password hidden from its message. */

@@ -12,6 +12,8 @@ export const LOCK_CLASS = 0x41554354;
 export const SCHEMA_LOCK = 0;
 /** Second key: held by the node that writes the log (session-scoped). */
 export const WRITER_LOCK = 1;
+/** First key of the lock each node holds on its name, the second being `hashtext(name)` ("AUCU"). */
+export const NODE_NAME_LOCK_CLASS = 0x41554355;
 
 /** The tables; every statement is idempotent. */
 export const SCHEMA_SQL = `

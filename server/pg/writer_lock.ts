@@ -9,18 +9,45 @@ import { getLogger } from "@logtape/logtape";
 import type postgres from "postgres";
 import { redactDatabaseUrl } from "./database_url.ts";
 import { LogFollower } from "./follower.ts";
-import { LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
+import { LOCK_CLASS, NODE_NAME_LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
 
 const logger = getLogger(["auction", "store"]);
 
 /** SQLSTATE of a lock wait that ran out (`lock_timeout`). */
 const LOCK_NOT_AVAILABLE = "55P03";
 
+/**
+ * TCP keepalives of the writer's session, on PostgreSQL's side: if this node's machine dies or is
+ * cut off, PostgreSQL ends the session (and so passes the writer lock to a standby) after about
+ * 25 s instead of the system's default of hours. Any user may set them for its own session.
+ */
+export const SESSION_KEEPALIVES = {
+  tcp_keepalives_idle: "10",
+  tcp_keepalives_interval: "5",
+  tcp_keepalives_count: "3",
+  tcp_user_timeout: "25000",
+} as const;
+
 /** The database is held by another node (this store writes from one node at a time). */
 export class DatabaseBusyError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "DatabaseBusyError";
+  }
+}
+
+/**
+ * Takes the lock on node name `node` for the session of `sql`, so that two nodes of one name
+ * (whose sessions and pushes would be confused) cannot serve one database; throws if it is held.
+ */
+export async function takeNodeName(sql: postgres.Sql, node: string, url: string): Promise<void> {
+  const [row] = await sql`
+    SELECT pg_try_advisory_lock(${NODE_NAME_LOCK_CLASS}::int, hashtext(${node})) AS taken`;
+  if (!row?.taken) {
+    throw new DatabaseBusyError(
+      `Cannot start node ${node}: a node of that name is connected to ${redactDatabaseUrl(url)} ` +
+        `(give each node its own --node)`,
+    );
   }
 }
 
@@ -36,6 +63,8 @@ export interface WriterLockOptions {
   followPollMs: number;
   /** Called each time the standby has applied the log up to `lastSeq`. */
   onFollowed: (lastSeq: number) => void;
+  /** Called once the node waits, with the follower that keeps its state current meanwhile. */
+  onStandby?: (follower: LogFollower) => Promise<void>;
 }
 
 /**
@@ -69,6 +98,7 @@ export async function takeWriterLock(
   // Blocks until the other node's session ends.
   const timeout = Number.isFinite(options.lockWaitMs) ? String(Math.ceil(options.lockWaitMs)) : "0";
   try {
+    await options.onStandby?.(follower);
     await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
     await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
     await sql`SELECT set_config('lock_timeout', '0', false)`;

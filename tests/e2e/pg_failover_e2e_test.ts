@@ -2,7 +2,8 @@
  * Client failover against real server processes on PostgreSQL: a writer node and a standby on
  * other ports (`tests/_support/postgres.ts` starts the database). The bundled client is given
  * both (`--server A,B`); when A is killed, its next request goes unanswered twice, it moves to B,
- * LOGINs with its kept password, subscribes again, and its bid is done there once.
+ * LOGINs with its kept password, subscribes again, and its bid is done there once. And with
+ * three nodes serving at once, the same when the client's node is a follower.
  * @module
  */
 
@@ -12,6 +13,7 @@ import { readDatabaseState } from "../../server/pg/recovery.ts";
 import { ClientProcess, ensureBundle } from "../_support/client_process.ts";
 import { freeUdpPort } from "../_support/crash_driver.ts";
 import { startTestPostgres } from "../_support/postgres.ts";
+import { isWriter, startNode } from "../_support/pg_nodes.ts";
 import { type ServerProcess, startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
@@ -131,6 +133,79 @@ Deno.test(
     const [item] = Object.values(state.items);
     // 20.00 and 25.00 by bea (each once), 30.00 by bob.
     assert.deepEqual([item?.currentPriceCents, item?.bidCount], [3000, 3]);
+    await postgres.dropDatabase(url);
+  },
+);
+
+Deno.test(
+  "with three nodes serving at once, a client whose follower node is SIGKILLed moves to " +
+    "another serving node, LOGINs without registering again, and keeps bidding and receiving",
+  async () => {
+    await ensureBundle();
+    const url = await postgres.createDatabase();
+    const alpha = await startNode(url, "alpha");
+    const beta = await startNode(url, "beta");
+    const gamma = await startNode(url, "gamma");
+    const seller = new UdpPeer({ port: alpha.udpPort });
+    const bob = new UdpPeer({ port: alpha.udpPort });
+    const [sellerTcp, bobTcp] = [new TcpPeer(), new TcpPeer()];
+    const bea = new ClientProcess([
+      ...["--server", `127.0.0.1:${gamma.udpPort},127.0.0.1:${beta.udpPort}`],
+      ...["--name", "bea", "--role", "buyer", "--log-level", "info"],
+    ]);
+    try {
+      const register = (name: string, role: string, udp: UdpPeer, tcp: TcpPeer) =>
+        udp.request(`REGISTER 1 ${name} ${role} 127.0.0.1 ${udp.port} ${tcp.port}`);
+      assert.equal((await register("sam", "seller", seller, sellerTcp)).type, "REGISTERED");
+      assert.equal((await register("bob", "buyer", bob, bobTcp)).type, "REGISTERED");
+      assert.equal(
+        (await seller.request('LIST_ITEM 2 Kite "A red kite" 10.00 600')).type,
+        "ITEM_LISTED",
+      );
+      await bea.send("register", "subscribe Kite", "bid Kite 20");
+      await bea.waitFor((record) => record.type === "BID_ACCEPTED");
+      // bob bids through the writer: the update reaches bea through her node, gamma.
+      assert.equal((await bob.request("BID 3 Kite 22.00")).type, "BID_ACCEPTED");
+      await bea.waitFor((record) => record.type === "BID_UPDATE" && record.highestBid === "22.00");
+
+      await gamma.stop("SIGKILL");
+      await bea.send("bid Kite 25");
+      const failover = await bea.waitForType("failover", undefined, 20_000);
+      assert.deepEqual(failover, {
+        type: "failover",
+        from: `127.0.0.1:${gamma.udpPort}`,
+        to: `127.0.0.1:${beta.udpPort}`,
+        resubscribed: ["Kite"],
+      });
+      await bea.waitFor((record) =>
+        record.type === "BID_ACCEPTED" &&
+        bea.records.filter((other) => other.type === "BID_ACCEPTED").length === 2
+      );
+      assert.equal(
+        bea.records.filter((record) => record.type === "REGISTERED").length,
+        1,
+        "registered only once",
+      );
+      assert.ok(isWriter(alpha), "the writer did not change");
+      // Pushes now leave from beta, where the LOGIN moved her session.
+      assert.equal((await bob.request("BID 4 Kite 30.00")).type, "BID_ACCEPTED");
+      await bea.waitFor((record) => record.type === "BID_UPDATE" && record.highestBid === "30.00");
+      await bea.send("bid Kite 35");
+      await bea.waitFor((record) =>
+        record.type === "BID_ACCEPTED" &&
+        bea.records.filter((other) => other.type === "BID_ACCEPTED").length === 3
+      );
+    } finally {
+      bea.kill();
+      await Promise.allSettled([seller.close(), bob.close()]);
+      await Promise.allSettled([alpha.stop(), beta.stop(), gamma.stop()]);
+      await Promise.all([sellerTcp.close(), bobTcp.close()]);
+      for (const node of [alpha, beta, gamma]) await Deno.remove(node.dataDir, { recursive: true });
+    }
+    const state = await readDatabaseState(url);
+    const [item] = Object.values(state.items);
+    // 20.00, 25.00 and 35.00 by bea (each once), 22.00 and 30.00 by bob.
+    assert.deepEqual([item?.currentPriceCents, item?.bidCount], [3500, 5]);
     await postgres.dropDatabase(url);
   },
 );

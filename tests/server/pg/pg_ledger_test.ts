@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { PostgresLedger } from "../../../server/pg/pg_ledger.ts";
 import { PostgresStore } from "../../../server/pg/postgres_store.ts";
+import { LOCK_CLASS, WRITER_LOCK } from "../../../server/pg/schema.ts";
 import type { PaymentLedger } from "../../../server/sale/payment_ledger.ts";
 import { startTestPostgres } from "../../_support/postgres.ts";
 import { waitUntil } from "../../_support/wait.ts";
@@ -78,7 +79,8 @@ Deno.test(
       await ledger.append(charge("sale-1"));
       const writers = await query(
         url,
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted " +
+          `AND classid = ${LOCK_CLASS} AND objid = ${WRITER_LOCK}`,
       );
       const sessions = await query(
         url,

@@ -376,3 +376,17 @@ Deno.test("hidePassword() hides the password and the URL's password in any text"
   );
   assert.equal(redactDatabaseUrl("postgres://auction@db/auction"), "postgres://auction@db/auction");
 });
+
+Deno.test(
+  "PostgresStore: a second node of the same name is refused while the first is connected",
+  withDatabase(async (url) => {
+    const first = new PostgresStore(url, { node: "alpha" });
+    await first.load();
+    const twin = new PostgresStore(url, { node: "alpha" });
+    await assert.rejects(twin.load(), /Cannot start node alpha: a node of that name is connected/);
+    await first.close();
+    const again = new PostgresStore(url, { node: "alpha", lockWaitMs: 0 });
+    await again.load();
+    await again.close();
+  }),
+);

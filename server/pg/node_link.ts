@@ -1,0 +1,252 @@
+/**
+ * The link between the nodes serving one database, over PostgreSQL's `NOTIFY`: a serving
+ * follower forwards each datagram its clients send to the writer (channel `auction_inbox`), and
+ * the writer sends each reply and push meant for a client of another node to that node (channel
+ * `auction_deliver NODE`), which sends it from its own UDP socket. The database authenticates every
+ * node, so no client can forge a forwarded request; nothing here is durable: a datagram lost on
+ * the way is retransmitted by its client and answered from the reply cache, as over UDP.
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import postgres from "postgres";
+import type { PeerAddress } from "../../auction/state.ts";
+import { SESSION_KEEPALIVES } from "./writer_lock.ts";
+
+const logger = getLogger(["auction", "link"]);
+
+/** The channel of forwarded requests; only the writer listens. */
+export const INBOX_CHANNEL = "auction_inbox";
+/**
+ * The channel of replies and pushes for the clients of node `node`: `auction_deliver NODE`, or
+ * with a hash of the name when that would pass PostgreSQL's 63 bytes for a name.
+ */
+export function deliverChannel(node: string): string {
+  const channel = `auction_deliver ${node}`;
+  if (channel.length <= 63) return channel;
+  let hash = 0x811c9dc5; // FNV-1a
+  for (const char of new TextEncoder().encode(node)) hash = Math.imul(hash ^ char, 0x01000193);
+  return `auction_deliver #${(hash >>> 0).toString(16)}`;
+}
+/**
+ * The `application_name` of node `node`'s link connections (as PostgreSQL keeps it: at most 63
+ * bytes), by which the writer sees which nodes are connected.
+ */
+export function linkName(node: string): string {
+  return `auction ${node} link`.slice(0, 63);
+}
+
+/** Items a queue holds while the database does not answer, past which new ones are dropped. */
+const MAX_QUEUED = 10_000;
+/** A notification's payload must stay under PostgreSQL's 8000 bytes. */
+const MAX_PAYLOAD_CHARS = 7_000;
+
+/** A forwarded request: from whom (with the node it came to) and its bytes. */
+export type InboxHandler = (sender: PeerAddress & { node: string }, bytes: Uint8Array) => void;
+
+/** A line for a client of this node; `trusted` when the writer knows its IP has a session. */
+export type DeliveryHandler = (to: PeerAddress, line: string, trusted: boolean) => void;
+
+/** Forwarded requests and deliveries, one node's end of the link. */
+export class NodeLink {
+  readonly node: string;
+  readonly #sql: postgres.Sql;
+  readonly #inbox: NotifyQueue;
+  readonly #deliveries: NotifyQueue;
+  readonly #listening: { unlisten(): Promise<void> }[] = [];
+  #closed = false;
+
+  private constructor(sql: postgres.Sql, node: string) {
+    this.#sql = sql;
+    this.node = node;
+    this.#inbox = new NotifyQueue(sql);
+    this.#deliveries = new NotifyQueue(sql);
+  }
+
+  /** Connects node `node` to the database at `url`. */
+  static open(url: string, node: string): NodeLink {
+    const sql = postgres(url, {
+      max: 1,
+      onnotice: () => {},
+      // A notification is not durable anyway: its commit need not wait for the WAL flush.
+      // Keepalives as the writer's: a node whose machine is lost is seen gone within about 25 s.
+      connection: {
+        application_name: linkName(node),
+        synchronous_commit: "off",
+        ...SESSION_KEEPALIVES,
+      },
+    });
+    return new NodeLink(sql, node);
+  }
+
+  /**
+   * The `application_name` of every connection of a node to the database now: a node whose
+   * link is connected has {@linkcode linkName} among them. (A name cut to 63 bytes may match
+   * another connection of that node: it then counts as connected, as it did before it was seen.)
+   */
+  async connectedNodes(): Promise<Set<string>> {
+    const rows = await this.#sql`
+      SELECT DISTINCT application_name AS name FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name LIKE 'auction %'`;
+    return new Set(rows.map((row) => String(row.name)));
+  }
+
+  /** Forwards a datagram from `sender`, a client of this node, to the writer. */
+  forward(sender: PeerAddress, bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#inbox.push(INBOX_CHANNEL, [this.node, sender.hostname, sender.port, encodeBase64(bytes)]);
+  }
+
+  /** Sends `line` to `to`, a client of node `to.node`, from that node. */
+  deliver(to: PeerAddress, line: string, trusted: boolean): void {
+    if (this.#closed || to.node === undefined) return;
+    this.#deliveries.push(deliverChannel(to.node), [to.hostname, to.port, line, trusted ? 1 : 0]);
+  }
+
+  /** Takes the requests other nodes forward (the writer does, once it serves). */
+  async serveInbox(handler: InboxHandler): Promise<void> {
+    this.#listening.push(
+      await this.#sql.listen(INBOX_CHANNEL, (payload) => {
+        for (const [node, hostname, port, bytes] of parseItems(payload)) {
+          if (![node, hostname, bytes].every(isText) || !Number.isInteger(port)) continue;
+          let decoded: Uint8Array;
+          try {
+            decoded = decodeBase64(bytes);
+          } catch {
+            continue;
+          }
+          handler({ hostname, port, node }, decoded);
+        }
+      }),
+    );
+  }
+
+  /** Takes the lines the writer sends to this node's clients. */
+  async serveDeliveries(handler: DeliveryHandler): Promise<void> {
+    this.#listening.push(
+      await this.#sql.listen(deliverChannel(this.node), (payload) => {
+        for (const [hostname, port, line, trusted] of parseItems(payload)) {
+          if (!isText(hostname) || !isText(line) || !Number.isInteger(port)) continue;
+          handler({ hostname, port }, line, trusted === 1);
+        }
+      }),
+    );
+  }
+
+  /** Sends what is queued, stops listening and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Bounded: cut off from the database, what is queued is lost anyway.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([this.#inbox.drained(), this.#deliveries.drained()]),
+      new Promise((resolve) => timer = setTimeout(resolve, 2_000)),
+    ]);
+    clearTimeout(timer);
+    for (const listening of this.#listening) await listening.unlisten().catch(() => {});
+    await this.#sql.end({ timeout: 5 });
+  }
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+/** Items of one notification: an array of arrays (a malformed one yields none). */
+// deno-lint-ignore no-explicit-any
+function parseItems(payload: string): any[][] {
+  try {
+    const items = JSON.parse(payload);
+    return Array.isArray(items) ? items.filter(Array.isArray) : [];
+  } catch {
+    logger.warn("Ignored a malformed notification on the node link");
+    return [];
+  }
+}
+
+/**
+ * Items for one channel, sent in order: everything queued while a send runs goes into the next
+ * (as many notifications as the payload limit needs), the way group commit batches writes.
+ */
+class NotifyQueue {
+  readonly #sql: postgres.Sql;
+  /** Items queued, by channel. */
+  #queue = new Map<string, unknown[][]>();
+  #sending: Promise<void> | null = null;
+  #queued = 0;
+
+  constructor(sql: postgres.Sql) {
+    this.#sql = sql;
+  }
+
+  push(channel: string, item: unknown[]): void {
+    // Cut off from the database, a node must not queue without bound: clients retransmit.
+    if (this.#queued >= MAX_QUEUED) return;
+    this.#queued++;
+    const items = this.#queue.get(channel);
+    if (items) items.push(item);
+    else this.#queue.set(channel, [item]);
+    this.#sending ??= this.#send();
+  }
+
+  async drained(): Promise<void> {
+    while (this.#sending) await this.#sending;
+  }
+
+  async #send(): Promise<void> {
+    // Lets the rest of this turn queue its items too.
+    await Promise.resolve();
+    while (this.#queue.size > 0) {
+      const queued = this.#queue;
+      this.#queue = new Map();
+      this.#queued = 0;
+      const notifications = [...queued].flatMap(([channel, items]) =>
+        chunk(items).map((payload) => ({ channel, payload }))
+      );
+      try {
+        // Pipelined on the one connection, so they commit, and are delivered, in order.
+        await Promise.all(
+          notifications.map(({ channel, payload }) =>
+            this.#sql`SELECT pg_notify(${channel}, ${payload})`
+          ),
+        );
+      } catch (error) {
+        logger.warn("Cannot notify the other nodes: {error}", { error });
+      }
+    }
+    this.#sending = null;
+  }
+}
+
+/** `items` as JSON arrays of at most {@linkcode MAX_PAYLOAD_CHARS} characters each. */
+function chunk(items: unknown[][]): string[] {
+  const payloads: string[] = [];
+  let parts: string[] = [];
+  let length = 2;
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    if (parts.length > 0 && length + json.length + 1 > MAX_PAYLOAD_CHARS) {
+      payloads.push(`[${parts.join(",")}]`);
+      parts = [];
+      length = 2;
+    }
+    parts.push(json);
+    length += json.length + 1;
+  }
+  if (parts.length > 0) payloads.push(`[${parts.join(",")}]`);
+  return payloads;
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}

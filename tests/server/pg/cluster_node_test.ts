@@ -1,0 +1,111 @@
+/**
+ * A node's role-dependent half (`server/pg/cluster_node.ts`), with a fake link and follower:
+ * where requests go, where deliveries go, and what `/readyz` says of a follower.
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { PeerAddress } from "../../../auction/state.ts";
+import { ClusterNode, type RequestHandler } from "../../../server/pg/cluster_node.ts";
+import type { LogFollower } from "../../../server/pg/follower.ts";
+import { linkName, type NodeLink } from "../../../server/pg/node_link.ts";
+
+/** A link that records what it is asked to send. */
+function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
+  const calls: string[] = [];
+  const link = {
+    node,
+    connectedNodes: () => Promise.resolve(new Set(connected.map(linkName))),
+    close: () => Promise.resolve(),
+    forward: (sender: PeerAddress) => void calls.push(`forward ${sender.port}`),
+    deliver: (to: PeerAddress, line: string, trusted: boolean) =>
+      void calls.push(`deliver ${to.node} ${to.port} ${trusted} ${line}`),
+    serveInbox: () => Promise.resolve(),
+    serveDeliveries: () => Promise.resolve(),
+  };
+  return { link: link as unknown as NodeLink, calls };
+}
+
+const follower = (followedAtMs: number) =>
+  ({ followedAtMs, pollMs: 1000 }) as unknown as LogFollower;
+const noSessions = { hasSession: () => false };
+const BYTES = new TextEncoder().encode("PING 7");
+
+Deno.test("ClusterNode: a follower forwards UDP requests and answers PING on TCP itself", async () => {
+  const { link, calls } = fakeLink("beta");
+  const node = new ClusterNode(link);
+  await node.follow(follower(performance.now()), { send: () => true });
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
+  assert.deepEqual(calls, ["forward 9"]);
+  const replies: string[] = [];
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, (line) => {
+    replies.push(line);
+  }, { transport: "tcp" });
+  await node.handler.dispatch(
+    new TextEncoder().encode("BID 8 Kite 1"),
+    {
+      hostname: "127.0.0.1",
+      port: 9,
+    },
+    (line) => void replies.push(line),
+    { transport: "tcp" },
+  );
+  assert.deepEqual(replies, ["PONG 7", "DENIED 8 Requests go over UDP"]);
+});
+
+Deno.test("ClusterNode: the writer stamps its node on UDP senders and routes deliveries", async () => {
+  const { link, calls } = fakeLink("alpha");
+  const node = new ClusterNode(link);
+  const senders: PeerAddress[] = [];
+  const dispatcher: RequestHandler = {
+    dispatch: (_bytes, sender) => Promise.resolve(void senders.push(sender)),
+  };
+  await node.write(dispatcher, { hasSession: (ip) => ip === "10.0.0.1" });
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
+  assert.deepEqual(senders, [{ hostname: "127.0.0.1", port: 9, node: "alpha" }]);
+  const local: string[] = [];
+  const outbox = node.outbox({ send: (to, line) => void local.push(`${to.port} ${line}`) });
+  const message = { type: "PONG", rq: 1 } as const;
+  outbox.send({ hostname: "10.0.0.1", port: 1, node: "alpha" }, "here", message);
+  outbox.send({ hostname: "10.0.0.1", port: 2 }, "no node", message);
+  outbox.send({ hostname: "10.0.0.1", port: 3, node: "beta" }, "there", message);
+  outbox.send({ hostname: "10.0.0.2", port: 4, node: "gamma" }, "untrusted", message);
+  assert.deepEqual(local, ["1 here", "2 no node"]);
+  assert.deepEqual(calls, ["deliver beta 3 true there", "deliver gamma 4 false untrusted"]);
+  await node.close();
+});
+
+Deno.test("ClusterNode: the writer sends itself to the clients of a node not connected", async () => {
+  const { link, calls } = fakeLink("alpha", ["alpha", "beta"]);
+  const node = new ClusterNode(link);
+  await node.write({ dispatch: () => Promise.resolve() }, noSessions);
+  const local: string[] = [];
+  const outbox = node.outbox({ send: (to, line) => void local.push(`${to.port} ${line}`) });
+  const message = { type: "PONG", rq: 1 } as const;
+  outbox.send({ hostname: "10.0.0.1", port: 3, node: "beta" }, "to beta", message);
+  outbox.send({ hostname: "10.0.0.1", port: 4, node: "gamma" }, "gamma is gone", message);
+  outbox.send({ hostname: "10.0.0.1", port: 5, node: "omega" }, "renamed", message);
+  assert.deepEqual(calls, ["deliver beta 3 false to beta"]);
+  assert.deepEqual(local, ["4 gamma is gone", "5 renamed"]);
+  await node.close();
+});
+
+Deno.test("ClusterNode: /readyz of a follower says whether its last read of the log is recent", async (t) => {
+  await t.step("ready when the log was read within three polls", async () => {
+    const node = new ClusterNode(fakeLink("beta").link);
+    await node.follow(follower(performance.now()), { send: () => true });
+    assert.deepEqual(node.readiness(), { ready: true });
+  });
+  await t.step("not ready when the database has not answered for longer", async () => {
+    const node = new ClusterNode(fakeLink("beta").link);
+    await node.follow(follower(performance.now() - 3_500), { send: () => true });
+    assert.equal(node.readiness()?.ready, false);
+  });
+  await t.step("no follower readiness once the node writes", async () => {
+    const node = new ClusterNode(fakeLink("beta").link);
+    await node.follow(follower(performance.now() - 3_500), { send: () => true });
+    await node.write({ dispatch: () => Promise.resolve() }, noSessions);
+    assert.equal(node.readiness(), null);
+    await node.close();
+  });
+});
