@@ -8,7 +8,8 @@
 import { getLogger } from "@logtape/logtape";
 import {
   type ClientMessage,
-  decodeDatagram,
+  datagramText,
+  decodeDatagramText,
   DecodeError,
   encodeMessage,
   type Message,
@@ -116,8 +117,11 @@ export class Dispatcher {
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
     let request: Message;
+    let text: string;
     try {
-      request = decodeDatagram(bytes);
+      // Decoded once: the line is logged and digested below.
+      text = datagramText(bytes);
+      request = decodeDatagramText(text);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       // The reason may quote a field that holds a password (a REGISTER missing a port).
@@ -131,7 +135,6 @@ export class Dispatcher {
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
-    const text = TEXT.decode(bytes);
     if (logEnabled("info")) {
       logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
     }
