@@ -22,16 +22,15 @@ import {
   withoutSessionKey,
 } from "../../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../../commands/mod.ts";
-import { type Command, type CommandContext, CommandError } from "../../commands/define.ts";
-import type { AuctionCore, Delivery, Transaction } from "../core.ts";
-import type { AuctionEvent } from "../../auction/events.ts";
+import { type Command, CommandError } from "../../commands/define.ts";
+import type { AuctionCore, Transaction } from "../core.ts";
 import { logEnabled } from "../logging.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { checkSessionKey } from "../identity/session_check.ts";
-import { newSessionKey } from "../identity/session_keys.ts";
-import { addressKey, nameKey, type PeerAddress, userAt } from "../../auction/state.ts";
+import { HandlerContext } from "./handler_context.ts";
+import { addressKey, type PeerAddress, userAt } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 const TEXT = new TextDecoder();
@@ -251,23 +250,8 @@ export class Dispatcher {
     let remembered = true;
     // The handler's events and pushes wait until it returns: one that throws half-way through
     // journals nothing and sends nothing.
-    const events: AuctionEvent[] = [];
-    const pushes: Delivery[] = [];
-    const context: CommandContext = {
-      state: transaction.state,
-      nowMs: transaction.nowMs,
-      config: transaction.config,
-      emit: (event) => void events.push(event),
-      nextServerRq: () => transaction.nextServerRq(),
-      push: (userKey, build) => {
-        const to = transaction.state.users[userKey]?.session;
-        if (to) pushes.push({ to, message: build(transaction.nextServerRq()) });
-      },
-      newSessionKey,
-      sender,
-      user,
-      userKey: user ? nameKey(user.name) : undefined,
-    };
+    const context = new HandlerContext(transaction, sender, user);
+    const { events, pushes } = context;
     let reply: ServerMessage | undefined;
     let outcome: RequestOutcome = "ok";
     try {
