@@ -75,8 +75,9 @@ export class JournalWriter {
   #expectedAppends = 0;
   /** How long the last fdatasync took. */
   #lastSyncMs = 0;
-  /** Set while a small batch waits for more appends. */
+  /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
+  #gatherUntilMs = 0;
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -114,7 +115,12 @@ export class JournalWriter {
       done,
     });
     this.#lastDone = done.promise;
-    if (this.#gathering && this.#queue.length >= this.#expectedAppends) this.#gathering.resolve();
+    if (
+      this.#gathering &&
+      (this.#queue.length >= this.#expectedAppends || performance.now() >= this.#gatherUntilMs)
+    ) {
+      this.#gathering.resolve();
+    }
     this.#inFlight ??= this.#run();
     return done.promise;
   }
@@ -176,11 +182,17 @@ export class JournalWriter {
     this.#inFlight = null;
   }
 
-  /** Waits until the expected appends have queued, at most as long as the last sync took. */
+  /**
+   * Waits until the expected appends have queued, at most as long as the last sync took: an
+   * append after that ends the wait (a timer fires a millisecond or two late, so it only ends a
+   * wait that no append ends).
+   */
   async #gather(): Promise<void> {
     const gathering = Promise.withResolvers<void>();
     this.#gathering = gathering;
-    const timer = setTimeout(gathering.resolve, Math.min(this.#lastSyncMs, MAX_GATHER_MS));
+    const waitMs = Math.min(this.#lastSyncMs, MAX_GATHER_MS);
+    this.#gatherUntilMs = performance.now() + waitMs;
+    const timer = setTimeout(gathering.resolve, waitMs);
     try {
       await gathering.promise;
     } finally {
