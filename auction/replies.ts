@@ -16,9 +16,8 @@ export const REPLIES_PER_ADDRESS = 64;
 /** Appends `entry` to the replies of `source`, keeping the newest {@linkcode REPLIES_PER_ADDRESS}. */
 export function keepReply(entries: CachedReply[], entry: CachedReply): void {
   entries.push(entry);
-  if (entries.length > REPLIES_PER_ADDRESS) {
-    entries.splice(0, entries.length - REPLIES_PER_ADDRESS);
-  }
+  // One at a time in the usual case: `shift` allocates nothing, `splice` a new array each call.
+  while (entries.length > REPLIES_PER_ADDRESS) entries.shift();
 }
 
 /** The latest of `entries` that answers request `rq` with `digest` and is still fresh at `nowMs`. */
@@ -28,9 +27,17 @@ export function replyFor(
   digest: string,
   nowMs: number,
 ): CachedReply | undefined {
-  return entries?.findLast((entry) =>
-    entry.rq === rq && entry.requestDigest === digest && nowMs - entry.atMs < REPLY_LIFETIME_MS
-  );
+  if (!entries) return undefined;
+  // A plain loop: this runs for every request, and `findLast` makes a closure each time.
+  for (let index = entries.length - 1; index >= 0; index--) {
+    const entry = entries[index]!;
+    if (
+      entry.rq === rq && entry.requestDigest === digest && nowMs - entry.atMs < REPLY_LIFETIME_MS
+    ) {
+      return entry;
+    }
+  }
+  return undefined;
 }
 
 /** Drops cached replies older than the reply lifetime at `nowMs` (live, and in snapshots). */

@@ -107,15 +107,23 @@ const UTF8 = new TextEncoder();
 
 /** Decodes one UDP datagram: at most 1024 bytes of valid UTF-8 holding one message. */
 export function decodeDatagram(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): Message {
+  return decodeDatagramText(datagramText(bytes, maxBytes));
+}
+
+/** The text of a datagram: at most `maxBytes` of valid UTF-8, else a {@linkcode DecodeError}. */
+export function datagramText(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): string {
   if (bytes.byteLength > maxBytes) {
     throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, headOf(bytes));
   }
-  let text: string;
   try {
-    text = FATAL_UTF8.decode(bytes);
+    return FATAL_UTF8.decode(bytes);
   } catch {
     throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
   }
+}
+
+/** Decodes the text of one datagram (from {@linkcode datagramText}): one message, one newline at most. */
+export function decodeDatagramText(text: string): Message {
   return decodeLine(text.replace(/\r?\n$/, ""));
 }
 
@@ -150,23 +158,48 @@ export function decodeLine(line: string): Message {
   }
 }
 
-/** The fields of message `type` after RQ#, as `[key, spec]` pairs in wire order. */
-function fieldSpecs(type: MessageType): [string, string][] {
-  return Object.entries(MESSAGES[type].fields as Record<string, string>);
+/** One field of a message after RQ#, as the table declares it. */
+interface FieldSpec {
+  key: string;
+  kind: FieldKind;
+  optional: boolean;
+  /** Its name in error messages. */
+  label: string;
+}
+
+/** The fields of each message type, in wire order, and where a `rest` field is (or -1). */
+interface MessageSpec {
+  fields: readonly FieldSpec[];
+  restIndex: number;
+}
+
+/** Read from `MESSAGES` once, not per message (every request and reply goes through here). */
+const MESSAGE_SPECS = new Map<string, MessageSpec>();
+
+/** The fields of message `type` after RQ#, in wire order. */
+function messageSpec(type: MessageType): MessageSpec {
+  let spec = MESSAGE_SPECS.get(type);
+  if (!spec) {
+    const fields = Object.entries(MESSAGES[type].fields as Record<string, string>)
+      .map(([key, declared]) => {
+        const optional = declared.endsWith("?");
+        const kind = (optional ? declared.slice(0, -1) : declared) as FieldKind;
+        return { key, kind, optional, label: fieldLabel(key) };
+      });
+    spec = { fields, restIndex: fields.findIndex((field) => field.kind === "rest") };
+    MESSAGE_SPECS.set(type, spec);
+  }
+  return spec;
 }
 
 function decodeFields(type: MessageType, rq: number, rest: string): Message {
-  const specs = fieldSpecs(type);
-  const restIndex = specs.findIndex(([, kind]) => kind === "rest");
+  const { fields: specs, restIndex } = messageSpec(type);
   const tokens = tokenize(rest, restIndex < 0 ? undefined : restIndex);
   const message: Record<string, unknown> = { type, rq };
   let next = 0;
   for (let index = 0; index < specs.length; index++) {
-    const [key, spec] = specs[index]!;
-    const optional = spec.endsWith("?");
-    const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+    const { key, kind, optional, label } = specs[index]!;
     const token = tokens[next];
-    const label = fieldLabel(key);
     if (token === undefined) {
       if (optional) continue;
       throw new ProtocolError(`${type} is missing ${label}`, label);
@@ -206,10 +239,9 @@ export function withoutSessionKey(line: string): string {
 export function encodeMessage(message: Message): string {
   const parts = [message.type, String(message.rq)];
   const values = message as unknown as Record<string, unknown>;
-  for (const [key, spec] of fieldSpecs(message.type)) {
+  for (const { key, kind } of messageSpec(message.type).fields) {
     const value = values[key];
     if (value === undefined) continue;
-    const kind = spec.replace("?", "") as FieldKind;
     const format = FIELD_FORMATTERS[kind] as (value: unknown) => string;
     parts.push(format(value));
   }

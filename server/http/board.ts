@@ -9,12 +9,13 @@ import { formatPrice } from "../../protocol/mod.ts";
 import type { CommittedListener } from "../core.ts";
 import type { AuctionState } from "../../auction/state.ts";
 import {
+  type BidPoint,
   type BoardChange,
   type BoardItem,
   BoardModel,
   type BoardModelOptions,
 } from "./board_model.ts";
-import { EventHub, type EventHubOptions } from "./sse.ts";
+import { EventHub, type EventHubOptions, type HubEvent } from "./sse.ts";
 
 /** What the board reads: a read-only view of the state at start, then committed events. */
 export interface CommittedSource {
@@ -49,11 +50,7 @@ export class Board {
         const change = this.model.apply(batch.events[index]!);
         if (!change) continue;
         onChange(change);
-        this.hub.publish({
-          id: batch.firstSeq + index,
-          type: change.type,
-          data: changeJson(change),
-        });
+        this.hub.publish(hubEvent(batch.firstSeq + index, change));
       }
     });
   }
@@ -103,32 +100,60 @@ export function itemDetailJson(item: BoardItem, historyLimit: number): Record<st
 
 /**
  * What an event says: the whole item when it appears or ends, only what moved otherwise. Bids
- * are the hot case: their values are captured now and formatted only if a client needs them.
+ * are the hot case: their values are kept now and formatted only if a client needs them.
  */
-function changeJson(change: BoardChange): () => unknown {
+function hubEvent(seq: number, change: BoardChange): HubEvent {
   const { item } = change;
   const { id, name, priceCents, status } = item;
-  if (change.type === "bid") {
-    const { leader, bids, endsAtMs } = item;
-    const bid = item.history.at(-1)!;
-    return () => ({
-      id,
-      item: name,
-      price: formatPrice(priceCents),
-      leader,
-      bids,
-      endsAt: new Date(endsAtMs).toISOString(),
-      status,
+  if (change.type === "bid") return new BidEvent(seq, item, item.bids, item.endsAtMs);
+  if (change.type === "price_adjusted") {
+    return {
+      id: seq,
+      type: change.type,
+      data: () => ({ id, item: name, price: formatPrice(priceCents), status }),
+    };
+  }
+  const json = { ...itemJson(item), item: name };
+  return { id: seq, type: change.type, data: () => json };
+}
+
+/**
+ * An accepted bid on the stream: one object per bid, no closure. A bid's price and leader are
+ * its own amount and bidder, its item is open, and an item's id and name never change, so only
+ * the count and the end time are copied; the bid itself is the history's entry.
+ */
+class BidEvent implements HubEvent {
+  readonly #item: BoardItem;
+  readonly #bids: number;
+  readonly #endsAtMs: number;
+  readonly #bid: BidPoint;
+
+  constructor(readonly id: number, item: BoardItem, bids: number, endsAtMs: number) {
+    this.#item = item;
+    this.#bids = bids;
+    this.#endsAtMs = endsAtMs;
+    this.#bid = item.history.at(-1)!;
+  }
+
+  get type(): string {
+    return "bid";
+  }
+
+  data(): unknown {
+    const bid = this.#bid;
+    return {
+      id: this.#item.id,
+      item: this.#item.name,
+      price: formatPrice(bid.amountCents),
+      leader: bid.bidder,
+      bids: this.#bids,
+      endsAt: new Date(this.#endsAtMs).toISOString(),
+      status: "open",
       bid: {
         at: new Date(bid.atMs).toISOString(),
         amount: formatPrice(bid.amountCents),
         bidder: bid.bidder,
       },
-    });
+    };
   }
-  if (change.type === "price_adjusted") {
-    return () => ({ id, item: name, price: formatPrice(priceCents), status });
-  }
-  const json = { ...itemJson(item), item: name };
-  return () => json;
 }

@@ -32,13 +32,14 @@ export interface EventHubOptions {
   onDrop?: () => void;
 }
 
-interface RingEntry {
-  id: number;
-  type: string;
-  /** The event's data, made when first needed. */
-  data: () => unknown;
-  /** The encoded event, made when first needed (at once only when a client is connected). */
-  bytes?: Uint8Array;
+/** An event of the stream: `data()` makes its JSON value, only when a client first needs it. */
+export interface HubEvent {
+  /** Its sequence number. */
+  readonly id: number;
+  /** Its SSE event name. */
+  readonly type: string;
+  /** Its JSON value, with the values of the time it was published. */
+  data(): unknown;
 }
 
 interface Client {
@@ -51,7 +52,10 @@ export class EventHub {
   readonly #maxBufferedBytes: number;
   readonly #maxClients: number;
   readonly #onDrop: () => void;
-  readonly #ring: RingEntry[] = [];
+  /** The events themselves (no wrapper: a bid costs the ring no allocation of its own). */
+  readonly #ring: HubEvent[] = [];
+  /** The encoded event of each slot of `#ring`, made when first needed. */
+  readonly #encoded: (Uint8Array | undefined)[] = [];
   /** Index of the oldest entry in `#ring` once it is full. */
   #ringStart = 0;
   /** A client whose last id is at least this misses nothing that the ring still holds. */
@@ -91,18 +95,21 @@ export class EventHub {
    * JSON value; it is called only when a client needs the event (at once if one is connected,
    * else on a replay), and must give the values as they were at publish time.
    */
-  publish(event: { id: number; type: string; data: () => unknown }): void {
-    const entry: RingEntry = { id: event.id, type: event.type, data: event.data };
+  publish(event: HubEvent): void {
     this.#lastSeq = event.id;
+    let slot: number;
     if (this.#ring.length < this.#capacity) {
-      this.#ring.push(entry);
+      slot = this.#ring.push(event) - 1;
+      this.#encoded.push(undefined);
     } else {
-      this.#floorSeq = this.#ring[this.#ringStart]!.id;
-      this.#ring[this.#ringStart] = entry;
-      this.#ringStart = (this.#ringStart + 1) % this.#capacity;
+      slot = this.#ringStart;
+      this.#floorSeq = this.#ring[slot]!.id;
+      this.#ring[slot] = event;
+      this.#encoded[slot] = undefined;
+      this.#ringStart = (slot + 1) % this.#capacity;
     }
     if (this.#clients.size === 0) return;
-    const bytes = encoded(entry);
+    const bytes = this.#encode(slot);
     for (const client of this.#clients) this.#write(client, bytes);
   }
 
@@ -174,8 +181,21 @@ export class EventHub {
       else high = middle;
     }
     for (let index = low; index < size; index++) {
-      if (!this.#write(client, encoded(this.#ring[(this.#ringStart + index) % size]!))) return;
+      if (!this.#write(client, this.#encode((this.#ringStart + index) % size))) return;
     }
+  }
+
+  /** The bytes of the event in ring slot `slot`, encoded once. */
+  #encode(slot: number): Uint8Array {
+    let bytes = this.#encoded[slot];
+    if (!bytes) {
+      const event = this.#ring[slot]!;
+      bytes = UTF8.encode(
+        `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data())}\n\n`,
+      );
+      this.#encoded[slot] = bytes;
+    }
+    return bytes;
   }
 
   /** Queues `bytes` for `client`; drops the client (and returns false) when it is too far behind. */
@@ -194,12 +214,4 @@ export class EventHub {
     controller.enqueue(bytes);
     return true;
   }
-}
-
-/** The bytes of `entry` as an event, encoded once. */
-function encoded(entry: RingEntry): Uint8Array {
-  entry.bytes ??= UTF8.encode(
-    `id: ${entry.id}\nevent: ${entry.type}\ndata: ${JSON.stringify(entry.data())}\n\n`,
-  );
-  return entry.bytes;
 }

@@ -8,7 +8,8 @@
 import { getLogger } from "@logtape/logtape";
 import {
   type ClientMessage,
-  decodeDatagram,
+  datagramText,
+  decodeDatagramText,
   DecodeError,
   encodeMessage,
   type Message,
@@ -21,16 +22,15 @@ import {
   withoutSessionKey,
 } from "../../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../../commands/mod.ts";
-import { type Command, type CommandContext, CommandError } from "../../commands/define.ts";
-import type { AuctionCore, Delivery, Transaction } from "../core.ts";
-import type { AuctionEvent } from "../../auction/events.ts";
+import { type Command, CommandError } from "../../commands/define.ts";
+import type { AuctionCore, Transaction } from "../core.ts";
 import { logEnabled } from "../logging.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { checkSessionKey } from "../identity/session_check.ts";
-import { newSessionKey } from "../identity/session_keys.ts";
-import { addressKey, nameKey, type PeerAddress, userAt } from "../../auction/state.ts";
+import { HandlerContext } from "./handler_context.ts";
+import { addressKey, type PeerAddress, userAt } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 const TEXT = new TextDecoder();
@@ -116,8 +116,11 @@ export class Dispatcher {
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
     let request: Message;
+    let text: string;
     try {
-      request = decodeDatagram(bytes);
+      // Decoded once: the line is logged and digested below.
+      text = datagramText(bytes);
+      request = decodeDatagramText(text);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       // The reason may quote a field that holds a password (a REGISTER missing a port).
@@ -131,7 +134,6 @@ export class Dispatcher {
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
-    const text = TEXT.decode(bytes);
     if (logEnabled("info")) {
       logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
     }
@@ -248,23 +250,8 @@ export class Dispatcher {
     let remembered = true;
     // The handler's events and pushes wait until it returns: one that throws half-way through
     // journals nothing and sends nothing.
-    const events: AuctionEvent[] = [];
-    const pushes: Delivery[] = [];
-    const context: CommandContext = {
-      state: transaction.state,
-      nowMs: transaction.nowMs,
-      config: transaction.config,
-      emit: (event) => void events.push(event),
-      nextServerRq: () => transaction.nextServerRq(),
-      push: (userKey, build) => {
-        const to = transaction.state.users[userKey]?.session;
-        if (to) pushes.push({ to, message: build(transaction.nextServerRq()) });
-      },
-      newSessionKey,
-      sender,
-      user,
-      userKey: user ? nameKey(user.name) : undefined,
-    };
+    const context = new HandlerContext(transaction, sender, user);
+    const { events, pushes } = context;
     let reply: ServerMessage | undefined;
     let outcome: RequestOutcome = "ok";
     try {

@@ -58,18 +58,36 @@ export class ReplyCache {
  * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
  */
 export function repeatDigest(line: string): string {
-  return requestDigest(UTF8.encode(withoutSessionKey(line)));
+  const bare = withoutSessionKey(line);
+  let low = FNV_LOW_START;
+  let high = FNV_HIGH_START;
+  for (let index = 0; index < bare.length; index++) {
+    const code = bare.charCodeAt(index);
+    // An ASCII line's char codes are its UTF-8 bytes: hashed as they are, with no encoding.
+    if (code >= 0x80) return requestDigest(UTF8.encode(bare));
+    low = Math.imul(low ^ code, 0x01000193) >>> 0;
+    high = Math.imul(high ^ code, 0x01000193) >>> 0;
+    high = (high ^ (low >>> 7)) >>> 0;
+  }
+  return digestHex(high, low);
 }
+
+const FNV_LOW_START = 0x811c9dc5;
+const FNV_HIGH_START = 0x050c5d1f;
 
 /** A 64-bit digest of a request's bytes (two FNV-1a hashes), as 16 hex digits. */
 export function requestDigest(bytes: Uint8Array): string {
-  let low = 0x811c9dc5;
-  let high = 0x050c5d1f;
+  let low = FNV_LOW_START;
+  let high = FNV_HIGH_START;
   for (let index = 0; index < bytes.length; index++) {
     const byte = bytes[index]!;
     low = Math.imul(low ^ byte, 0x01000193) >>> 0;
     high = Math.imul(high ^ byte, 0x01000193) >>> 0;
     high = (high ^ (low >>> 7)) >>> 0;
   }
+  return digestHex(high, low);
+}
+
+function digestHex(high: number, low: number): string {
   return high.toString(16).padStart(8, "0") + low.toString(16).padStart(8, "0");
 }

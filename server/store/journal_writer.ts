@@ -1,7 +1,9 @@
 /**
  * Appends journal records with group commit: while one write + fdatasync runs, new records
- * queue, and the next sync covers them all. A failed write or sync is final (fail-stop): every
- * waiting and later append rejects, and nothing is retried.
+ * queue, and the next sync covers them all. A batch much smaller than the last one is held back
+ * (at most as long as the last sync took) for the writers the last sync just answered, who are
+ * likely to append again at once. A failed write or sync is final (fail-stop): every waiting and
+ * later append rejects, and nothing is retried.
  * @module
  */
 
@@ -12,6 +14,8 @@ import type { AuctionEvent } from "../../auction/events.ts";
 import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
 
 const UTF8 = new TextEncoder();
+/** The longest a small batch is held back for more appends, whatever the last sync took. */
+const MAX_GATHER_MS = 10;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -67,6 +71,13 @@ export class JournalWriter {
   #inFlight: Promise<void> | null = null;
   #lastDone: Promise<void> = Promise.resolve();
   #failure: unknown = null;
+  /** Appends the next batch is expected to hold: the last batch's and those queued behind it. */
+  #expectedAppends = 0;
+  /** How long the last fdatasync took. */
+  #lastSyncMs = 0;
+  /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
+  #gathering: PromiseWithResolvers<void> | null = null;
+  #gatherUntilMs = 0;
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -104,6 +115,12 @@ export class JournalWriter {
       done,
     });
     this.#lastDone = done.promise;
+    if (
+      this.#gathering &&
+      (this.#queue.length >= this.#expectedAppends || performance.now() >= this.#gatherUntilMs)
+    ) {
+      this.#gathering.resolve();
+    }
     this.#inFlight ??= this.#run();
     return done.promise;
   }
@@ -123,6 +140,7 @@ export class JournalWriter {
   /** Stops the writer with `error`: pending and later appends reject with it. */
   fail(error: unknown): void {
     this.#failure ??= error;
+    this.#gathering?.resolve();
     for (const entry of this.#queue.splice(0)) entry.done.reject(this.#failure);
   }
 
@@ -135,9 +153,17 @@ export class JournalWriter {
 
   async #run(): Promise<void> {
     while (this.#queue.length > 0 && !this.#failure) {
+      // Under a closed-loop load the writers of the batch just synced append again at once: a
+      // sync started for the first of them would cover it alone, and the rest would wait for it
+      // and then for their own sync. Waiting for them makes one sync per round instead of two.
+      if (this.#groupCommit && this.#queue.length * 2 < this.#expectedAppends) {
+        await this.#gather();
+        if (this.#failure) break;
+      }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
       try {
         await this.#write(batch);
+        this.#expectedAppends = batch.length + this.#queue.length;
       } catch (error) {
         this.fail(error);
         for (const entry of batch) entry.done.reject(this.#failure);
@@ -154,6 +180,25 @@ export class JournalWriter {
       });
     }
     this.#inFlight = null;
+  }
+
+  /**
+   * Waits until the expected appends have queued, at most as long as the last sync took: an
+   * append after that ends the wait (a timer fires a millisecond or two late, so it only ends a
+   * wait that no append ends).
+   */
+  async #gather(): Promise<void> {
+    const gathering = Promise.withResolvers<void>();
+    this.#gathering = gathering;
+    const waitMs = Math.min(this.#lastSyncMs, MAX_GATHER_MS);
+    this.#gatherUntilMs = performance.now() + waitMs;
+    const timer = setTimeout(gathering.resolve, waitMs);
+    try {
+      await gathering.promise;
+    } finally {
+      clearTimeout(timer);
+      this.#gathering = null;
+    }
   }
 
   #reportBatch(batch: Entry[], syncMs: number): void {
@@ -197,7 +242,8 @@ export class JournalWriter {
     }
     const startMs = performance.now();
     await this.#open.file.syncData();
-    this.#syncMs += performance.now() - startMs;
+    this.#lastSyncMs = performance.now() - startMs;
+    this.#syncMs += this.#lastSyncMs;
   }
 
   /**

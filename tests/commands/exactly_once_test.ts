@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../auction/replies.ts";
-import { repeatDigest } from "../../server/net/reply_cache.ts";
+import { repeatDigest, requestDigest } from "../../server/net/reply_cache.ts";
 import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
@@ -146,6 +146,18 @@ Deno.test(
     ]);
     assert.deepEqual(replies, Array(3).fill(`REGISTERED 1 key=${keyOf(replies[0])}`));
     assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
+  },
+);
+
+Deno.test(
+  "repeatDigest() is the digest of the line's UTF-8 bytes, ASCII or not (it is journaled)",
+  pure,
+  () => {
+    // Pinned values: a journal written by an earlier version must match the same requests.
+    assert.equal(repeatDigest("BID 3 Kite 5.00"), "6797f18b1a4570e3");
+    const line = 'LIST_ITEM 2 Kite "Drachen für Zoë 🪁" 5.00 10';
+    assert.equal(repeatDigest(`${line} key=abc`), "4601ba0ee08dd9e1");
+    assert.equal(repeatDigest(line), requestDigest(new TextEncoder().encode(line)));
   },
 );
 

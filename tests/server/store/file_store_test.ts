@@ -35,6 +35,40 @@ Deno.test("JournalWriter with group commit covers appends made during a sync wit
   });
 });
 
+Deno.test("JournalWriter holds a small batch back for the writers of the last batch", async (t) => {
+  /** A first sync of one append, then one of nine: the next batch is expected to hold nine. */
+  async function afterBatchOfNine(dir: string, appends: number[]): Promise<JournalWriter> {
+    const writer = new JournalWriter(dir, {
+      onBatchWritten: (batch) => appends.push(batch.appends),
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(i)])));
+    return writer;
+  }
+
+  await t.step("the nine appending again at once share one sync", async () => {
+    await withDir(async (dir) => {
+      const appends: number[] = [];
+      const writer = await afterBatchOfNine(dir, appends);
+      // Without the wait the first of them would be synced alone, and the eight after it.
+      await Promise.all(Array.from({ length: 9 }, (_, i) => writer.append([userEvent(10 + i)])));
+      await writer.close();
+      assert.deepEqual(appends, [1, 9, 9]);
+      assert.equal((await recover(dir)).lastSeq, 19);
+    });
+  });
+
+  await t.step("a lone append is not held back for good", async () => {
+    await withDir(async (dir) => {
+      const appends: number[] = [];
+      const writer = await afterBatchOfNine(dir, appends);
+      await writer.append([userEvent(10)]);
+      await writer.close();
+      assert.deepEqual(appends, [1, 9, 1]);
+      assert.equal((await recover(dir)).lastSeq, 11);
+    });
+  });
+});
+
 Deno.test("JournalWriter without group commit syncs each append on its own", async () => {
   await withDir(async (dir) => {
     let batches = 0;
