@@ -8,7 +8,7 @@
 import { type Message, message, PUSH_TYPES, type Role } from "../protocol/mod.ts";
 import { Autobidder } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
-import { executeCommand, fail, type ShellContext } from "./execute.ts";
+import { executeCommand, type ShellContext } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import { auctionHouse } from "./credentials.ts";
 import { NodeFailover } from "./failover.ts";
@@ -16,13 +16,9 @@ import { ItemBook } from "./items.ts";
 import type { Logger } from "./log.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
 import { openPasswordStore, type PasswordStoreAccess } from "./password_store.ts";
-import {
-  answerPayment,
-  type InformRequest,
-  missingDetails,
-  type PaymentDetails,
-} from "./payment.ts";
+import type { InformRequest, PaymentDetails } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
+import { SaleInbox } from "./sale_inbox.ts";
 import { ServerProbe } from "./server_probe.ts";
 import { sessionLostEvent } from "./session_notice.ts";
 import { SaleListener } from "./tcp.ts";
@@ -40,9 +36,8 @@ export class AuctionClient {
   readonly #autobid: Autobidder;
   readonly #timers: Timers;
   readonly #logger: Logger;
-  readonly #payments = new Map<string, InformRequest>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #saleItems = new WeakMap<InformRequest["connection"], string>();
+  readonly #sales: SaleInbox;
   readonly #context: ShellContext;
   #output: ClientOutput;
   #self?: string;
@@ -101,10 +96,20 @@ export class AuctionClient {
       },
       report: (event) => this.#output.event({ type: "autobid", ...event }),
     });
+    this.#sales = new SaleInbox({
+      flags: this.flags,
+      items: this.items,
+      nowMs: () => this.#timers.nowMs(),
+      output: () => this.#output,
+      track: (task) => {
+        this.#inFlight.add(task);
+        task.finally(() => this.#inFlight.delete(task));
+      },
+    });
     this.#context = this.#commandContext();
     this.#udp.onMessage((received, raw) => this.#onDatagram(received, raw));
     this.#tcp.onMessage((received, raw, connection) => {
-      this.#onSaleMessage(received, raw, connection);
+      this.#sales.receive(received, raw, connection);
     });
   }
 
@@ -171,7 +176,7 @@ export class AuctionClient {
 
   /** INFORM_Reqs waiting for an answer. */
   get pendingPayments(): InformRequest[] {
-    return [...this.#payments.values()];
+    return this.#sales.pendingPayments;
   }
 
   /** Replaces the output (the shell swaps its own in once running). */
@@ -187,25 +192,8 @@ export class AuctionClient {
   }
 
   /** Answers the INFORM_Req for `item` with `details`. */
-  async pay(item: string, details: PaymentDetails): Promise<CommandResult> {
-    const request = this.#payments.get(item.toLowerCase());
-    if (!request) return fail(this.#context, `No payment request for "${item}" is waiting`);
-    this.#payments.delete(item.toLowerCase());
-    try {
-      const card = await answerPayment(request, details);
-      this.#output.event({
-        type: "payment",
-        action: "sent",
-        item: request.item,
-        rq: request.rq,
-        card,
-      });
-      return "ok";
-    } catch (error) {
-      const text = `Cannot send the payment details: ${(error as Error).message}`;
-      this.#output.event({ type: "payment", action: "failed", item: request.item, error: text });
-      return "error";
-    }
+  pay(item: string, details: PaymentDetails): Promise<CommandResult> {
+    return this.#sales.pay(item, details);
   }
 
   /** Waits for running commands and open sale connections (at most `timeoutMs`). */
@@ -322,46 +310,5 @@ export class AuctionClient {
     this.#output.message(received, raw, "udp");
     this.#engine.receive(received);
     this.#autobid.onMessage(received);
-  }
-
-  #onSaleMessage(
-    received: Message,
-    raw: string,
-    connection: InformRequest["connection"],
-  ): void {
-    if ("item" in received) this.#saleItems.set(connection, received.item);
-    const saleItem = this.#saleItems.get(connection);
-    this.items.record(received, this.#timers.nowMs(), { saleItem });
-    if (received.type === "CANCEL" && saleItem !== undefined) {
-      // The sale is over: its INFORM_Req no longer waits for an answer.
-      const key = saleItem.toLowerCase();
-      if (this.#payments.get(key)?.connection === connection) this.#payments.delete(key);
-    }
-    this.#output.message(received, raw, "tcp", saleItem);
-    if (received.type !== "INFORM_Req") return;
-    const request: InformRequest = {
-      item: received.item,
-      finalPriceCents: received.finalPrice,
-      rq: received.rq,
-      deadlineMs: this.#timers.nowMs() + this.flags.informTimeoutSeconds * 1000,
-      connection,
-    };
-    this.#payments.set(received.item.toLowerCase(), request);
-    const missing = missingDetails(this.flags.profile);
-    if (missing.length === 0) {
-      const task = this.pay(received.item, this.flags.profile as PaymentDetails);
-      this.#inFlight.add(task);
-      task.finally(() => this.#inFlight.delete(task));
-      return;
-    }
-    this.#output.event({
-      type: "payment",
-      action: "needed",
-      item: received.item,
-      rq: received.rq,
-      finalPrice: received.finalPrice,
-      deadlineMs: request.deadlineMs,
-      missing,
-    });
   }
 }
