@@ -20,6 +20,7 @@ import type { InformRequest, PaymentDetails } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
 import { SaleInbox } from "./sale_inbox.ts";
 import { ServerProbe } from "./server_probe.ts";
+import { SessionIdentity } from "./session_identity.ts";
 import { sessionLostEvent } from "./session_notice.ts";
 import { SaleListener } from "./tcp.ts";
 import { systemTimers, type Timers } from "./timers.ts";
@@ -40,12 +41,7 @@ export class AuctionClient {
   readonly #sales: SaleInbox;
   readonly #context: ShellContext;
   #output: ClientOutput;
-  #self?: string;
-  #role?: Role;
-  /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
-  #sessionKey?: string;
-  /** The password the session was made with, for a LOGIN at another node; never logged. */
-  #password?: string;
+  readonly #identity = new SessionIdentity();
   readonly #failover?: NodeFailover;
   readonly #passwords: PasswordStoreAccess;
   #probe?: ServerProbe;
@@ -146,17 +142,17 @@ export class AuctionClient {
 
   /** The user name: the one registered or logged in, else the --name flag. */
   get name(): string | undefined {
-    return this.#self ?? this.flags.name;
+    return this.#identity.name ?? this.flags.name;
   }
 
   /** Whether this client registered or logged in (its session may since have moved). */
   get hasSession(): boolean {
-    return this.#self !== undefined;
+    return this.#identity.name !== undefined;
   }
 
   /** The role, once known. */
   get role(): Role | undefined {
-    return this.#role ?? this.flags.role;
+    return this.#identity.role ?? this.flags.role;
   }
 
   /** The local UDP port. */
@@ -242,12 +238,7 @@ export class AuctionClient {
       nowMs: () => this.#timers.nowMs(),
       send: (build) => this.#send(build),
       report: (event) => this.#output.event(event),
-      setIdentity: (identity) => {
-        this.#self = identity.name;
-        if ("role" in identity) this.#role = identity.role;
-        this.#sessionKey = identity.key;
-        this.#password = identity.name === undefined ? undefined : identity.password;
-      },
+      setIdentity: (identity) => this.#identity.set(identity),
       passwords: this.#passwords,
       get ask() {
         const current = output();
@@ -263,17 +254,12 @@ export class AuctionClient {
       nodes: this.flags.servers,
       setServer: (node) => this.#udp.setServer(node),
       session: () => {
-        const name = this.#self;
-        const password = this.#password;
-        return name === undefined || password === undefined
-          ? undefined
-          : { name, password, tcpPort: this.#tcp.port };
+        const credentials = this.#identity.credentials();
+        return credentials && { ...credentials, tcpPort: this.#tcp.port };
       },
       following: () => this.items.following(),
       request: (build, options) => this.#engine.request(build, options),
-      loggedIn: (key) => {
-        this.#sessionKey = key;
-      },
+      loggedIn: (key) => this.#identity.loggedIn(key),
       dropped: (item) => this.items.unsubscribed(item),
       report: (event) => this.#output.event(event),
     });
@@ -283,7 +269,7 @@ export class AuctionClient {
     let settleBy: ((received: Message) => boolean) | undefined;
     return this.#engine.request((rq) => {
       // Every request of the session carries its key; retransmissions resend these bytes.
-      const key = this.#sessionKey;
+      const key = this.#identity.key;
       const request: ClientRequest = key === undefined ? build(rq) : { ...build(rq), key };
       if (request.type === "ACCEPT") {
         // Success has no reply of its own: the PRICE_ADJUSTMENT for the item answers it.
