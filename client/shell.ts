@@ -22,6 +22,7 @@ import { ShellLines } from "./shell_lines.ts";
 import { ShellQuestions } from "./shell_questions.ts";
 import { maskCardNumbers } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
+import { slowCommandNotice, watchSlowCommand } from "./slow_command_notice.ts";
 import type { AuctionClient } from "./session.ts";
 import { sessionLostCause } from "./session_notice.ts";
 
@@ -263,24 +264,17 @@ export class Shell implements ClientOutput {
   #execute(client: AuctionClient, command: ClientCommand): void {
     const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
     if (sending !== undefined) this.print(sending);
-    const sayStillTrying = () => {
-      // While the command waits for an answer typed here (a role, a password), nothing is sent.
-      if (this.#questions.length > 0) {
-        slow = setTimeout(sayStillTrying, this.#slowCommandMs);
-        return;
-      }
-      const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
-      this.print(
-        `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
-          `Is the server running, and is --server right?`,
-      );
-    };
-    let slow = setTimeout(sayStillTrying, this.#slowCommandMs);
+    const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
+    const stopWatching = watchSlowCommand({
+      delayMs: this.#slowCommandMs,
+      asking: () => this.#questions.length > 0,
+      notify: () => this.print(slowCommandNotice(command.kind, server)),
+    });
     client.execute(command)
       .catch((error) => {
         if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
       })
-      .finally(() => clearTimeout(slow));
+      .finally(stopWatching);
   }
 
   /** Prints a line that may echo what was typed: a card number in it shows its last four only. */
