@@ -24,29 +24,8 @@ import { maskCardNumbers } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
 import { slowCommandNotice, watchSlowCommand } from "./slow_command_notice.ts";
 import type { AuctionClient } from "./session.ts";
+import type { Terminal } from "./terminal.ts";
 import { sessionLostCause } from "./session_notice.ts";
-
-const UTF8 = new TextEncoder();
-
-/** The terminal the shell draws on. */
-export interface Terminal {
-  write(text: string): void;
-  readonly input: ReadableStream<Uint8Array>;
-  setRaw(raw: boolean): void;
-}
-
-/** The real terminal: stdin in raw mode, stdout. */
-export const systemTerminal: Terminal = {
-  write: (text) => {
-    const bytes = UTF8.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
-  },
-  get input() {
-    return Deno.stdin.readable;
-  },
-  setRaw: (raw) => Deno.stdin.setRaw(raw),
-};
 
 /** Runs the shell until `quit`, Ctrl-D or Ctrl-C on an empty line. */
 export class Shell implements ClientOutput {
