@@ -1,12 +1,13 @@
 /**
  * The client itself, shared by the shell and the scripted mode: it owns the UDP endpoint, the
- * request engine, the TCP listener, the item book and the autobidder, runs commands (see
- * `execute.ts`), and reports every message and event to one {@linkcode ClientOutput}.
+ * request engine, the TCP listener with its {@linkcode SaleInbox}, the item book, the autobidder
+ * and the {@linkcode SessionIdentity}, runs commands (see `execute.ts`), and reports every
+ * message and event to one {@linkcode ClientOutput}.
  * @module
  */
 
 import { type Message, message, PUSH_TYPES, type Role } from "../protocol/mod.ts";
-import { Autobidder } from "./autobid.ts";
+import { Autobidder, bidAnswer } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
 import { executeCommand, type ShellContext } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
@@ -79,17 +80,8 @@ export class AuctionClient {
     this.#autobid = new Autobidder({
       lookup: (item) => this.items.get(item),
       self: () => this.name,
-      bid: async (item, amountCents) => {
-        const outcome = await this.#send((rq) => message("BID", rq, { item, amount: amountCents }));
-        return outcome.status === "replied" && outcome.reply.type === "BID_ACCEPTED"
-          ? { accepted: true }
-          : {
-            accepted: false,
-            reason: outcome.status === "replied" && "reason" in outcome.reply
-              ? outcome.reply.reason
-              : undefined,
-          };
-      },
+      bid: async (item, amountCents) =>
+        bidAnswer(await this.#send((rq) => message("BID", rq, { item, amount: amountCents }))),
       report: (event) => this.#output.event({ type: "autobid", ...event }),
     });
     this.#sales = new SaleInbox({
@@ -268,9 +260,8 @@ export class AuctionClient {
   #send(build: (rq: number) => ClientRequest): Promise<RequestOutcome> {
     let settleBy: ((received: Message) => boolean) | undefined;
     return this.#engine.request((rq) => {
-      // Every request of the session carries its key; retransmissions resend these bytes.
-      const key = this.#identity.key;
-      const request: ClientRequest = key === undefined ? build(rq) : { ...build(rq), key };
+      // Retransmissions resend these bytes, with the key of the session when it was sent.
+      const request: ClientRequest = this.#identity.withKey(build(rq));
       if (request.type === "ACCEPT") {
         // Success has no reply of its own: the PRICE_ADJUSTMENT for the item answers it.
         settleBy = (received) =>

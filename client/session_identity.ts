@@ -19,6 +19,7 @@ export interface Identity {
 export class SessionIdentity {
   #name?: string;
   #role?: Role;
+  /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
   #key?: string;
   #password?: string;
 
@@ -32,9 +33,10 @@ export class SessionIdentity {
     return this.#role;
   }
 
-  /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
-  get key(): string | undefined {
-    return this.#key;
+  /** `request` with the session key, if there is one: every request of the session carries it. */
+  withKey<R extends object>(request: R): R | R & { key: string } {
+    const key = this.#key;
+    return key === undefined ? request : { ...request, key };
   }
 
   /** Records who this client is; a role left out stays as it was, a password needs a name. */
