@@ -21,6 +21,7 @@ export class SessionIdentity {
   #role?: Role;
   /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
   #key?: string;
+  /** The password the session was made with, for a LOGIN at another node; never logged. */
   #password?: string;
 
   /** The name registered or logged in with, if any. */
