@@ -7,6 +7,7 @@
 
 import type { Message } from "../protocol/mod.ts";
 import type { KnownItem } from "./items.ts";
+import type { RequestOutcome } from "./requests.ts";
 
 /** What the autobidder reports. */
 export type AutobidEvent =
@@ -14,6 +15,18 @@ export type AutobidEvent =
   | { action: "bid"; item: string; amountCents: number; maxCents: number }
   | { action: "max_reached"; item: string; priceCents: number; maxCents: number }
   | { action: "stopped"; item: string; reason: string };
+
+/** What a BID's outcome tells the autobidder: accepted, or refused with the server's reason. */
+export function bidAnswer(outcome: RequestOutcome): { accepted: boolean; reason?: string } {
+  return outcome.status === "replied" && outcome.reply.type === "BID_ACCEPTED"
+    ? { accepted: true }
+    : {
+      accepted: false,
+      reason: outcome.status === "replied" && "reason" in outcome.reply
+        ? outcome.reply.reason
+        : undefined,
+    };
+}
 
 /** The seams of {@linkcode Autobidder}. */
 export interface AutobidOptions {

@@ -26,6 +26,7 @@ import type { Ask, ClientEvent, CommandResult } from "./output.ts";
 import type { PasswordStoreAccess } from "./password_store.ts";
 import type { PaymentDetails } from "./payment.ts";
 import { type ClientRequest, REFUSAL_TYPES, type RequestOutcome } from "./requests.ts";
+import type { Identity } from "./session_identity.ts";
 
 /** What a command may use of the running client. */
 export interface ShellContext {
@@ -48,9 +49,7 @@ export interface ShellContext {
    * Records who this client is after REGISTER or LOGIN (and the session key the reply gave,
    * or none, and the password, for a LOGIN at another node); a role left out stays as it was.
    */
-  setIdentity(
-    identity: { name: string | undefined; role?: Role; key?: string; password?: string },
-  ): void;
+  setIdentity(identity: Identity): void;
   /** Where generated passwords are kept, or why they cannot be. */
   readonly passwords: PasswordStoreAccess;
   /** Asks the person at the shell; undefined in the scripted mode. */

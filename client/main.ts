@@ -11,7 +11,8 @@ import { createLogger } from "./log.ts";
 import { EXIT, JsonOutput, readLines, runScript } from "./script.ts";
 import { jsonLine } from "./secrets.ts";
 import { AuctionClient } from "./session.ts";
-import { Shell, systemTerminal } from "./shell.ts";
+import { Shell } from "./shell.ts";
+import { systemTerminal } from "./terminal.ts";
 
 const ENCODER = new TextEncoder();
 

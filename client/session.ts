@@ -1,14 +1,15 @@
 /**
  * The client itself, shared by the shell and the scripted mode: it owns the UDP endpoint, the
- * request engine, the TCP listener, the item book and the autobidder, runs commands (see
- * `execute.ts`), and reports every message and event to one {@linkcode ClientOutput}.
+ * request engine, the TCP listener with its {@linkcode SaleInbox}, the item book, the autobidder
+ * and the {@linkcode SessionIdentity}, runs commands (see `execute.ts`), and reports every
+ * message and event to one {@linkcode ClientOutput}.
  * @module
  */
 
 import { type Message, message, PUSH_TYPES, type Role } from "../protocol/mod.ts";
-import { Autobidder } from "./autobid.ts";
+import { Autobidder, bidAnswer } from "./autobid.ts";
 import type { ClientCommand } from "./commands.ts";
-import { executeCommand, fail, type ShellContext } from "./execute.ts";
+import { executeCommand, type ShellContext } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import { auctionHouse } from "./credentials.ts";
 import { NodeFailover } from "./failover.ts";
@@ -16,14 +17,11 @@ import { ItemBook } from "./items.ts";
 import type { Logger } from "./log.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
 import { openPasswordStore, type PasswordStoreAccess } from "./password_store.ts";
-import {
-  answerPayment,
-  type InformRequest,
-  missingDetails,
-  type PaymentDetails,
-} from "./payment.ts";
+import type { InformRequest, PaymentDetails } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
+import { SaleInbox } from "./sale_inbox.ts";
 import { ServerProbe } from "./server_probe.ts";
+import { SessionIdentity } from "./session_identity.ts";
 import { sessionLostEvent } from "./session_notice.ts";
 import { SaleListener } from "./tcp.ts";
 import { systemTimers, type Timers } from "./timers.ts";
@@ -40,17 +38,11 @@ export class AuctionClient {
   readonly #autobid: Autobidder;
   readonly #timers: Timers;
   readonly #logger: Logger;
-  readonly #payments = new Map<string, InformRequest>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #saleItems = new WeakMap<InformRequest["connection"], string>();
+  readonly #sales: SaleInbox;
   readonly #context: ShellContext;
   #output: ClientOutput;
-  #self?: string;
-  #role?: Role;
-  /** The session key of the latest REGISTERED or LOGIN_SUCCESS, sent on every request. */
-  #sessionKey?: string;
-  /** The password the session was made with, for a LOGIN at another node; never logged. */
-  #password?: string;
+  readonly #identity = new SessionIdentity();
   readonly #failover?: NodeFailover;
   readonly #passwords: PasswordStoreAccess;
   #probe?: ServerProbe;
@@ -88,23 +80,24 @@ export class AuctionClient {
     this.#autobid = new Autobidder({
       lookup: (item) => this.items.get(item),
       self: () => this.name,
-      bid: async (item, amountCents) => {
-        const outcome = await this.#send((rq) => message("BID", rq, { item, amount: amountCents }));
-        return outcome.status === "replied" && outcome.reply.type === "BID_ACCEPTED"
-          ? { accepted: true }
-          : {
-            accepted: false,
-            reason: outcome.status === "replied" && "reason" in outcome.reply
-              ? outcome.reply.reason
-              : undefined,
-          };
-      },
+      bid: async (item, amountCents) =>
+        bidAnswer(await this.#send((rq) => message("BID", rq, { item, amount: amountCents }))),
       report: (event) => this.#output.event({ type: "autobid", ...event }),
+    });
+    this.#sales = new SaleInbox({
+      flags: this.flags,
+      items: this.items,
+      nowMs: () => this.#timers.nowMs(),
+      output: () => this.#output,
+      track: (task) => {
+        this.#inFlight.add(task);
+        task.finally(() => this.#inFlight.delete(task));
+      },
     });
     this.#context = this.#commandContext();
     this.#udp.onMessage((received, raw) => this.#onDatagram(received, raw));
     this.#tcp.onMessage((received, raw, connection) => {
-      this.#onSaleMessage(received, raw, connection);
+      this.#sales.receive(received, raw, connection);
     });
   }
 
@@ -141,17 +134,17 @@ export class AuctionClient {
 
   /** The user name: the one registered or logged in, else the --name flag. */
   get name(): string | undefined {
-    return this.#self ?? this.flags.name;
+    return this.#identity.name ?? this.flags.name;
   }
 
   /** Whether this client registered or logged in (its session may since have moved). */
   get hasSession(): boolean {
-    return this.#self !== undefined;
+    return this.#identity.name !== undefined;
   }
 
   /** The role, once known. */
   get role(): Role | undefined {
-    return this.#role ?? this.flags.role;
+    return this.#identity.role ?? this.flags.role;
   }
 
   /** The local UDP port. */
@@ -171,7 +164,7 @@ export class AuctionClient {
 
   /** INFORM_Reqs waiting for an answer. */
   get pendingPayments(): InformRequest[] {
-    return [...this.#payments.values()];
+    return this.#sales.pendingPayments;
   }
 
   /** Replaces the output (the shell swaps its own in once running). */
@@ -187,25 +180,8 @@ export class AuctionClient {
   }
 
   /** Answers the INFORM_Req for `item` with `details`. */
-  async pay(item: string, details: PaymentDetails): Promise<CommandResult> {
-    const request = this.#payments.get(item.toLowerCase());
-    if (!request) return fail(this.#context, `No payment request for "${item}" is waiting`);
-    this.#payments.delete(item.toLowerCase());
-    try {
-      const card = await answerPayment(request, details);
-      this.#output.event({
-        type: "payment",
-        action: "sent",
-        item: request.item,
-        rq: request.rq,
-        card,
-      });
-      return "ok";
-    } catch (error) {
-      const text = `Cannot send the payment details: ${(error as Error).message}`;
-      this.#output.event({ type: "payment", action: "failed", item: request.item, error: text });
-      return "error";
-    }
+  pay(item: string, details: PaymentDetails): Promise<CommandResult> {
+    return this.#sales.pay(item, details);
   }
 
   /** Waits for running commands and open sale connections (at most `timeoutMs`). */
@@ -254,12 +230,7 @@ export class AuctionClient {
       nowMs: () => this.#timers.nowMs(),
       send: (build) => this.#send(build),
       report: (event) => this.#output.event(event),
-      setIdentity: (identity) => {
-        this.#self = identity.name;
-        if ("role" in identity) this.#role = identity.role;
-        this.#sessionKey = identity.key;
-        this.#password = identity.name === undefined ? undefined : identity.password;
-      },
+      setIdentity: (identity) => this.#identity.set(identity),
       passwords: this.#passwords,
       get ask() {
         const current = output();
@@ -275,17 +246,12 @@ export class AuctionClient {
       nodes: this.flags.servers,
       setServer: (node) => this.#udp.setServer(node),
       session: () => {
-        const name = this.#self;
-        const password = this.#password;
-        return name === undefined || password === undefined
-          ? undefined
-          : { name, password, tcpPort: this.#tcp.port };
+        const credentials = this.#identity.credentials();
+        return credentials && { ...credentials, tcpPort: this.#tcp.port };
       },
       following: () => this.items.following(),
       request: (build, options) => this.#engine.request(build, options),
-      loggedIn: (key) => {
-        this.#sessionKey = key;
-      },
+      loggedIn: (key) => this.#identity.loggedIn(key),
       dropped: (item) => this.items.unsubscribed(item),
       report: (event) => this.#output.event(event),
     });
@@ -294,9 +260,8 @@ export class AuctionClient {
   #send(build: (rq: number) => ClientRequest): Promise<RequestOutcome> {
     let settleBy: ((received: Message) => boolean) | undefined;
     return this.#engine.request((rq) => {
-      // Every request of the session carries its key; retransmissions resend these bytes.
-      const key = this.#sessionKey;
-      const request: ClientRequest = key === undefined ? build(rq) : { ...build(rq), key };
+      // Retransmissions resend these bytes, with the key of the session when it was sent.
+      const request: ClientRequest = this.#identity.withKey(build(rq));
       if (request.type === "ACCEPT") {
         // Success has no reply of its own: the PRICE_ADJUSTMENT for the item answers it.
         settleBy = (received) =>
@@ -322,46 +287,5 @@ export class AuctionClient {
     this.#output.message(received, raw, "udp");
     this.#engine.receive(received);
     this.#autobid.onMessage(received);
-  }
-
-  #onSaleMessage(
-    received: Message,
-    raw: string,
-    connection: InformRequest["connection"],
-  ): void {
-    if ("item" in received) this.#saleItems.set(connection, received.item);
-    const saleItem = this.#saleItems.get(connection);
-    this.items.record(received, this.#timers.nowMs(), { saleItem });
-    if (received.type === "CANCEL" && saleItem !== undefined) {
-      // The sale is over: its INFORM_Req no longer waits for an answer.
-      const key = saleItem.toLowerCase();
-      if (this.#payments.get(key)?.connection === connection) this.#payments.delete(key);
-    }
-    this.#output.message(received, raw, "tcp", saleItem);
-    if (received.type !== "INFORM_Req") return;
-    const request: InformRequest = {
-      item: received.item,
-      finalPriceCents: received.finalPrice,
-      rq: received.rq,
-      deadlineMs: this.#timers.nowMs() + this.flags.informTimeoutSeconds * 1000,
-      connection,
-    };
-    this.#payments.set(received.item.toLowerCase(), request);
-    const missing = missingDetails(this.flags.profile);
-    if (missing.length === 0) {
-      const task = this.pay(received.item, this.flags.profile as PaymentDetails);
-      this.#inFlight.add(task);
-      task.finally(() => this.#inFlight.delete(task));
-      return;
-    }
-    this.#output.event({
-      type: "payment",
-      action: "needed",
-      item: received.item,
-      rq: received.rq,
-      finalPrice: received.finalPrice,
-      deadlineMs: request.deadlineMs,
-      missing,
-    });
   }
 }

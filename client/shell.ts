@@ -11,7 +11,6 @@ import {
   commandHelp,
   CommandSyntaxError,
   formatHelp,
-  isCommandLine,
   parseCommand,
 } from "./commands.ts";
 import { formatItemsTable } from "./format.ts";
@@ -20,50 +19,25 @@ import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { QuitGuard, type QuitKey } from "./quit_guard.ts";
 import { ShellLines } from "./shell_lines.ts";
+import { ShellQuestions } from "./shell_questions.ts";
 import { maskCardNumbers } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
+import { slowCommandNotice, watchSlowCommand } from "./slow_command_notice.ts";
 import type { AuctionClient } from "./session.ts";
+import type { Terminal } from "./terminal.ts";
 import { sessionLostCause } from "./session_notice.ts";
-
-/** A question the shell asks before taking commands again. */
-interface Question {
-  prompt: string;
-  /** The answer is secret (a card number): masked as typed, kept out of history. */
-  secret: boolean;
-  /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
-  refusedCommand?: string;
-  answer(text: string): void;
-}
-
-const UTF8 = new TextEncoder();
-
-/** The terminal the shell draws on. */
-export interface Terminal {
-  write(text: string): void;
-  readonly input: ReadableStream<Uint8Array>;
-  setRaw(raw: boolean): void;
-}
-
-/** The real terminal: stdin in raw mode, stdout. */
-export const systemTerminal: Terminal = {
-  write: (text) => {
-    const bytes = UTF8.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
-  },
-  get input() {
-    return Deno.stdin.readable;
-  },
-  setRaw: (raw) => Deno.stdin.setRaw(raw),
-};
 
 /** Runs the shell until `quit`, Ctrl-D or Ctrl-C on an empty line. */
 export class Shell implements ClientOutput {
   readonly #terminal: Terminal;
   readonly #editor = new LineEditor();
-  readonly #questions: Question[] = [];
+  readonly #questions = new ShellQuestions({
+    printError: (text) => this.#printError(text),
+    clearLine: () => this.#editor.handle("\x15"),
+    redraw: () => this.#terminal.write(this.#render()),
+  });
   readonly #payments = new PaymentQuestions({
-    ask: (prompt, parse, secret, signal) => this.#ask(prompt, parse, secret, signal),
+    ask: (prompt, parse, secret, signal) => this.#questions.ask(prompt, parse, secret, signal),
     print: (text) => this.#printError(text),
   });
   readonly #lines: ShellLines;
@@ -129,7 +103,7 @@ export class Shell implements ClientOutput {
   async askIdentity(known: { name?: string }): Promise<{ name: string }> {
     this.#terminal.setRaw(true);
     const reading = this.#readKeys();
-    const name = known.name ?? await this.#ask("Your user name: ", parseUserName);
+    const name = known.name ?? await this.#questions.ask("Your user name: ", parseUserName);
     this.#reading = reading;
     return { name };
   }
@@ -139,7 +113,7 @@ export class Shell implements ClientOutput {
    * masked as typed. Quitting drops the question, so the command that asked ends at once.
    */
   ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
-    return this.#ask(prompt, parse, secret, this.#quitting.signal);
+    return this.#questions.ask(prompt, parse, secret, this.#quitting.signal);
   }
 
   /** Takes commands for `client` until the user quits. */
@@ -162,7 +136,7 @@ export class Shell implements ClientOutput {
   #reading?: Promise<void>;
 
   #prompt(): string {
-    const question = this.#questions[0];
+    const question = this.#questions.current;
     if (question) return question.prompt;
     return `${this.#client?.name ?? "auction"}> `;
   }
@@ -186,18 +160,17 @@ export class Shell implements ClientOutput {
 
   /** The prompt line, masked while a secret question waits. */
   #render(): string {
-    this.#editor.masked = this.#questions[0]?.secret ?? false;
+    this.#editor.masked = this.#questions.current?.secret ?? false;
     return this.#editor.render(this.#prompt());
   }
 
   #onKey(key: string): void {
-    this.#editor.masked = this.#questions[0]?.secret ?? false;
+    this.#editor.masked = this.#questions.current?.secret ?? false;
     const action = this.#editor.handle(key);
     switch (action.kind) {
       case "submit": {
         this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
-        const question = this.#questions[0];
-        if (question) this.#answer(question, action.line);
+        if (this.#questions.current) this.#answer(action.line);
         else this.#runLine(action.line);
         break;
       }
@@ -213,61 +186,25 @@ export class Shell implements ClientOutput {
 
   /**
    * Answers the waiting question with `line`, unless it is a command: `/items` runs `items`
-   * and the question waits; a bare command name is refused once with that hint (a person
-   * typing `items` at "Full name:" wants the list, not a buyer called Items).
+   * and the question waits; a bare command name is refused once with that hint (see
+   * {@linkcode ShellQuestions.refusesCommand}).
    */
-  #answer(question: Question, line: string): void {
+  #answer(line: string): void {
     const text = line.trim();
     if (this.#client && text.startsWith("/")) {
       this.#runLine(text.slice(1));
       return;
     }
-    if (this.#client && !question.secret && question.refusedCommand !== text) {
-      if (isCommandLine(text)) {
-        question.refusedCommand = text;
-        this.print(
-          `"${text}" is a command: type /${text} to run it (this question waits), ` +
-            `or type "${text}" again to answer with it.`,
-        );
-        return;
-      }
+    if (this.#client && this.#questions.refusesCommand(text)) {
+      this.print(
+        `"${text}" is a command: type /${text} to run it (this question waits), ` +
+          `or type "${text}" again to answer with it.`,
+      );
+      return;
     }
     // An answer since a quit warning shows the user carries on: the next quit warns again.
     this.#quitGuard.reset();
-    this.#questions.shift();
-    question.answer(line);
-  }
-
-  #ask<T>(
-    prompt: string,
-    parse: (text: string) => T,
-    secret = false,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
-    const question: Question = {
-      prompt,
-      secret,
-      answer: (text) => {
-        try {
-          resolve(parse(text.trim()));
-        } catch (error) {
-          this.#printError(error instanceof Error ? error.message : String(error));
-          question.refusedCommand = undefined;
-          this.#questions.unshift(question);
-        }
-      },
-    };
-    this.#questions.push(question);
-    signal?.addEventListener("abort", () => {
-      const index = this.#questions.indexOf(question);
-      // A half-typed answer (maybe a card) must not stay on the line, unmasked, as a command.
-      if (index === 0) this.#editor.handle("\x15");
-      if (index >= 0) this.#questions.splice(index, 1);
-      reject(signal.reason);
-    }, { once: true });
-    this.#terminal.write(this.#render());
-    return promise;
+    this.#questions.answer(line);
   }
 
   #runLine(line: string): void {
@@ -306,24 +243,17 @@ export class Shell implements ClientOutput {
   #execute(client: AuctionClient, command: ClientCommand): void {
     const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
     if (sending !== undefined) this.print(sending);
-    const sayStillTrying = () => {
-      // While the command waits for an answer typed here (a role, a password), nothing is sent.
-      if (this.#questions.length > 0) {
-        slow = setTimeout(sayStillTrying, this.#slowCommandMs);
-        return;
-      }
-      const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
-      this.print(
-        `No answer yet to ${command.kind}: still trying ${server} (up to 46 s). ` +
-          `Is the server running, and is --server right?`,
-      );
-    };
-    let slow = setTimeout(sayStillTrying, this.#slowCommandMs);
+    const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
+    const stopWatching = watchSlowCommand({
+      delayMs: this.#slowCommandMs,
+      asking: () => this.#questions.length > 0,
+      notify: () => this.print(slowCommandNotice(command.kind, server)),
+    });
     client.execute(command)
       .catch((error) => {
         if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
       })
-      .finally(() => clearTimeout(slow));
+      .finally(stopWatching);
   }
 
   /** Prints a line that may echo what was typed: a card number in it shows its last four only. */

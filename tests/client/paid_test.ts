@@ -10,7 +10,8 @@ import { createLogger } from "../../client/log.ts";
 import type { ClientOutput } from "../../client/output.ts";
 import { JsonOutput } from "../../client/script.ts";
 import { AuctionClient } from "../../client/session.ts";
-import { Shell, type Terminal } from "../../client/shell.ts";
+import { Shell } from "../../client/shell.ts";
+import type { Terminal } from "../../client/terminal.ts";
 
 const UTF8 = new TextEncoder();
 

@@ -3,7 +3,8 @@
  * draws, without processes or sockets.
  */
 import assert from "node:assert/strict";
-import { Shell, type Terminal } from "../../client/shell.ts";
+import { Shell } from "../../client/shell.ts";
+import type { Terminal } from "../../client/terminal.ts";
 import type { PaymentDetails } from "../../client/payment.ts";
 import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";

@@ -1,0 +1,115 @@
+/**
+ * What arrives on the sale's TCP connections: each message is recorded in the item book and
+ * reported; an INFORM_Req waits here for its answer (sent at once when the payment profile is
+ * complete), and a CANCEL of that sale drops it.
+ * @module
+ */
+
+import type { Message } from "../protocol/mod.ts";
+import { fail } from "./execute.ts";
+import type { ClientFlags } from "./flags.ts";
+import type { ItemBook } from "./items.ts";
+import type { ClientOutput, CommandResult } from "./output.ts";
+import {
+  answerPayment,
+  type InformRequest,
+  missingDetails,
+  type PaymentDetails,
+} from "./payment.ts";
+
+/** What a {@linkcode SaleInbox} needs of the client. */
+export interface SaleInboxOptions {
+  readonly flags: Pick<ClientFlags, "informTimeoutSeconds" | "profile">;
+  readonly items: ItemBook;
+  /** The client's clock, in ms since the epoch. */
+  nowMs(): number;
+  /** Where to report (the output may be swapped while the client runs). */
+  output(): ClientOutput;
+  /** Keeps a payment sent without a command among the client's running tasks. */
+  track(task: Promise<unknown>): void;
+}
+
+/** The sale connections' messages and the INFORM_Reqs waiting for an answer. */
+export class SaleInbox {
+  readonly #options: SaleInboxOptions;
+  readonly #payments = new Map<string, InformRequest>();
+  readonly #saleItems = new WeakMap<InformRequest["connection"], string>();
+
+  constructor(options: SaleInboxOptions) {
+    this.#options = options;
+  }
+
+  /** INFORM_Reqs waiting for an answer. */
+  get pendingPayments(): InformRequest[] {
+    return [...this.#payments.values()];
+  }
+
+  /** Answers the INFORM_Req for `item` with `details`. */
+  async pay(item: string, details: PaymentDetails): Promise<CommandResult> {
+    const output = this.#options.output;
+    const request = this.#payments.get(item.toLowerCase());
+    if (!request) {
+      return fail(
+        { report: (event) => output().event(event) },
+        `No payment request for "${item}" is waiting`,
+      );
+    }
+    this.#payments.delete(item.toLowerCase());
+    try {
+      const card = await answerPayment(request, details);
+      output().event({
+        type: "payment",
+        action: "sent",
+        item: request.item,
+        rq: request.rq,
+        card,
+      });
+      return "ok";
+    } catch (error) {
+      const text = `Cannot send the payment details: ${(error as Error).message}`;
+      output().event({ type: "payment", action: "failed", item: request.item, error: text });
+      return "error";
+    }
+  }
+
+  /** Takes one message from a sale connection. */
+  receive(
+    received: Message,
+    raw: string,
+    connection: InformRequest["connection"],
+  ): void {
+    const { flags, items, nowMs, output } = this.#options;
+    if ("item" in received) this.#saleItems.set(connection, received.item);
+    const saleItem = this.#saleItems.get(connection);
+    items.record(received, nowMs(), { saleItem });
+    if (received.type === "CANCEL" && saleItem !== undefined) {
+      // The sale is over: its INFORM_Req no longer waits for an answer.
+      const key = saleItem.toLowerCase();
+      if (this.#payments.get(key)?.connection === connection) this.#payments.delete(key);
+    }
+    output().message(received, raw, "tcp", saleItem);
+    if (received.type !== "INFORM_Req") return;
+    const request: InformRequest = {
+      item: received.item,
+      finalPriceCents: received.finalPrice,
+      rq: received.rq,
+      deadlineMs: nowMs() + flags.informTimeoutSeconds * 1000,
+      connection,
+    };
+    this.#payments.set(received.item.toLowerCase(), request);
+    const missing = missingDetails(flags.profile);
+    if (missing.length === 0) {
+      this.#options.track(this.pay(received.item, flags.profile as PaymentDetails));
+      return;
+    }
+    output().event({
+      type: "payment",
+      action: "needed",
+      item: received.item,
+      rq: received.rq,
+      finalPrice: received.finalPrice,
+      deadlineMs: request.deadlineMs,
+      missing,
+    });
+  }
+}
