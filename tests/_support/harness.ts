@@ -1,9 +1,11 @@
 /**
- * An in-process server without sockets: the real core and dispatcher over a memory store, a
- * fake clock and an outbox that records. For command and rule tests.
+ * An in-process server without sockets: the real core and dispatcher over a memory store (or
+ * the store {@linkcode setStoreFactory} makes: PostgreSQL), a fake clock and an outbox that
+ * records. For command and rule tests.
  * @module
  */
 
+import type { AuctionEvent } from "../../auction/events.ts";
 import type { ServerMessage } from "../../protocol/mod.ts";
 import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
@@ -15,6 +17,43 @@ import { fakeDerive } from "./fake_derive.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { AuctionScheduler } from "../../server/scheduler.ts";
 import { MemoryStore, type Store } from "../../server/store/store.ts";
+
+/** A store that keeps every event appended, in order, in `events` (as {@linkcode MemoryStore}). */
+export type JournalStore = Store & { readonly events: AuctionEvent[] };
+
+/**
+ * Makes the store of a harness: a new one that loads `events` first (a restart over that log),
+ * with `now` as its clock (the harness's fake clock).
+ */
+export type StoreFactory = (options: {
+  events: readonly AuctionEvent[];
+  now: () => number;
+}) => Promise<JournalStore>;
+
+const memoryStores: StoreFactory = ({ events }) => Promise.resolve(new MemoryStore([...events]));
+let storeFactory = memoryStores;
+
+/**
+ * Has every harness made from now on in this test file get its store from `factory` (the
+ * PostgreSQL runs of `tests/server/pg/*_on_pg_test.ts`); `undefined` restores the memory store.
+ */
+export function setStoreFactory(factory: StoreFactory | undefined): void {
+  storeFactory = factory ?? memoryStores;
+}
+
+/** A new store from the current factory (by default a {@linkcode MemoryStore}) holding `events`. */
+export function createStore(
+  options: { events?: readonly AuctionEvent[]; now?: () => number } = {},
+): Promise<JournalStore> {
+  return storeFactory({ events: options.events ?? [], now: options.now ?? Date.now });
+}
+
+/** The events the harness's store journaled (its store must keep them: a {@linkcode JournalStore}). */
+export function journal(harness: { store: Store }): AuctionEvent[] {
+  const events = (harness.store as Partial<JournalStore>).events;
+  if (!events) throw new TypeError("This harness's store does not keep its events");
+  return events;
+}
 
 /** One datagram the server sent. */
 export interface SentLine {
@@ -63,7 +102,10 @@ export async function createHarness(
   options: {
     config?: Partial<ServerConfig>;
     clock?: FakeClock;
+    /** The store. @default a new one from {@linkcode createStore} */
     store?: Store;
+    /** Without `store`: the events the new store holds already (a restart over that log). */
+    events?: readonly AuctionEvent[];
     /** Also create and start the auction scheduler. @default false */
     scheduler?: boolean;
     /** Password hashing. @default a PasswordHasher over a fast fake derivation */
@@ -73,7 +115,8 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new FakeClock();
-  const store = options.store ?? new MemoryStore();
+  const store = options.store ??
+    await createStore({ events: options.events, now: () => clock.now() });
   const outbox = new RecordingOutbox();
   const core = new AuctionCore({
     state: await store.load(),

@@ -1,0 +1,102 @@
+/**
+ * Runs existing test modules a second time with their stores in PostgreSQL: one PostgreSQL for
+ * the test file (`postgres.ts`), a fresh database for every store a harness makes
+ * ({@linkcode setStoreFactory}), closed and dropped when its test ends. Each test is registered
+ * with its name prefixed and without `permissions` (a pure test could not reach the database).
+ * @module
+ */
+
+import { applyEvent } from "../../auction/apply.ts";
+import type { AuctionEvent } from "../../auction/events.ts";
+import { PostgresStore, type PostgresStoreOptions } from "../../server/pg/postgres_store.ts";
+import { setStoreFactory } from "./harness.ts";
+import { startTestPostgres, type TestPostgres } from "./postgres.ts";
+
+/** A {@linkcode PostgresStore} that also keeps the events it holds in memory, as MemoryStore. */
+class JournalingPostgresStore extends PostgresStore {
+  readonly events: AuctionEvent[];
+
+  constructor(url: string, options: PostgresStoreOptions, events: readonly AuctionEvent[]) {
+    super(url, options);
+    this.events = [...events];
+  }
+
+  override append(events: readonly AuctionEvent[]): Promise<void> {
+    this.events.push(...events);
+    return super.append(events);
+  }
+}
+
+/** Writes `events` into the empty database at `url` through a store, and closes it. */
+async function seed(url: string, events: readonly AuctionEvent[], now: () => number) {
+  const store = new PostgresStore(url, { now, lockWaitMs: 0 });
+  const state = await store.load();
+  for (const event of events) applyEvent(state, event);
+  await store.append(events);
+  await store.close();
+}
+
+type TestArgs = Parameters<typeof Deno.test>;
+
+/** The one definition the overloads of `Deno.test` describe. */
+function definition(args: unknown[]): Deno.TestDefinition {
+  const [first, second, third] = args as [unknown, unknown, unknown];
+  if (typeof first === "function") {
+    return { name: first.name, fn: first as Deno.TestDefinition["fn"] };
+  }
+  if (typeof first === "string") {
+    return typeof second === "function"
+      ? { name: first, fn: second as Deno.TestDefinition["fn"] }
+      : { ...(second as object), name: first, fn: third as Deno.TestDefinition["fn"] };
+  }
+  if (typeof second === "function") {
+    const options = first as Omit<Deno.TestDefinition, "fn">;
+    return {
+      ...options,
+      name: options.name ?? second.name,
+      fn: second as Deno.TestDefinition["fn"],
+    };
+  }
+  return first as Deno.TestDefinition;
+}
+
+/**
+ * Starts PostgreSQL and routes the stores of every harness to it, and the tests registered
+ * from now on in this file (by the test modules imported next) through it, named
+ * `${label}: ${name}`. Returns the server.
+ */
+export async function onPostgres(label: string): Promise<TestPostgres> {
+  const server = await startTestPostgres();
+  const open: { store: PostgresStore; url: string }[] = [];
+  setStoreFactory(async ({ events, now }) => {
+    const url = await server.createDatabase();
+    if (events.length > 0) await seed(url, events, now);
+    const store = new JournalingPostgresStore(url, { now, lockWaitMs: 0 }, events);
+    open.push({ store, url });
+    return store;
+  });
+  const register = Deno.test;
+  const test = (...args: unknown[]) => {
+    const { permissions: _, ...rest } = definition(args);
+    return register({
+      ...rest,
+      name: `${label}: ${rest.name}`,
+      async fn(context) {
+        try {
+          await rest.fn(context);
+        } finally {
+          for (const { store, url } of open.splice(0)) {
+            await store.close().catch(() => {});
+            await server.dropDatabase(url);
+          }
+        }
+      },
+    });
+  };
+  // Typed read-only, but a plain property of `Deno`: the modules imported next call this one.
+  (Deno as { test: typeof Deno.test }).test = Object.assign(test as typeof Deno.test, {
+    ignore: (...args: TestArgs) => test({ ...definition(args), ignore: true }),
+    only: (...args: TestArgs) => test({ ...definition(args), only: true }),
+  });
+  return server;
+}
