@@ -48,13 +48,6 @@ export function createStore(
   return storeFactory({ events: options.events ?? [], now: options.now ?? Date.now });
 }
 
-/** The events the harness's store journaled (its store must keep them: a {@linkcode JournalStore}). */
-export function journal(harness: { store: Store }): AuctionEvent[] {
-  const events = (harness.store as Partial<JournalStore>).events;
-  if (!events) throw new TypeError("This harness's store does not keep its events");
-  return events;
-}
-
 /** One datagram the server sent. */
 export interface SentLine {
   /** `host:port` it went to. */
@@ -82,6 +75,8 @@ export interface Harness {
   core: AuctionCore;
   clock: FakeClock;
   store: Store;
+  /** Every event its store holds, in order (a {@linkcode JournalStore}'s; throws for another). */
+  readonly events: AuctionEvent[];
   outbox: RecordingOutbox;
   dispatcher: Dispatcher;
   /** The auction clock, when created with `scheduler: true` (started, on the fake clock). */
@@ -138,6 +133,11 @@ export async function createHarness(
     outbox,
     dispatcher,
     scheduler,
+    get events() {
+      const events = (store as Partial<JournalStore>).events;
+      if (!events) throw new TypeError("This harness's store does not keep its events");
+      return events;
+    },
     async advance(ms) {
       clock.advance(ms);
       await scheduler?.idle();

@@ -7,7 +7,7 @@
 
 import { onPostgres } from "../../_support/on_postgres.ts";
 
-await onPostgres("on PostgreSQL");
+const finish = await onPostgres("on PostgreSQL");
 
 await import("../../commands/accept_test.ts");
 await import("../../commands/bid_test.ts");
@@ -22,3 +22,5 @@ await import("../../commands/register_test.ts");
 await import("../../commands/session_key_check_test.ts");
 await import("../../commands/sessions_test.ts");
 await import("../../commands/subscribe_test.ts");
+
+finish();
