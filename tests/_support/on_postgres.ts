@@ -6,11 +6,12 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import postgres from "postgres";
 import { applyEvent } from "../../auction/apply.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
 import { PostgresStore, type PostgresStoreOptions } from "../../server/pg/postgres_store.ts";
-import { setStoreFactory } from "./harness.ts";
+import { createHarness, setStoreFactory } from "./harness.ts";
 import { startTestPostgres } from "./postgres.ts";
 
 /** A {@linkcode PostgresStore} that also keeps the events it holds in memory, as MemoryStore. */
@@ -111,6 +112,20 @@ export async function onPostgres(label: string): Promise<() => void> {
       },
     });
   };
+  test("a harness's store is a PostgresStore that commits to its database", async () => {
+    const harness = await createHarness();
+    assert.ok(harness.store instanceof PostgresStore);
+    const reply = await harness.request("REGISTER 1 alice buyer 127.0.0.1 40001 40002", 40001);
+    assert.match(reply ?? "", /^REGISTERED 1/);
+    const sql = postgres(open.at(-1)!.url, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql`SELECT events::text AS json FROM auction_log ORDER BY seq`;
+      assert.deepEqual(rows.flatMap((row) => JSON.parse(row.json)), harness.events);
+      assert.equal(harness.events[0]?.type, "user_registered");
+    } finally {
+      await sql.end();
+    }
+  });
   // Typed read-only, but a plain property of `Deno`: the modules imported next call this one.
   const deno = Deno as { test: typeof Deno.test };
   deno.test = Object.assign(test as typeof Deno.test, {
