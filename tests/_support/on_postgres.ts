@@ -1,8 +1,10 @@
 /**
- * Runs existing test modules a second time with their stores in PostgreSQL: one PostgreSQL for
- * the test file (`postgres.ts`), a fresh database for every store a harness makes
- * ({@linkcode setStoreFactory}), closed and dropped when its test ends. Each test is registered
- * with its name prefixed and without `permissions` (a pure test could not reach the database).
+ * Runs existing test modules a second time with their state in PostgreSQL: one PostgreSQL for
+ * the test file (`postgres.ts`), an empty database for every store a harness makes
+ * ({@linkcode setStoreFactory}), closed and emptied for reuse when its test ends, and a new
+ * database for every data folder a server process is started on ({@linkcode setServerDatabase}),
+ * dropped when its test ends. Each test is registered with its name prefixed and without
+ * `permissions` (a pure test could not reach the database).
  * @module
  */
 
@@ -12,6 +14,7 @@ import { applyEvent } from "../../auction/apply.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
 import { PostgresStore, type PostgresStoreOptions } from "../../server/pg/postgres_store.ts";
 import { createHarness, setStoreFactory } from "./harness.ts";
+import { setServerDatabase } from "./server_process.ts";
 import { startTestPostgres } from "./postgres.ts";
 
 /** A {@linkcode PostgresStore} that also keeps the events it holds in memory, as MemoryStore. */
@@ -76,7 +79,8 @@ async function empty(url: string): Promise<boolean> {
 }
 
 /**
- * Starts PostgreSQL and routes the stores of every harness to it, and the tests registered
+ * Starts PostgreSQL and routes the stores of every harness and every server process to it, and
+ * the tests registered
  * from now on in this file (by the test modules imported next) through it, named
  * `${label}: ${name}`. Call the function it returns after those imports: it registers a last
  * test that drops the databases kept for reuse (with `DATABASE_URL_TEST`, a server that stays).
@@ -86,6 +90,13 @@ export async function onPostgres(label: string): Promise<() => void> {
   const open: { store: PostgresStore; url: string }[] = [];
   /** Databases emptied after their test, for the next ones (creating one costs ~0.1 s). */
   const free: string[] = [];
+  /** The databases of the server processes started by the current test. */
+  const serverDatabases: string[] = [];
+  setServerDatabase(async () => {
+    const url = await server.createDatabase();
+    serverDatabases.push(url);
+    return url;
+  });
   setStoreFactory(async ({ events, now }) => {
     const url = free.pop() ?? await server.createDatabase();
     if (events.length > 0) await seed(url, events, now);
@@ -108,6 +119,7 @@ export async function onPostgres(label: string): Promise<() => void> {
             if (await empty(url)) free.push(url);
             else await server.dropDatabase(url);
           }
+          for (const url of serverDatabases.splice(0)) await server.dropDatabase(url);
         }
       },
     });
