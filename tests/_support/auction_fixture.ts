@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { AuctionEvent } from "../../auction/events.ts";
 import type { ServerMessage } from "../../protocol/mod.ts";
 import type { FakeClock } from "../../server/clock.ts";
 import type { ServerConfig } from "../../server/config.ts";
@@ -22,11 +23,18 @@ export const CAT = 41003;
 
 /** Builds the harness and registers the four users (unless the store already has them). */
 export async function createAuctionHarness(
-  options: { config?: Partial<ServerConfig>; store?: Store; clock?: FakeClock } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    store?: Store;
+    /** Without `store`: the events the new store holds already (a restart over that log). */
+    events?: readonly AuctionEvent[];
+    clock?: FakeClock;
+  } = {},
 ): Promise<Harness> {
   const harness = await createHarness({
     scheduler: true,
     store: options.store,
+    events: options.events,
     clock: options.clock,
     config: { durationUnit: "s", announceIntervalSeconds: 0, ...options.config },
   });

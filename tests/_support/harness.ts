@@ -1,9 +1,11 @@
 /**
- * An in-process server without sockets: the real core and dispatcher over a memory store, a
- * fake clock and an outbox that records. For command and rule tests.
+ * An in-process server without sockets: the real core and dispatcher over a memory store (or
+ * the store {@linkcode setStoreFactory} makes: PostgreSQL), a fake clock and an outbox that
+ * records. For command and rule tests.
  * @module
  */
 
+import type { AuctionEvent } from "../../auction/events.ts";
 import type { ServerMessage } from "../../protocol/mod.ts";
 import { FakeClock } from "../../server/clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "../../server/config.ts";
@@ -15,6 +17,36 @@ import { fakeDerive } from "./fake_derive.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { AuctionScheduler } from "../../server/scheduler.ts";
 import { MemoryStore, type Store } from "../../server/store/store.ts";
+
+/** A store that keeps every event appended, in order, in `events` (as {@linkcode MemoryStore}). */
+export type JournalStore = Store & { readonly events: AuctionEvent[] };
+
+/**
+ * Makes the store of a harness: a new one that loads `events` first (a restart over that log),
+ * with `now` as its clock (the harness's fake clock).
+ */
+export type StoreFactory = (options: {
+  events: readonly AuctionEvent[];
+  now: () => number;
+}) => Promise<JournalStore>;
+
+const memoryStores: StoreFactory = ({ events }) => Promise.resolve(new MemoryStore([...events]));
+let storeFactory = memoryStores;
+
+/**
+ * Has every harness made from now on in this test file get its store from `factory` (the
+ * PostgreSQL runs of `tests/server/pg/*_on_pg_test.ts`); `undefined` restores the memory store.
+ */
+export function setStoreFactory(factory: StoreFactory | undefined): void {
+  storeFactory = factory ?? memoryStores;
+}
+
+/** A new store from the current factory (by default a {@linkcode MemoryStore}) holding `events`. */
+export function createStore(
+  options: { events?: readonly AuctionEvent[]; now?: () => number } = {},
+): Promise<JournalStore> {
+  return storeFactory({ events: options.events ?? [], now: options.now ?? Date.now });
+}
 
 /** One datagram the server sent. */
 export interface SentLine {
@@ -43,6 +75,8 @@ export interface Harness {
   core: AuctionCore;
   clock: FakeClock;
   store: Store;
+  /** Every event its store holds, in order (a {@linkcode JournalStore}'s; throws for another). */
+  readonly events: AuctionEvent[];
   outbox: RecordingOutbox;
   dispatcher: Dispatcher;
   /** The auction clock, when created with `scheduler: true` (started, on the fake clock). */
@@ -63,7 +97,10 @@ export async function createHarness(
   options: {
     config?: Partial<ServerConfig>;
     clock?: FakeClock;
+    /** The store. @default a new one from {@linkcode createStore} */
     store?: Store;
+    /** Without `store`: the events the new store holds already (a restart over that log). */
+    events?: readonly AuctionEvent[];
     /** Also create and start the auction scheduler. @default false */
     scheduler?: boolean;
     /** Password hashing. @default a PasswordHasher over a fast fake derivation */
@@ -73,7 +110,8 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new FakeClock();
-  const store = options.store ?? new MemoryStore();
+  const store = options.store ??
+    await createStore({ events: options.events, now: () => clock.now() });
   const outbox = new RecordingOutbox();
   const core = new AuctionCore({
     state: await store.load(),
@@ -95,6 +133,11 @@ export async function createHarness(
     outbox,
     dispatcher,
     scheduler,
+    get events() {
+      const events = (store as Partial<JournalStore>).events;
+      if (!events) throw new TypeError("This harness's store does not keep its events");
+      return events;
+    },
     async advance(ms) {
       clock.advance(ms);
       await scheduler?.idle();

@@ -12,9 +12,8 @@ import { SaleFinalizer } from "../../server/sale/finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "../../server/sale/payment.ts";
 import type { SaleStepHook } from "../../server/sale/steps.ts";
 import type { PeerAddress } from "../../auction/state.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 import { type FakeChannel, FakeConnector } from "./fake_channel.ts";
-import { RecordingOutbox } from "./harness.ts";
+import { createStore, type JournalStore, RecordingOutbox } from "./harness.ts";
 
 /** The TCP address the finalizer dials for the buyer `bea`. */
 export const BUYER_TCP: PeerAddress = { hostname: "127.0.0.1", port: 6001 };
@@ -109,11 +108,11 @@ export function registeredUser(
   };
 }
 
-/** A finalizer over the real core, a memory store, a fake clock and fake connections. */
+/** A finalizer over the real core, a memory store (or the harness factory's), a fake clock and fake connections. */
 export interface SaleHarness {
   core: AuctionCore;
   clock: FakeClock;
-  store: MemoryStore;
+  store: JournalStore;
   connector: FakeConnector;
   buyer: FakeChannel;
   seller: FakeChannel;
@@ -131,7 +130,7 @@ export async function createSaleHarness(
   } = {},
 ): Promise<SaleHarness> {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 0, 0, 10));
-  const store = new MemoryStore(options.events ?? []);
+  const store = await createStore({ events: options.events, now: () => clock.now() });
   const core = new AuctionCore({
     state: await store.load(),
     store,

@@ -1,6 +1,7 @@
 /**
  * Starts the real server as a process (`deno run main.ts server`) on free ports with a data
- * folder, and finds its ports from its log. For end-to-end tests.
+ * folder (or a PostgreSQL database: {@linkcode setServerDatabase}), and finds its ports from its
+ * log. For end-to-end tests.
  * @module
  */
 
@@ -20,6 +21,20 @@ globalThis.addEventListener("unload", () => {
     }
   }
 });
+
+let serverDatabase: (() => Promise<string>) | undefined;
+/** The database of each data folder, while {@linkcode setServerDatabase} is in force. */
+const dataDirDatabases = new Map<string, string>();
+
+/**
+ * Has every server started from now on in this test file (without `DATABASE_URL` in its `env`)
+ * keep its state in PostgreSQL: the database `factory` makes for its data folder, the same one
+ * again for a server started on that folder later (a restart). `undefined`: the file journal.
+ */
+export function setServerDatabase(factory: (() => Promise<string>) | undefined): void {
+  serverDatabase = factory;
+  dataDirDatabases.clear();
+}
 
 /** A running server process. */
 export interface ServerProcess {
@@ -57,6 +72,15 @@ export async function startServerProcess(
     dataDir = await Deno.makeTempDir({ prefix: "auction-e2e-" });
     madeDataDirs.push(dataDir);
   }
+  const env = { ...options.env };
+  if (serverDatabase && env.DATABASE_URL === undefined) {
+    let url = dataDirDatabases.get(dataDir);
+    if (url === undefined) {
+      url = await serverDatabase();
+      dataDirDatabases.set(dataDir, url);
+    }
+    env.DATABASE_URL = url;
+  }
   const limited = options.fileLimit === undefined
     ? []
     : ["-c", 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), Deno.execPath()];
@@ -84,7 +108,7 @@ export async function startServerProcess(
       ...(options.args ?? []),
     ],
     cwd: ROOT,
-    env: options.env,
+    env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -8,7 +8,6 @@ import {
   linesTo,
   SAM,
 } from "../_support/auction_fixture.ts";
-import type { MemoryStore } from "../../server/store/store.ts";
 import { pure } from "../_support/pure.ts";
 
 /** Kite for 20.00 over 60 s, ann subscribed, at half time: NEGOTIATE_REQ is outstanding. */
@@ -46,7 +45,7 @@ Deno.test(
     const harness = await negotiating();
     const first = await harness.request("ACCEPT 9 Kite 15", SAM);
     clearSent(harness);
-    const journal = (harness.store as MemoryStore).events;
+    const journal = harness.events;
     const journaled = journal.length;
     assert.equal(await harness.request("ACCEPT 9 Kite 15", SAM), first);
     assert.deepEqual(harness.outbox.sent, [], "no second push to subscribers");
@@ -71,7 +70,7 @@ Deno.test(
     const harness = await negotiating();
     await harness.request("ACCEPT 9 Kite 15", SAM);
     clearSent(harness);
-    const journal = (harness.store as MemoryStore).events;
+    const journal = harness.events;
     const journaled = journal.length;
     assert.equal(await harness.request("ACCEPT 10 Kite 15", SAM), undefined);
     assert.equal(await harness.request("ACCEPT 11 Kite 15", SAM), undefined);

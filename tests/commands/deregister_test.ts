@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
 import { registerLine } from "./_lines.ts";
 import { ANN, BEN, createAuctionHarness, SAM } from "../_support/auction_fixture.ts";
@@ -27,12 +26,11 @@ Deno.test("DE-REGISTER from another user's address is ignored", pure, async () =
 });
 
 Deno.test("DE-REGISTER of an unknown name is ignored", pure, async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
+  const harness = await createHarness();
   await harness.request(registerLine(1, "alice"), 40001);
-  const before = store.events.length;
+  const before = harness.events.length;
   assert.equal(await harness.request("DE-REGISTER 2 nobody", 40001), undefined);
-  assert.equal(store.events.length, before);
+  assert.equal(harness.events.length, before);
   assert.ok(harness.core.state.users["alice"]);
 });
 
@@ -48,7 +46,7 @@ Deno.test("DE-REGISTER removes the user's subscriptions", pure, async () => {
     tcpPort: port + 1,
     session: peer(port),
   });
-  const store = new MemoryStore([
+  const events: AuctionEvent[] = [
     registered("sam", 40001),
     registered("alice", 40002),
     registered("bob", 40003),
@@ -65,8 +63,8 @@ Deno.test("DE-REGISTER removes the user's subscriptions", pure, async () => {
     },
     { type: "subscribed", atMs: at, itemId: 1, user: "alice" },
     { type: "subscribed", atMs: at, itemId: 1, user: "bob" },
-  ]);
-  const harness = await createHarness({ store });
+  ];
+  const harness = await createHarness({ events });
   assert.deepEqual(harness.core.state.items["1"]?.subscribers, ["alice", "bob"]);
   await harness.request("DE-REGISTER 5 alice", 40002);
   assert.deepEqual(harness.core.state.items["1"]?.subscribers, ["bob"]);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../auction/replies.ts";
 import { repeatDigest, requestDigest } from "../../server/net/reply_cache.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 
@@ -10,16 +9,15 @@ Deno.test(
   "an identical repeat of a REGISTER gets the same reply and changes nothing",
   pure,
   async () => {
-    const store = new MemoryStore();
-    const harness = await createHarness({ store });
+    const harness = await createHarness();
     const line = registerLine(1, "alice", { password: "pw" });
     const first = await harness.request(line, 40001);
     assert.equal(first, `REGISTERED 1 key=${keyOf(first)}`);
-    const events = store.events.length;
+    const events = harness.events.length;
     const state = JSON.stringify(harness.core.state);
     assert.equal(await harness.request(line, 40001), first, "the same key again");
     assert.equal(await harness.request(line, 40001), first);
-    assert.equal(store.events.length, events);
+    assert.equal(harness.events.length, events);
     assert.equal(JSON.stringify(harness.core.state), state);
   },
 );
@@ -56,26 +54,25 @@ Deno.test(
   "an identical repeat of a DE-REGISTER gets no reply and is not redone",
   pure,
   async () => {
-    const store = new MemoryStore();
-    const harness = await createHarness({ store });
+    const harness = await createHarness();
     await harness.request(registerLine(1, "alice"), 40001);
     assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
-    const events = store.events.length;
+    const events = harness.events.length;
     assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
-    assert.equal(store.events.length, events);
+    assert.equal(harness.events.length, events);
     assert.deepEqual(harness.outbox.sent, []);
     // Redoing it now would change nothing, as alice is gone: so register her again from the same
     // address, and a late copy of the first DE-REGISTER must leave the new account alone.
     assert.equal(await harness.request(registerLine(3, "alice"), 40001), "REGISTERED 3");
     const account = JSON.stringify(harness.core.state.users["alice"]);
-    const eventsAfter = store.events.length;
+    const eventsAfter = harness.events.length;
     assert.equal(await harness.request("DE-REGISTER 2 alice", 40001), undefined);
     assert.equal(
       JSON.stringify(harness.core.state.users["alice"]),
       account,
       "the new account stays",
     );
-    assert.equal(store.events.length, eventsAfter);
+    assert.equal(harness.events.length, eventsAfter);
     assert.deepEqual(harness.outbox.sent, []);
   },
 );
@@ -121,11 +118,10 @@ Deno.test(
   "the reply to a state change is kept in the state, so it survives a restart",
   pure,
   async () => {
-    const store = new MemoryStore();
-    const harness = await createHarness({ store });
+    const harness = await createHarness();
     const line = registerLine(1, "alice");
     await harness.request(line, 40001);
-    const restarted = await createHarness({ store: new MemoryStore([...store.events]) });
+    const restarted = await createHarness({ events: [...harness.events] });
     assert.equal(await restarted.request(line, 40001), "REGISTERED 1");
     assert.equal(Object.keys(restarted.core.state.users).length, 1);
   },
@@ -135,8 +131,7 @@ Deno.test(
   "a repeat that arrives while the first is still being handled gets the same reply",
   pure,
   async () => {
-    const store = new MemoryStore();
-    const harness = await createHarness({ store });
+    const harness = await createHarness();
     // REGISTER with a password spends time hashing before it is handled: retransmit meanwhile.
     const line = registerLine(1, "alice", { password: "pw" });
     const replies = await Promise.all([
@@ -145,7 +140,7 @@ Deno.test(
       harness.request(line, 40001),
     ]);
     assert.deepEqual(replies, Array(3).fill(`REGISTERED 1 key=${keyOf(replies[0])}`));
-    assert.equal(store.events.filter((event) => event.type === "user_registered").length, 1);
+    assert.equal(harness.events.filter((event) => event.type === "user_registered").length, 1);
   },
 );
 

@@ -3,7 +3,6 @@ import { createHarness, peer } from "../_support/harness.ts";
 import { COMMANDS } from "../../commands/mod.ts";
 import { CommandError, defineCommand, requireUser } from "../../commands/define.ts";
 import { message } from "../../protocol/mod.ts";
-import type { MemoryStore } from "../../server/store/store.ts";
 import { Dispatcher } from "../../server/net/dispatcher.ts";
 import { registerLine } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
@@ -48,7 +47,7 @@ Deno.test(
         assert.equal(answer, reply);
         assert.ok(harness.core.state.users["alice"], "alice is still registered");
         // Only the RQ# lease of the push may be journaled: the counter never goes back.
-        const journaled = (harness.store as MemoryStore).events.slice(seqBefore);
+        const journaled = harness.events.slice(seqBefore);
         assert.deepEqual(journaled.map((event) => event.type), ["server_rq_leased"]);
         assert.deepEqual(harness.outbox.sent, []);
       });

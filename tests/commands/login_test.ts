@@ -10,11 +10,10 @@ import {
   PasswordHasher,
 } from "../../server/identity/passwords.ts";
 import { sessionKeyHash } from "../../server/identity/session_keys.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 
 const FAILED = "Unknown user or wrong password";
 
-async function withDerive(options: { loginThrottle?: LoginThrottle; store?: MemoryStore } = {}) {
+async function withDerive(options: { loginThrottle?: LoginThrottle } = {}) {
   const derive = fakeDerive();
   const harness = await createHarness({ passwords: new PasswordHasher({ derive }), ...options });
   return { harness, derive };
@@ -145,8 +144,7 @@ Deno.test(
 );
 
 Deno.test("a 100,000-iteration hash is upgraded at the next successful LOGIN", pure, async () => {
-  const store = new MemoryStore();
-  const { harness, derive } = await withDerive({ store });
+  const { harness, derive } = await withDerive();
   await harness.request(registerLine(1, "alice", { password: "old-pw" }), 40001);
   // Make alice's hash look like one made before iterations were recorded.
   const legacySalt = btoa("legacy-salt-0001");
@@ -168,7 +166,7 @@ Deno.test("a 100,000-iteration hash is upgraded at the next successful LOGIN", p
   const upgraded = harness.core.state.users["alice"]!;
   assert.equal(upgraded.passwordIterations, PASSWORD_ITERATIONS);
   assert.notEqual(upgraded.passwordSalt, legacySalt);
-  const event = store.events.findLast((entry) => entry.type === "user_logged_in");
+  const event = harness.events.findLast((entry) => entry.type === "user_logged_in");
   assert.ok(event && "upgradedPassword" in event, "the upgrade is journaled with the LOGIN");
   assert.match(await harness.request("LOGIN 4 alice old-pw", 40003) ?? "", /^LOGIN_SUCCESS 4/);
 });

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 import { keyOf, registerLine } from "./_lines.ts";
 import { fakeDerive } from "../_support/fake_derive.ts";
 import { PASSWORD_ITERATIONS, PasswordHasher } from "../../server/identity/passwords.ts";
@@ -70,8 +69,7 @@ Deno.test("REGISTER refuses a new user once config.maxUsers are registered", pur
 });
 
 Deno.test("REGISTER stores a salted hash of the password, never the password", pure, async () => {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
+  const harness = await createHarness();
   await harness.request(registerLine(1, "alice", { password: "hunter2-secret" }), 40001);
   await harness.request(registerLine(1, "bob", { password: "hunter2-secret" }), 40002);
   const alice = harness.core.state.users["alice"]!;
@@ -80,15 +78,14 @@ Deno.test("REGISTER stores a salted hash of the password, never the password", p
   assert.notEqual(alice.passwordSalt, bob.passwordSalt, "each user has its own salt");
   assert.notEqual(alice.passwordHash, bob.passwordHash);
   assert.ok(!JSON.stringify(harness.core.state).includes("hunter2"));
-  assert.ok(!JSON.stringify(store.events).includes("hunter2"));
+  assert.ok(!JSON.stringify(harness.events).includes("hunter2"));
 });
 
 Deno.test(
   "REGISTER with a password answers a session key and keeps only its hash",
   pure,
   async () => {
-    const store = new MemoryStore();
-    const harness = await createHarness({ store });
+    const harness = await createHarness();
     const reply = await harness.request(registerLine(1, "alice", { password: "pw" }), 40001);
     const key = keyOf(reply);
     assert.equal(reply, `REGISTERED 1 key=${key}`);
@@ -96,7 +93,7 @@ Deno.test(
     assert.equal(alice.sessionKeyHash, sessionKeyHash(key));
     assert.equal(alice.passwordIterations, PASSWORD_ITERATIONS);
     assert.ok(!JSON.stringify(harness.core.state.users).includes(key));
-    const registered = store.events.filter((event) => event.type === "user_registered");
+    const registered = harness.events.filter((event) => event.type === "user_registered");
     assert.ok(!JSON.stringify(registered).includes(key), "the event holds the hash, not the key");
     assert.equal(await harness.request(registerLine(2, "bob"), 40002), "REGISTERED 2", "no key");
   },

@@ -2,23 +2,21 @@ import assert from "node:assert/strict";
 import { createHarness, peer } from "../_support/harness.ts";
 import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 
 async function sellerWithKey() {
-  const store = new MemoryStore();
-  const harness = await createHarness({ store });
+  const harness = await createHarness();
   const key = keyOf(
     await harness.request(registerLine(1, "sam", { role: "seller", password: "pw" }), 40001),
   );
-  return { harness, store, key };
+  return { harness, key };
 }
 
 Deno.test(
   "a password account's request without its key, or with a wrong one, is refused and changes nothing",
   pure,
   async (t) => {
-    const { harness, store, key } = await sellerWithKey();
-    const events = store.events.length;
+    const { harness, key } = await sellerWithKey();
+    const events = harness.events.length;
     const wrong = key.replace(/^./, (digit) => (digit === "0" ? "1" : "0"));
     for (
       const [name, line] of [
@@ -41,7 +39,7 @@ Deno.test(
       await harness.request("DE-REGISTER 3 sam", 40001),
       "DENIED 3 Session key missing or wrong",
     );
-    assert.equal(store.events.length, events, "nothing journaled");
+    assert.equal(harness.events.length, events, "nothing journaled");
     assert.deepEqual(harness.core.state.openItems, {});
     assert.ok(harness.core.state.users["sam"]);
     await t.step("the refusal is not remembered: the same RQ# with the key is done", async () => {
@@ -54,14 +52,14 @@ Deno.test(
 );
 
 Deno.test("repeats are compared without the key field", pure, async () => {
-  const { harness, store, key } = await sellerWithKey();
+  const { harness, key } = await sellerWithKey();
   const line = "LIST_ITEM 2 Kite red 5.00 10";
   assert.equal(await harness.request(withKey(line, key), 40001), "ITEM_LISTED 2");
-  const events = store.events.length;
+  const events = harness.events.length;
   // The client moved to a new key (a LOGIN) and resends the same request with it.
   const newKey = keyOf(await harness.request("LOGIN 3 sam pw", 40001));
   assert.equal(await harness.request(withKey(line, newKey), 40001), "ITEM_LISTED 2");
-  assert.equal(store.events.length, events + 2, "only the LOGIN was done");
+  assert.equal(harness.events.length, events + 2, "only the LOGIN was done");
 });
 
 Deno.test("PING needs no key, and password-less accounts need none", pure, async () => {
@@ -85,7 +83,7 @@ Deno.test(
   async () => {
     const harness = await createHarness();
     await harness.request(registerLine(1, "bob"), 40001);
-    const events = harness.store instanceof MemoryStore ? harness.store.events.length : 0;
+    const events = harness.events.length;
     const viaTcp = async (line: string) => {
       let reply: string | undefined;
       await harness.dispatcher.dispatch(new TextEncoder().encode(line), peer(40001), (text) => {
@@ -102,7 +100,7 @@ Deno.test(
     assert.equal(await viaTcp("PING 4"), "PONG 4");
     assert.ok(harness.core.state.users["bob"]);
     assert.deepEqual(harness.core.state.sessions, { "127.0.0.1:40001": "bob" });
-    if (harness.store instanceof MemoryStore) assert.equal(harness.store.events.length, events);
+    assert.equal(harness.events.length, events);
   },
 );
 

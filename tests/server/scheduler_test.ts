@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../server/clock.ts";
 import type { AuctionClosed } from "../../auction/events.ts";
-import { MemoryStore } from "../../server/store/store.ts";
 import type { Harness } from "../_support/harness.ts";
 import {
   ANN,
@@ -32,7 +31,7 @@ async function advanceBySeconds(harness: Harness, totalMs: number): Promise<void
 }
 
 function journal(harness: Harness) {
-  return (harness.store as MemoryStore).events;
+  return harness.events;
 }
 
 Deno.test(
@@ -199,9 +198,8 @@ Deno.test("the scheduler keeps one timer, not one per item", pure, async () => {
 /** Starts a second harness on the first one's journal, `downMs` later: a restart. */
 async function restart(harness: Harness, downMs: number, config = {}): Promise<Harness> {
   await harness.scheduler!.stop();
-  const store = new MemoryStore([...journal(harness)]);
   return await createAuctionHarness({
-    store,
+    events: [...journal(harness)],
     clock: new FakeClock(harness.clock.now() + downMs),
     config,
   });
