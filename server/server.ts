@@ -4,7 +4,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { Archive, ARCHIVE_FILE } from "./store/archive.ts";
+import { Archive, ARCHIVE_FILE, type AuctionArchive } from "./store/archive.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
@@ -18,6 +18,7 @@ import {
   MemoryLedger,
   type PaymentLedger,
 } from "./sale/payment_ledger.ts";
+import { PostgresArchive } from "./pg/pg_archive.ts";
 import { PostgresLedger } from "./pg/pg_ledger.ts";
 import { PostgresStore } from "./pg/postgres_store.ts";
 import { ClusterNode } from "./pg/cluster_node.ts";
@@ -235,11 +236,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);
   replyExpiry.start();
-  const retention = new Retention(core, {
-    archive: options.store || options.dataDir === ""
-      ? Archive.inMemory()
-      : Archive.atPath(join(options.dataDir ?? "./data", ARCHIVE_FILE)),
-  });
+  const retention = new Retention(core, { archive: openArchive(store, onDisk) });
   retention.start();
   if (cluster) {
     await cluster.write(dispatcher, shownSessions);
@@ -285,6 +282,12 @@ function openLedger(store: Store, onDisk: string | null): Promise<PaymentLedger>
   if (store instanceof PostgresStore) return PostgresLedger.open(store);
   if (onDisk === null) return Promise.resolve(new MemoryLedger());
   return FileLedger.open(join(onDisk, LEDGER_FILE));
+}
+
+/** The archive of closed auctions: beside the log, wherever the store keeps it. */
+function openArchive(store: Store, onDisk: string | null): AuctionArchive {
+  if (store instanceof PostgresStore) return new PostgresArchive(store);
+  return onDisk === null ? Archive.inMemory() : Archive.atPath(join(onDisk, ARCHIVE_FILE));
 }
 
 /** An outbox that counts each pushed datagram before handing it to `outbox`. */

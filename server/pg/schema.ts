@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS payment_ledger (
 );
 COMMENT ON TABLE payment_ledger IS
   'The simulated gateway''s decisions, one per idempotency key (last four card digits only)';
+CREATE TABLE IF NOT EXISTS auction_archive (
+  item_id bigint PRIMARY KEY,
+  record json NOT NULL,
+  archived_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE auction_archive IS
+  'Closed auctions (item and finished sale) that left the live state after --retention';
 `;
 
 /** Creates the tables unless they exist, one node at a time. */

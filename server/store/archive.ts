@@ -24,8 +24,14 @@ export interface ArchiveRecord {
   sale?: Sale;
 }
 
+/** Where {@linkcode Retention} puts auctions before they leave the live state. */
+export interface AuctionArchive {
+  /** Appends `records`; resolves once they are durable (at once in memory). */
+  append(records: readonly ArchiveRecord[]): Promise<void>;
+}
+
 /** Where archived auctions go: a file in a data folder, or memory (tests, `--data-dir ""`). */
-export class Archive {
+export class Archive implements AuctionArchive {
   readonly #path: string | null;
   /** What was appended, when in memory. */
   readonly records: ArchiveRecord[] = [];

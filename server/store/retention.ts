@@ -8,7 +8,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { Archive, ArchiveRecord } from "./archive.ts";
+import type { ArchiveRecord, AuctionArchive } from "./archive.ts";
 import type { TimerHandle } from "../clock.ts";
 import type { CoreView, TransactionRunner } from "../core.ts";
 import { needsWork } from "../sale/notices.ts";
@@ -19,7 +19,7 @@ const logger = getLogger(["auction", "retention"]);
 /** Options of {@linkcode Retention}. */
 export interface RetentionOptions {
   /** Where archived auctions go first. */
-  archive: Archive;
+  archive: AuctionArchive;
   /** How often to look. @default 60000, or the retention when shorter */
   intervalMs?: number;
   /** Most auctions archived by one sweep (one transaction); the rest wait for the next. @default 10000 */
@@ -42,7 +42,7 @@ export type RetentionCore = CoreView & TransactionRunner;
 /** The periodic sweep that archives old closed auctions. Off when the retention is 0. */
 export class Retention {
   readonly #core: RetentionCore;
-  readonly #archive: Archive;
+  readonly #archive: AuctionArchive;
   readonly #intervalMs: number;
   readonly #maxPerSweep: number;
   #timer: TimerHandle | undefined;

@@ -10,6 +10,7 @@ import type { MemoryStore } from "../../../server/store/store.ts";
 import { ANN, createAuctionHarness, SAM } from "../../_support/auction_fixture.ts";
 import { pure } from "../../_support/pure.ts";
 import { startServer } from "../../../server/server.ts";
+import { seedClosedAuction } from "../../_support/closed_auction.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -153,37 +154,7 @@ Deno.test("the server archives into its data folder and inspect still counts wha
       dataDir: dir,
       config: { retentionSeconds: 1 },
     });
-    const closedAtMs = Date.now() - 10_000;
-    await server.core.run((transaction) => {
-      transaction.emit({
-        type: "user_registered",
-        atMs: closedAtMs,
-        name: "sam",
-        role: "seller",
-        declaredIp: "127.0.0.1",
-        udpPort: 6000,
-        tcpPort: 6001,
-        session: { hostname: "127.0.0.1", port: 6000 },
-      });
-      transaction.emit({
-        type: "item_listed",
-        atMs: closedAtMs - 60_000,
-        id: 1,
-        name: "Kite",
-        description: "d",
-        seller: "sam",
-        startPriceCents: 100,
-        durationMs: 60_000,
-        endsAtMs: closedAtMs,
-      });
-      transaction.emit({
-        type: "auction_closed",
-        atMs: closedAtMs,
-        itemId: 1,
-        rqs: { buyer: 1, seller: 2, buyerInform: 3, sellerInform: 4 },
-      });
-      transaction.emit({ type: "seller_notified", atMs: closedAtMs, itemId: 1, delivered: false });
-    });
+    await seedClosedAuction(server.core, Date.now() - 10_000);
     const deadline = Date.now() + 10_000;
     while (server.core.state.items[1] && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
