@@ -25,6 +25,9 @@ export interface DatabaseReport {
   /** Batch rows kept, and the last batch. */
   batches: number;
   lastSeq: number;
+  /** Rows of `payment_ledger` (the gateway's decisions) and `auction_archive`. */
+  ledgerRecords: number;
+  archivedRows: number;
   counts: StateCounts;
   /** With `verify`: problems found (empty when all is well), and what was checked. */
   verify?: { problems: string[]; checkedBatches: number; replayedFrom: string };
@@ -44,13 +47,17 @@ export async function inspectDatabase(
     const recovered = await recoverState(sql);
     const [sizes] = await sql`
       SELECT (SELECT count(*) FROM auction_snapshots)::int AS snapshots,
-             (SELECT count(*) FROM auction_log)::int AS batches`;
+             (SELECT count(*) FROM auction_log)::int AS batches,
+             (SELECT count(*) FROM payment_ledger)::int AS ledger,
+             (SELECT count(*) FROM auction_archive)::int AS archived`;
     const report: DatabaseReport = {
       database: redactDatabaseUrl(url),
       snapshots: sizes?.snapshots ?? 0,
       coversSeq: recovered.coversSeq,
       batches: sizes?.batches ?? 0,
       lastSeq: recovered.lastSeq,
+      ledgerRecords: sizes?.ledger ?? 0,
+      archivedRows: sizes?.archived ?? 0,
       counts: countState(recovered.state),
     };
     if (options.verify) report.verify = await verify(sql);
@@ -109,6 +116,8 @@ export function formatDatabaseReport(report: DatabaseReport): string {
     `Database:     ${report.database}`,
     `Snapshot:     ${report.snapshots} kept, the newest covers batches up to ${report.coversSeq}`,
     `Log:          ${report.batches} batch(es) kept, last batch ${report.lastSeq}`,
+    `Tables:       payment_ledger ${report.ledgerRecords} row(s), auction_archive ` +
+    `${report.archivedRows} row(s)`,
     ...formatCounts(report.counts),
   ];
   if (report.verify) {

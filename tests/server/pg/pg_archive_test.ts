@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { PostgresArchive, readDatabaseArchive } from "../../../server/pg/pg_archive.ts";
 import { PostgresStore } from "../../../server/pg/postgres_store.ts";
+import { formatDatabaseReport, inspectDatabase } from "../../../server/pg/inspect_database.ts";
 import { countState } from "../../../server/store/inspect.ts";
 import { startServer } from "../../../server/server.ts";
 import { seedClosedAuction } from "../../_support/closed_auction.ts";
@@ -50,6 +51,9 @@ Deno.test("a server on PostgreSQL archives closed auctions into auction_archive"
     assert.equal(records[0]!.sale?.status, "no_offer");
     const recovered = await readDatabaseState(url);
     assert.deepEqual(countState(recovered).archived, { items: 1, sales: 1 });
+    const report = await inspectDatabase(url);
+    assert.equal(report.archivedRows, 1);
+    assert.match(formatDatabaseReport(report), /auction_archive 1 row/);
   } finally {
     await server.dropDatabase(url);
   }

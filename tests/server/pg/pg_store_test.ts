@@ -125,7 +125,11 @@ Deno.test(
       url,
       "SELECT tablename FROM pg_tables WHERE tablename LIKE 'auction%' ORDER BY 1",
     );
-    assert.deepEqual(tables.map((row) => row.tablename), ["auction_log", "auction_snapshots"]);
+    assert.deepEqual(tables.map((row) => row.tablename), [
+      "auction_archive",
+      "auction_log",
+      "auction_snapshots",
+    ]);
   }),
 );
 
@@ -314,6 +318,7 @@ Deno.test(
       [2, 5, 1, 5], // snapshots after batches 4 and 5 (at close); batch 5 between them
     );
     assert.deepEqual([report.counts.users, report.counts.buyers], [5, 3]);
+    assert.deepEqual([report.ledgerRecords, report.archivedRows], [0, 0]);
     assert.deepEqual(report.verify, {
       problems: [],
       checkedBatches: 1,
