@@ -36,7 +36,14 @@ import { MemoryStore, type Store } from "./store/store.ts";
 import type { AuctionState } from "../auction/state.ts";
 import { TcpListener } from "./net/tcp_listener.ts";
 import { UdpTransport } from "./net/udp.ts";
-import { type HttpServerHandle, ServerMetrics, startHttpServer } from "./http/mod.ts";
+import {
+  type ClusterMetricsView,
+  CommittedFeed,
+  type HttpServerHandle,
+  ServerMetrics,
+  startHttpServer,
+} from "./http/mod.ts";
+import type { LogFollower } from "./pg/follower.ts";
 import type { BoardOptions } from "./http/board.ts";
 import type { Outbox } from "./core.ts";
 
@@ -102,10 +109,18 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const clock = options.clock ?? systemClock;
   const live: { state?: AuctionState; fatal: boolean } = { fatal: false };
   let http: HttpServerHandle | null = null;
+  /** The board's feed while this node follows another's log, and after it takes over. */
+  const followed = { feed: null as CommittedFeed | null };
+  // Several nodes on one database (docs/scale-out.md).
+  const cluster = options.store instanceof PostgresStore
+    ? new ClusterNode(options.store.openLink())
+    : null;
+  const shownState = () => followed.feed?.state ?? live.state;
   const metrics = options.httpPort === undefined ? undefined : new ServerMetrics({
-    openAuctions: () => Object.keys(live.state?.openItems ?? {}).length,
-    sessions: () => Object.keys(live.state?.sessions ?? {}).length,
+    openAuctions: () => Object.keys(shownState()?.openItems ?? {}).length,
+    sessions: () => Object.keys(shownState()?.sessions ?? {}).length,
     streamClients: () => http?.board?.hub.clients ?? 0,
+    cluster: cluster ? clusterMetrics(cluster) : undefined,
   });
   const stopHttp = async () => {
     metrics?.close();
@@ -113,10 +128,6 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   };
   /** The data folder, or null when nothing is kept on disk. */
   const onDisk = options.store || options.dataDir === null ? null : options.dataDir ?? "./data";
-  // Several nodes on one database (docs/scale-out.md).
-  const cluster = options.store instanceof PostgresStore
-    ? new ClusterNode(options.store.openLink())
-    : null;
   if (options.httpPort !== undefined) {
     // Before recovery, so that /healthz answers and /readyz says "recovering" meanwhile.
     http = await startHttpServer({
@@ -180,6 +191,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       store.onStandby(async (follower) => {
         if (!boundUdp || !boundTcp) return;
         sessions.index = cluster;
+        followed.feed = followedFeed(follower, (source) => {
+          if (metrics) source.onCommitted((batch) => metrics.committed(batch));
+          http?.attach(source, metrics, options.board);
+        });
         await cluster.follow(follower, boundUdp);
         boundUdp.serve(cluster.handler);
         boundTcp.serve(cluster.handler);
@@ -216,8 +231,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   });
   const shownSessions = new SessionIps(core);
   sessions.index = shownSessions;
-  if (metrics) core.onCommitted((batch) => metrics.committed(batch));
-  http?.attach(core, metrics, options.board);
+  if (followed.feed) {
+    // A follower that took over: its board and metrics go on, now fed by the core.
+    core.onCommitted(followed.feed.publish);
+  } else {
+    if (metrics) core.onCommitted((batch) => metrics.committed(batch));
+    http?.attach(core, metrics, options.board);
+  }
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? ownGateway!,
     connector: new TcpConnector({
@@ -275,6 +295,34 @@ function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
     udp: `${udp.address.hostname}:${udp.address.port}`,
     tcp: `${tcp.address.hostname}:${tcp.address.port}`,
   });
+}
+
+/**
+ * The feed of a serving follower's board: the batches `follower` applies, in log order with the
+ * writer's event numbers. `subscribe` attaches the board and metrics to it, now and again if the
+ * follower has to start over from a snapshot (the board is then rebuilt from that state).
+ */
+function followedFeed(
+  follower: LogFollower,
+  subscribe: (feed: CommittedFeed) => void,
+): CommittedFeed {
+  const feed = new CommittedFeed(follower.state, follower.eventSeq);
+  follower.onApplied(feed.publish);
+  follower.onReloaded(() => feed.reset(follower.state, follower.eventSeq));
+  feed.onReset(() => subscribe(feed));
+  subscribe(feed);
+  return feed;
+}
+
+/** What `/metrics` shows of a node of several. */
+function clusterMetrics(cluster: ClusterNode): ClusterMetricsView {
+  return {
+    writer: () => cluster.writing,
+    forwarded: () => cluster.forwarded,
+    pushedForWriter: () => cluster.pushedForWriter,
+    lagBatches: () => cluster.lag().batches,
+    logReadAgeSeconds: () => cluster.lag().seconds,
+  };
 }
 
 /** The simulated gateway's ledger: beside the log, wherever the store keeps it. */

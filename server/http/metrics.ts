@@ -18,6 +18,22 @@ export interface MetricsView {
   sessions(): number;
   /** Board (SSE) clients connected now. */
   streamClients(): number;
+  /** On a node of several: what its cluster side counts (docs/scale-out.md). */
+  cluster?: ClusterMetricsView;
+}
+
+/** What a node of several serving one database counts, read at scrape time. */
+export interface ClusterMetricsView {
+  /** Whether this node is the writer now. */
+  writer(): boolean;
+  /** Datagrams this node forwarded to the writer while following. */
+  forwarded(): number;
+  /** Pushes the writer sent to this node's clients through it (from its socket). */
+  pushedForWriter(): number;
+  /** Batches committed that this node has heard of and not applied yet (0 on the writer). */
+  lagBatches(): number;
+  /** Seconds since this node's last read of the log succeeded (0 on the writer). */
+  logReadAgeSeconds(): number;
 }
 
 /** How often the event-loop lag is sampled. */
@@ -55,10 +71,11 @@ export class ServerMetrics {
       },
     });
     this.#counter("auction_bids_accepted_total", "Accepted bids", () => this.#bids);
+    const cluster = view.cluster;
     this.#counter(
       "auction_datagrams_pushed_total",
       "Datagrams pushed to users (announcements, bid updates, price adjustments)",
-      () => this.#pushed,
+      () => this.#pushed + (cluster?.pushedForWriter() ?? 0),
     );
     this.#counter(
       "auction_board_stream_dropped_total",
@@ -102,6 +119,28 @@ export class ServerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
+    if (cluster) {
+      this.#gauge(
+        "auction_node_writer",
+        "1 while this node is the writer, else 0",
+        () => cluster.writer() ? 1 : 0,
+      );
+      this.#counter(
+        "auction_requests_forwarded_total",
+        "Datagrams forwarded to the writer node while this node follows",
+        cluster.forwarded,
+      );
+      this.#gauge(
+        "auction_log_lag_batches",
+        "Batches committed that this node has heard of and not applied yet",
+        cluster.lagBatches,
+      );
+      this.#gauge(
+        "auction_log_read_age_seconds",
+        "Seconds since this follower last read the log (0 on the writer)",
+        cluster.logReadAgeSeconds,
+      );
+    }
     this.#gauge(
       "process_resident_memory_bytes",
       "Resident memory size in bytes",

@@ -14,7 +14,8 @@ import { StreamEnded } from "./sse.ts";
 import { createHandler, jsonResponse, loadPageFiles } from "./routes.ts";
 
 export { Board, type CommittedSource } from "./board.ts";
-export { type MetricsView, ServerMetrics } from "./metrics.ts";
+export { CommittedFeed } from "./committed_feed.ts";
+export { type ClusterMetricsView, type MetricsView, ServerMetrics } from "./metrics.ts";
 
 const logger = getLogger(["auction", "http"]);
 
@@ -45,7 +46,8 @@ export interface HttpServerHandle {
   readonly board: Board | null;
   /**
    * Starts serving the board from `source` (call before any transaction runs, so the board's
-   * read of the state matches its sequence number), with `metrics` on `/metrics`.
+   * read of the state matches its sequence number), with `metrics` on `/metrics`. Called again,
+   * it replaces the board, ending the streams of the old one (their browsers reconnect).
    */
   attach(source: CommittedSource, metrics?: ServerMetrics, options?: BoardOptions): void;
   /** Ends the event streams and stops serving. */
@@ -63,13 +65,15 @@ export async function startHttpServer(
     recovered: () => board !== null,
     failed: options.failed,
   });
+  // A serving follower is ready while it is caught up with the log; the writer, by its own rules.
+  const ready = async () => options.following?.() ?? await readiness();
   let handler = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return jsonResponse({ status: "ok" });
     const following = options.following?.();
     if (path === "/readyz" && following?.ready) return jsonResponse({ status: "ready" });
     const { reason } = following?.ready
-      ? { reason: "A follower node serves no board: the writer node does" }
+      ? { reason: "Starting: the board is not served yet" }
       : following ?? await readiness();
     return jsonResponse({ status: "not ready", reason }, 503, { "retry-after": "1" });
   };
@@ -116,8 +120,9 @@ export async function startHttpServer(
           if (change.type === "closed" && change.item.status === "no_offer") metrics?.noOffer();
         },
       });
+      board?.close();
       board = attached;
-      handler = createHandler({ board: attached, page, metrics, readiness });
+      handler = createHandler({ board: attached, page, metrics, readiness: ready });
     },
     async close() {
       board?.close();

@@ -10,7 +10,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { decodeDatagram, encodeMessage, message } from "../../protocol/mod.ts";
+import { decodeDatagram, encodeMessage, message, PUSH_TYPES } from "../../protocol/mod.ts";
 import type { PeerAddress } from "../../auction/state.ts";
 import type { Outbox } from "../core.ts";
 import type { Readiness } from "../http/readiness.ts";
@@ -44,6 +44,8 @@ export class ClusterNode implements SessionView {
   #connected: Set<string> | null = null;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #forwarded = 0;
+  #pushedForWriter = 0;
 
   constructor(link: NodeLink) {
     this.link = link;
@@ -59,6 +61,34 @@ export class ClusterNode implements SessionView {
     return this.#follower !== null && this.#writer === null;
   }
 
+  /** Whether this node is the writer now. */
+  get writing(): boolean {
+    return this.#writer !== null;
+  }
+
+  /** Datagrams forwarded to the writer so far. */
+  get forwarded(): number {
+    return this.#forwarded;
+  }
+
+  /** Pushes (not replies) the writer sent to this node's clients through it so far. */
+  get pushedForWriter(): number {
+    return this.#pushedForWriter;
+  }
+
+  /**
+   * How far behind the log this node is while it follows: batches heard of and not applied, and
+   * seconds since its last read of the log succeeded. Nothing once it writes: it is the log.
+   */
+  lag(): { batches: number; seconds: number } {
+    if (!this.following) return { batches: 0, seconds: 0 };
+    const follower = this.#follower!;
+    return {
+      batches: follower.lagBatches,
+      seconds: Math.max(0, performance.now() - follower.followedAtMs) / 1000,
+    };
+  }
+
   /**
    * What the transports serve: a UDP sender is stamped with this node's name (a session made
    * from it lives here), then the request goes to the writer, here or through the link.
@@ -69,6 +99,7 @@ export class ClusterNode implements SessionView {
       if (this.#writer) {
         return this.#writer.dispatcher.dispatch(bytes, { ...sender, node: this.node }, respond);
       }
+      this.#forwarded++;
       this.link.forward(sender, bytes);
       return Promise.resolve();
     },
@@ -86,6 +117,7 @@ export class ClusterNode implements SessionView {
         if (this.#trustedIps.size >= MAX_TRUSTED_IPS) this.#trustedIps.clear();
         this.#trustedIps.add(to.hostname);
       }
+      if (PUSH_TYPES.has(line.slice(0, line.indexOf(" ")))) this.#pushedForWriter++;
       local.send(to, line);
     });
     logger.info("Node {node} serves as a follower: requests go to the writer", {

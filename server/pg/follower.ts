@@ -5,10 +5,15 @@
  * @module
  */
 
+import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
 import { applyEvent } from "../../auction/apply.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
+import type { AuctionState } from "../../auction/state.ts";
+import type { CommittedBatch } from "../core.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
+
+const logger = getLogger(["auction", "follower"]);
 
 /** The channel the writer notifies after each commit, with the last batch as payload. */
 export const LOG_CHANNEL = "auction_log";
@@ -34,6 +39,10 @@ export class LogFollower {
   #stopped = false;
   #followedAtMs = -Infinity;
   #catchUpQueued = false;
+  /** The newest batch this node has heard of (notified, or read). */
+  #heardSeq = 0;
+  readonly #appliedListeners: ((batch: CommittedBatch) => void)[] = [];
+  readonly #reloadedListeners: (() => void)[] = [];
 
   private constructor(
     sql: postgres.Sql,
@@ -62,7 +71,9 @@ export class LogFollower {
       // A failed catch-up is retried by the next one; `finish` reports a lasting failure.
       // A catch-up reads every batch committed before it starts: notifications that arrive
       // meanwhile need one more, not one each.
-      follower.#listening = await sql.listen(LOG_CHANNEL, () => {
+      follower.#listening = await sql.listen(LOG_CHANNEL, (payload) => {
+        const notifiedSeq = Number(payload);
+        if (notifiedSeq > follower.#heardSeq) follower.#heardSeq = notifiedSeq;
         if (follower.#catchUpQueued) return;
         follower.#catchUpQueued = true;
         follower.catchUp().catch(() => {});
@@ -89,6 +100,44 @@ export class LogFollower {
   /** The last batch applied. */
   get lastSeq(): number {
     return this.#recovered.lastSeq;
+  }
+
+  /** Batches committed that this node has heard of and not yet applied. */
+  get lagBatches(): number {
+    return Math.max(0, this.#heardSeq - this.#recovered.lastSeq);
+  }
+
+  /**
+   * The state as the log left it, changed only by catch-ups (read it, never change it). It is
+   * replaced by another object when the follower has to start again from a snapshot.
+   */
+  get state(): Readonly<AuctionState> {
+    return this.#recovered.state;
+  }
+
+  /**
+   * The number of the last event applied: events are numbered one by one across the log, as the
+   * writer's store numbers them (`Store.lastSeq`), so it is the writer's sequence number too.
+   */
+  get eventSeq(): number {
+    return this.#recovered.eventsThrough + this.#recovered.replayed;
+  }
+
+  /**
+   * Calls `listener` with each batch once it is applied, in log order, numbered as the writer's
+   * core numbers its committed batches (so a board fed here shows the writer's event ids).
+   */
+  onApplied(listener: (batch: CommittedBatch) => void): void {
+    this.#appliedListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` when the follower starts again from a snapshot (the batches after the last
+   * one it applied were folded into it and deleted): those batches are never reported, and
+   * {@linkcode state} is a new object.
+   */
+  onReloaded(listener: () => void): void {
+    this.#reloadedListeners.push(listener);
   }
 
   /** Applies every batch committed since the last one applied (one catch-up at a time). */
@@ -130,16 +179,31 @@ export class LogFollower {
     if (rows.length > 0 && Number(rows[0]!.seq) !== after + 1) {
       // The batches after ours were folded into a snapshot and deleted: start from it.
       this.#recovered = await recoverState(this.#sql);
+      this.#report(this.#reloadedListeners, undefined);
     } else {
       for (const row of rows) {
         const events = JSON.parse(row.json) as AuctionEvent[];
+        const firstSeq = this.eventSeq + 1;
         for (const event of events) applyEvent(this.#recovered.state, event);
         this.#recovered.replayed += events.length;
         this.#recovered.lastSeq = Number(row.seq);
+        if (events.length > 0) this.#report(this.#appliedListeners, { firstSeq, events });
       }
     }
+    if (this.#recovered.lastSeq > this.#heardSeq) this.#heardSeq = this.#recovered.lastSeq;
     this.#followedAtMs = startedAtMs;
     this.#options.onFollowed(this.#recovered.lastSeq);
+  }
+
+  /** Calls each of `listeners` with `value`; one that throws is logged and stops no other. */
+  #report<T>(listeners: ((value: T) => void)[], value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (error) {
+        logger.error("A listener of the followed log failed: {error}", { error });
+      }
+    }
   }
 
   #schedulePoll(): void {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { PeerAddress } from "../../../auction/state.ts";
 import { ClusterNode, type RequestHandler } from "../../../server/pg/cluster_node.ts";
 import type { LogFollower } from "../../../server/pg/follower.ts";
-import { linkName, type NodeLink } from "../../../server/pg/node_link.ts";
+import { type DeliveryHandler, linkName, type NodeLink } from "../../../server/pg/node_link.ts";
 
 /** A link that records what it is asked to send. */
 function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
@@ -108,4 +108,35 @@ Deno.test("ClusterNode: /readyz of a follower says whether its last read of the 
     assert.equal(node.readiness(), null);
     await node.close();
   });
+});
+
+Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the writer, and its lag while it follows", async () => {
+  const { link } = fakeLink("beta");
+  let deliver: DeliveryHandler = () => {};
+  link.serveDeliveries = (handler) => Promise.resolve(void (deliver = handler));
+  const node = new ClusterNode(link);
+  const sent: string[] = [];
+  const followedAtMs = performance.now() - 500;
+  await node.follow(
+    { followedAtMs, pollMs: 1000, lagBatches: 2 } as unknown as LogFollower,
+    { send: (_to, line) => sent.push(line) },
+  );
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
+  await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {}, {
+    transport: "tcp",
+  });
+  const to = { hostname: "127.0.0.1", port: 9 };
+  deliver(to, "PONG 7", true);
+  deliver(to, "BID_UPDATE 9 Kite 25.00 ann 60", true);
+  deliver(to, 'AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60', true);
+  assert.equal(sent.length, 3);
+  assert.deepEqual([node.forwarded, node.pushedForWriter], [2, 2]);
+  const lag = node.lag();
+  assert.equal(lag.batches, 2);
+  assert.ok(lag.seconds >= 0.5 && lag.seconds < 60, String(lag.seconds));
+  assert.equal(node.writing, false);
+  await node.write({ dispatch: () => Promise.resolve() }, noSessions);
+  assert.deepEqual([node.writing, node.lag()], [true, { batches: 0, seconds: 0 }]);
+  await node.close();
 });

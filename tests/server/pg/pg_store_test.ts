@@ -234,22 +234,61 @@ Deno.test(
       onFollowed: (lastSeq) => followed = lastSeq,
     });
     assert.equal(follower.lastSeq, 2);
+    let reloaded = 0;
+    const applied: number[] = [];
+    follower.onReloaded(() => reloaded++);
+    follower.onApplied((batch) => void applied.push(batch.firstSeq));
     // Batches 3 and 4 go straight into a snapshot; only batch 5 is left after it.
     applyEvent(state, userEvent(3));
     applyEvent(state, userEvent(4));
     const snapshotAt4 = serializeSnapshot(state, 4, Date.now());
     await setup.begin(async (sql) => {
-      await sql`INSERT INTO auction_snapshots (covers_seq, node, snapshot)
-        VALUES (4, 'alpha', ${snapshotAt4}::text::json)`;
+      await sql`INSERT INTO auction_snapshots (covers_seq, node, snapshot, events_through)
+        VALUES (4, 'alpha', ${snapshotAt4}::text::json, 4)`;
       await sql`DELETE FROM auction_log WHERE seq <= 4`;
       await sql.unsafe(`INSERT INTO auction_log (seq, node, events) VALUES ${batch(5)}`);
       await sql`SELECT pg_notify('auction_log', '5')`;
     });
     await setup.end();
     await waitUntil(() => followed === 5, "the follower at batch 5", 15_000);
+    // Batches 3 and 4 cannot be reported: the follower says it started over, at event 5.
+    assert.deepEqual([reloaded, applied, follower.eventSeq], [1, [], 5]);
+    assert.deepEqual(follower.state, state);
     const finished = await follower.finish();
     assert.deepEqual(finished.state, state);
     assert.deepEqual([finished.coversSeq, finished.lastSeq], [4, 5]);
+  }),
+);
+
+Deno.test(
+  "LogFollower reports each batch it applies, in log order, numbered as the writer numbers its events",
+  withDatabase(async (url) => {
+    const writer = new PostgresStore(url, { node: "alpha" });
+    const state = await writer.load();
+    const append = async (...indexes: number[]) => {
+      const events = indexes.map(userEvent);
+      for (const event of events) applyEvent(state, event);
+      const firstSeq = writer.lastSeq + 1;
+      await writer.append(events);
+      return { firstSeq, events };
+    };
+    const written = [await append(0, 1)];
+    const follower = await LogFollower.start(url, { pollMs: 60_000 });
+    try {
+      assert.equal(follower.eventSeq, 2);
+      const applied: { firstSeq: number; events: readonly unknown[] }[] = [];
+      follower.onApplied((batch) => void applied.push(batch));
+      written.push(await append(2), await append(3, 4, 5), await append(6));
+      // Only a notification brings them within the deadline (the poll is a minute).
+      await waitUntil(() => follower.eventSeq === 7, "the follower at event 7", 15_000);
+      assert.deepEqual(applied, written.slice(1));
+      assert.equal(follower.eventSeq, writer.lastSeq);
+      assert.equal(follower.lagBatches, 0);
+      assert.deepEqual(follower.state, state);
+    } finally {
+      await follower.stop();
+      await writer.close();
+    }
   }),
 );
 
