@@ -49,6 +49,9 @@ import type { Outbox } from "./core.ts";
 
 const logger = getLogger(["auction", "server"]);
 
+/** How long `/readyz` waits for the database to answer a ping. */
+const READY_PING_MS = 1_000;
+
 /** Options of {@linkcode startServer}. */
 export interface ServerOptions extends DispatcherOptions {
   /** Address to bind. @default "0.0.0.0" */
@@ -135,6 +138,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       port: options.httpPort,
       dataDir: onDisk,
       failed: () => live.fatal,
+      reachable: options.store instanceof PostgresStore
+        ? ((store) => () => store.ping(READY_PING_MS))(options.store)
+        : undefined,
       following: () => cluster?.readiness() ?? null,
     });
     if (http) logger.info("Board at {url}", { url: http.url });

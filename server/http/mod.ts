@@ -29,6 +29,8 @@ export interface HttpServerOptions {
   dataDir: string | null;
   /** Whether the store failed (then `/readyz` says not ready). */
   failed: () => boolean;
+  /** Whether the store's database answers (a store without a data folder). */
+  reachable?: () => Promise<boolean>;
   /**
    * The readiness of a node that serves as a follower of another (`null` when it does not):
    * `/readyz` answers it until the board is attached.
@@ -64,6 +66,7 @@ export async function startHttpServer(
     dataDir: options.dataDir,
     recovered: () => board !== null,
     failed: options.failed,
+    reachable: options.reachable,
   });
   // A serving follower is ready while it is caught up with the log; the writer, by its own rules.
   const ready = async () => options.following?.() ?? await readiness();

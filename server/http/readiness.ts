@@ -1,6 +1,6 @@
 /**
- * `/readyz`: ready once the state is recovered, while the data folder can be written and the
- * store has not failed.
+ * `/readyz`: ready once the state is recovered, while the data folder can be written (or the
+ * database answers) and the store has not failed.
  * @module
  */
 
@@ -22,7 +22,12 @@ export interface ReadinessOptions {
   recovered: () => boolean;
   /** Whether the store failed (the server is stopping). */
   failed: () => boolean;
-  /** Probe the folder at most this often. @default 2000 */
+  /**
+   * For a store without a data folder: whether its database answers (PostgreSQL: `SELECT 1` on the
+   * writer's connection, with a deadline).
+   */
+  reachable?: () => Promise<boolean>;
+  /** Probe the folder or the database at most this often. @default 2000 */
   probeEveryMs?: number;
 }
 
@@ -31,6 +36,7 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
   const probeEveryMs = options.probeEveryMs ?? 2_000;
   let checkedAtMs = -Infinity;
   let writable = true;
+  let reachable = true;
   return async () => {
     if (!options.recovered()) return { ready: false, reason: "Recovering the data" };
     if (options.failed()) return { ready: false, reason: "The data cannot be saved" };
@@ -46,6 +52,11 @@ export function readinessCheck(options: ReadinessOptions): () => Promise<Readine
         writable = false;
       }
     }
+    if (options.reachable && performance.now() - checkedAtMs >= probeEveryMs) {
+      checkedAtMs = performance.now();
+      reachable = await options.reachable().catch(() => false);
+    }
+    if (!reachable) return { ready: false, reason: "The database does not answer" };
     return writable ? { ready: true } : { ready: false, reason: "The data folder is not writable" };
   };
 }

@@ -187,6 +187,28 @@ export class PostgresStore implements Store {
     return this.#sql;
   }
 
+  /**
+   * Whether the database answers `SELECT 1` on the writer's connection within `timeoutMs` (false
+   * before the store is loaded, after it failed, or when it does not answer in time).
+   */
+  async ping(timeoutMs: number): Promise<boolean> {
+    let sql: postgres.Sql;
+    try {
+      sql = this.writerConnection;
+    } catch {
+      return false;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    );
+    try {
+      return await Promise.race([sql`SELECT 1`.then(() => true, () => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** The value of setting `name` in the writer's session, in its base unit (for tests and tools). */
   async sessionSetting(name: string): Promise<string> {
     if (!this.#sql) throw new Error("Cannot read a setting: the store is not loaded");

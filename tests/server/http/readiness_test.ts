@@ -40,3 +40,35 @@ Deno.test("readinessCheck() is ready only once recovered, while writable and not
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("readinessCheck() of a store with a database is ready only while it answers", async () => {
+  let answers = true;
+  let pings = 0;
+  const check = readinessCheck({
+    dataDir: null,
+    recovered: () => true,
+    failed: () => false,
+    reachable: () => {
+      pings++;
+      return answers ? Promise.resolve(true) : Promise.reject(new Error("connection lost"));
+    },
+    probeEveryMs: 0,
+  });
+  assert.deepEqual(await check(), { ready: true });
+  answers = false;
+  assert.deepEqual(await check(), { ready: false, reason: "The database does not answer" });
+  answers = true;
+  assert.deepEqual(await check(), { ready: true });
+  assert.equal(pings, 3);
+
+  const rarely = readinessCheck({
+    dataDir: null,
+    recovered: () => true,
+    failed: () => false,
+    reachable: () => Promise.resolve(pings++ < 0),
+  });
+  pings = 0;
+  await rarely();
+  await rarely();
+  assert.equal(pings, 1, "polling /readyz does not become a stream of queries");
+});

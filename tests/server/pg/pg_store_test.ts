@@ -434,3 +434,15 @@ Deno.test(
     await again.close();
   }),
 );
+
+Deno.test(
+  "PostgresStore.ping() is true only while the store is loaded and its database answers",
+  withDatabase(async (url) => {
+    const store = new PostgresStore(url, { lockWaitMs: 0 });
+    assert.equal(await store.ping(1_000), false, "not loaded");
+    await store.load();
+    assert.equal(await store.ping(5_000), true);
+    await store.close();
+    assert.equal(await store.ping(1_000), false, "closed");
+  }),
+);
