@@ -15,7 +15,7 @@ import postgres from "postgres";
 import { findPostgresBin, INSTALL_HINT, startCluster } from "../server/pg/cluster.ts";
 import { UdpPeer } from "../tests/_support/udp_peer.ts";
 import { type BenchServer, startBenchServer } from "./server_launcher.ts";
-import { expectAck, measureServer } from "./udp_throughput.ts";
+import { expectAck, measure, measureServer } from "./udp_throughput.ts";
 import { WORKLOADS } from "./workloads.ts";
 
 const BID = WORKLOADS.bid!;
@@ -25,45 +25,12 @@ async function measureNodes(
   nodes: BenchServer[],
   options: { clients: number; seconds: number },
 ): Promise<number> {
-  const setupPeer = new UdpPeer({ port: nodes[0]!.udpPort });
-  const peers = Array.from(
-    { length: options.clients },
-    (_, client) => new UdpPeer({ port: nodes[client % nodes.length]!.udpPort }),
-  );
-  try {
-    for (const line of BID.setup(options.clients)) await expectAck(setupPeer, line);
-    await Promise.all(peers.map(async (peer, client) => {
-      for (const line of BID.clientSetup?.(client) ?? []) await expectAck(peer, line);
-    }));
-    let accepted = 0;
-    const startMs = performance.now();
-    const endMs = startMs + options.seconds * 1000;
-    await Promise.all(peers.map(async (peer, client) => {
-      for (let index = 0; performance.now() < endMs; index++) {
-        const rq = 1_000 + index;
-        const line = BID.request(client, index, rq);
-        const from = peer.received.length;
-        for (let attempt = 0; attempt < 5; attempt++) {
-          await peer.send(line);
-          try {
-            const reply = await peer.waitFor((message) => message.rq === rq, {
-              timeoutMs: 1_000,
-              from,
-            });
-            if (BID.isAcknowledgement(reply.type) && performance.now() <= endMs) accepted++;
-            break;
-          } catch {
-            // Resend the same bytes, as a client would.
-          }
-        }
-        peer.received.length = 0;
-        if (client === 0) setupPeer.received.length = 0;
-      }
-    }));
-    return accepted / ((performance.now() - startMs) / 1000);
-  } finally {
-    await Promise.all([setupPeer, ...peers].map((peer) => peer.close()));
-  }
+  const measured = await measure(nodes, BID, {
+    ...options,
+    counts: (type) => BID.isAcknowledgement(type),
+    setUp: true,
+  });
+  return measured.perSecond;
 }
 
 /**

@@ -29,7 +29,7 @@ interface Measured {
 }
 
 /** Options of one measurement. */
-interface MeasureOptions {
+export interface MeasureOptions {
   clients: number;
   seconds: number;
   /** Whether a reply counts; the baseline counts every echo. */
@@ -38,15 +38,20 @@ interface MeasureOptions {
   setUp: boolean;
 }
 
-async function measure(
-  server: BenchServer,
+/**
+ * Runs `options.clients` closed-loop clients for `options.seconds`, spread round robin over
+ * `servers` (the workload's setup goes to the first).
+ */
+export async function measure(
+  servers: BenchServer | readonly BenchServer[],
   workload: BenchWorkload,
   options: MeasureOptions,
 ): Promise<Measured> {
-  const setupPeer = new UdpPeer({ port: server.udpPort });
+  const nodes = Array.isArray(servers) ? servers : [servers as BenchServer];
+  const setupPeer = new UdpPeer({ port: nodes[0]!.udpPort });
   const peers = Array.from(
     { length: options.clients },
-    () => new UdpPeer({ port: server.udpPort }),
+    (_, client) => new UdpPeer({ port: nodes[client % nodes.length]!.udpPort }),
   );
   try {
     if (options.setUp) {
