@@ -16,6 +16,8 @@ import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
 const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
+/** Of lone appends synced on the thread, one in this many is synced the async way (see `#run`). */
+const PROBE_EVERY = 16;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -78,6 +80,10 @@ export class JournalWriter {
   /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
+  /** Whether the batch being written is synced with `syncDataSync` (see `#run`). */
+  #syncOnThread = false;
+  /** Batches of one append in a row with nothing appended during their sync. */
+  #loneBatches = 0;
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -161,8 +167,18 @@ export class JournalWriter {
         if (this.#failure) break;
       }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
+      // One request in flight: one append alone after batches of one during whose sync nothing
+      // else was appended. Its fdatasync is waited for on this thread, saving the hops to the
+      // blocking pool and back. The thread cannot see appends arrive during such a sync (the
+      // datagrams wait in the socket), so every PROBE_EVERY-th lone batch is synced the async way
+      // to look again: an append during it ends the streak.
+      this.#syncOnThread = this.#groupCommit && batch.length === 1 && this.#queue.length === 0 &&
+        this.#loneBatches % PROBE_EVERY !== 0;
       try {
         await this.#write(batch);
+        this.#loneBatches = batch.length === 1 && this.#queue.length === 0
+          ? this.#loneBatches + 1
+          : 0;
         this.#expectedAppends = batch.length + this.#queue.length;
       } catch (error) {
         this.fail(error);
@@ -241,7 +257,8 @@ export class JournalWriter {
       written += file.writeSync(bytes.subarray(written));
     }
     const startMs = performance.now();
-    await this.#open.file.syncData();
+    if (this.#syncOnThread) this.#open.file.syncDataSync();
+    else await this.#open.file.syncData();
     this.#lastSyncMs = performance.now() - startMs;
     this.#syncMs += this.#lastSyncMs;
   }
