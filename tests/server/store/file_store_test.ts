@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { applyEvent } from "../../../auction/apply.ts";
 import { FileStore } from "../../../server/store/file_store.ts";
 import { listSegments } from "../../../server/store/journal.ts";
-import { JournalWriter } from "../../../server/store/journal_writer.ts";
+import { JournalWriter, PREWRITE_BYTES } from "../../../server/store/journal_writer.ts";
 import { FakeClock } from "../../../server/clock.ts";
 import { recover } from "../../../server/store/recovery.ts";
 import {
@@ -124,6 +124,27 @@ Deno.test("JournalWriter goes back to async syncs once appends queue during a sy
     await writer.close();
     assert.deepEqual(appends, [1, 1, 1, 1, 9, 1, 1, 1]);
     assert.equal((await recover(dir)).lastSeq, 16);
+  });
+});
+
+Deno.test("JournalWriter writes zeros ahead of its records, and more once the records reach them", async () => {
+  await withDir(async (dir) => {
+    const writer = new JournalWriter(dir);
+    await writer.append([userEvent(0)]);
+    const path = join(dir, (await listSegments(dir))[0]!.name);
+    let bytes = await Deno.readFile(path);
+    assert.ok(bytes.indexOf(0) > 0, "the first batch was written");
+    assert.ok(bytes.length > PREWRITE_BYTES, "zeros follow the first batch");
+    assert.ok(bytes.subarray(bytes.indexOf(0)).every((byte) => byte === 0));
+    // One batch longer than the zeros written ahead: more are written after it.
+    const many = Array.from({ length: 20_000 }, (_, i) => userEvent(1 + i));
+    await writer.append(many);
+    bytes = await Deno.readFile(path);
+    assert.ok(bytes.indexOf(0) > PREWRITE_BYTES, "the records went past the first zeros");
+    assert.equal(bytes.length - bytes.indexOf(0), PREWRITE_BYTES, "zeros follow them again");
+    await writer.append([userEvent(20_001)]);
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, 20_002);
   });
 });
 
