@@ -5,7 +5,9 @@
  * one fdatasync ends with a commit record `{"commit":N,"crc":"xxxxxxxx"}` (N: its last record;
  * the CRC covers `commit N`), and a segment starts with one, so the records after the last
  * commit are a batch that was never acknowledged. Files without any commit record (written
- * before commit records existed) are read as before. Encoding, decoding and scanning a file.
+ * before commit records existed) are read as before. The writer lays zeros down ahead of its
+ * records (an fdatasync over blocks already allocated is faster): a segment ends at its first NUL
+ * byte, which JSON text never holds. Encoding, decoding and scanning a file.
  * @module
  */
 
@@ -212,7 +214,11 @@ export async function scanSegment(
   options: { tolerateTornTail: boolean },
 ): Promise<SegmentScan> {
   const path = join(dir, name);
-  const bytes = await Deno.readFile(path);
+  const whole = await Deno.readFile(path);
+  // The writer lays zeros down ahead of its records (JSON text never holds a NUL byte): the
+  // first one ends what was written. What a crash left after it was never acknowledged.
+  const zeroAt = whole.indexOf(0);
+  const bytes = zeroAt === -1 ? whole : whole.subarray(0, zeroAt);
   const lines: ScannedLine[] = [];
   for (let start = 0, number = 1; start < bytes.length; number++) {
     const end = bytes.indexOf(NEWLINE, start);

@@ -16,6 +16,15 @@ import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
 const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
+/**
+ * Zeros written ahead of the records in a segment, and written again whenever the records reach
+ * them: an fdatasync over blocks already allocated and sized flushes no metadata, which makes it
+ * faster (recovery reads the first NUL byte as the end of the segment).
+ */
+export const PREWRITE_BYTES = 1 << 20;
+const ZEROS = new Uint8Array(PREWRITE_BYTES);
+/** Of lone appends synced on the thread, one in this many is synced the async way (see `#run`). */
+const PROBE_EVERY = 16;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -55,6 +64,10 @@ interface Entry {
 interface OpenSegment {
   startSeq: number;
   file: Deno.FsFile;
+  /** Where the next record goes (the file's position). */
+  offset: number;
+  /** Where the zeros written ahead end. */
+  prewrittenEnd: number;
 }
 
 /** Writes records into segment files of one data folder. */
@@ -78,6 +91,10 @@ export class JournalWriter {
   /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
+  /** Whether the batch being written is synced with `syncDataSync` (see `#run`). */
+  #syncOnThread = false;
+  /** Batches of one append in a row with nothing appended during their sync. */
+  #loneBatches = 0;
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -161,8 +178,18 @@ export class JournalWriter {
         if (this.#failure) break;
       }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
+      // One request in flight: one append alone after batches of one during whose sync nothing
+      // else was appended. Its fdatasync is waited for on this thread, saving the hops to the
+      // blocking pool and back. The thread cannot see appends arrive during such a sync (the
+      // datagrams wait in the socket), so every PROBE_EVERY-th lone batch is synced the async way
+      // to look again: an append during it ends the streak.
+      this.#syncOnThread = this.#groupCommit && batch.length === 1 && this.#queue.length === 0 &&
+        this.#loneBatches % PROBE_EVERY !== 0;
       try {
         await this.#write(batch);
+        this.#loneBatches = batch.length === 1 && this.#queue.length === 0
+          ? this.#loneBatches + 1
+          : 0;
         this.#expectedAppends = batch.length + this.#queue.length;
       } catch (error) {
         this.fail(error);
@@ -236,12 +263,17 @@ export class JournalWriter {
     }
     // A write of a batch into the page cache takes microseconds: done synchronously, it saves
     // the round trip of an async op to the blocking pool before every fdatasync.
-    const file = this.#open.file;
+    const open = this.#open;
+    const file = open.file;
     for (let written = 0; written < bytes.length;) {
       written += file.writeSync(bytes.subarray(written));
     }
+    open.offset += bytes.length;
+    // Past the zeros: more of them, synced with the batch (this sync flushes the new size).
+    if (open.offset > open.prewrittenEnd) this.#prewrite(open);
     const startMs = performance.now();
-    await this.#open.file.syncData();
+    if (this.#syncOnThread) this.#open.file.syncDataSync();
+    else await this.#open.file.syncData();
     this.#lastSyncMs = performance.now() - startMs;
     this.#syncMs += this.#lastSyncMs;
   }
@@ -249,7 +281,9 @@ export class JournalWriter {
   /**
    * Opens (or creates) the segment starting at `startSeq` and writes a commit record of
    * `lastSeq` (the last record before the batch) first, synced on its own: it marks the file as
-   * one with commit records and closes what an earlier run wrote in it.
+   * one with commit records and closes what an earlier run wrote in it. An existing segment is
+   * cut at its first NUL byte (zeros written ahead, and whatever a crash left after them), so
+   * that the records written next follow the last ones recovery read.
    */
   async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
     this.#open?.file.close();
@@ -257,17 +291,37 @@ export class JournalWriter {
     const path = join(this.#dir, segmentName(startSeq));
     let created = false;
     let file: Deno.FsFile;
+    let offset = 0;
     try {
-      file = await Deno.open(path, { append: true, createNew: true, mode: PRIVATE_FILE_MODE });
+      file = await Deno.open(path, { write: true, createNew: true, mode: PRIVATE_FILE_MODE });
       created = true;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      file = await Deno.open(path, { append: true });
+      file = await Deno.open(path, { write: true });
+      const bytes = await Deno.readFile(path);
+      const zeroAt = bytes.indexOf(0);
+      offset = zeroAt === -1 ? bytes.length : zeroAt;
+      if (offset < bytes.length) await file.truncate(offset);
+      await file.seek(offset, Deno.SeekMode.Start);
     }
-    this.#open = { startSeq, file };
-    await writeAll(file, UTF8.encode(encodeCommit(lastSeq)));
+    const open: OpenSegment = { startSeq, file, offset, prewrittenEnd: offset };
+    this.#open = open;
+    const commit = UTF8.encode(encodeCommit(lastSeq));
+    await writeAll(file, commit);
+    open.offset += commit.length;
+    this.#prewrite(open);
     await file.syncData();
     // A new file's name must be durable before records in it are acknowledged.
     if (created) await syncDirectory(this.#dir);
+  }
+
+  /** Writes `PREWRITE_BYTES` of zeros after the records, for the caller's sync to cover. */
+  #prewrite(open: OpenSegment): void {
+    const file = open.file;
+    for (let written = 0; written < ZEROS.length;) {
+      written += file.writeSync(ZEROS.subarray(written));
+    }
+    open.prewrittenEnd = open.offset + ZEROS.length;
+    file.seekSync(open.offset, Deno.SeekMode.Start);
   }
 }

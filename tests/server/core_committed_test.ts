@@ -119,7 +119,9 @@ Deno.test("onCommitted() with the file store: the events are in the journal, num
     core.onCommitted(() => {
       const lines = [...Deno.readDirSync(dir)]
         .filter((entry) => entry.name.startsWith("journal-"))
-        .flatMap((entry) => Deno.readTextFileSync(`${dir}/${entry.name}`).trim().split("\n"));
+        .flatMap((entry) =>
+          Deno.readTextFileSync(`${dir}/${entry.name}`).split("\0")[0]!.trim().split("\n")
+        );
       // Event records only: the commit records that close each batch carry no seq.
       journalSeqs.push(
         lines.map((line) => JSON.parse(line).seq).filter((seq) => seq !== undefined),

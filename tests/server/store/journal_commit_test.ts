@@ -10,6 +10,8 @@ import {
   segmentName,
 } from "../../../server/store/journal.ts";
 import { recover } from "../../../server/store/recovery.ts";
+import { SNAPSHOT_FILE } from "../../../server/store/snapshot.ts";
+import { applyEvent } from "../../../auction/apply.ts";
 
 function registered(name: string, port: number): AuctionEvent {
   return {
@@ -63,7 +65,11 @@ Deno.test("the FileStore closes every batch with a commit record, and a segment 
     await store.load();
     await Promise.all([store.append([registered("a", 1)]), store.append([registered("b", 2)])]);
     await store.append([registered("c", 3), registered("d", 4)]);
-    const lines = (await Deno.readTextFile(join(dir, segmentName(1)))).trimEnd().split("\n");
+    const bytes = await Deno.readFile(join(dir, segmentName(1)));
+    const written = bytes.indexOf(0);
+    assert.ok(written > 0, "zeros are written ahead of the records");
+    assert.ok(bytes.subarray(written).every((byte) => byte === 0), "and only zeros follow them");
+    const lines = new TextDecoder().decode(bytes.subarray(0, written)).trimEnd().split("\n");
     assert.equal(lines[0], encodeCommit(0).trimEnd(), "the segment starts with a commit record");
     assert.equal(lines.at(-1), encodeCommit(4).trimEnd(), "the last batch is closed");
     assert.equal(lines.filter((line) => line.startsWith('{"seq":')).length, 4);
@@ -133,5 +139,50 @@ Deno.test("a journal written before commit records is still read, and continued 
       await Deno.remove(join(dir, name)).catch(() => {});
     }
     assert.equal((await recover(dir)).lastSeq, 2);
+  });
+});
+
+/** `count` NUL characters: zeros the writer laid down ahead of its records. */
+function zeros(count: number): string {
+  return "\0".repeat(count);
+}
+
+Deno.test("a segment ends at its first NUL byte: the zeros written ahead are not records", async () => {
+  const closed = encodeCommit(0) + record(1) + record(2) + encodeCommit(2);
+  await withSegment(closed + zeros(8192), async (dir, path) => {
+    const recovered = await recover(dir);
+    assert.equal(recovered.lastSeq, 2);
+    assert.equal(recovered.torn, undefined, "zeros after a commit record are no torn tail");
+    assert.equal((await Deno.stat(path)).size, closed.length + 8192, "nothing truncated");
+  });
+});
+
+Deno.test("a torn batch cut short by zeros is dropped and truncated after the last commit", async () => {
+  const closed = encodeCommit(0) + record(1) + record(2) + encodeCommit(2);
+  await withSegment(closed + record(3).slice(0, 20) + zeros(4096), async (dir, path) => {
+    const recovered = await recover(dir);
+    assert.equal(recovered.lastSeq, 2);
+    assert.equal(recovered.torn?.line, 5);
+    assert.equal(await Deno.readTextFile(path), closed, "truncated after the last commit");
+  });
+});
+
+Deno.test("what a crash left after the zeros is never read, nor after the next appends", async () => {
+  const closed = encodeCommit(0) + record(1) + record(2) + encodeCommit(2);
+  // A two-page batch persisted out of order: its first page still zeros, its second whole with
+  // the commit record. It was never acknowledged.
+  const lost = zeros(4096) + record(4) + encodeCommit(4) + zeros(4096);
+  await withSegment(closed + lost, async (dir) => {
+    assert.equal((await recover(dir, { readOnly: true })).lastSeq, 2);
+    const store = new FileStore(dir);
+    const state = await store.load();
+    // The appends continue at the first zero: after record 2, over the zeros and what follows.
+    applyEvent(state, registered("new", 3));
+    await store.append([registered("new", 3)]);
+    await store.close();
+    await Deno.remove(join(dir, SNAPSHOT_FILE));
+    const recovered = await recover(dir);
+    assert.equal(recovered.lastSeq, 3);
+    assert.deepEqual(Object.keys(recovered.state.users).sort(), ["new", "u1", "u2"]);
   });
 });
