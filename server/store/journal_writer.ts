@@ -38,6 +38,11 @@ export interface JournalWriterOptions {
   onBatchDurable?: () => void;
   /** Called after each durable batch with its size and fsync time (for metrics). */
   onBatchWritten?: (batch: WrittenBatch) => void;
+  /**
+   * A lone append is synced on the thread only while the last sync took at most this long: on a
+   * slow disk the thread would stop serving everything else for the whole sync. @default 2
+   */
+  maxSyncOnThreadMs?: number;
 }
 
 /** What one group commit wrote. */
@@ -74,6 +79,7 @@ interface OpenSegment {
 export class JournalWriter {
   readonly #dir: string;
   readonly #groupCommit: boolean;
+  readonly #maxSyncOnThreadMs: number;
   readonly #onBatchDurable: () => void;
   readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
   #syncMs = 0;
@@ -102,6 +108,7 @@ export class JournalWriter {
     this.#nextSeq = (options.lastSeq ?? 0) + 1;
     this.#segmentStartSeq = options.segmentStartSeq ?? this.#nextSeq;
     this.#groupCommit = options.groupCommit ?? true;
+    this.#maxSyncOnThreadMs = options.maxSyncOnThreadMs ?? 2;
     this.#onBatchDurable = options.onBatchDurable ?? (() => {});
     this.#onBatchWritten = options.onBatchWritten;
   }
@@ -184,7 +191,7 @@ export class JournalWriter {
       // datagrams wait in the socket), so every PROBE_EVERY-th lone batch is synced the async way
       // to look again: an append during it ends the streak.
       this.#syncOnThread = this.#groupCommit && batch.length === 1 && this.#queue.length === 0 &&
-        this.#loneBatches % PROBE_EVERY !== 0;
+        this.#loneBatches % PROBE_EVERY !== 0 && this.#lastSyncMs <= this.#maxSyncOnThreadMs;
       try {
         await this.#write(batch);
         this.#loneBatches = batch.length === 1 && this.#queue.length === 0

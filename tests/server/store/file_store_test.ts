@@ -40,6 +40,7 @@ Deno.test("JournalWriter holds a small batch back for the writers of the last ba
   async function afterBatchOfNine(dir: string, appends: number[]): Promise<JournalWriter> {
     const writer = new JournalWriter(dir, {
       onBatchWritten: (batch) => appends.push(batch.appends),
+      maxSyncOnThreadMs: Infinity,
     });
     await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(i)])));
     return writer;
@@ -94,7 +95,8 @@ async function countingSyncs(
 
 Deno.test("JournalWriter syncs lone appends one after another on its thread, probing every 16th", async () => {
   await withDir(async (dir) => {
-    const writer = new JournalWriter(dir);
+    // However slow this machine's disk: the rule for slow syncs has a test of its own.
+    const writer = new JournalWriter(dir, { maxSyncOnThreadMs: Infinity });
     await writer.append([userEvent(0)]);
     await countingSyncs(async (counts) => {
       for (let i = 1; i <= 32; i++) await writer.append([userEvent(i)]);
@@ -106,11 +108,26 @@ Deno.test("JournalWriter syncs lone appends one after another on its thread, pro
   });
 });
 
+Deno.test("JournalWriter keeps lone appends off the thread while syncs take longer than the limit", async () => {
+  await withDir(async (dir) => {
+    // A limit below any sync's time: every sync counts as slow, as on a disk taking 10 ms.
+    const writer = new JournalWriter(dir, { maxSyncOnThreadMs: -1 });
+    await writer.append([userEvent(0)]);
+    await countingSyncs(async (counts) => {
+      for (let i = 1; i <= 20; i++) await writer.append([userEvent(i)]);
+      assert.deepEqual(counts, { async: 20, onThread: 0 });
+    });
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, 21, "every acknowledged append is on disk");
+  });
+});
+
 Deno.test("JournalWriter goes back to async syncs once appends queue during a sync", async () => {
   await withDir(async (dir) => {
     const appends: number[] = [];
     const writer = new JournalWriter(dir, {
       onBatchWritten: (batch) => appends.push(batch.appends),
+      maxSyncOnThreadMs: Infinity,
     });
     for (let i = 0; i < 3; i++) await writer.append([userEvent(i)]);
     await countingSyncs(async (counts) => {
