@@ -63,3 +63,28 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     },
   };
 }
+
+/** A test body run with a new database on `server`, dropped afterwards. */
+export function withDatabase(
+  server: TestPostgres,
+  body: (url: string) => Promise<void>,
+): () => Promise<void> {
+  return async () => {
+    const url = await server.createDatabase();
+    try {
+      await body(url);
+    } finally {
+      await server.dropDatabase(url);
+    }
+  };
+}
+
+/** Runs `text` on the database at `url` with a connection of its own; resolves to its rows. */
+export async function queryRows(url: string, text: string): Promise<postgres.Row[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return [...await sql.unsafe(text)];
+  } finally {
+    await sql.end();
+  }
+}

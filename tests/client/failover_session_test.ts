@@ -12,36 +12,11 @@ import { AuctionClient } from "../../client/session.ts";
 import type { Message } from "../../protocol/mod.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
+import { ScriptInput } from "../_support/script_input.ts";
 import { waitUntil } from "../_support/wait.ts";
 
 const KEY_A = "1".repeat(32);
 const KEY_B = "b".repeat(32);
-
-/** Lines handed to the script one by one. */
-class ScriptInput implements AsyncIterable<string> {
-  readonly #lines: string[] = [];
-  #wake?: () => void;
-  #ended = false;
-
-  type(line: string): void {
-    this.#lines.push(line);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
-    while (true) {
-      const line = this.#lines.shift();
-      if (line !== undefined) yield line;
-      else if (this.#ended) return;
-      else await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-}
 
 Deno.test(
   "a client given two nodes moves to the second after two unanswered tries, LOGINs, " +

@@ -11,32 +11,7 @@ import { AuctionClient } from "../../client/session.ts";
 import { waitUntil } from "../_support/wait.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
-
-/** Script lines handed over one by one, when the test says. */
-class ScriptInput implements AsyncIterable<string> {
-  readonly #lines: string[] = [];
-  #wake?: () => void;
-  #ended = false;
-
-  type(line: string): void {
-    this.#lines.push(line);
-    this.#wake?.();
-  }
-
-  end(): void {
-    this.#ended = true;
-    this.#wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
-    while (true) {
-      const line = this.#lines.shift();
-      if (line !== undefined) yield line;
-      else if (this.#ended) return;
-      else await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-}
+import { ScriptInput } from "../_support/script_input.ts";
 
 Deno.test("items counts each item's time left down from the moment its push arrived", async () => {
   const server = new UdpPeer({ port: 9 });

@@ -6,16 +6,21 @@
  */
 
 import assert from "node:assert/strict";
-import postgres from "postgres";
 import { PostgresLedger } from "../../../server/pg/pg_ledger.ts";
 import { PostgresStore } from "../../../server/pg/postgres_store.ts";
 import { LOCK_CLASS, WRITER_LOCK } from "../../../server/pg/schema.ts";
 import type { PaymentLedger } from "../../../server/sale/payment_ledger.ts";
-import { startTestPostgres } from "../../_support/postgres.ts";
+import {
+  queryRows,
+  startTestPostgres,
+  withDatabase as withTestDatabase,
+} from "../../_support/postgres.ts";
 import { waitUntil } from "../../_support/wait.ts";
 import { charge, ledgerContract } from "../sale/_ledger_contract.ts";
 
 const server = await startTestPostgres();
+const withDatabase = (body: (url: string) => Promise<void>) => withTestDatabase(server, body);
+const query = queryRows;
 
 /** A loaded store on `url` and its ledger; closing the ledger closes the store. */
 async function openLedger(url: string): Promise<PaymentLedger & { store: PostgresStore }> {
@@ -39,18 +44,6 @@ ledgerContract("PostgresLedger", async () => {
   return { open: () => openLedger(url), dispose: () => server.dropDatabase(url) };
 }, { durable: true });
 
-/** Runs `body` with a new database, dropped afterwards. */
-function withDatabase(body: (url: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const url = await server.createDatabase();
-    try {
-      await body(url);
-    } finally {
-      await server.dropDatabase(url);
-    }
-  };
-}
-
 /** Whether `store` stopped writing for good (its writer connection is refused). */
 function storeStopped(store: PostgresStore): boolean {
   try {
@@ -58,16 +51,6 @@ function storeStopped(store: PostgresStore): boolean {
     return false;
   } catch {
     return true;
-  }
-}
-
-/** Runs `text` on a connection of its own. */
-async function query(url: string, text: string): Promise<postgres.Row[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return [...await sql.unsafe(text)];
-  } finally {
-    await sql.end();
   }
 }
 

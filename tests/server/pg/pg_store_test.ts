@@ -15,11 +15,17 @@ import { ensureSchema } from "../../../server/pg/schema.ts";
 import { serializeSnapshot } from "../../../server/store/snapshot.ts";
 import { emptyState } from "../../../auction/state.ts";
 import { hidePassword, redactDatabaseUrl } from "../../../server/pg/database_url.ts";
-import { startTestPostgres } from "../../_support/postgres.ts";
+import {
+  queryRows,
+  startTestPostgres,
+  withDatabase as withTestDatabase,
+} from "../../_support/postgres.ts";
 import { waitUntil } from "../../_support/wait.ts";
 import { storeContract, userEvent } from "../store/_store_contract.ts";
 
 const server = await startTestPostgres();
+const withDatabase = (body: (url: string) => Promise<void>) => withTestDatabase(server, body);
+const query = queryRows;
 
 for (
   const [label, options] of [
@@ -34,28 +40,6 @@ for (
       dispose: () => server.dropDatabase(url),
     };
   });
-}
-
-/** Runs `body` with a new database, dropped afterwards. */
-function withDatabase(body: (url: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const url = await server.createDatabase();
-    try {
-      await body(url);
-    } finally {
-      await server.dropDatabase(url);
-    }
-  };
-}
-
-/** Runs `query` on a connection of its own. */
-async function query(url: string, text: string): Promise<postgres.Row[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return [...await sql.unsafe(text)];
-  } finally {
-    await sql.end();
-  }
 }
 
 Deno.test(
