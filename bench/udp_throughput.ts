@@ -1,5 +1,5 @@
 /**
- * `deno task bench`: acknowledged requests per second over UDP on 127.0.0.1, with many
+ * `deno task bench:clients`: acknowledged requests per second over UDP on 127.0.0.1, with many
  * concurrent closed-loop clients, in one run: a bare UDP echo server (the baseline, the ceiling
  * of UDP through Deno on this machine), then the real server with group commit, then with one
  * fsync per request (`--no-group-commit`), and the ratio of the two.
