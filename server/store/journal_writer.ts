@@ -23,8 +23,6 @@ const MAX_GATHER_MS = 10;
  */
 export const PREWRITE_BYTES = 1 << 20;
 const ZEROS = new Uint8Array(PREWRITE_BYTES);
-/** Of lone appends synced on the thread, one in this many is synced the async way (see `#run`). */
-const PROBE_EVERY = 16;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -38,11 +36,6 @@ export interface JournalWriterOptions {
   onBatchDurable?: () => void;
   /** Called after each durable batch with its size and fsync time (for metrics). */
   onBatchWritten?: (batch: WrittenBatch) => void;
-  /**
-   * A lone append is synced on the thread only while the last sync took at most this long: on a
-   * slow disk the thread would stop serving everything else for the whole sync. @default 2
-   */
-  maxSyncOnThreadMs?: number;
 }
 
 /** What one group commit wrote. */
@@ -79,7 +72,6 @@ interface OpenSegment {
 export class JournalWriter {
   readonly #dir: string;
   readonly #groupCommit: boolean;
-  readonly #maxSyncOnThreadMs: number;
   readonly #onBatchDurable: () => void;
   readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
   #syncMs = 0;
@@ -97,10 +89,6 @@ export class JournalWriter {
   /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
-  /** Whether the batch being written is synced with `syncDataSync` (see `#run`). */
-  #syncOnThread = false;
-  /** Batches of one append in a row with nothing appended during their sync. */
-  #loneBatches = 0;
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -108,7 +96,6 @@ export class JournalWriter {
     this.#nextSeq = (options.lastSeq ?? 0) + 1;
     this.#segmentStartSeq = options.segmentStartSeq ?? this.#nextSeq;
     this.#groupCommit = options.groupCommit ?? true;
-    this.#maxSyncOnThreadMs = options.maxSyncOnThreadMs ?? 2;
     this.#onBatchDurable = options.onBatchDurable ?? (() => {});
     this.#onBatchWritten = options.onBatchWritten;
   }
@@ -185,18 +172,8 @@ export class JournalWriter {
         if (this.#failure) break;
       }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
-      // One request in flight: one append alone after batches of one during whose sync nothing
-      // else was appended. Its fdatasync is waited for on this thread, saving the hops to the
-      // blocking pool and back. The thread cannot see appends arrive during such a sync (the
-      // datagrams wait in the socket), so every PROBE_EVERY-th lone batch is synced the async way
-      // to look again: an append during it ends the streak.
-      this.#syncOnThread = this.#groupCommit && batch.length === 1 && this.#queue.length === 0 &&
-        this.#loneBatches % PROBE_EVERY !== 0 && this.#lastSyncMs <= this.#maxSyncOnThreadMs;
       try {
         await this.#write(batch);
-        this.#loneBatches = batch.length === 1 && this.#queue.length === 0
-          ? this.#loneBatches + 1
-          : 0;
         this.#expectedAppends = batch.length + this.#queue.length;
       } catch (error) {
         this.fail(error);
@@ -279,8 +256,10 @@ export class JournalWriter {
     // Past the zeros: more of them, synced with the batch (this sync flushes the new size).
     if (open.offset > open.prewrittenEnd) this.#prewrite(open);
     const startMs = performance.now();
-    if (this.#syncOnThread) this.#open.file.syncDataSync();
-    else await this.#open.file.syncData();
+    // Always the async way: a sync waited for on this thread (`syncDataSync`) saved the hops to
+    // the blocking pool at 1 in flight, but stopped the thread from reading datagrams meanwhile,
+    // and lost some under a paced load (docs/performance.md, "Where the goals stand").
+    await this.#open.file.syncData();
     this.#lastSyncMs = performance.now() - startMs;
     this.#syncMs += this.#lastSyncMs;
   }

@@ -40,7 +40,6 @@ Deno.test("JournalWriter holds a small batch back for the writers of the last ba
   async function afterBatchOfNine(dir: string, appends: number[]): Promise<JournalWriter> {
     const writer = new JournalWriter(dir, {
       onBatchWritten: (batch) => appends.push(batch.appends),
-      maxSyncOnThreadMs: Infinity,
     });
     await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(i)])));
     return writer;
@@ -93,54 +92,20 @@ async function countingSyncs(
   }
 }
 
-Deno.test("JournalWriter syncs lone appends one after another on its thread, probing every 16th", async () => {
+Deno.test("JournalWriter syncs every batch the async way, lone appends too", async () => {
+  // A sync on the thread (syncDataSync) stopped datagrams from being read while it ran and lost
+  // some under a paced load: the event loop must stay free during every sync.
   await withDir(async (dir) => {
-    // However slow this machine's disk: the rule for slow syncs has a test of its own.
-    const writer = new JournalWriter(dir, { maxSyncOnThreadMs: Infinity });
-    await writer.append([userEvent(0)]);
-    await countingSyncs(async (counts) => {
-      for (let i = 1; i <= 32; i++) await writer.append([userEvent(i)]);
-      // Lone batches 2 to 16 and 18 to 32 on the thread; the 17th and 33rd the async way.
-      assert.deepEqual(counts, { async: 2, onThread: 30 });
-    });
-    await writer.close();
-    assert.equal((await recover(dir)).lastSeq, 33, "every acknowledged append is on disk");
-  });
-});
-
-Deno.test("JournalWriter keeps lone appends off the thread while syncs take longer than the limit", async () => {
-  await withDir(async (dir) => {
-    // A limit below any sync's time: every sync counts as slow, as on a disk taking 10 ms.
-    const writer = new JournalWriter(dir, { maxSyncOnThreadMs: -1 });
+    const writer = new JournalWriter(dir);
     await writer.append([userEvent(0)]);
     await countingSyncs(async (counts) => {
       for (let i = 1; i <= 20; i++) await writer.append([userEvent(i)]);
-      assert.deepEqual(counts, { async: 20, onThread: 0 });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(21 + i)])));
+      assert.equal(counts.onThread, 0);
+      assert.ok(counts.async >= 21, `${counts.async} async syncs`);
     });
     await writer.close();
-    assert.equal((await recover(dir)).lastSeq, 21, "every acknowledged append is on disk");
-  });
-});
-
-Deno.test("JournalWriter goes back to async syncs once appends queue during a sync", async () => {
-  await withDir(async (dir) => {
-    const appends: number[] = [];
-    const writer = new JournalWriter(dir, {
-      onBatchWritten: (batch) => appends.push(batch.appends),
-      maxSyncOnThreadMs: Infinity,
-    });
-    for (let i = 0; i < 3; i++) await writer.append([userEvent(i)]);
-    await countingSyncs(async (counts) => {
-      // The first is synced on the thread; the nine appended meanwhile queue behind it.
-      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(3 + i)])));
-      assert.deepEqual(counts, { async: 1, onThread: 1 });
-      for (let i = 0; i < 3; i++) await writer.append([userEvent(13 + i)]);
-      // The streak starts again: the first lone append is synced the async way.
-      assert.deepEqual(counts, { async: 2, onThread: 3 });
-    });
-    await writer.close();
-    assert.deepEqual(appends, [1, 1, 1, 1, 9, 1, 1, 1]);
-    assert.equal((await recover(dir)).lastSeq, 16);
+    assert.equal((await recover(dir)).lastSeq, 31, "every acknowledged append is on disk");
   });
 });
 
