@@ -88,3 +88,20 @@ export async function queryRows(url: string, text: string): Promise<postgres.Row
     await sql.end();
   }
 }
+
+/** Resolves once a node waits for the writer lock of the database at `url`. */
+export async function standbyWaiting(url: string, timeoutMs = 20_000): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [row] = await sql`
+        SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
+      if (row?.waiting) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error("No standby node waited for the writer lock");
+  } finally {
+    await sql.end();
+  }
+}

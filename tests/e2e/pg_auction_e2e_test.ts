@@ -10,7 +10,7 @@ import postgresClient from "postgres";
 import { readDatabaseState } from "../../server/pg/recovery.ts";
 import { bidCrashWorkload, biddenItem } from "../_support/bid_crash_workload.ts";
 import { freeUdpPort, runCrashTest } from "../_support/crash_driver.ts";
-import { startTestPostgres } from "../_support/postgres.ts";
+import { standbyWaiting, startTestPostgres } from "../_support/postgres.ts";
 import { Random } from "../_support/random.ts";
 import { type ServerProcess, startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
@@ -36,23 +36,6 @@ function answerWith(peer: TcpPeer, name: string, card: string): void {
         .catch(() => {});
     }
   };
-}
-
-/** Resolves once a node waits for the writer lock of the database at `url`. */
-async function standbyWaiting(url: string, timeoutMs = 20_000): Promise<void> {
-  const sql = postgresClient(url, { max: 1, onnotice: () => {} });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const [row] = await sql`
-        SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
-      if (row?.waiting) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error("No standby node waited for the writer lock");
-  } finally {
-    await sql.end();
-  }
 }
 
 /**

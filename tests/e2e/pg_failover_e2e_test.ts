@@ -8,34 +8,16 @@
  */
 
 import assert from "node:assert/strict";
-import postgresClient from "postgres";
 import { readDatabaseState } from "../../server/pg/recovery.ts";
 import { ClientProcess, ensureBundle } from "../_support/client_process.ts";
 import { freeUdpPort } from "../_support/crash_driver.ts";
-import { startTestPostgres } from "../_support/postgres.ts";
+import { standbyWaiting, startTestPostgres } from "../_support/postgres.ts";
 import { isWriter, startNode } from "../_support/pg_nodes.ts";
 import { type ServerProcess, startServerProcess } from "../_support/server_process.ts";
 import { TcpPeer } from "../_support/tcp_peer.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
 
 const postgres = await startTestPostgres();
-
-/** Resolves once a node waits for the writer lock of the database at `url`. */
-async function standbyWaiting(url: string, timeoutMs = 20_000): Promise<void> {
-  const sql = postgresClient(url, { max: 1, onnotice: () => {} });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const [row] = await sql`
-        SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`;
-      if (row?.waiting) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error("No standby node waited for the writer lock");
-  } finally {
-    await sql.end();
-  }
-}
 
 Deno.test(
   "a client whose node is SIGKILLed fails over to the standby node of --server: it LOGINs, " +
