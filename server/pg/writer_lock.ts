@@ -91,10 +91,13 @@ export async function takeWriterLock(
     onFollowed: options.onFollowed,
     applicationName: `auction ${options.node} standby`,
   });
-  logger.warning("Node {node} waits to take over {database}: another node is writing to it", {
-    node: options.node,
-    database,
-  });
+  // True whether or not the node serves meanwhile (the caller says which: on a follower's ports,
+  // "Listening ... as a follower"; on the writer's, "Ports in use ... without serving").
+  logger.info(
+    "Node {node} follows {database}: another node is writing to it; this node takes over when " +
+      "that one stops",
+    { node: options.node, database },
+  );
   // Blocks until the other node's session ends.
   const timeout = Number.isFinite(options.lockWaitMs) ? String(Math.ceil(options.lockWaitMs)) : "0";
   try {

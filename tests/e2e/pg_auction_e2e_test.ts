@@ -85,7 +85,11 @@ async function auctionAcrossKill(takeOver: "restart" | "standby"): Promise<void>
       await server.stop("SIGKILL");
       outputs.push(server.output());
       server = await starting;
-      assert.match(server.output(), /Node "beta" waits to take over/);
+      assert.match(server.output(), /Ports in use: node "beta" waits as a standby without serving/);
+      assert.match(
+        server.output(),
+        /Node "beta" follows .*: another node is writing to it; this node takes over when that one stops/,
+      );
     }
 
     // The next node knows bob's acknowledged bid: 29.00 is too low, 31.00 wins.
