@@ -11,6 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
 import type { PeerAddress } from "../../auction/state.ts";
+import { NotifyQueue } from "./notify_queue.ts";
 import { SESSION_KEEPALIVES } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "link"]);
@@ -36,11 +37,6 @@ export function linkName(node: string): string {
   return `auction ${node} link`.slice(0, 63);
 }
 
-/** Items a queue holds while the database does not answer, past which new ones are dropped. */
-const MAX_QUEUED = 10_000;
-/** A notification's payload must stay under PostgreSQL's 8000 bytes. */
-const MAX_PAYLOAD_CHARS = 7_000;
-
 /** A forwarded request: from whom (with the node it came to) and its bytes. */
 export type InboxHandler = (sender: PeerAddress & { node: string }, bytes: Uint8Array) => void;
 
@@ -59,8 +55,10 @@ export class NodeLink {
   private constructor(sql: postgres.Sql, node: string) {
     this.#sql = sql;
     this.node = node;
-    this.#inbox = new NotifyQueue(sql);
-    this.#deliveries = new NotifyQueue(sql);
+    const notify = (channel: string, payload: string) =>
+      sql`SELECT pg_notify(${channel}, ${payload})`;
+    this.#inbox = new NotifyQueue(notify);
+    this.#deliveries = new NotifyQueue(notify);
   }
 
   /** Connects node `node` to the database at `url`. */
@@ -163,79 +161,6 @@ function parseItems(payload: string): any[][] {
     logger.warn("Ignored a malformed notification on the node link");
     return [];
   }
-}
-
-/**
- * Items for one channel, sent in order: everything queued while a send runs goes into the next
- * (as many notifications as the payload limit needs), the way group commit batches writes.
- */
-class NotifyQueue {
-  readonly #sql: postgres.Sql;
-  /** Items queued, by channel. */
-  #queue = new Map<string, unknown[][]>();
-  #sending: Promise<void> | null = null;
-  #queued = 0;
-
-  constructor(sql: postgres.Sql) {
-    this.#sql = sql;
-  }
-
-  push(channel: string, item: unknown[]): void {
-    // Cut off from the database, a node must not queue without bound: clients retransmit.
-    if (this.#queued >= MAX_QUEUED) return;
-    this.#queued++;
-    const items = this.#queue.get(channel);
-    if (items) items.push(item);
-    else this.#queue.set(channel, [item]);
-    this.#sending ??= this.#send();
-  }
-
-  async drained(): Promise<void> {
-    while (this.#sending) await this.#sending;
-  }
-
-  async #send(): Promise<void> {
-    // Lets the rest of this turn queue its items too.
-    await Promise.resolve();
-    while (this.#queue.size > 0) {
-      const queued = this.#queue;
-      this.#queue = new Map();
-      this.#queued = 0;
-      const notifications = [...queued].flatMap(([channel, items]) =>
-        chunk(items).map((payload) => ({ channel, payload }))
-      );
-      try {
-        // Pipelined on the one connection, so they commit, and are delivered, in order.
-        await Promise.all(
-          notifications.map(({ channel, payload }) =>
-            this.#sql`SELECT pg_notify(${channel}, ${payload})`
-          ),
-        );
-      } catch (error) {
-        logger.warn("Cannot notify the other nodes: {error}", { error });
-      }
-    }
-    this.#sending = null;
-  }
-}
-
-/** `items` as JSON arrays of at most {@linkcode MAX_PAYLOAD_CHARS} characters each. */
-function chunk(items: unknown[][]): string[] {
-  const payloads: string[] = [];
-  let parts: string[] = [];
-  let length = 2;
-  for (const item of items) {
-    const json = JSON.stringify(item);
-    if (parts.length > 0 && length + json.length + 1 > MAX_PAYLOAD_CHARS) {
-      payloads.push(`[${parts.join(",")}]`);
-      parts = [];
-      length = 2;
-    }
-    parts.push(json);
-    length += json.length + 1;
-  }
-  if (parts.length > 0) payloads.push(`[${parts.join(",")}]`);
-  return payloads;
 }
 
 function encodeBase64(bytes: Uint8Array): string {
