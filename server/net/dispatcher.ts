@@ -1,7 +1,7 @@
 /**
  * The one dispatcher: a request's bytes in, its reply out. It decodes, answers repeats from the
- * reply cache, finds the command, runs it in a transaction, and is the only place that turns
- * an error into a wire refusal. It never throws for anything a peer sends.
+ * reply cache, finds the command, runs it in a transaction (`run_command.ts`), and is the only
+ * place that turns an error into a wire refusal. It never throws for anything a peer sends.
  * @module
  */
 
@@ -23,14 +23,13 @@ import {
 } from "../../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../../commands/mod.ts";
 import { type Command, CommandError } from "../../commands/define.ts";
-import type { AuctionCore, Transaction } from "../core.ts";
+import type { AuctionCore } from "../core.ts";
 import { logEnabled } from "../logging.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
-import { checkSessionKey } from "../identity/session_check.ts";
-import { HandlerContext } from "./handler_context.ts";
-import { addressKey, type PeerAddress, userAt } from "../../auction/state.ts";
+import { type CommandHooks, refusalMessage, runCommand } from "./run_command.ts";
+import { addressKey, type PeerAddress } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 const TEXT = new TextDecoder();
@@ -79,18 +78,16 @@ export interface DispatcherOptions {
   onRequest?: RequestObserver;
 }
 
-/** Requests that do not show that their source receives: they can come from a forged one. */
-const SHOWS_NOTHING = new Set(["REGISTER", "LOGIN", "PING"]);
-
 /** Turns requests into transactions and replies. */
 export class Dispatcher {
   readonly #core: AuctionCore;
   readonly #commands;
   readonly #replies: ReplyCache;
-  readonly #onSessionShown: (address: PeerAddress) => void;
   readonly #passwords: PasswordHasher;
   readonly #logins: LoginThrottle;
   readonly #onRequest: RequestObserver;
+  /** What a command run reports to (`run_command.ts`). */
+  readonly #hooks: CommandHooks;
   /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
   readonly #inFlight = new Map<string, Promise<void>>();
 
@@ -98,10 +95,14 @@ export class Dispatcher {
     this.#core = core;
     this.#commands = commandTable(options.commands ?? COMMANDS);
     this.#replies = new ReplyCache(core.state);
-    this.#onSessionShown = options.onSessionShown ?? (() => {});
     this.#passwords = options.passwords ?? new PasswordHasher();
     this.#logins = options.loginThrottle ?? new LoginThrottle();
     this.#onRequest = options.onRequest ?? (() => {});
+    this.#hooks = {
+      replies: this.#replies,
+      onSessionShown: options.onSessionShown ?? (() => {}),
+      onRequest: this.#onRequest,
+    };
   }
 
   /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
@@ -227,7 +228,13 @@ export class Dispatcher {
     }
     await this.#core.run(
       (transaction) =>
-        this.#handle(command, request, transaction, { sender, source, digest, prepared, overTcp }),
+        runCommand(
+          command,
+          request,
+          transaction,
+          { sender, source, digest, prepared, overTcp },
+          this.#hooks,
+        ),
       (reply) => {
         // A refusal the transport dropped (reply budget) is not remembered: a retransmission
         // is evaluated again. Replies that changed state go to sessions or are exempt.
@@ -236,58 +243,6 @@ export class Dispatcher {
         }
       },
     );
-  }
-
-  #handle(
-    command: Command,
-    request: ClientMessage,
-    transaction: Transaction,
-    input: HandleInput,
-  ): ServerMessage | undefined {
-    const { sender, source, digest, prepared } = input;
-    // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
-    const user = input.overTcp ? undefined : userAt(transaction.state, sender);
-    let remembered = true;
-    // The handler's events and pushes wait until it returns: one that throws half-way through
-    // journals nothing and sends nothing.
-    const context = new HandlerContext(transaction, sender, user);
-    const { events, pushes } = context;
-    let reply: ServerMessage | undefined;
-    let outcome: RequestOutcome = "ok";
-    try {
-      if (!command.anySender && user) {
-        checkSessionKey(request, { user, config: transaction.config });
-      }
-      reply = command.handle(request, context, prepared);
-      if (user && !SHOWS_NOTHING.has(request.type)) this.#onSessionShown(sender);
-      if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
-        outcome = "refused";
-      }
-    } catch (error) {
-      events.length = 0;
-      pushes.length = 0;
-      const reason = error instanceof CommandError ? error.message : "Internal error";
-      outcome = error instanceof CommandError ? "refused" : "error";
-      if (!(error instanceof CommandError)) {
-        logger.error("Handling {type} failed: {error}", { type: request.type, error });
-      } else remembered = error.remembered;
-      reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
-    }
-    this.#onRequest(request.type, outcome);
-    const entry = {
-      rq: request.rq,
-      requestDigest: digest,
-      reply: reply ? encodeMessage(reply) : null,
-      atMs: transaction.nowMs,
-    };
-    for (const event of events) transaction.emit(event);
-    for (const push of pushes) transaction.sendTo(push.to, push.message);
-    if (events.length > 0) {
-      transaction.emit({ type: "request_answered", source, ...entry });
-    } else if (remembered) {
-      this.#replies.rememberRefusal(source, entry);
-    }
-    return reply;
   }
 
   #reply(
@@ -315,16 +270,6 @@ export class Dispatcher {
   }
 }
 
-/** What {@linkcode Dispatcher} hands from a request's arrival to its handling. */
-interface HandleInput {
-  sender: PeerAddress;
-  source: string;
-  digest: string;
-  prepared: unknown;
-  /** Whether the request came on the server's TCP port. */
-  overTcp: boolean;
-}
-
 /** A line made safe to log: no password, card or session key in it. */
 function loggable(line: string, alsoHide?: string[]): string {
   const bare = withoutSessionKey(line);
@@ -334,8 +279,4 @@ function loggable(line: string, alsoHide?: string[]): string {
 /** Whether `message` is one a client sends (so a command may take it). */
 function isRequest(message: Message): message is ClientMessage {
   return MESSAGES[message.type].from === "client";
-}
-
-function refusalMessage(type: string, rq: number, reason: string): ServerMessage {
-  return { type, rq, reason } as ServerMessage;
 }

@@ -1,0 +1,100 @@
+/**
+ * A request's command run inside its transaction, for the dispatcher: the session key checked,
+ * the handler's events and pushes held until it returns (none when it throws), the refusal made
+ * from its error, and the reply remembered (journaled with its events, or cached as a refusal).
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { ClientMessage, ServerMessage } from "../../protocol/mod.ts";
+import { encodeMessage, REFUSAL_OF } from "../../protocol/mod.ts";
+import { type Command, CommandError } from "../../commands/define.ts";
+import type { Transaction } from "../core.ts";
+import { checkSessionKey } from "../identity/session_check.ts";
+import { HandlerContext } from "./handler_context.ts";
+import type { ReplyCache } from "./reply_cache.ts";
+import type { RequestObserver, RequestOutcome } from "./dispatcher.ts";
+import { type PeerAddress, userAt } from "../../auction/state.ts";
+
+const logger = getLogger(["auction", "dispatch"]);
+
+/** Requests that do not show that their source receives: they can come from a forged one. */
+const SHOWS_NOTHING = new Set(["REGISTER", "LOGIN", "PING"]);
+
+/** What the dispatcher hands from a request's arrival to its run in a transaction. */
+export interface CommandInput {
+  sender: PeerAddress;
+  /** The reply cache's key of the sender (`tcp ...` on the server's TCP port). */
+  source: string;
+  digest: string;
+  /** What the command's `prepare` returned. */
+  prepared: unknown;
+  /** Whether the request came on the server's TCP port. */
+  overTcp: boolean;
+}
+
+/** The dispatcher's parts a command run reports to. */
+export interface CommandHooks {
+  replies: ReplyCache;
+  onSessionShown: (address: PeerAddress) => void;
+  onRequest: RequestObserver;
+}
+
+/** Runs `command` for `request` in `transaction`; returns the reply to send, if any. */
+export function runCommand(
+  command: Command,
+  request: ClientMessage,
+  transaction: Transaction,
+  input: CommandInput,
+  hooks: CommandHooks,
+): ServerMessage | undefined {
+  const { sender, source, digest, prepared } = input;
+  // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
+  const user = input.overTcp ? undefined : userAt(transaction.state, sender);
+  let remembered = true;
+  // The handler's events and pushes wait until it returns: one that throws half-way through
+  // journals nothing and sends nothing.
+  const context = new HandlerContext(transaction, sender, user);
+  const { events, pushes } = context;
+  let reply: ServerMessage | undefined;
+  let outcome: RequestOutcome = "ok";
+  try {
+    if (!command.anySender && user) {
+      checkSessionKey(request, { user, config: transaction.config });
+    }
+    reply = command.handle(request, context, prepared);
+    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender);
+    if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
+      outcome = "refused";
+    }
+  } catch (error) {
+    events.length = 0;
+    pushes.length = 0;
+    const reason = error instanceof CommandError ? error.message : "Internal error";
+    outcome = error instanceof CommandError ? "refused" : "error";
+    if (!(error instanceof CommandError)) {
+      logger.error("Handling {type} failed: {error}", { type: request.type, error });
+    } else remembered = error.remembered;
+    reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
+  }
+  hooks.onRequest(request.type, outcome);
+  const entry = {
+    rq: request.rq,
+    requestDigest: digest,
+    reply: reply ? encodeMessage(reply) : null,
+    atMs: transaction.nowMs,
+  };
+  for (const event of events) transaction.emit(event);
+  for (const push of pushes) transaction.sendTo(push.to, push.message);
+  if (events.length > 0) {
+    transaction.emit({ type: "request_answered", source, ...entry });
+  } else if (remembered) {
+    hooks.replies.rememberRefusal(source, entry);
+  }
+  return reply;
+}
+
+/** The refusal `type` (`DENIED`, `BID_REJECTED` ...) of request `rq`, with its reason. */
+export function refusalMessage(type: string, rq: number, reason: string): ServerMessage {
+  return { type, rq, reason } as ServerMessage;
+}
