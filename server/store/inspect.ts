@@ -8,7 +8,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { applyEvent } from "../../auction/apply.ts";
 import { pruneReplies } from "../../auction/replies.ts";
-import { type JournalRecord, listSegments, scanSegment } from "./journal.ts";
+import { type JournalRecord, listSegments } from "./journal.ts";
+import { scanSegment } from "./journal_scan.ts";
 import { recover } from "./recovery.ts";
 import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE, stateChecksum } from "./snapshot.ts";
 import { type AuctionState, emptyState, type Sale } from "../../auction/state.ts";

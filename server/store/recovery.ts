@@ -8,7 +8,8 @@
 import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { applyEvent } from "../../auction/apply.ts";
-import { JournalCorruptError, listSegments, scanSegment, type Segment } from "./journal.ts";
+import { listSegments, type Segment } from "./journal.ts";
+import { JournalCorruptError, scanSegment } from "./journal_scan.ts";
 import { PREVIOUS_SNAPSHOT_FILE, readSnapshot, SNAPSHOT_FILE } from "./snapshot.ts";
 import { type AuctionState, emptyState } from "../../auction/state.ts";
 

@@ -6,9 +6,9 @@ import {
   decodeCommit,
   encodeCommit,
   encodeRecord,
-  JournalCorruptError,
   segmentName,
 } from "../../../server/store/journal.ts";
+import { JournalCorruptError } from "../../../server/store/journal_scan.ts";
 import { recover } from "../../../server/store/recovery.ts";
 import { SNAPSHOT_FILE } from "../../../server/store/snapshot.ts";
 import { applyEvent } from "../../../auction/apply.ts";

@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { crc32 } from "../../../server/store/crc32.ts";
 import type { AuctionEvent } from "../../../auction/events.ts";
-import {
-  decodeRecord,
-  encodeRecord,
-  JournalCorruptError,
-  scanSegment,
-  segmentName,
-} from "../../../server/store/journal.ts";
+import { decodeRecord, encodeRecord, segmentName } from "../../../server/store/journal.ts";
+import { JournalCorruptError, scanSegment } from "../../../server/store/journal_scan.ts";
 import { recover } from "../../../server/store/recovery.ts";
 
 const UTF8 = new TextEncoder();
