@@ -1,25 +1,27 @@
 /**
  * The PostgreSQL store: the log is a table of committed event batches (one row per append,
  * numbered in order), written with group commit (every batch queued while one transaction runs
- * goes into the next one, one WAL flush for all); snapshots live in a table, and a start loads
- * the newest one and replays the batches after it. One node writes at a time (an advisory lock).
+ * goes into the next one, one WAL flush for all: `log_writer.ts`); snapshots live in a table,
+ * and a start loads the newest one and replays the batches after it. One node writes at a time
+ * (an advisory lock).
  * See `docs/scale-out.md`.
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { AuctionEvent } from "../../auction/events.ts";
 import { serializeSnapshot } from "../store/snapshot.ts";
 import type { AuctionState } from "../../auction/state.ts";
 import type { Store } from "../store/store.ts";
 import { checkDatabaseUrl, hidePassword, redactDatabaseUrl } from "./database_url.ts";
-import { type BatchRow, commitGroup, type SnapshotRow } from "./commit.ts";
+import type { SnapshotRow } from "./commit.ts";
 import type { LogFollower } from "./follower.ts";
+import { LogWriter } from "./log_writer.ts";
 import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
-import { SESSION_KEEPALIVES, takeNodeName, takeWriterLock } from "./writer_lock.ts";
+import { openWriterSession, takeNodeName, takeWriterLock } from "./writer_lock.ts";
 
 export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
 
@@ -51,10 +53,6 @@ export interface PostgresStoreOptions {
   onFollowed?: (lastSeq: number) => void;
 }
 
-interface PendingBatch extends BatchRow {
-  done: PromiseWithResolvers<void>;
-}
-
 /** A {@linkcode Store} keeping the log and snapshots in a PostgreSQL database. */
 export class PostgresStore implements Store {
   readonly #url: string;
@@ -70,11 +68,8 @@ export class PostgresStore implements Store {
   #snapshotCoversSeq = 0;
   #eventsSinceSnapshot = 0;
   #lastSnapshotAtMs = 0;
-  #snapshotWanted = false;
-  #queue: PendingBatch[] = [];
-  #writing: Promise<void> | null = null;
-  #lastDone: Promise<void> = Promise.resolve();
-  #failure: unknown = null;
+  /** The write path (`log_writer.ts`), on the connection once it is open. */
+  #writer: LogWriter | null = null;
   #onStandby: ((follower: LogFollower) => Promise<void>) | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
@@ -121,16 +116,16 @@ export class PostgresStore implements Store {
   }
 
   async load(): Promise<AuctionState> {
-    const sql = postgres(this.#url, {
-      max: 1,
-      // The session holds the writer lock: never recycle it (the driver's default is 30-60 min).
-      max_lifetime: 0,
-      idle_timeout: 0,
-      onnotice: () => {},
-      onclose: () => this.#connectionClosed(),
-      connection: { application_name: `auction ${this.#options.node}`, ...SESSION_KEEPALIVES },
-    });
+    const sql = openWriterSession(this.#url, this.#options.node, () => this.#connectionClosed());
     this.#sql = sql;
+    this.#writer = new LogWriter(sql, {
+      node: this.#options.node,
+      database: this.databaseUrl,
+      snapshotFor: (wanted) => wanted || this.#snapshotDue() ? this.#takeSnapshot() : null,
+      onSnapshot: (snapshot) => this.#snapshotCoversSeq = snapshot.coversSeq,
+      hide: (error) => this.#hidden(error),
+      onFailure: this.#options.onFailure,
+    });
     try {
       await ensureSchema(sql);
       await takeNodeName(sql, this.#options.node, this.#url);
@@ -156,17 +151,15 @@ export class PostgresStore implements Store {
   append(events: readonly AuctionEvent[]): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (!this.#sql) return Promise.reject(new Error("Cannot append: the store is not loaded"));
-    const done = Promise.withResolvers<void>();
-    this.#queue.push({ seq: ++this.#lastSeq, json: JSON.stringify(events), done });
+    const json = JSON.stringify(events);
+    // Counted before the writer starts: a snapshot it takes at once covers this batch.
     this.#lastEventSeq += events.length;
     this.#eventsSinceSnapshot += events.length;
-    this.#lastDone = done.promise;
-    this.#writing ??= this.#write();
-    return done.promise;
+    return this.#writer!.append(++this.#lastSeq, json);
   }
 
   flush(): Promise<void> {
-    return this.#failure ? Promise.reject(this.#failure) : this.#lastDone;
+    return this.#writer?.flush() ?? Promise.resolve();
   }
 
   /** Waits for pending writes, takes a last snapshot if anything changed, disconnects. */
@@ -217,30 +210,14 @@ export class PostgresStore implements Store {
   }
 
   /** Takes a snapshot now (for tests and tools); resolves once it is committed. */
-  async snapshot(): Promise<void> {
-    this.#snapshotWanted = true;
-    this.#writing ??= this.#write();
-    while (this.#writing) await this.#writing;
-    if (this.#failure) throw this.#failure;
+  snapshot(): Promise<void> {
+    if (!this.#writer) return Promise.reject(new Error("Cannot snapshot: the store is not loaded"));
+    return this.#writer.snapshot();
   }
 
-  /** Writes queued batches, each group in one transaction, until the queue is empty. */
-  async #write(): Promise<void> {
-    const connection = this.#sql!;
-    while ((this.#queue.length > 0 || this.#snapshotWanted) && !this.#failure) {
-      const batches = this.#queue.splice(0);
-      // Taken synchronously with the batches: the live state holds exactly what was appended.
-      const snapshot = this.#snapshotWanted || this.#snapshotDue() ? this.#takeSnapshot() : null;
-      try {
-        await commitGroup(connection, this.#options.node, batches, snapshot);
-      } catch (error) {
-        this.#fail(error, batches);
-        break;
-      }
-      if (snapshot) this.#snapshotCoversSeq = snapshot.coversSeq;
-      for (const batch of batches) batch.done.resolve();
-    }
-    this.#writing = null;
+  /** Why the store failed for good (the password hidden), or null. */
+  get #failure(): unknown {
+    return this.#writer?.failure ?? null;
   }
 
   #snapshotDue(): boolean {
@@ -252,7 +229,6 @@ export class PostgresStore implements Store {
 
   #takeSnapshot(): SnapshotRow {
     const nowMs = this.#options.now();
-    this.#snapshotWanted = false;
     this.#eventsSinceSnapshot = 0;
     this.#lastSnapshotAtMs = nowMs;
     return {
@@ -263,29 +239,13 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** Fail-stop: this and every waiting and later append rejects; nothing is retried. */
-  #fail(error: unknown, batches: PendingBatch[]): void {
-    if (this.#failure) {
-      for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(this.#failure);
-      return;
-    }
-    const hidden = this.#hidden(error);
-    this.#failure = hidden;
-    logger.fatal("Cannot write to {database}: {error}", {
-      database: this.databaseUrl,
-      error: hidden,
-    });
-    for (const batch of [...batches, ...this.#queue.splice(0)]) batch.done.reject(hidden);
-    this.#options.onFailure(hidden);
-  }
-
   /**
    * The session that held the writer lock is gone, and the lock with it: another node may take
    * over now, so this one must never write again (a new connection would not hold the lock).
    */
   #connectionClosed(): void {
     if (this.#releasing || !this.#locked || this.#failure) return;
-    this.#fail(new Error("Lost the database connection that holds the writer lock"), []);
+    this.#writer?.fail(new Error("Lost the database connection that holds the writer lock"));
   }
 
   /** Takes `recovered` as the live state; `follower` says a standby followed the log to it. */

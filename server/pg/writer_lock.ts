@@ -6,7 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type postgres from "postgres";
+import postgres from "postgres";
 import { redactDatabaseUrl } from "./database_url.ts";
 import { LogFollower } from "./follower.ts";
 import { LOCK_CLASS, NODE_NAME_LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
@@ -27,6 +27,22 @@ export const SESSION_KEEPALIVES = {
   tcp_keepalives_count: "3",
   tcp_user_timeout: "25000",
 } as const;
+
+/**
+ * Opens the session of node `node` that takes the writer lock and writes (one connection, every
+ * write on it); `onClose` is told when it ends, which releases the lock.
+ */
+export function openWriterSession(url: string, node: string, onClose: () => void): postgres.Sql {
+  return postgres(url, {
+    max: 1,
+    // The session holds the writer lock: never recycle it (the driver's default is 30-60 min).
+    max_lifetime: 0,
+    idle_timeout: 0,
+    onnotice: () => {},
+    onclose: onClose,
+    connection: { application_name: `auction ${node}`, ...SESSION_KEEPALIVES },
+  });
+}
 
 /** The database is held by another node (this store writes from one node at a time). */
 export class DatabaseBusyError extends Error {
