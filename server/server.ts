@@ -151,6 +151,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   const store = options.store ??
     (onDisk === null ? new MemoryStore() : new FileStore(onDisk, {
       clock,
+      // One client alone waiting for its reply: its sync is waited for on the thread.
+      syncOnThread: () => boundUdp?.soleClientWaiting ?? false,
       ...storeOptions,
     }));
   const config = { ...DEFAULT_CONFIG, ...options.config };

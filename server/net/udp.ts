@@ -26,6 +26,11 @@ const logger = getLogger(["auction", "udp"]);
 const UTF8 = new TextEncoder();
 /** The largest UDP payload over IPv4: what the runtime's own receive buffer holds. */
 const MAX_DATAGRAM_BYTES = 65_507;
+/**
+ * Datagrams in a row from one client, each arriving while no request was in progress, before
+ * {@linkcode UdpTransport.soleClientWaiting} holds.
+ */
+const CLOSED_LOOP_STREAK = 4;
 
 /** Options of {@linkcode UdpTransport}. */
 export interface UdpTransportOptions {
@@ -56,6 +61,19 @@ export class UdpTransport implements Outbox {
   readonly #maxQueuedForAnnounce: number;
   #closed = false;
   #loop: Promise<void> | null = null;
+  /** Whether the loop waits in a receive that has found nothing yet. */
+  #parked = false;
+  readonly #unpark = () => {
+    this.#parked = false;
+  };
+  /** Requests handed to the dispatcher and not yet finished. */
+  #inProgress = 0;
+  readonly #finished = () => {
+    this.#inProgress--;
+  };
+  /** The last datagram's sender, and how many in a row came from it while none was in progress. */
+  #lastSender = "";
+  #closedLoop = 0;
   /** Datagrams handed to the socket whose send has not finished. */
   #queued = 0;
   /** Announcements dropped since the last warning, and when it was logged. */
@@ -84,6 +102,19 @@ export class UdpTransport implements Outbox {
   /** Datagrams handed to the socket and not yet sent. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /**
+   * Whether one client alone waits for the one request in progress, so that the thread may stop
+   * for that request's sync without keeping anyone else waiting: the client's last
+   * {@linkcode CLOSED_LOOP_STREAK} datagrams each arrived while no request was in progress (it
+   * waits for its replies), and nothing waits to be read (the runtime tries a receive at once
+   * when the loop asks for one, so a datagram already in the socket ends the loop's wait within
+   * a microtask or two). Whatever arrives meanwhile waits in the socket; a datagram from another
+   * sender, or one arriving while a request is in progress, ends the streak.
+   */
+  get soleClientWaiting(): boolean {
+    return this.#parked && this.#inProgress === 1 && this.#closedLoop >= CLOSED_LOOP_STREAK;
   }
 
   /** The bound address. */
@@ -149,7 +180,10 @@ export class UdpTransport implements Outbox {
     while (!this.#closed) {
       let datagram: [Uint8Array, Deno.Addr];
       try {
-        datagram = await this.#socket.receive(buffer);
+        const receiving = this.#socket.receive(buffer);
+        this.#parked = true;
+        receiving.then(this.#unpark, this.#unpark);
+        datagram = await receiving;
       } catch (error) {
         if (this.#closed) return;
         logger.warn("UDP receive failed: {error}", { error });
@@ -161,6 +195,13 @@ export class UdpTransport implements Outbox {
         hostname: (address as Deno.NetAddr).hostname,
         port: (address as Deno.NetAddr).port,
       };
+      const senderKey = addressKey(sender);
+      this.#closedLoop = this.#inProgress > 0
+        ? 0
+        : senderKey === this.#lastSender
+        ? this.#closedLoop + 1
+        : 1;
+      this.#lastSender = senderKey;
       const nowMs = this.#clock.now();
       this.#replyBudget?.received(sender.hostname, bytes.length, nowMs);
       const verdict = this.#rateLimiter?.check(sender.hostname, nowMs) ?? "allow";
@@ -179,7 +220,9 @@ export class UdpTransport implements Outbox {
             return respond(line);
           }))
         : dispatcher.dispatch(bytes, sender, respond);
-      done.catch((error) => {
+      this.#inProgress++;
+      done.then(this.#finished, (error) => {
+        this.#finished();
         logger.error("Request from {peer} failed: {error}", { peer: addressKey(sender), error });
       });
     }

@@ -41,6 +41,8 @@ export interface FileStoreOptions {
    * some 35 ms). @default 10000
    */
   snapshotOffThreadAt?: number;
+  /** Whether a batch of one append may be synced on the thread (see `JournalWriterOptions`). */
+  syncOnThread?: () => boolean;
 }
 
 /** Events are sent to the snapshot worker in bulk, at the latest after this many. */
@@ -110,7 +112,8 @@ class SnapshotThread {
 /** A {@linkcode Store} keeping a journal and snapshots in `dataDir`. */
 export class FileStore implements Store {
   readonly #dataDir: string;
-  readonly #options: Required<Omit<FileStoreOptions, "onBatchWritten">>;
+  readonly #options: Required<Omit<FileStoreOptions, "onBatchWritten" | "syncOnThread">>;
+  readonly #syncOnThread: FileStoreOptions["syncOnThread"];
   #thread: SnapshotThread | null = null;
   readonly #onBatchWritten: FileStoreOptions["onBatchWritten"];
   #state: AuctionState | null = null;
@@ -130,6 +133,7 @@ export class FileStore implements Store {
       snapshotOffThreadAt: options.snapshotOffThreadAt ?? 10_000,
     };
     this.#onBatchWritten = options.onBatchWritten;
+    this.#syncOnThread = options.syncOnThread;
   }
 
   async load(): Promise<AuctionState> {
@@ -146,6 +150,7 @@ export class FileStore implements Store {
       groupCommit: this.#options.groupCommit,
       onBatchDurable: () => this.#maybeSnapshot(),
       onBatchWritten: this.#onBatchWritten,
+      syncOnThread: this.#syncOnThread,
     });
     this.#state = recovered.state;
     this.#snapshotCoversSeq = recovered.coversSeq;

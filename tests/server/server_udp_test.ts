@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { withServer } from "../_support/in_process_server.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
 import { waitUntil } from "../_support/wait.ts";
+import { countingSyncs } from "../_support/sync_counter.ts";
+import { startServer } from "../../server/server.ts";
 
 Deno.test("startServer() registers, logs in and deregisters over real UDP", async () => {
   await withServer(async (server) => {
@@ -101,4 +103,34 @@ Deno.test("startServer() answers a malformed REGISTER with REGISTER-DENIED and i
       await client.close();
     }
   });
+});
+
+Deno.test("startServer() syncs on the thread for one client alone waiting, the async way for two", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "server-sync-test-" });
+  const server = await startServer({ hostname: "127.0.0.1", udpPort: 0, tcpPort: 0, dataDir });
+  const alone = new UdpPeer(server.udpAddress);
+  const other = new UdpPeer(server.udpAddress);
+  try {
+    await countingSyncs(async (counts) => {
+      // Password-less registrations: each one journaled, each one waited for by its client.
+      for (let rq = 1; rq <= 8; rq++) {
+        const reply = await alone.request(`REGISTER ${rq} solo${rq} buyer 127.0.0.1 9 9`);
+        assert.equal(reply.type, "REGISTERED");
+      }
+      assert.ok(counts.onThread >= 4, `${counts.onThread} syncs on the thread for one client`);
+      // Two clients taking turns: neither is alone, every sync is the async way.
+      const before = counts.onThread;
+      for (let rq = 1; rq <= 6; rq++) {
+        const peer = rq % 2 === 0 ? alone : other;
+        const reply = await peer.request(`REGISTER ${10 + rq} duo${rq} buyer 127.0.0.1 9 9`);
+        assert.equal(reply.type, "REGISTERED");
+      }
+      assert.equal(counts.onThread, before, "no sync on the thread while two clients take turns");
+    });
+  } finally {
+    await alone.close();
+    await other.close();
+    await server.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
 });

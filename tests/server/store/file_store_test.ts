@@ -14,6 +14,7 @@ import {
 import { emptyState } from "../../../auction/state.ts";
 import { CRASH_CHILD_EVENTS } from "./_file_store_crash_child.ts";
 import { userEvent } from "./_store_contract.ts";
+import { countingSyncs } from "../../_support/sync_counter.ts";
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "file-store-test-" });
@@ -69,32 +70,9 @@ Deno.test("JournalWriter holds a small batch back for the writers of the last ba
   });
 });
 
-/** Counts the async and the synchronous fdatasyncs of every file while `body` runs. */
-async function countingSyncs(
-  body: (counts: { async: number; onThread: number }) => Promise<void>,
-): Promise<void> {
-  const counts = { async: 0, onThread: 0 };
-  const prototype = Deno.FsFile.prototype;
-  const { syncData, syncDataSync } = prototype;
-  prototype.syncData = function () {
-    counts.async++;
-    return syncData.call(this);
-  };
-  prototype.syncDataSync = function () {
-    counts.onThread++;
-    return syncDataSync.call(this);
-  };
-  try {
-    await body(counts);
-  } finally {
-    prototype.syncData = syncData;
-    prototype.syncDataSync = syncDataSync;
-  }
-}
-
-Deno.test("JournalWriter syncs every batch the async way, lone appends too", async () => {
-  // A sync on the thread (syncDataSync) stopped datagrams from being read while it ran and lost
-  // some under a paced load: the event loop must stay free during every sync.
+Deno.test("JournalWriter syncs every batch the async way unless told it may sync on the thread", async () => {
+  // A sync on the thread (syncDataSync) stops datagrams from being read while it runs: without
+  // `syncOnThread` the event loop stays free during every sync.
   await withDir(async (dir) => {
     const writer = new JournalWriter(dir);
     await writer.append([userEvent(0)]);
@@ -106,6 +84,65 @@ Deno.test("JournalWriter syncs every batch the async way, lone appends too", asy
     });
     await writer.close();
     assert.equal((await recover(dir)).lastSeq, 31, "every acknowledged append is on disk");
+  });
+});
+
+Deno.test("JournalWriter syncs a lone append on the thread when syncOnThread allows it, bigger batches the async way", async () => {
+  await withDir(async (dir) => {
+    let asked = 0;
+    let allowed = true;
+    const batches: { appends: number; onThread: boolean }[] = [];
+    const writer = new JournalWriter(dir, {
+      syncOnThread: () => {
+        asked++;
+        return allowed;
+      },
+      // However slow this machine's disk, the last sync's time does not decide here.
+      maxSyncOnThreadMs: Infinity,
+      onBatchWritten: ({ appends, onThread }) => batches.push({ appends, onThread }),
+    });
+    await writer.append([userEvent(0)]);
+    await countingSyncs(async (counts) => {
+      for (let i = 1; i <= 5; i++) await writer.append([userEvent(i)]);
+      assert.equal(counts.onThread, 5, "each lone append was synced on the thread");
+      assert.equal(counts.async, 0);
+      // Ten appends at once make one batch: synced the async way, without asking.
+      const askedBefore = asked;
+      await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append([userEvent(6 + i)])));
+      assert.equal(counts.async, 1);
+      assert.equal(asked, askedBefore, "only a batch of one append is asked about");
+      // A lone append the predicate refuses: the async way.
+      allowed = false;
+      await writer.append([userEvent(16)]);
+      assert.equal(counts.onThread, 5);
+      assert.equal(counts.async, 2);
+    });
+    await writer.close();
+    assert.deepEqual(batches.map((batch) => batch.onThread), [
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    assert.deepEqual(batches.map((batch) => batch.appends), [1, 1, 1, 1, 1, 1, 10, 1]);
+    assert.equal((await recover(dir)).lastSeq, 17, "every acknowledged append is on disk");
+  });
+});
+
+Deno.test("JournalWriter syncs the async way after a sync slower than maxSyncOnThreadMs", async () => {
+  // On a slow disk one sync on the thread would stop the board, sales and pushes for as long.
+  await withDir(async (dir) => {
+    const writer = new JournalWriter(dir, { syncOnThread: () => true, maxSyncOnThreadMs: -1 });
+    await countingSyncs(async (counts) => {
+      for (let i = 0; i < 5; i++) await writer.append([userEvent(i)]);
+      assert.equal(counts.onThread, 0);
+    });
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, 5);
   });
 });
 
