@@ -33,13 +33,14 @@ try {
     const dataDir = await Deno.makeTempDir({ dir: work, prefix: "data-" });
     const server = await startBenchServer(dataDir, ["--rate-limit", "0"]);
     try {
-      return await runLoad(loadgen, {
+      const result = await runLoad(loadgen, {
         port: server.udpPort,
         mode: "bid",
         inFlight: rate > 0 ? 1024 : inFlight,
         seconds,
         rate,
       });
+      return { ...result, socketDrops: await socketDrops(server.udpPort) };
     } finally {
       await server.stop();
     }
@@ -77,8 +78,38 @@ try {
   );
   console.log(`paced at half of it, ${half}/s for ${seconds} s:`);
   row("durable accepted bids", paced);
+  if (paced.socketDrops !== null) {
+    console.log(
+      `  the server's socket dropped ${paced.socketDrops} datagrams (its receive buffer was full: ` +
+        `net.core.rmem_default ${await readProc("/proc/sys/net/core/rmem_default")} bytes)`,
+    );
+  }
   row("C echo (noise floor)", cBaseline);
   row("Deno echo loop", denoBaseline);
 } finally {
   await Deno.remove(work, { recursive: true });
+}
+
+/**
+ * A file of `/proc`, trimmed, or "unknown": Deno asks for --allow-all to read `/proc/net` and
+ * `/proc/sys`, so `cat` (the benchmark may run programs) reads it.
+ */
+async function readProc(path: string): Promise<string> {
+  try {
+    const output = await new Deno.Command("cat", { args: [path], stderr: "null" }).output();
+    return output.success ? new TextDecoder().decode(output.stdout).trim() : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Datagrams the kernel dropped at the UDP socket bound to `port` on 127.0.0.1 because its
+ * receive buffer was full (the last column of `/proc/net/udp`), or null where that cannot be read.
+ */
+async function socketDrops(port: number): Promise<number | null> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const line = (await readProc("/proc/net/udp")).split("\n")
+    .find((row) => row.trim().split(/\s+/)[1] === local);
+  return line ? Number(line.trim().split(/\s+/).at(-1)) : null;
 }

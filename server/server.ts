@@ -35,7 +35,6 @@ import type { SessionView } from "./net/reply_budget.ts";
 import { MemoryStore, type Store } from "./store/store.ts";
 import type { AuctionState } from "../auction/state.ts";
 import { TcpListener } from "./net/tcp_listener.ts";
-import { defaultReceiveBuffer, receiveBufferAdvice } from "./net/receive_buffer.ts";
 import { UdpTransport } from "./net/udp.ts";
 import {
   type ClusterMetricsView,
@@ -304,8 +303,6 @@ function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
     udp: `${udp.address.hostname}:${udp.address.port}`,
     tcp: `${tcp.address.hostname}:${tcp.address.port}`,
   });
-  const advice = receiveBufferAdvice(defaultReceiveBuffer());
-  if (advice) logger.info(advice);
 }
 
 /**
