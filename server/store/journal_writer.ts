@@ -7,22 +7,15 @@
  * @module
  */
 
-import { join } from "node:path";
-import { syncDirectory, writeAll } from "./atomic_file.ts";
-import { PRIVATE_FILE_MODE } from "./data_dir.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
-import { encodeCommit, encodeRecords, segmentName } from "./journal.ts";
+import { encodeCommit, encodeRecords } from "./journal.ts";
+import { SegmentFile } from "./segment_file.ts";
+
+export { PREWRITE_BYTES } from "./segment_file.ts";
 
 const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
-/**
- * Zeros written ahead of the records in a segment, and written again whenever the records reach
- * them: an fdatasync over blocks already allocated and sized flushes no metadata, which makes it
- * faster (recovery reads the first NUL byte as the end of the segment).
- */
-export const PREWRITE_BYTES = 1 << 20;
-const ZEROS = new Uint8Array(PREWRITE_BYTES);
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -71,15 +64,6 @@ interface Entry {
   done: PromiseWithResolvers<void>;
 }
 
-interface OpenSegment {
-  startSeq: number;
-  file: Deno.FsFile;
-  /** Where the next record goes (the file's position). */
-  offset: number;
-  /** Where the zeros written ahead end. */
-  prewrittenEnd: number;
-}
-
 /** Writes records into segment files of one data folder. */
 export class JournalWriter {
   readonly #dir: string;
@@ -93,7 +77,7 @@ export class JournalWriter {
   #syncMs = 0;
   #nextSeq: number;
   #segmentStartSeq: number;
-  #open: OpenSegment | null = null;
+  #open: SegmentFile | null = null;
   #queue: Entry[] = [];
   #inFlight: Promise<void> | null = null;
   #lastDone: Promise<void> = Promise.resolve();
@@ -176,7 +160,7 @@ export class JournalWriter {
   /** Waits for queued records, then closes the file. */
   async close(): Promise<void> {
     await this.#lastDone.catch(() => {});
-    this.#open?.file.close();
+    this.#open?.close();
     this.#open = null;
   }
 
@@ -273,69 +257,21 @@ export class JournalWriter {
       bytes.set(chunk, offset);
       offset += chunk.length;
     }
-    // A write of a batch into the page cache takes microseconds: done synchronously, it saves
-    // the round trip of an async op to the blocking pool before every fdatasync.
-    const open = this.#open;
-    const file = open.file;
-    for (let written = 0; written < bytes.length;) {
-      written += file.writeSync(bytes.subarray(written));
-    }
-    open.offset += bytes.length;
-    // Past the zeros: more of them, synced with the batch (this sync flushes the new size).
-    if (open.offset > open.prewrittenEnd) this.#prewrite(open);
+    const segment = this.#open;
+    segment.write(bytes);
     const startMs = performance.now();
     // On the thread only when nobody else waits for it (`syncOnThread`): the thread reads no
     // datagram meanwhile.
-    if (this.#syncOnThread) this.#open.file.syncDataSync();
-    else await this.#open.file.syncData();
+    if (this.#syncOnThread) segment.syncOnThread();
+    else await segment.sync();
     this.#lastSyncMs = performance.now() - startMs;
     this.#syncMs += this.#lastSyncMs;
   }
 
-  /**
-   * Opens (or creates) the segment starting at `startSeq` and writes a commit record of
-   * `lastSeq` (the last record before the batch) first, synced on its own: it marks the file as
-   * one with commit records and closes what an earlier run wrote in it. An existing segment is
-   * cut at its first NUL byte (zeros written ahead, and whatever a crash left after them), so
-   * that the records written next follow the last ones recovery read.
-   */
+  /** Closes the segment being appended to and opens the one starting at `startSeq`. */
   async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
-    this.#open?.file.close();
+    this.#open?.close();
     this.#open = null;
-    const path = join(this.#dir, segmentName(startSeq));
-    let created = false;
-    let file: Deno.FsFile;
-    let offset = 0;
-    try {
-      file = await Deno.open(path, { write: true, createNew: true, mode: PRIVATE_FILE_MODE });
-      created = true;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      file = await Deno.open(path, { write: true });
-      const bytes = await Deno.readFile(path);
-      const zeroAt = bytes.indexOf(0);
-      offset = zeroAt === -1 ? bytes.length : zeroAt;
-      if (offset < bytes.length) await file.truncate(offset);
-      await file.seek(offset, Deno.SeekMode.Start);
-    }
-    const open: OpenSegment = { startSeq, file, offset, prewrittenEnd: offset };
-    this.#open = open;
-    const commit = UTF8.encode(encodeCommit(lastSeq));
-    await writeAll(file, commit);
-    open.offset += commit.length;
-    this.#prewrite(open);
-    await file.syncData();
-    // A new file's name must be durable before records in it are acknowledged.
-    if (created) await syncDirectory(this.#dir);
-  }
-
-  /** Writes `PREWRITE_BYTES` of zeros after the records, for the caller's sync to cover. */
-  #prewrite(open: OpenSegment): void {
-    const file = open.file;
-    for (let written = 0; written < ZEROS.length;) {
-      written += file.writeSync(ZEROS.subarray(written));
-    }
-    open.prewrittenEnd = open.offset + ZEROS.length;
-    file.seekSync(open.offset, Deno.SeekMode.Start);
+    this.#open = await SegmentFile.open(this.#dir, startSeq, lastSeq);
   }
 }
