@@ -4,7 +4,6 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { Archive, ARCHIVE_FILE, type AuctionArchive } from "./store/archive.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { DEFAULT_CONFIG, type ServerConfig } from "./config.ts";
 import { AuctionCore } from "./core.ts";
@@ -12,18 +11,9 @@ import { Dispatcher, type DispatcherOptions } from "./net/dispatcher.ts";
 import { FileStore, type FileStoreOptions } from "./store/file_store.ts";
 import { SaleFinalizer } from "./sale/finalizer.ts";
 import { type PaymentGateway, SimulatedGateway } from "./sale/payment.ts";
-import {
-  FileLedger,
-  LEDGER_FILE,
-  MemoryLedger,
-  type PaymentLedger,
-} from "./sale/payment_ledger.ts";
-import { PostgresArchive } from "./pg/pg_archive.ts";
-import { PostgresLedger } from "./pg/pg_ledger.ts";
 import { PostgresStore } from "./pg/postgres_store.ts";
 import { ClusterNode } from "./pg/cluster_node.ts";
 import type { SaleStepHook } from "./sale/steps.ts";
-import { join } from "node:path";
 import { TcpConnector } from "./sale/peer_connection.ts";
 import { RateLimiter } from "./net/rate_limit.ts";
 import { ReplyBudget } from "./net/reply_budget.ts";
@@ -37,15 +27,14 @@ import type { AuctionState } from "../auction/state.ts";
 import { TcpListener } from "./net/tcp_listener.ts";
 import { UdpTransport } from "./net/udp.ts";
 import {
-  type ClusterMetricsView,
-  CommittedFeed,
+  type CommittedFeed,
   type HttpServerHandle,
   ServerMetrics,
   startHttpServer,
 } from "./http/mod.ts";
-import type { LogFollower } from "./pg/follower.ts";
+import { openArchive, openLedger } from "./beside_log.ts";
+import { clusterMetrics, followedFeed } from "./pg/follower_board.ts";
 import type { BoardOptions } from "./http/board.ts";
-import type { Outbox } from "./core.ts";
 
 const logger = getLogger(["auction", "server"]);
 
@@ -224,7 +213,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
   const [udp, tcp] = [boundUdp, boundTcp] as [UdpTransport, TcpListener];
   const served = cluster?.following ?? false;
-  const outbox = metrics ? countingOutbox(udp, metrics.pushed) : udp;
+  const outbox = metrics ? metrics.countingOutbox(udp) : udp;
   const core = new AuctionCore({
     state: live.state,
     store,
@@ -303,55 +292,4 @@ function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
     udp: `${udp.address.hostname}:${udp.address.port}`,
     tcp: `${tcp.address.hostname}:${tcp.address.port}`,
   });
-}
-
-/**
- * The feed of a serving follower's board: the batches `follower` applies, in log order with the
- * writer's event numbers. `subscribe` attaches the board and metrics to it, now and again if the
- * follower has to start over from a snapshot (the board is then rebuilt from that state).
- */
-function followedFeed(
-  follower: LogFollower,
-  subscribe: (feed: CommittedFeed) => void,
-): CommittedFeed {
-  const feed = new CommittedFeed(follower.state, follower.eventSeq);
-  follower.onApplied(feed.publish);
-  follower.onReloaded(() => feed.reset(follower.state, follower.eventSeq));
-  feed.onReset(() => subscribe(feed));
-  subscribe(feed);
-  return feed;
-}
-
-/** What `/metrics` shows of a node of several. */
-function clusterMetrics(cluster: ClusterNode): ClusterMetricsView {
-  return {
-    writer: () => cluster.writing,
-    forwarded: () => cluster.forwarded,
-    pushedForWriter: () => cluster.pushedForWriter,
-    lagBatches: () => cluster.lag().batches,
-    logReadAgeSeconds: () => cluster.lag().seconds,
-  };
-}
-
-/** The simulated gateway's ledger: beside the log, wherever the store keeps it. */
-function openLedger(store: Store, onDisk: string | null): Promise<PaymentLedger> {
-  if (store instanceof PostgresStore) return PostgresLedger.open(store);
-  if (onDisk === null) return Promise.resolve(new MemoryLedger());
-  return FileLedger.open(join(onDisk, LEDGER_FILE));
-}
-
-/** The archive of closed auctions: beside the log, wherever the store keeps it. */
-function openArchive(store: Store, onDisk: string | null): AuctionArchive {
-  if (store instanceof PostgresStore) return new PostgresArchive(store);
-  return onDisk === null ? Archive.inMemory() : Archive.atPath(join(onDisk, ARCHIVE_FILE));
-}
-
-/** An outbox that counts each pushed datagram before handing it to `outbox`. */
-function countingOutbox(outbox: Outbox, count: () => void): Outbox {
-  return {
-    send(to, line, message) {
-      count();
-      outbox.send(to, line, message);
-    },
-  };
 }

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CommittedBatch } from "../core.ts";
 import type { RequestOutcome } from "../net/dispatcher.ts";
 import type { WrittenBatch } from "../store/journal_writer.ts";
+import type { Outbox } from "../core.ts";
 
 /** What the metrics read from the live server at scrape time. */
 export interface MetricsView {
@@ -168,6 +169,16 @@ export class ServerMetrics {
   readonly pushed = (): void => {
     this.#pushed++;
   };
+
+  /** An outbox that counts each pushed datagram before handing it to `outbox`. */
+  countingOutbox(outbox: Outbox): Outbox {
+    return {
+      send: (to, line, message) => {
+        this.#pushed++;
+        return outbox.send(to, line, message);
+      },
+    };
+  }
 
   /** Observes one group commit (the journal's observer). */
   readonly batchWritten = (batch: WrittenBatch): void => {
