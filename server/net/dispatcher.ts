@@ -166,7 +166,7 @@ export class Dispatcher {
       this.#onRequest(request.type, "repeat");
       return;
     }
-    const done = this.#execute(request, sender, digest, respond, overTcp);
+    const done = this.#execute(request, sender, source, digest, respond, overTcp);
     this.#inFlight.set(flightKey, done);
     try {
       await done;
@@ -178,11 +178,11 @@ export class Dispatcher {
   async #execute(
     request: Message,
     sender: PeerAddress,
+    source: string,
     digest: string,
     respond: Respond,
     overTcp: boolean,
   ): Promise<void> {
-    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const command = isRequest(request) ? this.#commands.get(request.type) : undefined;
     if (!command || !isRequest(request)) {
       this.#onRequest(request.type, "refused");
@@ -235,10 +235,10 @@ export class Dispatcher {
           { sender, source, digest, prepared, overTcp },
           this.#hooks,
         ),
-      (reply) => {
+      (line) => {
         // A refusal the transport dropped (reply budget) is not remembered: a retransmission
         // is evaluated again. Replies that changed state go to sessions or are exempt.
-        if (reply && !this.#send(respond, source, encodeMessage(reply))) {
+        if (line !== null && !this.#send(respond, source, line)) {
           this.#replies.forgetRefusal(source, request.rq, digest);
         }
       },
