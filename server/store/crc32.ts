@@ -22,3 +22,21 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
   for (let i = 0; i < bytes.length; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** {@linkcode crc32} of an ASCII string's bytes, read from its char codes (nothing encoded). */
+export function crc32Ascii(text: string, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    crc = TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** The two lower-case hex digits of each byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** A CRC as its 8 lower-case hex digits (`toString(16)` and `padStart` cost twice as much). */
+export function crcHex(crc: number): string {
+  return HEX_BYTE[crc >>> 24]! + HEX_BYTE[(crc >>> 16) & 0xff]! + HEX_BYTE[(crc >>> 8) & 0xff]! +
+    HEX_BYTE[crc & 0xff]!;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { crc32 } from "../../../server/store/crc32.ts";
+import { crc32, crc32Ascii, crcHex } from "../../../server/store/crc32.ts";
 import type { AuctionEvent } from "../../../auction/events.ts";
 import { decodeRecord, encodeRecord, segmentName } from "../../../server/store/journal.ts";
 import { JournalCorruptError, scanSegment } from "../../../server/store/journal_scan.ts";
@@ -36,6 +36,17 @@ Deno.test("crc32() matches the IEEE check value and continues across chunks", ()
   assert.equal(crc32(UTF8.encode("123456789")), 0xcbf43926);
   assert.equal(crc32(UTF8.encode("56789"), crc32(UTF8.encode("1234"))), 0xcbf43926);
   assert.equal(crc32(new Uint8Array()), 0);
+});
+
+Deno.test("crc32Ascii() is crc32() of the text's bytes, and crcHex() gives 8 hex digits", () => {
+  for (const text of ["", "commit 0", "commit 1234567890123456", "123456789"]) {
+    assert.equal(crc32Ascii(text), crc32(UTF8.encode(text)));
+  }
+  assert.equal(crc32Ascii("56789", crc32Ascii("1234")), 0xcbf43926);
+  assert.equal(crcHex(0xcbf43926), "cbf43926");
+  assert.equal(crcHex(0x1a), "0000001a");
+  assert.equal(crcHex(0), "00000000");
+  assert.equal(crcHex(0xffffffff), "ffffffff");
 });
 
 Deno.test("encodeRecord() writes one JSON line that decodeRecord() reads back", () => {
