@@ -38,6 +38,28 @@ Deno.test("crc32() matches the IEEE check value and continues across chunks", ()
   assert.equal(crc32(new Uint8Array()), 0);
 });
 
+Deno.test("crc32() four bytes at a time equals the CRC taken a byte at a time, at every length", () => {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const byteByByte = (bytes: Uint8Array, previous: number) => {
+    let crc = (previous ^ 0xffffffff) >>> 0;
+    for (const byte of bytes) crc = (table[(crc ^ byte) & 0xff]! ^ (crc >>> 8)) >>> 0;
+    return (crc ^ 0xffffffff) >>> 0;
+  };
+  const bytes = Uint8Array.from({ length: 80 }, (_, i) => (i * 167 + 13) & 0xff);
+  for (let start = 0; start < 4; start++) {
+    for (let end = start; end <= bytes.length; end++) {
+      for (const previous of [0, 0x7fffffff, 0xcbf43926, 0xffffffff]) {
+        const part = bytes.subarray(start, end);
+        assert.equal(crc32(part, previous), byteByByte(part, previous), `${start}..${end}`);
+      }
+    }
+  }
+});
+
 Deno.test("crc32Ascii() is crc32() of the text's bytes, and crcHex() gives 8 hex digits", () => {
   for (const text of ["", "commit 0", "commit 1234567890123456", "123456789"]) {
     assert.equal(crc32Ascii(text), crc32(UTF8.encode(text)));
