@@ -232,7 +232,8 @@ const TRAILING_SESSION_KEY = /[ \t]+key=\S*[ \t]*(\r?\n)?$/i;
  * (PROTOCOL.md, "Reliability"), so a client that moved to a new key resends the same request.
  */
 export function withoutSessionKey(line: string): string {
-  return line.replace(TRAILING_SESSION_KEY, "");
+  // A line without `=` has no key field (most requests): no regular expression run for it.
+  return line.includes("=") ? line.replace(TRAILING_SESSION_KEY, "") : line;
 }
 
 /** Encodes a message as one line, without the newline. */

@@ -110,9 +110,10 @@ export class Dispatcher {
     bytes: Uint8Array,
     sender: PeerAddress,
     respond: Respond,
-    options: DispatchOptions = {},
+    options?: DispatchOptions,
   ): Promise<void> {
-    const overTcp = options.transport === "tcp";
+    // No default object: a UDP request (the usual one) passes no options.
+    const overTcp = options?.transport === "tcp";
     // A TCP peer never shares a UDP address's cached replies, even with the same port number.
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
