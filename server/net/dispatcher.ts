@@ -88,8 +88,11 @@ export class Dispatcher {
   readonly #onRequest: RequestObserver;
   /** What a command run reports to (`run_command.ts`). */
   readonly #hooks: CommandHooks;
-  /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /**
+   * Requests being handled, by RQ# (a number: no key string to build and hash per request),
+   * each chain holding one per source and digest: a repeat waits for the first.
+   */
+  readonly #inFlight = new Map<number, Flight>();
 
   constructor(core: AuctionCore, options: DispatcherOptions = {}) {
     this.#core = core;
@@ -152,9 +155,8 @@ export class Dispatcher {
 
     const digest = repeatDigest(text);
     // A repeat that arrives while the first is still being handled waits for its reply.
-    const flightKey = `${source} ${request.rq} ${digest}`;
-    const earlier = this.#inFlight.get(flightKey);
-    if (earlier) await earlier.catch(() => {});
+    const earlier = this.#flightOf(source, request.rq, digest);
+    if (earlier) await earlier.done.catch(() => {});
     const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
     if (cached) {
       logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
@@ -167,12 +169,49 @@ export class Dispatcher {
       this.#onRequest(request.type, "repeat");
       return;
     }
-    const done = this.#execute(request, sender, source, digest, respond, overTcp);
-    this.#inFlight.set(flightKey, done);
+    const flight: Flight = {
+      source,
+      digest,
+      done: this.#execute(request, sender, source, digest, respond, overTcp),
+      next: undefined,
+    };
+    this.#fly(request.rq, flight);
     try {
-      await done;
+      await flight.done;
     } finally {
-      if (this.#inFlight.get(flightKey) === done) this.#inFlight.delete(flightKey);
+      this.#land(request.rq, flight);
+    }
+  }
+
+  /** The request being handled from `source` with this RQ# and digest, if any. */
+  #flightOf(source: string, rq: number, digest: string): Flight | undefined {
+    for (let flight = this.#inFlight.get(rq); flight; flight = flight.next) {
+      if (flight.source === source && flight.digest === digest) return flight;
+    }
+    return undefined;
+  }
+
+  /** Records `flight` as the one being handled for its source, RQ# and digest (replacing any). */
+  #fly(rq: number, flight: Flight): void {
+    const replaced = this.#flightOf(flight.source, rq, flight.digest);
+    if (replaced) this.#land(rq, replaced);
+    flight.next = this.#inFlight.get(rq);
+    this.#inFlight.set(rq, flight);
+  }
+
+  /** Forgets `flight` (nothing when it was replaced already). */
+  #land(rq: number, flight: Flight): void {
+    const first = this.#inFlight.get(rq);
+    if (first === flight) {
+      if (flight.next) this.#inFlight.set(rq, flight.next);
+      else this.#inFlight.delete(rq);
+      return;
+    }
+    for (let before = first; before; before = before.next) {
+      if (before.next === flight) {
+        before.next = flight.next;
+        return;
+      }
     }
   }
 
@@ -269,6 +308,16 @@ export class Dispatcher {
     }
     return sent;
   }
+}
+
+/** A request being handled, in its RQ#'s chain. */
+interface Flight {
+  source: string;
+  digest: string;
+  /** Settles once it is answered. */
+  done: Promise<void>;
+  /** The next request being handled with the same RQ#. */
+  next: Flight | undefined;
 }
 
 /** A line made safe to log: no password, card or session key in it. */
