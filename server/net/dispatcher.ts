@@ -93,6 +93,11 @@ export class Dispatcher {
    * each chain holding one per source and digest: a repeat waits for the first.
    */
   readonly #inFlight = new Map<number, Flight>();
+  /**
+   * A request being handled kept apart from `#inFlight` while it is the only one (one request
+   * in flight): no Map entry set and deleted per request (the delete was the costliest line).
+   */
+  #lone: Flight | undefined;
 
   constructor(core: AuctionCore, options: DispatcherOptions = {}) {
     this.#core = core;
@@ -170,6 +175,7 @@ export class Dispatcher {
       return;
     }
     const flight: Flight = {
+      rq: request.rq,
       source,
       digest,
       done: this.#execute(request, sender, source, digest, respond, overTcp),
@@ -185,6 +191,8 @@ export class Dispatcher {
 
   /** The request being handled from `source` with this RQ# and digest, if any. */
   #flightOf(source: string, rq: number, digest: string): Flight | undefined {
+    const lone = this.#lone;
+    if (lone && lone.rq === rq && lone.source === source && lone.digest === digest) return lone;
     for (let flight = this.#inFlight.get(rq); flight; flight = flight.next) {
       if (flight.source === source && flight.digest === digest) return flight;
     }
@@ -195,12 +203,20 @@ export class Dispatcher {
   #fly(rq: number, flight: Flight): void {
     const replaced = this.#flightOf(flight.source, rq, flight.digest);
     if (replaced) this.#land(rq, replaced);
+    if (!this.#lone && this.#inFlight.size === 0) {
+      this.#lone = flight;
+      return;
+    }
     flight.next = this.#inFlight.get(rq);
     this.#inFlight.set(rq, flight);
   }
 
   /** Forgets `flight` (nothing when it was replaced already). */
   #land(rq: number, flight: Flight): void {
+    if (this.#lone === flight) {
+      this.#lone = undefined;
+      return;
+    }
     const first = this.#inFlight.get(rq);
     if (first === flight) {
       if (flight.next) this.#inFlight.set(rq, flight.next);
@@ -312,6 +328,7 @@ export class Dispatcher {
 
 /** A request being handled, in its RQ#'s chain. */
 interface Flight {
+  rq: number;
   source: string;
   digest: string;
   /** Settles once it is answered. */
