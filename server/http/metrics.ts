@@ -1,7 +1,8 @@
 /**
  * The server's Prometheus metrics, through `prom-client`. The hot path only bumps plain
  * numbers (a request's type and outcome, a pushed datagram); prom-client reads them when
- * `/metrics` is scraped. Journal batches are observed once per fsync, not per request.
+ * `/metrics` is scraped. Journal batches are observed once per fsync, not per request, and
+ * handed to the histograms in groups (at the latest at the next scrape).
  * @module
  */
 
