@@ -69,7 +69,7 @@ export interface DispatcherOptions {
    * Told when a request acted for the user whose session its source is (not REGISTER, LOGIN
    * or PING): the address has shown that it receives (the reply budget trusts it).
    */
-  onSessionShown?: (address: PeerAddress) => void;
+  onSessionShown?: (address: PeerAddress, addressKey: string) => void;
   /** Password hashing and its admission. @default a PasswordHasher at 600,000 iterations */
   passwords?: PasswordHasher;
   /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */

@@ -36,7 +36,8 @@ export interface CommandInput {
 /** The dispatcher's parts a command run reports to. */
 export interface CommandHooks {
   replies: ReplyCache;
-  onSessionShown: (address: PeerAddress) => void;
+  /** With the address's key (`addressKey`), made once per request already. */
+  onSessionShown: (address: PeerAddress, addressKey: string) => void;
   onRequest: RequestObserver;
 }
 
@@ -68,7 +69,7 @@ export function runCommand(
       checkSessionKey(request, { user, config: transaction.config });
     }
     reply = command.handle(request, context, prepared);
-    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender);
+    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender, source);
     if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
       outcome = "refused";
     }
