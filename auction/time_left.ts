@@ -27,6 +27,8 @@ export function hasEnded(item: Item, nowMs: number): boolean {
 
 /** The subscribers of `item` and then its seller, each once. */
 export function followersOf(item: Item): string[] {
+  // The usual case of a bid (no subscriber): no set and no copies made.
+  if (item.subscribers.length === 0) return [item.seller];
   return [...new Set([...item.subscribers, item.seller])];
 }
 

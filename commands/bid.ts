@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import { formatPrice, message } from "../protocol/mod.ts";
+import { formatPrice, type MessageOf } from "../protocol/mod.ts";
 import { followersOf, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOpenItem, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
@@ -48,14 +48,16 @@ export default defineCommand({
     }
     const timeLeft = timeLeftSeconds(endsAtMs, context.nowMs);
     for (const follower of followersOf(item)) {
-      context.push(follower, (rq) =>
-        message("BID_UPDATE", rq, {
-          item: item.name,
-          highestBid: request.amount,
-          bidder: user.name,
-          timeLeft,
-        }));
+      // Literals rather than `message()`, whose spread copies each one: this runs per bid.
+      context.push(follower, (rq): MessageOf<"BID_UPDATE"> => ({
+        type: "BID_UPDATE",
+        rq,
+        item: item.name,
+        highestBid: request.amount,
+        bidder: user.name,
+        timeLeft,
+      }));
     }
-    return message("BID_ACCEPTED", request.rq, {});
+    return { type: "BID_ACCEPTED", rq: request.rq } satisfies MessageOf<"BID_ACCEPTED">;
   },
 });

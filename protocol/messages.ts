@@ -270,5 +270,6 @@ export function normalizeName(name: string): string {
 
 /** The message type a wire name means, matched case-insensitively with `-` and `_` alike. */
 export function lookupMessageType(name: string): MessageType | undefined {
-  return BY_KEY.get(normalizeName(name));
+  // A name already in its lookup form (`BID`, as clients send it) needs no new strings.
+  return BY_KEY.get(name) ?? BY_KEY.get(normalizeName(name));
 }

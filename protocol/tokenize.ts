@@ -6,7 +6,12 @@
 
 import { ProtocolError } from "./fields.ts";
 
-const SPACE = /[ \t]/;
+/** Whether the char code at `index` of `text` is a field separator (space or tab). */
+function isSpaceAt(text: string, index: number): boolean {
+  // Char codes rather than a regular expression per character: every request is split here.
+  const code = text.charCodeAt(index);
+  return code === 0x20 || code === 0x09;
+}
 
 /**
  * Splits `line` into fields. When `restFrom` is given, the field at that index takes the rest
@@ -16,7 +21,7 @@ export function tokenize(line: string, restFrom?: number): string[] {
   const fields: string[] = [];
   let index = 0;
   while (true) {
-    while (index < line.length && SPACE.test(line[index]!)) index++;
+    while (index < line.length && isSpaceAt(line, index)) index++;
     if (index >= line.length) return fields;
     if (restFrom !== undefined && fields.length === restFrom) {
       fields.push(readRest(line.slice(index)));
@@ -30,7 +35,7 @@ export function tokenize(line: string, restFrom?: number): string[] {
 
 function readBare(line: string, start: number): [string, number] {
   let end = start;
-  while (end < line.length && !SPACE.test(line[end]!)) end++;
+  while (end < line.length && !isSpaceAt(line, end)) end++;
   return [line.slice(start, end), end];
 }
 
@@ -45,8 +50,7 @@ function readQuoted(line: string, start: number): [string, number] {
       continue;
     }
     if (char === '"') {
-      const after = line[index + 1];
-      if (after !== undefined && !SPACE.test(after)) {
+      if (index + 1 < line.length && !isSpaceAt(line, index + 1)) {
         throw new ProtocolError("Malformed quoted field: a closing quote must end the field");
       }
       return [text, index + 1];
@@ -72,7 +76,7 @@ function readRest(rest: string): string {
 
 /** Writes one field so that {@linkcode tokenize} reads it back unchanged. */
 export function quoteField(text: string): string {
-  if (text !== "" && !/[ \t]/.test(text) && !text.startsWith('"')) return text;
+  if (text !== "" && !hasSpace(text) && !text.startsWith('"')) return text;
   return `"${text.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
@@ -80,4 +84,10 @@ export function quoteField(text: string): string {
 export function quoteRest(text: string): string {
   const plain = text !== "" && text === text.trim() && !text.startsWith('"');
   return plain ? text : quoteField(text);
+}
+
+/** Whether `text` holds a space or a tab. */
+function hasSpace(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (isSpaceAt(text, index)) return true;
+  return false;
 }

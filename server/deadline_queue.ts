@@ -7,9 +7,9 @@
  */
 
 /** One deadline: when it falls due and what it carries. */
-export interface Deadline<V> {
+export interface Deadline<V, K = string> {
   /** The key it was set under. */
-  key: string;
+  key: K;
   /** When it falls due, in milliseconds since the epoch. */
   atMs: number;
   /** What to do then. */
@@ -17,14 +17,17 @@ export interface Deadline<V> {
 }
 
 /** A deadline in the heap, with its slot. */
-interface Slot<V> extends Deadline<V> {
+interface Slot<V, K> extends Deadline<V, K> {
   index: number;
 }
 
-/** Keyed deadlines, taken earliest first. */
-export class DeadlineQueue<V> {
-  readonly #entries = new Map<string, Slot<V>>();
-  readonly #heap: Slot<V>[] = [];
+/**
+ * Keyed deadlines, taken earliest first. Keys are strings or, cheaper to look up than a string
+ * built per call, numbers.
+ */
+export class DeadlineQueue<V, K extends string | number = string> {
+  readonly #entries = new Map<K, Slot<V, K>>();
+  readonly #heap: Slot<V, K>[] = [];
 
   /** How many deadlines are queued. */
   get size(): number {
@@ -32,17 +35,17 @@ export class DeadlineQueue<V> {
   }
 
   /** Sets (or moves) the deadline of `key`. */
-  set(key: string, atMs: number, value: V): void {
+  set(key: K, atMs: number, value: V): void {
     const existing = this.#entries.get(key);
     if (existing) this.#remove(existing);
-    const slot: Slot<V> = { key, atMs, value, index: this.#heap.length };
+    const slot: Slot<V, K> = { key, atMs, value, index: this.#heap.length };
     this.#entries.set(key, slot);
     this.#heap.push(slot);
     this.#up(slot.index);
   }
 
   /** Removes the deadline of `key`, if any. */
-  delete(key: string): void {
+  delete(key: K): void {
     const slot = this.#entries.get(key);
     if (!slot) return;
     this.#entries.delete(key);
@@ -50,7 +53,7 @@ export class DeadlineQueue<V> {
   }
 
   /** The deadline of `key`, if any. */
-  get(key: string): Deadline<V> | undefined {
+  get(key: K): Deadline<V, K> | undefined {
     return this.#entries.get(key);
   }
 
@@ -65,10 +68,10 @@ export class DeadlineQueue<V> {
    */
   takeDue(
     nowMs: number,
-    order: (a: Deadline<V>, b: Deadline<V>) => number = (a, b) => a.atMs - b.atMs,
+    order: (a: Deadline<V, K>, b: Deadline<V, K>) => number = (a, b) => a.atMs - b.atMs,
     limit = Infinity,
-  ): Deadline<V>[] {
-    const due: Deadline<V>[] = [];
+  ): Deadline<V, K>[] {
+    const due: Deadline<V, K>[] = [];
     for (
       let top = this.#heap[0];
       top !== undefined && top.atMs <= nowMs && due.length < limit;
@@ -82,7 +85,7 @@ export class DeadlineQueue<V> {
   }
 
   /** Takes `slot` out of the heap (not out of the map). */
-  #remove(slot: Slot<V>): void {
+  #remove(slot: Slot<V, K>): void {
     const heap = this.#heap;
     const last = heap.pop()!;
     if (last === slot) return;

@@ -40,7 +40,7 @@ interface Job {
   task: Task;
 }
 
-const byTimeThenTask = (a: Deadline<Job>, b: Deadline<Job>) =>
+const byTimeThenTask = (a: Deadline<Job, number>, b: Deadline<Job, number>) =>
   a.atMs - b.atMs || TASKS.indexOf(a.value.task) - TASKS.indexOf(b.value.task) ||
   a.value.itemId - b.value.itemId;
 
@@ -53,7 +53,7 @@ export interface SchedulerCore extends CoreView, TransactionRunner {
 /** The auction clock of one core. */
 export class AuctionScheduler {
   readonly #core: SchedulerCore;
-  readonly #queue = new DeadlineQueue<Job>();
+  readonly #queue = new DeadlineQueue<Job, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #timer: TimerHandle | undefined;
   #timerDueMs: number | undefined;
@@ -219,6 +219,13 @@ export class AuctionScheduler {
   }
 }
 
-function key(itemId: number, task: Task): string {
-  return `${itemId}:${task}`;
+/** Where each task goes in a deadline's key. */
+const TASK_INDEX: Record<Task, number> = { negotiate: 0, resend: 1, announce: 2, close: 3 };
+
+/**
+ * The key of an item's task: a number, not a string built, flattened and hashed per call (every
+ * bid sets one deadline and deletes two).
+ */
+function key(itemId: number, task: Task): number {
+  return itemId * TASKS.length + TASK_INDEX[task];
 }

@@ -246,7 +246,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   finalizer.start();
   const dispatcher = new Dispatcher(core, {
     ...options,
-    onSessionShown: (address) => shownSessions.confirm(address),
+    onSessionShown: (address, key) => shownSessions.confirm(address, key),
     onRequest: metrics?.request,
   });
   const scheduler = new AuctionScheduler(core);

@@ -1,7 +1,8 @@
 /**
  * The server's Prometheus metrics, through `prom-client`. The hot path only bumps plain
  * numbers (a request's type and outcome, a pushed datagram); prom-client reads them when
- * `/metrics` is scraped. Journal batches are observed once per fsync, not per request.
+ * `/metrics` is scraped. Journal batches are observed once per fsync, not per request, and
+ * handed to the histograms in groups (at the latest at the next scrape).
  * @module
  */
 
@@ -39,6 +40,12 @@ export interface ClusterMetricsView {
 
 /** How often the event-loop lag is sampled. */
 const LAG_SAMPLE_MS = 500;
+/**
+ * Group commits kept before the histograms observe them all at once (and at every scrape):
+ * prom-client's `observe` makes objects and a label hash each call, and at one request in
+ * flight every bid is a group commit of its own.
+ */
+const PENDING_BATCHES = 64;
 
 /** The registry and the counters the server bumps. */
 export class ServerMetrics {
@@ -55,6 +62,9 @@ export class ServerMetrics {
   readonly #batchRecords: Histogram;
   readonly #lag: Histogram;
   readonly #lagTimer: ReturnType<typeof setInterval>;
+  /** Group commits not yet observed: their fsync seconds and their records, in pairs. */
+  readonly #pendingBatches = new Float64Array(2 * PENDING_BATCHES);
+  #pendingCount = 0;
 
   constructor(view: MetricsView) {
     const registers = [this.registry];
@@ -99,12 +109,14 @@ export class ServerMetrics {
       help: "Time of each journal fdatasync (one per group commit)",
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
       registers,
+      collect: () => this.#observeBatches(),
     });
     this.#batchRecords = new Histogram({
       name: "auction_group_commit_records",
       help: "Journal records written by each group commit",
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024],
       registers,
+      collect: () => this.#observeBatches(),
     });
     this.#gauge("auction_open_auctions", "Open auctions", view.openAuctions);
     this.#gauge("auction_sessions", "User sessions (addresses bound to a user)", view.sessions);
@@ -180,11 +192,23 @@ export class ServerMetrics {
     };
   }
 
-  /** Observes one group commit (the journal's observer). */
+  /** Observes one group commit (the journal's observer); the histograms see it by the next scrape. */
   readonly batchWritten = (batch: WrittenBatch): void => {
-    this.#fsync.observe(batch.syncMs / 1000);
-    this.#batchRecords.observe(batch.records);
+    const at = 2 * this.#pendingCount++;
+    this.#pendingBatches[at] = batch.syncMs / 1000;
+    this.#pendingBatches[at + 1] = batch.records;
+    if (this.#pendingCount === PENDING_BATCHES) this.#observeBatches();
   };
+
+  /** Hands the group commits kept so far to the histograms. */
+  #observeBatches(): void {
+    const pending = this.#pendingBatches;
+    for (let at = 0; at < 2 * this.#pendingCount; at += 2) {
+      this.#fsync.observe(pending[at]!);
+      this.#batchRecords.observe(pending[at + 1]!);
+    }
+    this.#pendingCount = 0;
+  }
 
   /** Counts one board client dropped for being too slow. */
   readonly streamDropped = (): void => {

@@ -69,7 +69,7 @@ export interface DispatcherOptions {
    * Told when a request acted for the user whose session its source is (not REGISTER, LOGIN
    * or PING): the address has shown that it receives (the reply budget trusts it).
    */
-  onSessionShown?: (address: PeerAddress) => void;
+  onSessionShown?: (address: PeerAddress, addressKey: string) => void;
   /** Password hashing and its admission. @default a PasswordHasher at 600,000 iterations */
   passwords?: PasswordHasher;
   /** LOGIN failures per (name, IP). @default a LoginThrottle with its defaults */
@@ -88,8 +88,16 @@ export class Dispatcher {
   readonly #onRequest: RequestObserver;
   /** What a command run reports to (`run_command.ts`). */
   readonly #hooks: CommandHooks;
-  /** Requests being handled, by source, RQ# and digest: a repeat waits for the first. */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /**
+   * Requests being handled, by RQ# (a number: no key string to build and hash per request),
+   * each chain holding one per source and digest: a repeat waits for the first.
+   */
+  readonly #inFlight = new Map<number, Flight>();
+  /**
+   * A request being handled kept apart from `#inFlight` while it is the only one (one request
+   * in flight): no Map entry set and deleted per request (the delete was the costliest line).
+   */
+  #lone: Flight | undefined;
 
   constructor(core: AuctionCore, options: DispatcherOptions = {}) {
     this.#core = core;
@@ -110,9 +118,10 @@ export class Dispatcher {
     bytes: Uint8Array,
     sender: PeerAddress,
     respond: Respond,
-    options: DispatchOptions = {},
+    options?: DispatchOptions,
   ): Promise<void> {
-    const overTcp = options.transport === "tcp";
+    // No default object: a UDP request (the usual one) passes no options.
+    const overTcp = options?.transport === "tcp";
     // A TCP peer never shares a UDP address's cached replies, even with the same port number.
     const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const nowMs = this.#core.clock.now();
@@ -151,9 +160,8 @@ export class Dispatcher {
 
     const digest = repeatDigest(text);
     // A repeat that arrives while the first is still being handled waits for its reply.
-    const flightKey = `${source} ${request.rq} ${digest}`;
-    const earlier = this.#inFlight.get(flightKey);
-    if (earlier) await earlier.catch(() => {});
+    const earlier = this.#flightOf(source, request.rq, digest);
+    if (earlier) await earlier.done.catch(() => {});
     const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
     if (cached) {
       logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
@@ -166,23 +174,71 @@ export class Dispatcher {
       this.#onRequest(request.type, "repeat");
       return;
     }
-    const done = this.#execute(request, sender, digest, respond, overTcp);
-    this.#inFlight.set(flightKey, done);
+    const flight: Flight = {
+      rq: request.rq,
+      source,
+      digest,
+      done: this.#execute(request, sender, source, digest, respond, overTcp),
+      next: undefined,
+    };
+    this.#fly(request.rq, flight);
     try {
-      await done;
+      await flight.done;
     } finally {
-      if (this.#inFlight.get(flightKey) === done) this.#inFlight.delete(flightKey);
+      this.#land(request.rq, flight);
+    }
+  }
+
+  /** The request being handled from `source` with this RQ# and digest, if any. */
+  #flightOf(source: string, rq: number, digest: string): Flight | undefined {
+    const lone = this.#lone;
+    if (lone && lone.rq === rq && lone.source === source && lone.digest === digest) return lone;
+    for (let flight = this.#inFlight.get(rq); flight; flight = flight.next) {
+      if (flight.source === source && flight.digest === digest) return flight;
+    }
+    return undefined;
+  }
+
+  /** Records `flight` as the one being handled for its source, RQ# and digest (replacing any). */
+  #fly(rq: number, flight: Flight): void {
+    const replaced = this.#flightOf(flight.source, rq, flight.digest);
+    if (replaced) this.#land(rq, replaced);
+    if (!this.#lone && this.#inFlight.size === 0) {
+      this.#lone = flight;
+      return;
+    }
+    flight.next = this.#inFlight.get(rq);
+    this.#inFlight.set(rq, flight);
+  }
+
+  /** Forgets `flight` (nothing when it was replaced already). */
+  #land(rq: number, flight: Flight): void {
+    if (this.#lone === flight) {
+      this.#lone = undefined;
+      return;
+    }
+    const first = this.#inFlight.get(rq);
+    if (first === flight) {
+      if (flight.next) this.#inFlight.set(rq, flight.next);
+      else this.#inFlight.delete(rq);
+      return;
+    }
+    for (let before = first; before; before = before.next) {
+      if (before.next === flight) {
+        before.next = flight.next;
+        return;
+      }
     }
   }
 
   async #execute(
     request: Message,
     sender: PeerAddress,
+    source: string,
     digest: string,
     respond: Respond,
     overTcp: boolean,
   ): Promise<void> {
-    const source = overTcp ? `tcp ${addressKey(sender)}` : addressKey(sender);
     const command = isRequest(request) ? this.#commands.get(request.type) : undefined;
     if (!command || !isRequest(request)) {
       this.#onRequest(request.type, "refused");
@@ -235,10 +291,10 @@ export class Dispatcher {
           { sender, source, digest, prepared, overTcp },
           this.#hooks,
         ),
-      (reply) => {
+      (line) => {
         // A refusal the transport dropped (reply budget) is not remembered: a retransmission
         // is evaluated again. Replies that changed state go to sessions or are exempt.
-        if (reply && !this.#send(respond, source, encodeMessage(reply))) {
+        if (line !== null && !this.#send(respond, source, line)) {
           this.#replies.forgetRefusal(source, request.rq, digest);
         }
       },
@@ -268,6 +324,17 @@ export class Dispatcher {
     }
     return sent;
   }
+}
+
+/** A request being handled, in its RQ#'s chain. */
+interface Flight {
+  rq: number;
+  source: string;
+  digest: string;
+  /** Settles once it is answered. */
+  done: Promise<void>;
+  /** The next request being handled with the same RQ#. */
+  next: Flight | undefined;
 }
 
 /** A line made safe to log: no password, card or session key in it. */

@@ -14,7 +14,7 @@ import { checkSessionKey } from "../identity/session_check.ts";
 import { HandlerContext } from "./handler_context.ts";
 import type { ReplyCache } from "./reply_cache.ts";
 import type { RequestObserver, RequestOutcome } from "./dispatcher.ts";
-import { type PeerAddress, userAt } from "../../auction/state.ts";
+import type { PeerAddress } from "../../auction/state.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 
@@ -36,21 +36,27 @@ export interface CommandInput {
 /** The dispatcher's parts a command run reports to. */
 export interface CommandHooks {
   replies: ReplyCache;
-  onSessionShown: (address: PeerAddress) => void;
+  /** With the address's key (`addressKey`), made once per request already. */
+  onSessionShown: (address: PeerAddress, addressKey: string) => void;
   onRequest: RequestObserver;
 }
 
-/** Runs `command` for `request` in `transaction`; returns the reply to send, if any. */
+/**
+ * Runs `command` for `request` in `transaction`; returns the reply to send as its line (encoded
+ * once: the same line is remembered and sent), or `null` when there is none.
+ */
 export function runCommand(
   command: Command,
   request: ClientMessage,
   transaction: Transaction,
   input: CommandInput,
   hooks: CommandHooks,
-): ServerMessage | undefined {
+): string | null {
   const { sender, source, digest, prepared } = input;
   // Nothing on the server's TCP port is a UDP user's session, even from the same port number.
-  const user = input.overTcp ? undefined : userAt(transaction.state, sender);
+  // Over UDP `source` is the sender's address key: the session is looked up by it directly.
+  const sessionOf = input.overTcp ? undefined : transaction.state.sessions[source];
+  const user = sessionOf === undefined ? undefined : transaction.state.users[sessionOf];
   let remembered = true;
   // The handler's events and pushes wait until it returns: one that throws half-way through
   // journals nothing and sends nothing.
@@ -63,7 +69,7 @@ export function runCommand(
       checkSessionKey(request, { user, config: transaction.config });
     }
     reply = command.handle(request, context, prepared);
-    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender);
+    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender, source);
     if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
       outcome = "refused";
     }
@@ -78,20 +84,29 @@ export function runCommand(
     reply = refusalMessage(REFUSAL_OF[request.type] ?? "DENIED", request.rq, reason);
   }
   hooks.onRequest(request.type, outcome);
-  const entry = {
-    rq: request.rq,
-    requestDigest: digest,
-    reply: reply ? encodeMessage(reply) : null,
-    atMs: transaction.nowMs,
-  };
+  const line = reply ? encodeMessage(reply) : null;
+  const atMs = transaction.nowMs;
   for (const event of events) transaction.emit(event);
   for (const push of pushes) transaction.sendTo(push.to, push.message);
   if (events.length > 0) {
-    transaction.emit({ type: "request_answered", source, ...entry });
+    // Built whole, in the journal's key order: no entry object spread into it.
+    transaction.emit({
+      type: "request_answered",
+      source,
+      rq: request.rq,
+      requestDigest: digest,
+      reply: line,
+      atMs,
+    });
   } else if (remembered) {
-    hooks.replies.rememberRefusal(source, entry);
+    hooks.replies.rememberRefusal(source, {
+      rq: request.rq,
+      requestDigest: digest,
+      reply: line,
+      atMs,
+    });
   }
-  return reply;
+  return line;
 }
 
 /** The refusal `type` (`DENIED`, `BID_REJECTED` ...) of request `rq`, with its reason. */

@@ -53,9 +53,11 @@ export class SessionIps implements SessionView {
     return (this.#shownPerIp.get(ip) ?? 0) > 0;
   }
 
-  /** A request from `address` acted for the user whose session it is: it receives. */
-  confirm(address: PeerAddress): void {
-    const key = addressKey(address);
+  /**
+   * A request from `address` acted for the user whose session it is: it receives. `key` is the
+   * address's key when the caller made it already (the dispatcher does, once per request).
+   */
+  confirm(address: PeerAddress, key: string = addressKey(address)): void {
     if (this.#holderOf.has(key)) this.#show(key);
   }
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { crc32 } from "./crc32.ts";
+import { crc32, crc32Ascii, crcHex } from "./crc32.ts";
 import type { AuctionEvent } from "../../auction/events.ts";
 
 const UTF8 = new TextEncoder();
@@ -44,8 +44,8 @@ export interface Segment {
 
 /** The commit record that closes a batch whose last record is `lastSeq`, newline included. */
 export function encodeCommit(lastSeq: number): string {
-  const crc = crc32(UTF8.encode(`commit ${lastSeq}`));
-  return `{"commit":${lastSeq},"crc":"${crc.toString(16).padStart(8, "0")}"}\n`;
+  // Written once per batch: its CRC is read from the ASCII text, with nothing encoded.
+  return `{"commit":${lastSeq},"crc":"${crcHex(crc32Ascii(`commit ${lastSeq}`))}"}\n`;
 }
 
 /** Decodes a commit line (without its newline): its `lastSeq`; throws a reason if it is bad. */

@@ -16,6 +16,8 @@ export { PREWRITE_BYTES } from "./segment_file.ts";
 const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
+/** The largest batch assembled in the buffer kept from batch to batch. */
+const MAX_SCRATCH_BYTES = 1 << 20;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -89,6 +91,8 @@ export class JournalWriter {
   /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
+  /** Where a batch is assembled before its write. */
+  #scratch = new Uint8Array(4096);
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -249,14 +253,26 @@ export class JournalWriter {
 
   async #writeAndSync(records: Uint8Array[], lastSeq: number): Promise<void> {
     if (records.length === 0 || !this.#open) return;
-    const chunks = [...records, UTF8.encode(encodeCommit(lastSeq))];
-    const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-    const bytes = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
+    const commit = encodeCommit(lastSeq);
+    // The commit record is ASCII: one byte per char code.
+    let total = commit.length;
+    for (const record of records) total += record.length;
+    // Assembled in a buffer kept from batch to batch (the write below is synchronous), unless
+    // the batch is too big to keep one for.
+    if (this.#scratch.length < total && total <= MAX_SCRATCH_BYTES) {
+      this.#scratch = new Uint8Array(
+        Math.min(Math.max(total, 2 * this.#scratch.length), MAX_SCRATCH_BYTES),
+      );
     }
+    const bytes = total <= this.#scratch.length
+      ? this.#scratch.subarray(0, total)
+      : new Uint8Array(total);
+    let offset = 0;
+    for (const record of records) {
+      bytes.set(record, offset);
+      offset += record.length;
+    }
+    UTF8.encodeInto(commit, bytes.subarray(offset));
     const segment = this.#open;
     segment.write(bytes);
     const startMs = performance.now();

@@ -128,6 +128,40 @@ Deno.test(
 );
 
 Deno.test(
+  "repeats of requests handled at once, with one RQ# from two sources or two RQ#s from one, each wait for their own",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    // Dispatched in one turn: each is handled after a hop, so the repeats find them in flight.
+    const alice = registerLine(1, "alice");
+    const bob = registerLine(1, "bob");
+    const carol = registerLine(2, "carol");
+    const replies = await Promise.all([
+      harness.request(alice, 40001),
+      harness.request(bob, 40002),
+      harness.request(carol, 40002),
+      harness.request(bob, 40002),
+      harness.request(alice, 40001),
+      harness.request(carol, 40002),
+      harness.request(bob, 40002),
+    ]);
+    const [forAlice, forBob, forCarol] = replies;
+    assert.deepEqual([forAlice, forBob, forCarol], [
+      "REGISTERED 1",
+      "REGISTERED 1",
+      "REGISTERED 2",
+    ]);
+    assert.deepEqual(replies, [forAlice, forBob, forCarol, forBob, forAlice, forCarol, forBob]);
+    const registered = harness.events.filter((event) => event.type === "user_registered");
+    assert.deepEqual(
+      registered.map((event) => event.type === "user_registered" && event.name),
+      ["alice", "bob", "carol"],
+      "each once",
+    );
+  },
+);
+
+Deno.test(
   "a repeat that arrives while the first is still being handled gets the same reply",
   pure,
   async () => {

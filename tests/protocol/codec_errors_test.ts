@@ -183,6 +183,30 @@ Deno.test("decodeDatagram() accepts a trailing newline", pure, () => {
   });
 });
 
+Deno.test("decodeDatagram() drops one trailing \\n or \\r\\n, nothing else", pure, () => {
+  const bid = { type: "BID", rq: 1, item: "Kite", amount: 200 };
+  assert.deepEqual(decodeDatagram(UTF8.encode("BID 1 Kite 2\n")), bid);
+  assert.deepEqual(decodeDatagram(UTF8.encode("BID 1 Kite 2")), bid);
+  for (const ending of ["\r", "\n\n", "\r\n\n", "\n\r"]) {
+    assert.match(
+      decodeErrorOf(() => decodeDatagram(UTF8.encode(`BID 1 Kite 2${ending}`))).message,
+      /Bid_Amount/,
+      JSON.stringify(ending),
+    );
+  }
+  assert.match(decodeErrorOf(() => decodeDatagram(UTF8.encode("\n"))).message, /Empty/);
+});
+
+Deno.test("a message name is read in any case, with - and _ alike", pure, () => {
+  for (const name of ["BID", "bid", "Bid"]) {
+    assert.equal(decodeLine(`${name} 1 Kite 2`).type, "BID");
+  }
+  for (const name of ["BID_ACCEPTED", "bid-accepted", "Bid_Accepted"]) {
+    assert.equal(decodeLine(`${name} 1`).type, "BID_ACCEPTED");
+  }
+  assert.match(decodeErrorOf(() => decodeLine("BIDS 1 Kite 2")).message, /Unknown message/);
+});
+
 Deno.test("encodeDatagram() writes UTF-8 that decodeDatagram() reads back", pure, () => {
   const cancel = message("CANCEL", 3, { reason: "Paiement refusé" });
   assert.deepEqual(decodeDatagram(encodeDatagram(cancel)), cancel);

@@ -31,6 +31,19 @@ Deno.test("DeadlineQueue forgets a deleted deadline", pure, () => {
   assert.deepEqual(queue.takeDue(100), []);
 });
 
+Deno.test("DeadlineQueue takes numbers as keys: set, moved, deleted", pure, () => {
+  const queue = new DeadlineQueue<string, number>();
+  queue.set(7, 30, "seven");
+  queue.set(8, 10, "eight");
+  queue.set(7, 5, "seven moved");
+  queue.delete(8);
+  assert.equal(queue.size, 1);
+  assert.equal(queue.get(7)?.atMs, 5);
+  assert.deepEqual(queue.takeDue(100).map((entry) => [entry.key, entry.value]), [
+    [7, "seven moved"],
+  ]);
+});
+
 Deno.test(
   "DeadlineQueue agrees with a plain scan over thousands of random operations",
   pure,

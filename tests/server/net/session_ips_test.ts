@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHarness, type Harness, peer } from "../../_support/harness.ts";
 import { Dispatcher } from "../../../server/net/dispatcher.ts";
 import { SessionIps } from "../../../server/net/session_ips.ts";
-import { emptyState, type PeerAddress } from "../../../auction/state.ts";
+import { addressKey, emptyState, type PeerAddress } from "../../../auction/state.ts";
 import { applyEvent } from "../../../auction/apply.ts";
 import type { AuctionEvent } from "../../../auction/events.ts";
 import { MemoryStore } from "../../../server/store/store.ts";
@@ -14,7 +14,7 @@ import { pure } from "../../_support/pure.ts";
 /** A dispatcher that tells `sessions` which session addresses have shown that they receive. */
 function wire(harness: Harness, sessions: SessionIps) {
   const dispatcher = new Dispatcher(harness.core, {
-    onSessionShown: (address) => sessions.confirm(address),
+    onSessionShown: (address, key) => sessions.confirm(address, key),
     passwords: new PasswordHasher({ derive: fakeDerive() }),
   });
   return async (line: string, from: PeerAddress | number): Promise<string | undefined> => {
@@ -24,6 +24,25 @@ function wire(harness: Harness, sessions: SessionIps) {
     return reply;
   };
 }
+
+Deno.test("the dispatcher tells a shown session with its address key", pure, async () => {
+  const harness = await createHarness();
+  const shown: [PeerAddress, string][] = [];
+  const dispatcher = new Dispatcher(harness.core, {
+    onSessionShown: (address, key) => shown.push([address, key]),
+    passwords: new PasswordHasher({ derive: fakeDerive() }),
+  });
+  const request = (line: string, from: PeerAddress) =>
+    dispatcher.dispatch(new TextEncoder().encode(line), from, () => {});
+  const far = { hostname: "10.0.0.5", port: 5555 };
+  const v6 = { hostname: "::1", port: 6666 };
+  await request(registerLine(1, "sam", { role: "seller" }), far);
+  await request(registerLine(1, "ann", { role: "seller" }), v6);
+  await request("LIST_ITEM 2 Kite kite 20 60", far);
+  await request("LIST_ITEM 2 Vase vase 20 60", v6);
+  assert.deepEqual(shown, [[far, addressKey(far)], [v6, addressKey(v6)]]);
+  assert.deepEqual(shown.map(([, key]) => key), ["10.0.0.5:5555", "[::1]:6666"]);
+});
 
 Deno.test("SessionIps trusts a session only once a request acted for its user", pure, async () => {
   const harness = await createHarness();

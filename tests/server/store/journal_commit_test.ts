@@ -80,6 +80,35 @@ Deno.test("the FileStore closes every batch with a commit record, and a segment 
   }
 });
 
+Deno.test("batches small and big, past the buffer a batch is assembled in, are written whole", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "journal-commit-test-" });
+  try {
+    // No snapshot meanwhile: it would start a new segment.
+    const store = new FileStore(dir, { snapshotEveryEvents: 100_000 });
+    await store.load();
+    // About 150 bytes a record: one small batch, one of ~30 KB (the kept buffer grows), one of
+    // ~1.5 MB (past the largest kept buffer, assembled apart), then a small one again.
+    const batch = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => registered(`u${from + i}`, from + i));
+    await store.append(batch(1, 1));
+    await store.append(batch(2, 200));
+    await store.append(batch(202, 10_000));
+    await store.append(batch(10_202, 2));
+    await store.close();
+    const bytes = await Deno.readFile(join(dir, segmentName(1)));
+    const text = new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
+    const expected = encodeCommit(0) + [[1, 1], [2, 200], [202, 10_000], [10_202, 2]]
+      .map(([from, count]) =>
+        batch(from!, count!).map((event, i) => encodeRecord(from! + i, event)).join("") +
+        encodeCommit(from! + count! - 1)
+      ).join("");
+    assert.equal(text, expected);
+    assert.equal((await recover(dir)).lastSeq, 10_203);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("an unacknowledged last batch, damaged in the middle, is dropped with the file truncated", async () => {
   const closed = encodeCommit(0) + record(1) + record(2) + encodeCommit(2);
   // A multi-page batch persisted out of order: its first record damaged, the next ones whole,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { crc32 } from "../../../server/store/crc32.ts";
+import { crc32, crc32Ascii, crcHex } from "../../../server/store/crc32.ts";
 import type { AuctionEvent } from "../../../auction/events.ts";
 import { decodeRecord, encodeRecord, segmentName } from "../../../server/store/journal.ts";
 import { JournalCorruptError, scanSegment } from "../../../server/store/journal_scan.ts";
@@ -36,6 +36,39 @@ Deno.test("crc32() matches the IEEE check value and continues across chunks", ()
   assert.equal(crc32(UTF8.encode("123456789")), 0xcbf43926);
   assert.equal(crc32(UTF8.encode("56789"), crc32(UTF8.encode("1234"))), 0xcbf43926);
   assert.equal(crc32(new Uint8Array()), 0);
+});
+
+Deno.test("crc32() four bytes at a time equals the CRC taken a byte at a time, at every length", () => {
+  const table = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const byteByByte = (bytes: Uint8Array, previous: number) => {
+    let crc = (previous ^ 0xffffffff) >>> 0;
+    for (const byte of bytes) crc = (table[(crc ^ byte) & 0xff]! ^ (crc >>> 8)) >>> 0;
+    return (crc ^ 0xffffffff) >>> 0;
+  };
+  const bytes = Uint8Array.from({ length: 80 }, (_, i) => (i * 167 + 13) & 0xff);
+  for (let start = 0; start < 4; start++) {
+    for (let end = start; end <= bytes.length; end++) {
+      for (const previous of [0, 0x7fffffff, 0xcbf43926, 0xffffffff]) {
+        const part = bytes.subarray(start, end);
+        assert.equal(crc32(part, previous), byteByByte(part, previous), `${start}..${end}`);
+      }
+    }
+  }
+});
+
+Deno.test("crc32Ascii() is crc32() of the text's bytes, and crcHex() gives 8 hex digits", () => {
+  for (const text of ["", "commit 0", "commit 1234567890123456", "123456789"]) {
+    assert.equal(crc32Ascii(text), crc32(UTF8.encode(text)));
+  }
+  assert.equal(crc32Ascii("56789", crc32Ascii("1234")), 0xcbf43926);
+  assert.equal(crcHex(0xcbf43926), "cbf43926");
+  assert.equal(crcHex(0x1a), "0000001a");
+  assert.equal(crcHex(0), "00000000");
+  assert.equal(crcHex(0xffffffff), "ffffffff");
 });
 
 Deno.test("encodeRecord() writes one JSON line that decodeRecord() reads back", () => {

@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { ServerMetrics } from "../../../server/http/metrics.ts";
+
+const view = { openAuctions: () => 0, sessions: () => 0, streamClients: () => 0 };
+
+/** The value of sample `name` (no labels) in `/metrics` text. */
+function sample(text: string, name: string): number {
+  const line = text.split("\n").find((line) => line.startsWith(`${name} `));
+  assert.ok(line, `${name} is in the scrape`);
+  return Number(line.split(" ")[1]);
+}
+
+Deno.test("every group commit reaches the journal histograms by the next scrape", async () => {
+  const metrics = new ServerMetrics(view);
+  try {
+    for (let index = 0; index < 3; index++) {
+      metrics.batchWritten({ records: 2, appends: 1, syncMs: 4, onThread: false });
+    }
+    let text = await metrics.text();
+    assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 3);
+    assert.equal(sample(text, "auction_journal_fsync_seconds_sum"), 0.012);
+    assert.equal(sample(text, "auction_group_commit_records_sum"), 6);
+    // More than are kept between two scrapes: none is lost, none counted twice.
+    for (let index = 0; index < 150; index++) {
+      metrics.batchWritten({ records: 1, appends: 1, syncMs: 0.5, onThread: false });
+    }
+    text = await metrics.text();
+    assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 153);
+    assert.equal(sample(text, "auction_group_commit_records_count"), 153);
+    assert.equal(sample(text, "auction_group_commit_records_sum"), 156);
+    assert.equal(sample(text, 'auction_group_commit_records_bucket{le="1"}'), 150);
+    text = await metrics.text();
+    assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 153);
+  } finally {
+    metrics.close();
+  }
+});
