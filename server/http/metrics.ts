@@ -54,6 +54,7 @@ export class ServerMetrics {
   /** Requests by type, then outcome. */
   readonly #requests = new Map<string, Map<RequestOutcome, number>>();
   #pushed = 0;
+  #syncsOnThread = 0;
   #bids = 0;
   #streamDrops = 0;
   readonly #sales = { sold: 0, no_offer: 0, cancelled: 0 };
@@ -87,6 +88,11 @@ export class ServerMetrics {
       "auction_datagrams_pushed_total",
       "Datagrams pushed to users (announcements, bid updates, price adjustments)",
       () => this.#pushed + (cluster?.pushedForWriter() ?? 0),
+    );
+    this.#counter(
+      "auction_journal_syncs_on_thread_total",
+      "Group commits synced on the event loop's thread (one client alone waiting for its reply)",
+      () => this.#syncsOnThread,
     );
     this.#counter(
       "auction_board_stream_dropped_total",
@@ -194,6 +200,7 @@ export class ServerMetrics {
 
   /** Observes one group commit (the journal's observer); the histograms see it by the next scrape. */
   readonly batchWritten = (batch: WrittenBatch): void => {
+    if (batch.onThread) this.#syncsOnThread++;
     const at = 2 * this.#pendingCount++;
     this.#pendingBatches[at] = batch.syncMs / 1000;
     this.#pendingBatches[at + 1] = batch.records;

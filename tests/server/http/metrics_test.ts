@@ -35,3 +35,17 @@ Deno.test("every group commit reaches the journal histograms by the next scrape"
     metrics.close();
   }
 });
+
+Deno.test("group commits synced on the thread are counted", async () => {
+  const metrics = new ServerMetrics(view);
+  try {
+    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true });
+    metrics.batchWritten({ records: 4, appends: 2, syncMs: 0.2, onThread: false });
+    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true });
+    const text = await metrics.text();
+    assert.equal(sample(text, "auction_journal_syncs_on_thread_total"), 2);
+    assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 3);
+  } finally {
+    metrics.close();
+  }
+});
