@@ -34,6 +34,7 @@ import {
   type MessageType,
 } from "./messages.ts";
 import { quoteField, quoteRest, tokenize } from "./tokenize.ts";
+import { fieldLabel } from "./field_labels.ts";
 
 /** A message that could not be decoded, with what was known of it for the refusal. */
 export class DecodeError extends ProtocolError {
@@ -270,37 +271,3 @@ export function message<N extends MessageType>(
 ): MessageOf<N> {
   return { type, rq, ...fields } as MessageOf<N>;
 }
-
-/** A field's name as the table writes it, for error messages: `startPrice` → `Start_Price`. */
-function fieldLabel(key: string): string {
-  return FIELD_LABELS[key] ?? key;
-}
-
-const FIELD_LABELS: Record<string, string> = {
-  name: "Name",
-  role: "Role",
-  ip: "IP",
-  udpPort: "UDP_Port",
-  tcpPort: "TCP_Port",
-  password: "Password",
-  item: "Item_Name",
-  description: "Item_Desc",
-  startPrice: "Start_Price",
-  duration: "Duration",
-  seller: "Seller_Name",
-  buyer: "Buyer_Name",
-  amount: "Bid_Amount",
-  newPrice: "New_Price",
-  decision: "REJECT",
-  reason: "Reason",
-  currentPrice: "Current_Price",
-  timeLeft: "Time_Left",
-  highestBid: "Highest_Bid",
-  bidder: "Bidder_Name",
-  finalPrice: "Final_Price",
-  card: "CC#",
-  expiry: "CC_Exp_Date",
-  address: "Address",
-  key: "key",
-  cardLast4: "Card_Last4",
-};

@@ -30,6 +30,7 @@ import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { type CommandHooks, refusalMessage, runCommand } from "./run_command.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
+import { type Flight, RequestsInFlight } from "./in_flight.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 const TEXT = new TextDecoder();
@@ -88,16 +89,8 @@ export class Dispatcher {
   readonly #onRequest: RequestObserver;
   /** What a command run reports to (`run_command.ts`). */
   readonly #hooks: CommandHooks;
-  /**
-   * Requests being handled, by RQ# (a number: no key string to build and hash per request),
-   * each chain holding one per source and digest: a repeat waits for the first.
-   */
-  readonly #inFlight = new Map<number, Flight>();
-  /**
-   * A request being handled kept apart from `#inFlight` while it is the only one (one request
-   * in flight): no Map entry set and deleted per request (the delete was the costliest line).
-   */
-  #lone: Flight | undefined;
+  /** Requests being handled: a repeat waits for the first. */
+  readonly #inFlight = new RequestsInFlight();
 
   constructor(core: AuctionCore, options: DispatcherOptions = {}) {
     this.#core = core;
@@ -160,7 +153,7 @@ export class Dispatcher {
 
     const digest = repeatDigest(text);
     // A repeat that arrives while the first is still being handled waits for its reply.
-    const earlier = this.#flightOf(source, request.rq, digest);
+    const earlier = this.#inFlight.find(source, request.rq, digest);
     if (earlier) await earlier.done.catch(() => {});
     const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
     if (cached) {
@@ -181,53 +174,11 @@ export class Dispatcher {
       done: this.#execute(request, sender, source, digest, respond, overTcp),
       next: undefined,
     };
-    this.#fly(request.rq, flight);
+    this.#inFlight.add(flight);
     try {
       await flight.done;
     } finally {
-      this.#land(request.rq, flight);
-    }
-  }
-
-  /** The request being handled from `source` with this RQ# and digest, if any. */
-  #flightOf(source: string, rq: number, digest: string): Flight | undefined {
-    const lone = this.#lone;
-    if (lone && lone.rq === rq && lone.source === source && lone.digest === digest) return lone;
-    for (let flight = this.#inFlight.get(rq); flight; flight = flight.next) {
-      if (flight.source === source && flight.digest === digest) return flight;
-    }
-    return undefined;
-  }
-
-  /** Records `flight` as the one being handled for its source, RQ# and digest (replacing any). */
-  #fly(rq: number, flight: Flight): void {
-    const replaced = this.#flightOf(flight.source, rq, flight.digest);
-    if (replaced) this.#land(rq, replaced);
-    if (!this.#lone && this.#inFlight.size === 0) {
-      this.#lone = flight;
-      return;
-    }
-    flight.next = this.#inFlight.get(rq);
-    this.#inFlight.set(rq, flight);
-  }
-
-  /** Forgets `flight` (nothing when it was replaced already). */
-  #land(rq: number, flight: Flight): void {
-    if (this.#lone === flight) {
-      this.#lone = undefined;
-      return;
-    }
-    const first = this.#inFlight.get(rq);
-    if (first === flight) {
-      if (flight.next) this.#inFlight.set(rq, flight.next);
-      else this.#inFlight.delete(rq);
-      return;
-    }
-    for (let before = first; before; before = before.next) {
-      if (before.next === flight) {
-        before.next = flight.next;
-        return;
-      }
+      this.#inFlight.remove(flight);
     }
   }
 
@@ -324,17 +275,6 @@ export class Dispatcher {
     }
     return sent;
   }
-}
-
-/** A request being handled, in its RQ#'s chain. */
-interface Flight {
-  rq: number;
-  source: string;
-  digest: string;
-  /** Settles once it is answered. */
-  done: Promise<void>;
-  /** The next request being handled with the same RQ#. */
-  next: Flight | undefined;
 }
 
 /** A line made safe to log: no password, card or session key in it. */
