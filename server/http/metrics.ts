@@ -7,10 +7,9 @@
  */
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CommittedBatch } from "../core.ts";
+import type { CommittedBatch, Outbox } from "../core.ts";
 import type { RequestOutcome } from "../net/dispatcher.ts";
 import type { WrittenBatch } from "../store/journal_writer.ts";
-import type { Outbox } from "../core.ts";
 
 /** What the metrics read from the live server at scrape time. */
 export interface MetricsView {

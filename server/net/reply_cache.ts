@@ -9,6 +9,7 @@
 import { withoutSessionKey } from "../../protocol/mod.ts";
 import { keepReply, replyFor } from "../../auction/replies.ts";
 import type { AuctionState, CachedReply } from "../../auction/state.ts";
+import { hex32 } from "../hex32.ts";
 
 /** Most addresses whose refusals are remembered in memory. */
 const MAX_MEMORY_SOURCES = 10_000;
@@ -88,11 +89,6 @@ export function requestDigest(bytes: Uint8Array): string {
   return digestHex(high, low);
 }
 
-/** The two hex digits of each byte value: half the cost of `toString(16)` and `padStart`. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-
 function digestHex(high: number, low: number): string {
-  return HEX_BYTE[high >>> 24]! + HEX_BYTE[(high >>> 16) & 0xff]! +
-    HEX_BYTE[(high >>> 8) & 0xff]! + HEX_BYTE[high & 0xff]! + HEX_BYTE[low >>> 24]! +
-    HEX_BYTE[(low >>> 16) & 0xff]! + HEX_BYTE[(low >>> 8) & 0xff]! + HEX_BYTE[low & 0xff]!;
+  return hex32(high) + hex32(low);
 }

@@ -72,7 +72,8 @@ export class UdpTransport implements Outbox {
     this.#inProgress--;
   };
   /** The last datagram's sender, and how many in a row came from it while none was in progress. */
-  #lastSender = "";
+  #lastHostname = "";
+  #lastPort = 0;
   #closedLoop = 0;
   /** Datagrams handed to the socket whose send has not finished. */
   #queued = 0;
@@ -195,13 +196,10 @@ export class UdpTransport implements Outbox {
         hostname: (address as Deno.NetAddr).hostname,
         port: (address as Deno.NetAddr).port,
       };
-      const senderKey = addressKey(sender);
-      this.#closedLoop = this.#inProgress > 0
-        ? 0
-        : senderKey === this.#lastSender
-        ? this.#closedLoop + 1
-        : 1;
-      this.#lastSender = senderKey;
+      const sameSender = sender.port === this.#lastPort && sender.hostname === this.#lastHostname;
+      this.#closedLoop = this.#inProgress > 0 ? 0 : sameSender ? this.#closedLoop + 1 : 1;
+      this.#lastHostname = sender.hostname;
+      this.#lastPort = sender.port;
       const nowMs = this.#clock.now();
       this.#replyBudget?.received(sender.hostname, bytes.length, nowMs);
       const verdict = this.#rateLimiter?.check(sender.hostname, nowMs) ?? "allow";

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { hex32 } from "../hex32.ts";
+
 const TABLE = (() => {
   const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -55,11 +57,7 @@ export function crc32Ascii(text: string, previous = 0): number {
   return ~crc >>> 0;
 }
 
-/** The two lower-case hex digits of each byte value. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-
-/** A CRC as its 8 lower-case hex digits (`toString(16)` and `padStart` cost twice as much). */
+/** A CRC as its 8 lower-case hex digits. */
 export function crcHex(crc: number): string {
-  return HEX_BYTE[crc >>> 24]! + HEX_BYTE[(crc >>> 16) & 0xff]! + HEX_BYTE[(crc >>> 8) & 0xff]! +
-    HEX_BYTE[crc & 0xff]!;
+  return hex32(crc);
 }

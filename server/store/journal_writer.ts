@@ -11,8 +11,6 @@ import type { AuctionEvent } from "../../auction/events.ts";
 import { encodeCommit, encodeRecords } from "./journal.ts";
 import { SegmentFile } from "./segment_file.ts";
 
-export { PREWRITE_BYTES } from "./segment_file.ts";
-
 const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { applyEvent } from "../../../auction/apply.ts";
 import { FileStore } from "../../../server/store/file_store.ts";
 import { listSegments } from "../../../server/store/journal.ts";
-import { JournalWriter, PREWRITE_BYTES } from "../../../server/store/journal_writer.ts";
+import { JournalWriter } from "../../../server/store/journal_writer.ts";
+import { PREWRITE_BYTES } from "../../../server/store/segment_file.ts";
 import { FakeClock } from "../../../server/clock.ts";
 import { recover } from "../../../server/store/recovery.ts";
 import {
