@@ -106,7 +106,11 @@ export class Dispatcher {
     };
   }
 
-  /** Handles one request from `sender`; resolves when its reply (if any) has been sent. */
+  /**
+   * Handles one request from `sender`; resolves when its reply (if any) has been sent. `bytes`
+   * is read before this returns, never later: the caller may reuse its buffer at once (the UDP
+   * loop receives every datagram into one buffer).
+   */
   async dispatch(
     bytes: Uint8Array,
     sender: PeerAddress,

@@ -15,7 +15,7 @@ export const REPLY_BUDGET_WINDOW_MS = 10_000;
 /** The replies that create a session: always sent. */
 const EXEMPT = new Set(["REGISTERED", "LOGIN_SUCCESS"]);
 /** Most addresses tracked at once; the least recently seen is forgotten first. */
-const MAX_TRACKED_ADDRESSES = 50_000;
+export const MAX_TRACKED_ADDRESSES = 50_000;
 const STEP_MS = 1000;
 const STEPS = REPLY_BUDGET_WINDOW_MS / STEP_MS;
 
@@ -27,6 +27,8 @@ export interface SessionView {
 
 /** Bytes in and out of one IP, per one-second step of the window. */
 interface Traffic {
+  /** The step it was last seen in: it moves to the end of the recency order once per step. */
+  seenStep: number;
   /** Step number (`floor(ms / 1000)`) of each slot. */
   steps: number[];
   received: number[];
@@ -36,15 +38,18 @@ interface Traffic {
 /** Decides, per datagram, whether it fits the budget of its destination IP. */
 export class ReplyBudget {
   readonly #sessions: SessionView;
+  readonly #maxTracked: number;
+  /** In recency order, to the step: the first entry was seen longest ago. */
   readonly #traffic = new Map<string, Traffic>();
 
-  constructor(sessions: SessionView) {
+  constructor(sessions: SessionView, options: { maxTrackedAddresses?: number } = {}) {
     this.#sessions = sessions;
+    this.#maxTracked = options.maxTrackedAddresses ?? MAX_TRACKED_ADDRESSES;
   }
 
   /** Counts `bytes` received from `ip` at `nowMs`. */
   received(ip: string, bytes: number, nowMs: number): void {
-    const traffic = this.#touch(ip);
+    const traffic = this.#touch(ip, nowMs);
     traffic.received[this.#slot(traffic, nowMs)]! += bytes;
   }
 
@@ -56,7 +61,7 @@ export class ReplyBudget {
     if (this.#sessions.hasSession(ip)) return true;
     if (EXEMPT.has(line.slice(0, line.indexOf(" ")))) {
       // Always sent, but counted: the replies after it share what is left.
-      const traffic = this.#touch(ip);
+      const traffic = this.#touch(ip, nowMs);
       traffic.sent[this.#slot(traffic, nowMs)]! += bytes;
       return true;
     }
@@ -76,21 +81,29 @@ export class ReplyBudget {
     return true;
   }
 
-  #touch(ip: string): Traffic {
+  /**
+   * The traffic of `ip`, moved to the end of the recency order unless it was seen in this step
+   * already (every datagram comes through here: most need no change to the order).
+   */
+  #touch(ip: string, nowMs: number): Traffic {
+    const step = Math.floor(nowMs / STEP_MS);
     let traffic = this.#traffic.get(ip);
     if (traffic) {
+      if (traffic.seenStep === step) return traffic;
       this.#traffic.delete(ip);
     } else {
       traffic = {
+        seenStep: step,
         steps: new Array(STEPS).fill(-Infinity),
         received: new Array(STEPS).fill(0),
         sent: new Array(STEPS).fill(0),
       };
-      if (this.#traffic.size >= MAX_TRACKED_ADDRESSES) {
+      if (this.#traffic.size >= this.#maxTracked) {
         const oldest = this.#traffic.keys().next().value;
         if (oldest !== undefined) this.#traffic.delete(oldest);
       }
     }
+    traffic.seenStep = step;
     this.#traffic.set(ip, traffic);
     return traffic;
   }

@@ -176,7 +176,8 @@ export class UdpTransport implements Outbox {
 
   async #receiveLoop(dispatcher: Pick<Dispatcher, "dispatch">): Promise<void> {
     // One buffer for every receive: without it the runtime allocates (and zeroes) 64 KiB per
-    // datagram. What arrived is copied out of it, so nothing keeps a view of the shared buffer.
+    // datagram. Nothing keeps a view of it past this turn: the dispatcher reads a request's
+    // bytes before `dispatch` returns, and the rest below reads them at once.
     const buffer = new Uint8Array(MAX_DATAGRAM_BYTES);
     while (!this.#closed) {
       let datagram: [Uint8Array, Deno.Addr];
@@ -190,7 +191,7 @@ export class UdpTransport implements Outbox {
         logger.warn("UDP receive failed: {error}", { error });
         continue;
       }
-      const bytes = datagram[0].slice();
+      const bytes = datagram[0];
       const address = datagram[1];
       const sender = {
         hostname: (address as Deno.NetAddr).hostname,

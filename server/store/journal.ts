@@ -96,33 +96,59 @@ const EVENT_KEY_BYTES = 10;
 
 /**
  * The records of `events`, numbered from `firstSeq`, as the bytes {@linkcode encodeRecord}
- * would give, made with one `JSON.stringify` and one UTF-8 encoding per batch: each line is
- * written with a zero CRC, then the CRC is computed over its bytes and patched in.
+ * would give, made with one `JSON.stringify` per event and one UTF-8 encoding per batch.
  */
 export function encodeRecords(firstSeq: number, events: readonly AuctionEvent[]): Uint8Array {
+  const text = recordsText(firstSeq, events);
+  const bytes = new Uint8Array(text.length * 3);
+  return bytes.subarray(0, encodeRecordsInto(text, firstSeq, events.length, bytes));
+}
+
+/**
+ * The records of `events`, numbered from `firstSeq`, as text with a zero CRC in each line:
+ * {@linkcode encodeRecordsInto} encodes it and fills the CRCs in. The writer keeps this text
+ * until its batch is written, so a record costs no buffer of its own.
+ */
+export function recordsText(firstSeq: number, events: readonly AuctionEvent[]): string {
   let text = "";
   for (let i = 0; i < events.length; i++) {
     text += `{"seq":${firstSeq + i},"crc":"00000000","event":${JSON.stringify(events[i])}}\n`;
   }
-  const bytes = UTF8.encode(text);
+  return text;
+}
+
+/**
+ * Encodes `text` (from {@linkcode recordsText}: `count` records numbered from `firstSeq`) into
+ * `target` at its start and fills each line's CRC in; returns the bytes written. `target` must
+ * hold `3 * text.length` bytes (the most UTF-8 a string of that length can take), else this
+ * throws.
+ */
+export function encodeRecordsInto(
+  text: string,
+  firstSeq: number,
+  count: number,
+  target: Uint8Array,
+): number {
+  if (target.length < 3 * text.length) throw new RangeError("target too small for the records");
+  const { written } = UTF8.encodeInto(text, target);
   let start = 0;
-  for (let i = 0; i < events.length; i++) {
+  for (let i = 0; i < count; i++) {
     const digits = String(firstSeq + i).length;
     const crcAt = start + SEQ_KEY_BYTES + digits + CRC_KEY_BYTES;
     const eventAt = crcAt + 8 + EVENT_KEY_BYTES;
     // JSON.stringify escapes every newline, so the first one ends the record.
-    const end = bytes.indexOf(NEWLINE, eventAt);
+    const end = target.indexOf(NEWLINE, eventAt);
     const seqCrc = crc32(
       SPACE,
-      crc32(bytes.subarray(start + SEQ_KEY_BYTES, start + SEQ_KEY_BYTES + digits)),
+      crc32(target.subarray(start + SEQ_KEY_BYTES, start + SEQ_KEY_BYTES + digits)),
     );
-    const crc = crc32(bytes.subarray(eventAt, end - 1), seqCrc);
+    const crc = crc32(target.subarray(eventAt, end - 1), seqCrc);
     for (let nibble = 0; nibble < 8; nibble++) {
-      bytes[crcAt + nibble] = HEX[(crc >>> (28 - 4 * nibble)) & 0xf]!;
+      target[crcAt + nibble] = HEX[(crc >>> (28 - 4 * nibble)) & 0xf]!;
     }
     start = end + 1;
   }
-  return bytes;
+  return written;
 }
 
 /** Whether `line` holds `expected` at `at`. */

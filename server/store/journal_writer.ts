@@ -8,7 +8,7 @@
  */
 
 import type { AuctionEvent } from "../../auction/events.ts";
-import { encodeCommit, encodeRecords } from "./journal.ts";
+import { encodeCommit, encodeRecordsInto, recordsText } from "./journal.ts";
 import { SegmentFile } from "./segment_file.ts";
 
 const UTF8 = new TextEncoder();
@@ -54,7 +54,8 @@ export interface WrittenBatch {
 }
 
 interface Entry {
-  bytes: Uint8Array;
+  /** Its records as `recordsText` gives them: encoded, with their CRCs, when written. */
+  text: string;
   /** Sequence number of its first record. */
   firstSeq: number;
   /** Sequence number of its last record (`firstSeq - 1` when it has none). */
@@ -117,12 +118,12 @@ export class JournalWriter {
   /** Queues `events` as records; resolves once they (and all before them) are on disk. */
   append(events: readonly AuctionEvent[]): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const bytes = encodeRecords(this.#nextSeq, events);
+    const text = recordsText(this.#nextSeq, events);
     const firstSeq = this.#nextSeq;
     this.#nextSeq += events.length;
     const done = Promise.withResolvers<void>();
     this.#queue.push({
-      bytes,
+      text,
       firstSeq,
       lastSeq: this.#nextSeq - 1,
       records: events.length,
@@ -235,7 +236,7 @@ export class JournalWriter {
 
   /** Writes a batch with one write per segment, each closed by its commit record. */
   async #write(batch: Entry[]): Promise<void> {
-    let pending: Uint8Array[] = [];
+    let pending: Entry[] = [];
     let lastSeq = 0;
     for (const entry of batch) {
       if (this.#open?.startSeq !== entry.segmentStartSeq) {
@@ -243,34 +244,37 @@ export class JournalWriter {
         pending = [];
         await this.#openSegment(entry.segmentStartSeq, entry.firstSeq - 1);
       }
-      pending.push(entry.bytes);
+      pending.push(entry);
       lastSeq = entry.lastSeq;
     }
     await this.#writeAndSync(pending, lastSeq);
   }
 
-  async #writeAndSync(records: Uint8Array[], lastSeq: number): Promise<void> {
-    if (records.length === 0 || !this.#open) return;
+  async #writeAndSync(entries: Entry[], lastSeq: number): Promise<void> {
+    if (entries.length === 0 || !this.#open) return;
     const commit = encodeCommit(lastSeq);
-    // The commit record is ASCII: one byte per char code.
-    let total = commit.length;
-    for (const record of records) total += record.length;
-    // Assembled in a buffer kept from batch to batch (the write below is synchronous), unless
+    // Room for the most UTF-8 the records' text can take; the commit record is ASCII.
+    let room = commit.length;
+    for (const entry of entries) room += 3 * entry.text.length;
+    // Encoded into a buffer kept from batch to batch (the write below is synchronous), unless
     // the batch is too big to keep one for.
-    if (this.#scratch.length < total && total <= MAX_SCRATCH_BYTES) {
+    if (this.#scratch.length < room && room <= MAX_SCRATCH_BYTES) {
       this.#scratch = new Uint8Array(
-        Math.min(Math.max(total, 2 * this.#scratch.length), MAX_SCRATCH_BYTES),
+        Math.min(Math.max(room, 2 * this.#scratch.length), MAX_SCRATCH_BYTES),
       );
     }
-    const bytes = total <= this.#scratch.length
-      ? this.#scratch.subarray(0, total)
-      : new Uint8Array(total);
+    const buffer = room <= this.#scratch.length ? this.#scratch : new Uint8Array(room);
     let offset = 0;
-    for (const record of records) {
-      bytes.set(record, offset);
-      offset += record.length;
+    for (const entry of entries) {
+      offset += encodeRecordsInto(
+        entry.text,
+        entry.firstSeq,
+        entry.records,
+        buffer.subarray(offset),
+      );
     }
-    UTF8.encodeInto(commit, bytes.subarray(offset));
+    offset += UTF8.encodeInto(commit, buffer.subarray(offset)).written;
+    const bytes = buffer.subarray(0, offset);
     const segment = this.#open;
     segment.write(bytes);
     const startMs = performance.now();

@@ -35,6 +35,29 @@ Deno.test("ReplyBudget counts the last 10 seconds only", pure, () => {
   assert.equal(budget.trySend("10.0.0.1", "PONG 7", 30, T0 + 20_000), false, "all of it expired");
 });
 
+Deno.test(
+  "ReplyBudget tracks a bounded number of IPs, forgetting the one seen longest ago",
+  pure,
+  () => {
+    const budget = new ReplyBudget(noSessions, { maxTrackedAddresses: 2 });
+    budget.received("10.0.0.1", 100, T0);
+    budget.received("10.0.0.2", 100, T0);
+    // 10.0.0.1 is seen again a second later: 10.0.0.2 is now the one seen longest ago.
+    budget.received("10.0.0.1", 100, T0 + 1_000);
+    budget.received("10.0.0.3", 100, T0 + 1_000);
+    assert.equal(budget.trySend("10.0.0.2", "PONG 1", 1, T0 + 1_000), false, "forgotten");
+    assert.equal(budget.trySend("10.0.0.1", "PONG 2", 600, T0 + 1_000), true, "kept, both seconds");
+    assert.equal(budget.trySend("10.0.0.3", "PONG 3", 300, T0 + 1_000), true, "kept");
+    // Within one second the order stays the first sighting's (a datagram changes it at most once a
+    // second): seen again in the same second, 10.0.0.1 is still before 10.0.0.3.
+    budget.received("10.0.0.1", 100, T0 + 1_500);
+    budget.received("10.0.0.4", 100, T0 + 1_600);
+    assert.equal(budget.trySend("10.0.0.1", "PONG 4", 1, T0 + 1_600), false, "forgotten");
+    // Its budget is spent (300 of 300): an empty reply shows it is still tracked.
+    assert.equal(budget.trySend("10.0.0.3", "PONG 5", 0, T0 + 1_600), true, "kept");
+  },
+);
+
 Deno.test("ReplyBudget exempts REGISTERED and LOGIN_SUCCESS and IPs with a session", pure, () => {
   const budget = new ReplyBudget({ hasSession: (ip) => ip === "10.0.0.7" });
   assert.equal(budget.trySend("10.0.0.1", "REGISTERED 1 key=00", 40, T0), true);

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import type { AuctionEvent } from "../../../auction/events.ts";
-import { decodeRecord, encodeRecord, encodeRecords } from "../../../server/store/journal.ts";
+import {
+  decodeRecord,
+  encodeRecord,
+  encodeRecords,
+  encodeRecordsInto,
+  recordsText,
+} from "../../../server/store/journal.ts";
 
 const TEXT = new TextDecoder();
 
@@ -42,4 +48,21 @@ Deno.test("encodeRecords() lines read back through decodeRecord() with their CRC
 
 Deno.test("encodeRecords() of no events is empty", () => {
   assert.equal(encodeRecords(5, []).length, 0);
+});
+
+Deno.test("encodeRecordsInto() writes over a reused buffer's old bytes and refuses one too small", () => {
+  const events = [bid(1, "zoë 日本"), bid(2, "b")];
+  const text = recordsText(41, events);
+  // A buffer kept from an earlier, longer batch: its old bytes (newlines among them) stay past
+  // what is written and must not be read as part of the records.
+  const buffer = new Uint8Array(3 * text.length + 64).fill(0x0a);
+  const written = encodeRecordsInto(text, 41, events.length, buffer);
+  assert.equal(
+    TEXT.decode(buffer.subarray(0, written)),
+    events.map((event, i) => encodeRecord(41 + i, event)).join(""),
+  );
+  assert.throws(
+    () => encodeRecordsInto(text, 41, events.length, new Uint8Array(text.length)),
+    RangeError,
+  );
 });
