@@ -116,11 +116,17 @@ export function datagramText(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): s
   if (bytes.byteLength > maxBytes) {
     throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, headOf(bytes));
   }
-  try {
-    return FATAL_UTF8.decode(bytes);
-  } catch {
-    throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
+  // Requests are ASCII as a rule: read by char code, with no call out of JavaScript.
+  for (let index = 0; index < bytes.length; index++) {
+    if (bytes[index]! >= 0x80) {
+      try {
+        return FATAL_UTF8.decode(bytes);
+      } catch {
+        throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
+      }
+    }
   }
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 /** Decodes the text of one datagram (from {@linkcode datagramText}): one message, one newline at most. */
@@ -144,11 +150,26 @@ function headOf(bytes: Uint8Array): { type?: MessageType; rq?: number } {
 
 /** Decodes one line (no newline) into a typed message, or throws a {@linkcode DecodeError}. */
 export function decodeLine(line: string): Message {
-  const head = /^[ \t]*(\S+)(?:[ \t]+(\S+))?/.exec(line);
-  if (!head) throw new DecodeError("Empty message", {});
-  const [whole, name = "", rqText] = head;
+  // The head is `^[ \t]*(\S+)(?:[ \t]+(\S+))?`, scanned by char code (every request comes here).
+  let index = 0;
+  while (index < line.length && isSpaceOrTab(line.charCodeAt(index))) index++;
+  const nameStart = index;
+  while (index < line.length && !isWhiteSpace(line.charCodeAt(index))) index++;
+  if (index === nameStart) throw new DecodeError("Empty message", {});
+  const name = line.slice(nameStart, index);
+  let headEnd = index;
+  let rqText: string | undefined;
+  while (index < line.length && isSpaceOrTab(line.charCodeAt(index))) index++;
+  if (index > headEnd) {
+    const rqStart = index;
+    while (index < line.length && !isWhiteSpace(line.charCodeAt(index))) index++;
+    if (index > rqStart) {
+      rqText = line.slice(rqStart, index);
+      headEnd = index;
+    }
+  }
   const type = lookupMessageType(name);
-  const rqValid = rqText !== undefined && /^\d{1,15}$/.test(rqText);
+  const rqValid = rqText !== undefined && isRequestNumber(rqText);
   const rq = rqValid ? Number(rqText) : 0;
   if (!type) {
     throw new DecodeError(`Unknown message "${clip(name.slice(0, 32))}"`, { rq });
@@ -157,11 +178,33 @@ export function decodeLine(line: string): Message {
   try {
     // Its refusal (the RQ# was read with the same rule just above).
     if (!rqValid) parseInteger(rqText, "RQ#");
-    return decodeFields(type, rq, line.slice(whole.length));
+    return decodeFields(type, rq, line.slice(headEnd));
   } catch (error) {
     if (error instanceof DecodeError || !(error instanceof ProtocolError)) throw error;
     throw new DecodeError(error.message, { type, rq, field: error.field });
   }
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Whether a char code is white space to a regular expression's `\s`. */
+function isWhiteSpace(code: number): boolean {
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f ||
+    code === 0x3000 || code === 0xfeff;
+}
+
+/** Whether `text` is 1 to 15 ASCII digits (`^\d{1,15}$`). */
+function isRequestNumber(text: string): boolean {
+  if (text.length < 1 || text.length > 15) return false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
 }
 
 /** One field of a message after RQ#, as the table declares it. */

@@ -24,16 +24,14 @@ export const MAX_REQUEST_BYTES = 1024;
 /** Longest auction accepted: 30 days, in milliseconds. */
 export const MAX_DURATION_MS = 30 * 24 * 3600 * 1000;
 
-const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
 /** Names that are keys of every plain object once lower-cased: never a user or item name. */
 const RESERVED_NAMES = new Set(["__proto__", "constructor"]);
-const PRICE_PATTERN = /^(\d{1,10})(?:\.(\d{1,2}))?$/;
 const DURATION_PATTERN = /^(\d{1,9}(?:\.\d{1,3})?)([smhSMH]?)$/;
 const INTEGER_PATTERN = /^\d{1,15}$/;
 
 /** A user name: 1 to 32 letters, digits, `_`, `-` or `.`. */
 export function parseUserName(text: string, field = "Name"): string {
-  if (!NAME_PATTERN.test(text)) {
+  if (!isName(text)) {
     throw new ProtocolError(
       `Invalid ${field} "${clip(text)}": use 1 to 32 letters, digits, _ - or .`,
       field,
@@ -43,6 +41,18 @@ export function parseUserName(text: string, field = "Name"): string {
     throw new ProtocolError(`Invalid ${field} "${text}": this name is reserved`, field);
   }
   return text;
+}
+
+/** Whether `text` is 1 to 32 of `A-Z a-z 0-9 _ . -`, checked by char code (every BID has one). */
+function isName(text: string): boolean {
+  if (text.length < 1 || text.length > 32) return false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    const letter = (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
+    const digit = code >= 0x30 && code <= 0x39;
+    if (!letter && !digit && code !== 0x5f && code !== 0x2e && code !== 0x2d) return false;
+  }
+  return true;
 }
 
 /** An item name: the same rule as user names. */
@@ -80,22 +90,55 @@ export function refuseControlCharacters(text: string, field: string): void {
 
 /** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
 export function parsePrice(text: string, field = "Price"): number {
-  const match = PRICE_PATTERN.exec(text);
-  if (!match && /^\d{11,}(\.\d{1,2})?$/.test(text)) {
+  const cents = priceCents(text);
+  if (cents === TOO_MANY_DIGITS) {
     throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
   }
-  if (!match) {
+  if (cents < 0) {
     throw new ProtocolError(
       `Invalid ${field} "${clip(text)}": use a number with at most 2 decimals`,
       field,
     );
   }
-  const cents = Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
   if (cents <= 0) throw new ProtocolError(`Invalid ${field}: must be more than 0`, field);
   if (cents > MAX_PRICE_CENTS) {
     throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
   }
   return cents;
+}
+
+const NOT_A_PRICE = -1;
+const TOO_MANY_DIGITS = -2;
+
+/**
+ * `^(\d{1,10})(?:\.(\d{1,2}))?$` read as cents, by char code (every BID has a price);
+ * {@linkcode TOO_MANY_DIGITS} when it has that form with more than 10 whole digits, else
+ * {@linkcode NOT_A_PRICE} when it does not match.
+ */
+function priceCents(text: string): number {
+  let index = 0;
+  let whole = 0;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x30 || code > 0x39) break;
+    whole = whole * 10 + code - 0x30;
+  }
+  const wholeDigits = index;
+  let fraction = 0;
+  let fractionDigits = 0;
+  if (index < text.length) {
+    if (text.charCodeAt(index) !== 0x2e) return NOT_A_PRICE;
+    for (index++; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code < 0x30 || code > 0x39) return NOT_A_PRICE;
+      fraction = fraction * 10 + code - 0x30;
+      fractionDigits++;
+    }
+    if (fractionDigits < 1 || fractionDigits > 2) return NOT_A_PRICE;
+  }
+  if (wholeDigits < 1) return NOT_A_PRICE;
+  if (wholeDigits > 10) return TOO_MANY_DIGITS;
+  return whole * 100 + (fractionDigits === 1 ? fraction * 10 : fraction);
 }
 
 /** Integer cents to the wire form with two decimals: 2500 → `25.00`. */
