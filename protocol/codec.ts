@@ -116,17 +116,21 @@ export function datagramText(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): s
   if (bytes.byteLength > maxBytes) {
     throw new DecodeError(`Request too long: at most ${maxBytes} bytes`, headOf(bytes));
   }
-  // Requests are ASCII as a rule: read by char code, with no call out of JavaScript.
-  for (let index = 0; index < bytes.length; index++) {
-    if (bytes[index]! >= 0x80) {
-      try {
-        return FATAL_UTF8.decode(bytes);
-      } catch {
-        throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
-      }
-    }
+  // Requests are ASCII as a rule: one of at most MAX_REQUEST_BYTES is read by char code, with
+  // no call out of JavaScript (and no more arguments than a call takes).
+  if (bytes.length <= MAX_REQUEST_BYTES && isAscii(bytes)) {
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
   }
-  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  try {
+    return FATAL_UTF8.decode(bytes);
+  } catch {
+    throw new DecodeError("Request is not valid UTF-8", headOf(bytes));
+  }
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let index = 0; index < bytes.length; index++) if (bytes[index]! >= 0x80) return false;
+  return true;
 }
 
 /** Decodes the text of one datagram (from {@linkcode datagramText}): one message, one newline at most. */

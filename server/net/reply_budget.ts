@@ -15,7 +15,7 @@ export const REPLY_BUDGET_WINDOW_MS = 10_000;
 /** The replies that create a session: always sent. */
 const EXEMPT = new Set(["REGISTERED", "LOGIN_SUCCESS"]);
 /** Most addresses tracked at once; the least recently seen is forgotten first. */
-export const MAX_TRACKED_ADDRESSES = 50_000;
+const MAX_TRACKED_ADDRESSES = 50_000;
 const STEP_MS = 1000;
 const STEPS = REPLY_BUDGET_WINDOW_MS / STEP_MS;
 

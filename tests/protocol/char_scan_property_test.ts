@@ -143,6 +143,9 @@ Deno.test("datagramText() reads ASCII by char code and anything else as strict U
     if (expected === undefined) assert.equal(actual.error, "Request is not valid UTF-8");
     else assert.equal(actual.value, expected);
   }
+  // A datagram longer than a request (a client reads up to 65,535 bytes) is read whole.
+  const long = new Uint8Array(65_535).fill(0x61);
+  assert.equal(datagramText(long, 65_535), "a".repeat(65_535));
   // A byte-order mark is dropped, as the strict decoder drops it.
   assert.equal(datagramText(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])), "A");
 });
