@@ -6,7 +6,8 @@
  * for the variant `echo`, and the bare `fdatasync` ceiling for `ceiling`). Besides bids per
  * second it prints the server's main-thread CPU time per request, read from
  * `/proc/PID/task/PID/schedstat` around the run: it moves far less with the machine's load than
- * the throughput does.
+ * the throughput does. With `ceiling` or `echo` among the variants it ends with each server's
+ * ratio to them: of the medians, and the median of the rounds' own ratios.
  *
  * deno task bench:ab [--rounds 4] [--in-flight 32] [--seconds 3] [--rate 0]
  *   NAME=CHECKOUT[|SERVER FLAGS] ... [echo] [ceiling]
@@ -173,6 +174,21 @@ if (import.meta.main) {
         `${name}: median ${median(runs).toFixed(0)}/s` +
           (cpu ? `, ${median(cpu).toFixed(1)} µs of main-thread CPU per request` : ""),
       );
+    }
+    // Each server against the baselines measured in the same rounds (`ceiling` for goal 2,
+    // `echo` for goal 1): the ratio of the medians, and the median of the rounds' own ratios.
+    for (const base of ["ceiling", "echo"]) {
+      const baseRuns = perSecond.get(base);
+      if (!baseRuns) continue;
+      for (const [name, runs] of perSecond) {
+        if (name === "ceiling" || name === "echo") continue;
+        const ratios = runs.map((value, i) => value / baseRuns[i]!);
+        console.log(
+          `${name} / ${base}: ${(median(runs) / median(baseRuns)).toFixed(2)}x by medians, ` +
+            `rounds ${ratios.map((ratio) => ratio.toFixed(2)).join(" ")} ` +
+            `(median ${median(ratios).toFixed(2)}x)`,
+        );
+      }
     }
   } finally {
     await Deno.remove(work, { recursive: true });
