@@ -21,7 +21,11 @@ import { linkName, type NodeLink } from "./node_link.ts";
 
 const logger = getLogger(["auction", "cluster"]);
 
-/** What the transports hand requests to. */
+/**
+ * What the transports hand requests to. As `Dispatcher.dispatch`, it reads a request's bytes
+ * before it returns (the UDP loop reuses its buffer): a follower forwards them base64-encoded at
+ * once.
+ */
 export type RequestHandler = Pick<Dispatcher, "dispatch">;
 
 /** IPs a follower remembers as having a session, past which it starts the set again. */

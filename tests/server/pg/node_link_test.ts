@@ -33,11 +33,15 @@ Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its no
     const sql = postgresClient(url, { max: 1, onnotice: () => {} });
     await sql`SELECT pg_notify('auction_inbox', '[["beta", "127.0.0.1", 1, "%%%"], [2]]')`;
     await sql.end();
+    const sent = bytes.slice();
     follower.forward({ hostname: "127.0.0.9", port: 4242 }, bytes);
+    // The UDP loop reuses its buffer as soon as the request is handed over: what was forwarded
+    // is what the bytes were then.
+    bytes.fill(0x78);
     await until(() => received.length === 1);
     assert.deepEqual(received[0], {
       sender: { hostname: "127.0.0.9", port: 4242, node: "beta" },
-      bytes,
+      bytes: sent,
     });
   } finally {
     await Promise.all([writer.close(), follower.close()]);
