@@ -21,9 +21,9 @@ import type { RateLimiter } from "./rate_limit.ts";
 import type { ReplyBudget } from "./reply_budget.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { traceRequest, tracingEnabled } from "../tracing.ts";
+import { SendBuffers } from "./send_buffers.ts";
 
 const logger = getLogger(["auction", "udp"]);
-const UTF8 = new TextEncoder();
 /** The largest UDP payload over IPv4: what the runtime's own receive buffer holds. */
 const MAX_DATAGRAM_BYTES = 65_507;
 /**
@@ -77,6 +77,8 @@ export class UdpTransport implements Outbox {
   #closedLoop = 0;
   /** Datagrams handed to the socket whose send has not finished. */
   #queued = 0;
+  /** Where replies and pushes are encoded, each buffer reused once its send has finished. */
+  readonly #buffers = new SendBuffers();
   /** Announcements dropped since the last warning, and when it was logged. */
   #droppedAnnounces = 0;
   #droppedWarnedAtMs = 0;
@@ -135,11 +137,12 @@ export class UdpTransport implements Outbox {
       this.#dropAnnounce();
       return false;
     }
-    const bytes = UTF8.encode(line);
+    const { bytes, lent } = this.#buffers.encode(line);
     if (
       this.#replyBudget &&
       !this.#replyBudget.trySend(to.hostname, line, bytes.length, this.#clock.now())
     ) {
+      if (lent) this.#buffers.giveBack(lent);
       logger.debug(
         "Dropped a reply to {peer}: over the reply budget of an address with no session",
         {
@@ -149,8 +152,24 @@ export class UdpTransport implements Outbox {
       return false;
     }
     this.#queued++;
-    this.#socket.send(bytes, { transport: "udp", hostname: to.hostname, port: to.port })
-      .then(this.#sent, this.#sendFailed);
+    const sending = this.#socket.send(bytes, {
+      transport: "udp",
+      hostname: to.hostname,
+      port: to.port,
+    });
+    if (lent) {
+      // The runtime reads the buffer until the send has finished: it is reused only then.
+      sending.then(
+        () => {
+          this.#buffers.giveBack(lent);
+          this.#sent();
+        },
+        (error) => {
+          this.#buffers.giveBack(lent);
+          this.#sendFailed(error);
+        },
+      );
+    } else sending.then(this.#sent, this.#sendFailed);
     return true;
   }
 
