@@ -8,6 +8,7 @@ import {
   clip,
   formatDuration,
   formatPrice,
+  MAX_INTEGER_DIGITS,
   MAX_REQUEST_BYTES,
   parseDescription,
   parseDuration,
@@ -35,6 +36,7 @@ import {
 } from "./messages.ts";
 import { quoteField, quoteRest, tokenize } from "./tokenize.ts";
 import { fieldLabel } from "./field_labels.ts";
+import { isAscii, isDigits, isSpaceOrTab, isWhiteSpace } from "./char_codes.ts";
 
 /** A message that could not be decoded, with what was known of it for the refusal. */
 export class DecodeError extends ProtocolError {
@@ -128,11 +130,6 @@ export function datagramText(bytes: Uint8Array, maxBytes = MAX_REQUEST_BYTES): s
   }
 }
 
-function isAscii(bytes: Uint8Array): boolean {
-  for (let index = 0; index < bytes.length; index++) if (bytes[index]! >= 0x80) return false;
-  return true;
-}
-
 /** Decodes the text of one datagram (from {@linkcode datagramText}): one message, one newline at most. */
 export function decodeDatagramText(text: string): Message {
   // One trailing `\n` or `\r\n` dropped, found by char code (no regular expression per request).
@@ -173,7 +170,7 @@ export function decodeLine(line: string): Message {
     }
   }
   const type = lookupMessageType(name);
-  const rqValid = rqText !== undefined && isRequestNumber(rqText);
+  const rqValid = rqText !== undefined && isDigits(rqText, MAX_INTEGER_DIGITS);
   const rq = rqValid ? Number(rqText) : 0;
   if (!type) {
     throw new DecodeError(`Unknown message "${clip(name.slice(0, 32))}"`, { rq });
@@ -187,28 +184,6 @@ export function decodeLine(line: string): Message {
     if (error instanceof DecodeError || !(error instanceof ProtocolError)) throw error;
     throw new DecodeError(error.message, { type, rq, field: error.field });
   }
-}
-
-function isSpaceOrTab(code: number): boolean {
-  return code === 0x20 || code === 0x09;
-}
-
-/** Whether a char code is white space to a regular expression's `\s`. */
-function isWhiteSpace(code: number): boolean {
-  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f ||
-    code === 0x3000 || code === 0xfeff;
-}
-
-/** Whether `text` is 1 to 15 ASCII digits (`^\d{1,15}$`). */
-function isRequestNumber(text: string): boolean {
-  if (text.length < 1 || text.length > 15) return false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (code < 0x30 || code > 0x39) return false;
-  }
-  return true;
 }
 
 /** One field of a message after RQ#, as the table declares it. */

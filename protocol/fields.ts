@@ -4,6 +4,8 @@
  * @module
  */
 
+import { isDigits } from "./char_codes.ts";
+
 /** The codec's own error: a message or field that breaks the protocol. */
 export class ProtocolError extends SyntaxError {
   /** The field that was wrong, when one was. */
@@ -27,7 +29,8 @@ export const MAX_DURATION_MS = 30 * 24 * 3600 * 1000;
 /** Names that are keys of every plain object once lower-cased: never a user or item name. */
 const RESERVED_NAMES = new Set(["__proto__", "constructor"]);
 const DURATION_PATTERN = /^(\d{1,9}(?:\.\d{1,3})?)([smhSMH]?)$/;
-const INTEGER_PATTERN = /^\d{1,15}$/;
+/** Most digits of an integer field (an RQ#, a count): every such value is exact in a double. */
+export const MAX_INTEGER_DIGITS = 15;
 
 /** A user name: 1 to 32 letters, digits, `_`, `-` or `.`. */
 export function parseUserName(text: string, field = "Name"): string {
@@ -188,7 +191,7 @@ export function durationMs(duration: Duration, defaultUnit: DurationUnit): numbe
 
 /** A non-negative integer (RQ#, Time_Left). */
 export function parseInteger(text: string, field = "RQ#"): number {
-  if (!INTEGER_PATTERN.test(text)) {
+  if (!isDigits(text, MAX_INTEGER_DIGITS)) {
     throw new ProtocolError(`Invalid ${field} "${clip(text)}": use a non-negative integer`, field);
   }
   return Number(text);

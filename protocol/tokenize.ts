@@ -5,12 +5,11 @@
  */
 
 import { ProtocolError } from "./fields.ts";
+import { isSpaceOrTab } from "./char_codes.ts";
 
 /** Whether the char code at `index` of `text` is a field separator (space or tab). */
 function isSpaceAt(text: string, index: number): boolean {
-  // Char codes rather than a regular expression per character: every request is split here.
-  const code = text.charCodeAt(index);
-  return code === 0x20 || code === 0x09;
+  return isSpaceOrTab(text.charCodeAt(index));
 }
 
 /**

@@ -40,7 +40,7 @@ export class SendBuffers {
       return { bytes: UTF8.encode(line), lent: null };
     }
     const buffer = this.#free.pop() ?? new Uint8Array(this.#size);
-    const length = encodeInto(line, buffer);
+    const length = encodeLineInto(line, buffer);
     if (length < 0) {
       this.#free.push(buffer);
       return { bytes: UTF8.encode(line), lent: null };
@@ -60,7 +60,7 @@ export class SendBuffers {
  * Writes `line` into `buffer` as UTF-8; returns its length, or -1 when it does not fit. ASCII (most
  * lines) is written by char code, with no call out of JavaScript.
  */
-function encodeInto(line: string, buffer: Uint8Array): number {
+function encodeLineInto(line: string, buffer: Uint8Array): number {
   for (let index = 0; index < line.length; index++) {
     const code = line.charCodeAt(index);
     if (code >= 0x80) {

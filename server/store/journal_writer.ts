@@ -8,14 +8,12 @@
  */
 
 import type { AuctionEvent } from "../../auction/events.ts";
-import { encodeCommit, encodeRecordsInto, recordsText } from "./journal.ts";
+import { recordsText } from "./journal.ts";
 import { SegmentFile } from "./segment_file.ts";
+import { BatchBuffer, type RecordsText } from "./batch_buffer.ts";
 
-const UTF8 = new TextEncoder();
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
-/** The largest batch assembled in the buffer kept from batch to batch. */
-const MAX_SCRATCH_BYTES = 1 << 20;
 
 /** Options of {@linkcode JournalWriter}. */
 export interface JournalWriterOptions {
@@ -53,14 +51,10 @@ export interface WrittenBatch {
   onThread: boolean;
 }
 
-interface Entry {
-  /** Its records as `recordsText` gives them: encoded, with their CRCs, when written. */
-  text: string;
-  /** Sequence number of its first record. */
-  firstSeq: number;
+/** One append: its records as text (encoded, with their CRCs, when written), and its promise. */
+interface Entry extends RecordsText {
   /** Sequence number of its last record (`firstSeq - 1` when it has none). */
   lastSeq: number;
-  records: number;
   segmentStartSeq: number;
   done: PromiseWithResolvers<void>;
 }
@@ -73,8 +67,6 @@ export class JournalWriter {
   readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
   readonly #maySyncOnThread: (() => boolean) | undefined;
   readonly #maxSyncOnThreadMs: number;
-  /** Whether the batch being written is synced on the thread (see `#run`). */
-  #syncOnThread = false;
   #syncMs = 0;
   #nextSeq: number;
   #segmentStartSeq: number;
@@ -91,7 +83,7 @@ export class JournalWriter {
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
   /** Where a batch is assembled before its write. */
-  #scratch = new Uint8Array(4096);
+  readonly #batchBuffer = new BatchBuffer();
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
@@ -184,12 +176,12 @@ export class JournalWriter {
         await null;
       }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
-      this.#syncOnThread = batch.length === 1 && this.#lastSyncMs <= this.#maxSyncOnThreadMs &&
+      const onThread = batch.length === 1 && this.#lastSyncMs <= this.#maxSyncOnThreadMs &&
         this.#maySyncOnThread?.() === true;
       try {
         // Done already (no promise) when it needed no segment opened and synced on the thread:
         // the replies waiting for it go out a few microtasks sooner.
-        const writing = this.#write(batch);
+        const writing = this.#write(batch, onThread);
         if (writing) await writing;
         this.#expectedAppends = batch.length + this.#queue.length;
       } catch (error) {
@@ -201,7 +193,6 @@ export class JournalWriter {
       // The replies waiting for this batch go out first (their continuations were queued by the
       // resolves above); the metrics and the snapshot check come after them, off their path.
       const syncMs = this.#syncMs;
-      const onThread = this.#syncOnThread;
       this.#syncMs = 0;
       queueMicrotask(() => {
         this.#reportBatch(batch, syncMs, onThread);
@@ -240,67 +231,48 @@ export class JournalWriter {
   /**
    * Writes a batch with one write per segment, each closed by its commit record; returns
    * nothing when all of it was done on the thread (one segment, already open, synced on the
-   * thread), else a promise of the rest.
+   * thread), else a promise of the rest. Its syncs are on the thread when `onThread` says so.
    */
-  #write(batch: Entry[]): Promise<void> | undefined {
+  #write(batch: Entry[], onThread: boolean): Promise<void> | undefined {
     const segmentStartSeq = batch[0]?.segmentStartSeq;
     if (
       this.#open?.startSeq === segmentStartSeq &&
       batch.every((entry) => entry.segmentStartSeq === segmentStartSeq)
     ) {
-      return this.#writeAndSync(batch, batch[batch.length - 1]!.lastSeq);
+      return this.#writeAndSync(batch, batch[batch.length - 1]!.lastSeq, onThread);
     }
-    return this.#writeSegments(batch);
+    return this.#writeSegments(batch, onThread);
   }
 
   /** {@linkcode #write} of a batch that opens a segment. */
-  async #writeSegments(batch: Entry[]): Promise<void> {
+  async #writeSegments(batch: Entry[], onThread: boolean): Promise<void> {
     let pending: Entry[] = [];
     let lastSeq = 0;
     for (const entry of batch) {
       if (this.#open?.startSeq !== entry.segmentStartSeq) {
-        await this.#writeAndSync(pending, lastSeq);
+        await this.#writeAndSync(pending, lastSeq, onThread);
         pending = [];
         await this.#openSegment(entry.segmentStartSeq, entry.firstSeq - 1);
       }
       pending.push(entry);
       lastSeq = entry.lastSeq;
     }
-    await this.#writeAndSync(pending, lastSeq);
+    await this.#writeAndSync(pending, lastSeq, onThread);
   }
 
-  /** Writes and syncs `entries`: nothing returned when synced on the thread. */
-  #writeAndSync(entries: Entry[], lastSeq: number): Promise<void> | undefined {
+  /** Writes and syncs `entries`: nothing returned when synced on the thread (`onThread`). */
+  #writeAndSync(
+    entries: Entry[],
+    lastSeq: number,
+    onThread: boolean,
+  ): Promise<void> | undefined {
     if (entries.length === 0 || !this.#open) return;
-    const commit = encodeCommit(lastSeq);
-    // Room for the most UTF-8 the records' text can take; the commit record is ASCII.
-    let room = commit.length;
-    for (const entry of entries) room += 3 * entry.text.length;
-    // Encoded into a buffer kept from batch to batch (the write below is synchronous), unless
-    // the batch is too big to keep one for.
-    if (this.#scratch.length < room && room <= MAX_SCRATCH_BYTES) {
-      this.#scratch = new Uint8Array(
-        Math.min(Math.max(room, 2 * this.#scratch.length), MAX_SCRATCH_BYTES),
-      );
-    }
-    const buffer = room <= this.#scratch.length ? this.#scratch : new Uint8Array(room);
-    let offset = 0;
-    for (const entry of entries) {
-      offset += encodeRecordsInto(
-        entry.text,
-        entry.firstSeq,
-        entry.records,
-        buffer.subarray(offset),
-      );
-    }
-    offset += UTF8.encodeInto(commit, buffer.subarray(offset)).written;
-    const bytes = buffer.subarray(0, offset);
     const segment = this.#open;
-    segment.write(bytes);
+    segment.write(this.#batchBuffer.encode(entries, lastSeq));
     const startMs = performance.now();
     // On the thread only when nobody else waits for it (`syncOnThread`): the thread reads no
     // datagram meanwhile.
-    if (this.#syncOnThread) {
+    if (onThread) {
       segment.syncOnThread();
       this.#synced(startMs);
       return;
