@@ -34,28 +34,30 @@ export function followersOf(item: Item): string[] {
 
 /** Options of {@linkcode pushAnnounce}. */
 export interface PushAnnounceOptions {
-  /** Keys of the users to tell. @default item.subscribers */
-  to?: readonly string[];
   /** The Time_Left to announce. @default the seconds left until `item.endsAtMs` */
   timeLeftSeconds?: number;
 }
 
-/** Pushes `AUCTION_ANNOUNCE` about `item` to its subscribers (or to `options.to`). */
+/** The `AUCTION_ANNOUNCE` of `item` with `timeLeft` seconds left, for the RQ# it is given. */
+export function announcement(item: Item, timeLeft: number): (rq: number) => ServerMessage {
+  return (rq) =>
+    message("AUCTION_ANNOUNCE", rq, {
+      item: item.name,
+      description: item.description,
+      currentPrice: item.currentPriceCents,
+      timeLeft,
+    });
+}
+
+/** Pushes `AUCTION_ANNOUNCE` about `item` to its subscribers. */
 export function pushAnnounce(
   item: Item,
   transaction: Pusher,
   options: PushAnnounceOptions = {},
 ): void {
   const timeLeft = options.timeLeftSeconds ?? timeLeftSeconds(item.endsAtMs, transaction.nowMs);
-  for (const userKey of options.to ?? item.subscribers) {
-    transaction.push(userKey, (rq) =>
-      message("AUCTION_ANNOUNCE", rq, {
-        item: item.name,
-        description: item.description,
-        currentPrice: item.currentPriceCents,
-        timeLeft,
-      }));
-  }
+  const build = announcement(item, timeLeft);
+  for (const userKey of item.subscribers) transaction.push(userKey, build);
 }
 
 /** Pushes `NEGOTIATE_REQ` about `item` to its seller. */

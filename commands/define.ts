@@ -78,6 +78,11 @@ export interface CommandContext {
   nextServerRq(): number;
   /** Queues a message to a user's session address, sent once the events are durable. */
   push(userKey: string, build: (rq: number) => ServerMessage): void;
+  /**
+   * Queues a message to the sender that belongs to the answer (SUBSCRIBE's AUCTION_ANNOUNCE):
+   * sent right after the reply, never behind other pushes waiting for the socket.
+   */
+  followUp(build: (rq: number) => ServerMessage): void;
   /** A fresh session key. */
   newSessionKey(): SessionKey;
   /** Source address of the request. */

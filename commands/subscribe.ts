@@ -1,6 +1,6 @@
 import { message } from "../protocol/mod.ts";
 import { openSubscriptionsOf } from "../auction/indexes.ts";
-import { pushAnnounce } from "../auction/time_left.ts";
+import { announcement, timeLeftSeconds } from "../auction/time_left.ts";
 import { requireOpenItem, requireOwnName, requireRole } from "./_auction.ts";
 import { CommandError, defineCommand } from "./define.ts";
 
@@ -24,7 +24,8 @@ export default defineCommand({
       }
       context.emit({ type: "subscribed", atMs: context.nowMs, itemId: item.id, user: userKey });
     }
-    pushAnnounce(item, context, { to: [userKey] });
+    // Right after SUBSCRIBED, with it: never behind other pushes waiting for the socket.
+    context.followUp(announcement(item, timeLeftSeconds(item.endsAtMs, context.nowMs)));
     return message("SUBSCRIBED", request.rq, {});
   },
 });

@@ -21,8 +21,17 @@ const RQ_LEASE_SIZE = 1000;
 
 /** Sends a line to a peer over UDP; the transport implements it. */
 export interface Outbox {
-  /** Sends one message as one datagram. Never throws. */
-  send(to: PeerAddress, line: string, message: ServerMessage): void;
+  /**
+   * Sends one message as one datagram. Never throws. `withReply`: it belongs to the answer to a
+   * request (SUBSCRIBE's AUCTION_ANNOUNCE), to go with the reply rather than after the pushes
+   * already waiting.
+   */
+  send(to: PeerAddress, line: string, message: ServerMessage, withReply?: boolean): void;
+  /**
+   * `undefined` when the outbox takes pushes as they come; otherwise a promise that resolves
+   * once it has room again (the UDP transport's push queue is long). @default always room
+   */
+  whenRoom?(): Promise<void> | undefined;
 }
 
 /** A datagram to go out once the transaction that made it is durable. */
@@ -31,6 +40,8 @@ export interface Delivery {
   to: PeerAddress;
   /** What. */
   message: ServerMessage;
+  /** Part of the answer to the request (see {@linkcode Outbox.send}). @default false */
+  withReply?: boolean;
 }
 
 /** The view of the core a piece of work gets while it runs: read state, emit events, push. */
@@ -48,7 +59,7 @@ export interface Transaction {
   /** Queues a message to a user's session address, sent once the transaction is durable. */
   push(userKey: string, build: (rq: number) => ServerMessage): void;
   /** Queues a message to an address, sent once the transaction is durable. */
-  sendTo(to: PeerAddress, message: ServerMessage): void;
+  sendTo(to: PeerAddress, message: ServerMessage, withReply?: boolean): void;
 }
 
 /**
@@ -144,6 +155,15 @@ export class AuctionCore {
     return this.#store.flush();
   }
 
+  /**
+   * `undefined` when pushes go out as they are made; otherwise a promise that resolves once the
+   * outbox has room again. Work that pushes by the thousand (an announcement round) waits for
+   * it between slices, so that a round never queues more than the socket drains.
+   */
+  whenPushRoom(): Promise<void> | undefined {
+    return this.#outbox.whenRoom?.();
+  }
+
   /** Registers a listener called after each event is applied. */
   onEvent(listener: EventListener): void {
     this.#listeners.push(listener);
@@ -220,7 +240,7 @@ export class AuctionCore {
     if (logEnabled("info")) {
       logger.info("Pushed {line} to {peer}", { line, peer: addressKey(delivery.to) });
     }
-    this.#outbox.send(delivery.to, line, delivery.message);
+    this.#outbox.send(delivery.to, line, delivery.message, delivery.withReply);
   }
 
   #transaction(events: AuctionEvent[], deliveries: Delivery[]): Transaction {
@@ -286,7 +306,7 @@ class CoreTransaction implements Transaction {
     if (session) this.#deliveries.push({ to: session, message: build(this.nextServerRq()) });
   }
 
-  sendTo(to: PeerAddress, message: ServerMessage): void {
-    this.#deliveries.push({ to, message });
+  sendTo(to: PeerAddress, message: ServerMessage, withReply?: boolean): void {
+    this.#deliveries.push({ to, message, withReply });
   }
 }

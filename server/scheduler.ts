@@ -48,6 +48,8 @@ const byTimeThenTask = (a: Deadline<Job, number>, b: Deadline<Job, number>) =>
 export interface SchedulerCore extends CoreView, TransactionRunner {
   /** Follows every event as it is applied. */
   onEvent(listener: EventListener): void;
+  /** See {@linkcode AuctionCore.whenPushRoom}. @default always room */
+  whenPushRoom?(): Promise<void> | undefined;
 }
 
 /** The auction clock of one core. */
@@ -58,6 +60,8 @@ export class AuctionScheduler {
   #timer: TimerHandle | undefined;
   #timerDueMs: number | undefined;
   #running = false;
+  /** Whether a slice waits for the outbox to take the pushes of the last ones. */
+  #waitingForRoom = false;
 
   constructor(core: SchedulerCore) {
     this.#core = core;
@@ -166,7 +170,18 @@ export class AuctionScheduler {
   #fire(): void {
     this.#timer = undefined;
     this.#timerDueMs = undefined;
-    if (!this.#running) return;
+    if (!this.#running || this.#waitingForRoom) return;
+    // A round of thousands of pushes goes no faster than the socket takes them: the next slice
+    // waits until the last ones' pushes are on their way (requests are served meanwhile).
+    const room = this.#core.whenPushRoom?.();
+    if (room) {
+      this.#waitingForRoom = true;
+      room.then(() => {
+        this.#waitingForRoom = false;
+        this.#arm();
+      });
+      return;
+    }
     const earliestMs = this.#queue.earliestMs();
     if (earliestMs !== undefined && earliestMs <= this.#core.clock.now()) {
       const work = this.#core.run((transaction) => {

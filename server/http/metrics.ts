@@ -190,10 +190,11 @@ export class ServerMetrics {
   /** An outbox that counts each pushed datagram before handing it to `outbox`. */
   countingOutbox(outbox: Outbox): Outbox {
     return {
-      send: (to, line, message) => {
+      send: (to, line, message, withReply) => {
         this.#pushed++;
-        return outbox.send(to, line, message);
+        return outbox.send(to, line, message, withReply);
       },
+      whenRoom: () => outbox.whenRoom?.(),
     };
   }
 

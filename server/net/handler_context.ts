@@ -51,6 +51,14 @@ export class HandlerContext implements CommandContext {
     if (to) this.pushes.push({ to, message: build(this.#transaction.nextServerRq()) });
   }
 
+  followUp(build: (rq: number) => ServerMessage): void {
+    this.pushes.push({
+      to: this.sender,
+      message: build(this.#transaction.nextServerRq()),
+      withReply: true,
+    });
+  }
+
   newSessionKey(): SessionKey {
     return newSessionKey();
   }

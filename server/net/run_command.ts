@@ -87,7 +87,7 @@ export function runCommand(
   const line = reply ? encodeMessage(reply) : null;
   const atMs = transaction.nowMs;
   for (const event of events) transaction.emit(event);
-  for (const push of pushes) transaction.sendTo(push.to, push.message);
+  for (const push of pushes) transaction.sendTo(push.to, push.message, push.withReply);
   if (events.length > 0) {
     // Built whole, in the journal's key order: no entry object spread into it.
     transaction.emit({

@@ -22,6 +22,7 @@ import type { ReplyBudget } from "./reply_budget.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { traceRequest, tracingEnabled } from "../tracing.ts";
 import { SendBuffers } from "./send_buffers.ts";
+import { PushQueue } from "./push_queue.ts";
 
 const logger = getLogger(["auction", "udp"]);
 /** The largest UDP payload over IPv4: what the runtime's own receive buffer holds. */
@@ -45,11 +46,13 @@ export interface UdpTransportOptions {
   /** The reply budget of IPs with no session. @default no budget */
   replyBudget?: ReplyBudget;
   /**
-   * Datagrams handed to the socket and not yet sent past which an AUCTION_ANNOUNCE is dropped
-   * (the next round announces again), so a round bigger than the socket drains cannot queue
-   * without a bound. Replies and other pushes are never dropped. @default 4096
+   * Pushes waiting for the socket past which an AUCTION_ANNOUNCE is dropped (the next round
+   * announces again), so a round bigger than the socket drains cannot queue without a bound.
+   * Replies and other pushes are never dropped. @default 4096
    */
-  maxQueuedForAnnounce?: number;
+  maxWaitingForAnnounce?: number;
+  /** Pushes in the runtime's hands past which the others wait (`push_queue.ts`). @default 100 */
+  pushWindow?: number;
 }
 
 /** A bound UDP socket serving requests, and the outbox that pushes through it. */
@@ -58,7 +61,8 @@ export class UdpTransport implements Outbox {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #replyBudget: ReplyBudget | undefined;
-  readonly #maxQueuedForAnnounce: number;
+  /** Pushes waiting for room in the socket: replies go ahead of them. */
+  readonly #pushes: PushQueue;
   #closed = false;
   #loop: Promise<void> | null = null;
   /** Whether the loop waits in a receive that has found nothing yet. */
@@ -79,11 +83,18 @@ export class UdpTransport implements Outbox {
   #queued = 0;
   /** Where replies and pushes are encoded, each buffer reused once its send has finished. */
   readonly #buffers = new SendBuffers();
-  /** Announcements dropped since the last warning, and when it was logged. */
-  #droppedAnnounces = 0;
-  #droppedWarnedAtMs = 0;
   readonly #sent = () => {
     this.#queued--;
+  };
+  /** Pushes handed to the socket whose send has not finished (the push queue's window). */
+  #pushesInSocket = 0;
+  readonly #pushSent = () => {
+    this.#pushesInSocket--;
+    this.#sent();
+  };
+  readonly #pushFailed = (error: unknown) => {
+    this.#pushesInSocket--;
+    this.#sendFailed(error);
   };
   readonly #sendFailed = (error: unknown) => {
     this.#queued--;
@@ -99,12 +110,31 @@ export class UdpTransport implements Outbox {
     this.#clock = options.clock ?? systemClock;
     this.#rateLimiter = options.rateLimiter;
     this.#replyBudget = options.replyBudget;
-    this.#maxQueuedForAnnounce = options.maxQueuedForAnnounce ?? 4096;
+    this.#pushes = new PushQueue({
+      send: (to, line) => this.#sendNow(to, line, true),
+      inSocket: () => this.#pushesInSocket,
+      window: options.pushWindow,
+      maxWaitingForAnnounce: options.maxWaitingForAnnounce,
+      clock: this.#clock,
+    });
   }
 
   /** Datagrams handed to the socket and not yet sent. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Pushes waiting for room in the socket. */
+  get pushesWaiting(): number {
+    return this.#pushes.waiting;
+  }
+
+  /**
+   * `undefined` when few pushes wait for the socket, else a promise that resolves when that is
+   * so again: the scheduler waits for it between the slices of an announcement round.
+   */
+  whenRoom(): Promise<void> | undefined {
+    return this.#pushes.room();
   }
 
   /**
@@ -130,13 +160,20 @@ export class UdpTransport implements Outbox {
     this.#loop = this.#receiveLoop(dispatcher);
   }
 
-  /** Sends `line` to `to`; `false` when it was not sent (closed, or over the reply budget). */
-  send(to: PeerAddress, line: string, message?: ServerMessage): boolean {
+  /**
+   * Sends `line` to `to`: a reply (no `message`) at once, and a push (`message` given) through
+   * the push queue, after the pushes already waiting, unless it goes `withReply` (part of the
+   * answer to a request: at once too). `false` when it was not sent (closed, over the reply
+   * budget, or an announcement dropped past the queue's bound).
+   */
+  send(to: PeerAddress, line: string, message?: ServerMessage, withReply?: boolean): boolean {
     if (this.#closed) return false;
-    if (message?.type === "AUCTION_ANNOUNCE" && this.#queued >= this.#maxQueuedForAnnounce) {
-      this.#dropAnnounce();
-      return false;
-    }
+    if (message && !withReply) return this.#pushes.push(to, line, message.type);
+    return this.#sendNow(to, line);
+  }
+
+  #sendNow(to: PeerAddress, line: string, push = false): boolean {
+    if (this.#closed) return false;
     const { bytes, lent } = this.#buffers.encode(line);
     if (
       this.#replyBudget &&
@@ -152,43 +189,35 @@ export class UdpTransport implements Outbox {
       return false;
     }
     this.#queued++;
+    if (push) this.#pushesInSocket++;
     const sending = this.#socket.send(bytes, {
       transport: "udp",
       hostname: to.hostname,
       port: to.port,
     });
+    const sent = push ? this.#pushSent : this.#sent;
+    const failed = push ? this.#pushFailed : this.#sendFailed;
     if (lent) {
       // The runtime reads the buffer until the send has finished: it is reused only then.
       sending.then(
         () => {
           this.#buffers.giveBack(lent);
-          this.#sent();
+          sent();
         },
         (error) => {
           this.#buffers.giveBack(lent);
-          this.#sendFailed(error);
+          failed(error);
         },
       );
-    } else sending.then(this.#sent, this.#sendFailed);
+    } else sending.then(sent, failed);
     return true;
-  }
-
-  /** Counts a dropped announcement; warns at most once a second with how many. */
-  #dropAnnounce(): void {
-    this.#droppedAnnounces++;
-    const nowMs = this.#clock.now();
-    if (nowMs - this.#droppedWarnedAtMs < 1000) return;
-    logger.warn(
-      "Dropped {count} AUCTION_ANNOUNCE: {queued} datagrams already wait for the socket",
-      { count: this.#droppedAnnounces, queued: this.#queued },
-    );
-    this.#droppedAnnounces = 0;
-    this.#droppedWarnedAtMs = nowMs;
   }
 
   /** Stops the loop and closes the socket. */
   async close(): Promise<void> {
     this.#closed = true;
+    const dropped = this.#pushes.close();
+    if (dropped > 0) logger.info("Closing: {count} pushes were still waiting", { count: dropped });
     this.#socket.close();
     await this.#loop;
   }
@@ -227,10 +256,10 @@ export class UdpTransport implements Outbox {
         // Logged once a second per IP at most; the datagrams dropped after it are not logged.
         logger.info("Rate limit: refused a datagram from {peer}", { peer: addressKey(sender) });
         const reason = "Rate limit exceeded: slow down";
-        this.send(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
+        this.#sendNow(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
       }
       if (verdict !== "allow") continue;
-      const respond = (line: string) => this.send(sender, line);
+      const respond = (line: string) => this.#sendNow(sender, line);
       const done = tracingEnabled
         ? traceRequest(bytes, (onReply) =>
           dispatcher.dispatch(bytes, sender, (line) => {

@@ -156,13 +156,14 @@ export class ClusterNode implements SessionView {
    */
   outbox(local: Outbox): Outbox {
     return {
-      send: (to, line, message) => {
+      send: (to, line, message, withReply) => {
         if (to.node === undefined || to.node === this.node || !this.#isConnected(to.node)) {
-          return local.send(to, line, message);
+          return local.send(to, line, message, withReply);
         }
         const trusted = this.#writer?.sessions.hasSession(to.hostname) ?? false;
         this.link.deliver(to, line, trusted);
       },
+      whenRoom: () => local.whenRoom?.(),
     };
   }
 

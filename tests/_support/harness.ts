@@ -56,13 +56,17 @@ export interface SentLine {
   line: string;
   /** The message. */
   message: ServerMessage;
+  /** Whether it went with the reply (`Outbox.send`'s `withReply`). */
+  withReply: boolean;
 }
 
 /** An outbox that keeps what it is given. */
 export class RecordingOutbox implements Outbox {
   readonly sent: SentLine[] = [];
-  send(to: PeerAddress, line: string, message: ServerMessage): void {
-    this.sent.push({ to: addressKey(to), line, message });
+  /** What {@linkcode Outbox.whenRoom} answers; set by a test. @default always room */
+  whenRoom?: () => Promise<void> | undefined;
+  send(to: PeerAddress, line: string, message: ServerMessage, withReply?: boolean): void {
+    this.sent.push({ to: addressKey(to), line, message, withReply: withReply === true });
   }
   /** Lines sent to `to` (`host:port`). */
   linesTo(to: string): string[] {

@@ -20,6 +20,13 @@ Deno.test("SUBSCRIBE replies SUBSCRIBED, then sends an AUCTION_ANNOUNCE", pure, 
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^AUCTION_ANNOUNCE \d+ Kite it_can_fly 20\.00 88$/);
   assert.deepEqual(harness.core.state.items[1]!.subscribers, ["ann"]);
+  // Part of the answer: it goes with the reply, not behind the pushes waiting for the socket.
+  assert.deepEqual(harness.outbox.sent.map((sent) => sent.withReply), [true]);
+  // Pushes of other requests (the seller's BID_UPDATE, the subscriber's) wait their turn.
+  clearSent(harness);
+  await harness.request("BID 6 Kite 21", BEN);
+  assert.ok(harness.outbox.sent.length >= 2);
+  assert.ok(harness.outbox.sent.every((sent) => !sent.withReply));
 });
 
 Deno.test("SUBSCRIBE twice is harmless: one subscription, a fresh announcement", pure, async () => {

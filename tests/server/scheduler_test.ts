@@ -297,3 +297,30 @@ Deno.test(
     assert.ok(transactions >= Math.ceil(100 / 32), `${transactions} transactions`);
   },
 );
+
+Deno.test(
+  "an announcement round waits for the outbox to have room before each next slice",
+  pure,
+  async () => {
+    const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
+    for (let index = 0; index < 100; index++) {
+      await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
+      await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
+    }
+    clearSent(harness);
+    const announced = () =>
+      linesTo(harness, ANN).filter((line) => line.startsWith("AUCTION_ANNOUNCE")).length;
+    // The outbox has room for the first slice, then is full until the test makes room.
+    const room = Promise.withResolvers<void>();
+    let asked = 0;
+    let full = true;
+    harness.outbox.whenRoom = () => asked++ > 0 && full ? room.promise : undefined;
+    await harness.advance(60_000);
+    assert.equal(announced(), 32, "one slice, then the scheduler waits");
+    full = false;
+    room.resolve();
+    await room.promise;
+    await harness.advance(0);
+    assert.equal(announced(), 100, "the rest once there is room");
+  },
+);

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { decodeLine, type ServerMessage } from "../../../protocol/mod.ts";
 import { ReplyBudget } from "../../../server/net/reply_budget.ts";
 import { UdpTransport } from "../../../server/net/udp.ts";
 import { createHarness } from "../../_support/harness.ts";
 import { UdpPeer } from "../../_support/udp_peer.ts";
 import { pure } from "../../_support/pure.ts";
-import { waitUntil } from "../../_support/wait.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const noSessions = { hasSession: () => false };
@@ -89,30 +87,6 @@ Deno.test("the UDP transport drops a reply over the budget whole and sends one w
     const padded = await peer.request(`PLONK 2 ${"x".repeat(40)}`);
     assert.equal(padded.type, "DENIED");
     assert.deepEqual(peer.received.map((message) => message.rq), [2], "the first was dropped");
-  } finally {
-    await peer.close();
-    await udp.close();
-  }
-});
-
-Deno.test("the UDP transport drops AUCTION_ANNOUNCE past its queue bound, never other pushes", async () => {
-  const udp = new UdpTransport({ hostname: "127.0.0.1", port: 0, maxQueuedForAnnounce: 2 });
-  const peer = new UdpPeer(udp.address);
-  const to = { hostname: "127.0.0.1", port: peer.port };
-  const announce = (rq: number) => {
-    const line = `AUCTION_ANNOUNCE ${rq} Kite d 20.00 60`;
-    return udp.send(to, line, decodeLine(line) as ServerMessage);
-  };
-  try {
-    // Handed over in one turn: none has been sent yet when the next is queued.
-    assert.deepEqual([1, 2, 3, 4].map(announce), [true, true, false, false]);
-    const update = "BID_UPDATE 5 Kite 21.00 ann 50";
-    assert.equal(udp.send(to, update, decodeLine(update) as ServerMessage), true);
-    assert.equal(udp.queued, 3);
-    await waitUntil(() => udp.queued === 0, "the socket to drain", 5000);
-    assert.equal(announce(6), true, "once drained, announcements go out again");
-    await peer.waitFor((message) => message.rq === 6);
-    assert.deepEqual(peer.received.map((message) => message.rq).sort(), [1, 2, 5, 6]);
   } finally {
     await peer.close();
     await udp.close();
