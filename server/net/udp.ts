@@ -167,9 +167,13 @@ export class UdpTransport implements Outbox {
    * budget, or an announcement dropped past the queue's bound).
    */
   send(to: PeerAddress, line: string, message?: ServerMessage, withReply?: boolean): boolean {
-    if (this.#closed) return false;
-    if (message && !withReply) return this.#pushes.push(to, line, message.type);
+    if (message && !withReply) return this.push(to, line, message.type);
     return this.#sendNow(to, line);
+  }
+
+  /** Sends push `line` (of `type`) through the push queue; see {@linkcode send}. */
+  push(to: PeerAddress, line: string, type: string): boolean {
+    return !this.#closed && this.#pushes.push(to, line, type);
   }
 
   #sendNow(to: PeerAddress, line: string, push = false): boolean {

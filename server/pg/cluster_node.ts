@@ -121,8 +121,12 @@ export class ClusterNode implements SessionView {
         if (this.#trustedIps.size >= MAX_TRUSTED_IPS) this.#trustedIps.clear();
         this.#trustedIps.add(to.hostname);
       }
-      if (PUSH_TYPES.has(line.slice(0, line.indexOf(" ")))) this.#pushedForWriter++;
-      local.send(to, line);
+      const type = line.slice(0, line.indexOf(" "));
+      if (!PUSH_TYPES.has(type)) return void local.send(to, line);
+      this.#pushedForWriter++;
+      // Behind the pushes already waiting for the socket, as the writer's own (push_queue.ts).
+      if (local.push) local.push(to, line, type);
+      else local.send(to, line);
     });
     logger.info("Node {node} serves as a follower: requests go to the writer", {
       node: this.node,
@@ -237,6 +241,8 @@ export class ClusterNode implements SessionView {
 
 /** Sends a line to a peer (the UDP transport). */
 export interface PeerSender {
-  /** Sends `line` to `to`. */
+  /** Sends `line` to `to` at once (a reply). */
   send(to: PeerAddress, line: string): unknown;
+  /** Sends push `line` (of `type`) after the pushes already waiting. @default `send` */
+  push?(to: PeerAddress, line: string, type: string): unknown;
 }

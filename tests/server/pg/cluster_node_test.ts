@@ -116,10 +116,14 @@ Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the 
   link.serveDeliveries = (handler) => Promise.resolve(void (deliver = handler));
   const node = new ClusterNode(link);
   const sent: string[] = [];
+  const pushed: string[] = [];
   const followedAtMs = performance.now() - 500;
   await node.follow(
     { followedAtMs, pollMs: 1000, lagBatches: 2 } as unknown as LogFollower,
-    { send: (_to, line) => sent.push(line) },
+    {
+      send: (_to, line) => sent.push(line),
+      push: (_to, line, type) => pushed.push(`${type}: ${line}`),
+    },
   );
   await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
   await node.handler.dispatch(BYTES, { hostname: "127.0.0.1", port: 9 }, () => {});
@@ -130,7 +134,12 @@ Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the 
   deliver(to, "PONG 7", true);
   deliver(to, "BID_UPDATE 9 Kite 25.00 ann 60", true);
   deliver(to, 'AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60', true);
-  assert.equal(sent.length, 3);
+  // The reply goes at once, the pushes behind those waiting for the socket.
+  assert.deepEqual(sent, ["PONG 7"]);
+  assert.deepEqual(pushed, [
+    "BID_UPDATE: BID_UPDATE 9 Kite 25.00 ann 60",
+    'AUCTION_ANNOUNCE: AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60',
+  ]);
   assert.deepEqual([node.forwarded, node.pushedForWriter], [2, 2]);
   const lag = node.lag();
   assert.equal(lag.batches, 2);
