@@ -112,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     openAuctions: () => Object.keys(shownState()?.openItems ?? {}).length,
     sessions: () => Object.keys(shownState()?.sessions ?? {}).length,
     streamClients: () => http?.board?.hub.clients ?? 0,
+    pushesWaiting: () => boundUdp?.pushesWaiting ?? 0,
     cluster: cluster ? clusterMetrics(cluster) : undefined,
   });
   const stopHttp = async () => {

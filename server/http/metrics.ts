@@ -19,6 +19,8 @@ export interface MetricsView {
   sessions(): number;
   /** Board (SSE) clients connected now. */
   streamClients(): number;
+  /** Pushes waiting for room in the UDP socket now (`server/net/push_queue.ts`). @default 0 */
+  pushesWaiting?(): number;
   /** On a node of several: what its cluster side counts (docs/scale-out.md). */
   cluster?: ClusterMetricsView;
 }
@@ -126,6 +128,11 @@ export class ServerMetrics {
     this.#gauge("auction_open_auctions", "Open auctions", view.openAuctions);
     this.#gauge("auction_sessions", "User sessions (addresses bound to a user)", view.sessions);
     this.#gauge("auction_board_stream_clients", "Board event-stream clients", view.streamClients);
+    this.#gauge(
+      "auction_pushes_waiting",
+      "Pushes waiting for room in the UDP socket (a fan-out in progress)",
+      () => view.pushesWaiting?.() ?? 0,
+    );
     this.#gauge(
       "auction_event_loop_lag_seconds",
       "Latest event-loop lag: how late a timer fired",

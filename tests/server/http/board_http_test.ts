@@ -191,6 +191,7 @@ Deno.test("/metrics parses as Prometheus text and its bid counter moves", async 
     assert.ok((before.get("auction_journal_fsync_seconds_count") ?? 0) >= 1);
     assert.ok((before.get("auction_group_commit_records_sum") ?? 0) >= 3);
     assert.ok(before.has("auction_event_loop_lag_seconds"));
+    assert.equal(before.get("auction_pushes_waiting"), 0, "nothing waits for the socket");
 
     assert.equal((await buyer.request("SUBSCRIBE 3 Kite")).type, "SUBSCRIBED");
     assert.equal((await buyer.request("BID 4 Kite 25")).type, "BID_ACCEPTED");

@@ -49,3 +49,15 @@ Deno.test("group commits synced on the thread are counted", async () => {
     metrics.close();
   }
 });
+
+Deno.test("the pushes waiting for the socket are a gauge read at each scrape", async () => {
+  let waiting = 7;
+  const metrics = new ServerMetrics({ ...view, pushesWaiting: () => waiting });
+  try {
+    assert.equal(sample(await metrics.text(), "auction_pushes_waiting"), 7);
+    waiting = 0;
+    assert.equal(sample(await metrics.text(), "auction_pushes_waiting"), 0);
+  } finally {
+    metrics.close();
+  }
+});
