@@ -79,26 +79,20 @@ export class UdpTransport implements Outbox {
   #lastHostname = "";
   #lastPort = 0;
   #closedLoop = 0;
-  /** Datagrams handed to the socket whose send has not finished. */
-  #queued = 0;
   /** Where replies and pushes are encoded, each buffer reused once its send has finished. */
   readonly #buffers = new SendBuffers();
-  readonly #sent = () => {
-    this.#queued--;
+  readonly #sent = () => {};
+  readonly #sendFailed = (error: unknown) => {
+    if (!this.#closed) logger.warn("Cannot send a datagram: {error}", { error });
   };
   /** Pushes handed to the socket whose send has not finished (the push queue's window). */
   #pushesInSocket = 0;
   readonly #pushSent = () => {
     this.#pushesInSocket--;
-    this.#sent();
   };
   readonly #pushFailed = (error: unknown) => {
     this.#pushesInSocket--;
     this.#sendFailed(error);
-  };
-  readonly #sendFailed = (error: unknown) => {
-    this.#queued--;
-    if (!this.#closed) logger.warn("Cannot send a datagram: {error}", { error });
   };
 
   constructor(options: UdpTransportOptions) {
@@ -117,11 +111,6 @@ export class UdpTransport implements Outbox {
       maxWaitingForAnnounce: options.maxWaitingForAnnounce,
       clock: this.#clock,
     });
-  }
-
-  /** Datagrams handed to the socket and not yet sent. */
-  get queued(): number {
-    return this.#queued;
   }
 
   /** Pushes waiting for room in the socket. */
@@ -192,7 +181,6 @@ export class UdpTransport implements Outbox {
       );
       return false;
     }
-    this.#queued++;
     if (push) this.#pushesInSocket++;
     const sending = this.#socket.send(bytes, {
       transport: "udp",
