@@ -275,16 +275,22 @@ Deno.test(
   },
 );
 
+/** 100 open items, announced every 60 s, each with ANN subscribed; nothing sent yet. */
+async function hundredItemsAnnSubscribedTo(): Promise<Harness> {
+  const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
+  for (let index = 0; index < 100; index++) {
+    await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
+    await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
+  }
+  clearSent(harness);
+  return harness;
+}
+
 Deno.test(
   "an announcement round of many items runs in slices, each its own transaction",
   pure,
   async () => {
-    const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
-    for (let index = 0; index < 100; index++) {
-      await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
-      await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
-    }
-    clearSent(harness);
+    const harness = await hundredItemsAnnSubscribedTo();
     let transactions = 0;
     const run = harness.core.run.bind(harness.core);
     harness.core.run = ((work, onDurable) => {
@@ -302,12 +308,7 @@ Deno.test(
   "an announcement round waits for the outbox to have room before each next slice",
   pure,
   async () => {
-    const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
-    for (let index = 0; index < 100; index++) {
-      await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
-      await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
-    }
-    clearSent(harness);
+    const harness = await hundredItemsAnnSubscribedTo();
     const announced = () =>
       linesTo(harness, ANN).filter((line) => line.startsWith("AUCTION_ANNOUNCE")).length;
     // The outbox has room for the first slice, then is full until the test makes room.
