@@ -55,12 +55,19 @@ export interface SchedulerCore extends CoreView, TransactionRunner {
 /** The auction clock of one core. */
 export class AuctionScheduler {
   readonly #core: SchedulerCore;
+  /** Every deadline but the periodic announcements. */
   readonly #queue = new DeadlineQueue<Job, number>();
+  /**
+   * The periodic announcements, apart: they alone wait for the outbox to have room (a round of
+   * thousands of pushes goes no faster than the socket takes them), never a close or a
+   * negotiation behind them.
+   */
+  readonly #announcements = new DeadlineQueue<Job, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #timer: TimerHandle | undefined;
   #timerDueMs: number | undefined;
   #running = false;
-  /** Whether a slice waits for the outbox to take the pushes of the last ones. */
+  /** Whether due announcements wait for the outbox to take the pushes of the last ones. */
   #waitingForRoom = false;
 
   constructor(core: SchedulerCore) {
@@ -96,7 +103,7 @@ export class AuctionScheduler {
 
   /** How many deadlines are queued (for tests). */
   get pendingDeadlines(): number {
-    return this.#queue.size;
+    return this.#queue.size + this.#announcements.size;
   }
 
   /** Queues the deadlines of an open item as of `nowMs`: close, negotiation, announcement. */
@@ -119,17 +126,17 @@ export class AuctionScheduler {
       }
       case "bid_placed":
         this.#set(event.itemId, "close", event.endsAtMs);
-        this.#queue.delete(key(event.itemId, "negotiate"));
-        this.#queue.delete(key(event.itemId, "resend"));
+        this.#delete(event.itemId, "negotiate");
+        this.#delete(event.itemId, "resend");
         break;
       case "negotiation_started":
         this.#set(event.itemId, "resend", event.atMs + NEGOTIATION_RESEND_OFFSETS_MS[0]!);
         break;
       case "negotiation_answered":
-        this.#queue.delete(key(event.itemId, "resend"));
+        this.#delete(event.itemId, "resend");
         break;
       case "auction_closed":
-        for (const task of TASKS) this.#queue.delete(key(event.itemId, task));
+        for (const task of TASKS) this.#delete(event.itemId, task);
         break;
       default:
         return;
@@ -138,7 +145,15 @@ export class AuctionScheduler {
   }
 
   #set(itemId: number, task: Task, atMs: number): void {
-    this.#queue.set(key(itemId, task), atMs, { itemId, task });
+    this.#queueOf(task).set(key(itemId, task), atMs, { itemId, task });
+  }
+
+  #delete(itemId: number, task: Task): void {
+    this.#queueOf(task).delete(key(itemId, task));
+  }
+
+  #queueOf(task: Task): DeadlineQueue<Job, number> {
+    return task === "announce" ? this.#announcements : this.#queue;
   }
 
   #nextAnnounceMs(item: Item, nowMs: number): number | undefined {
@@ -148,10 +163,16 @@ export class AuctionScheduler {
     return item.listedAtMs + rounds * intervalMs;
   }
 
-  /** Arms the one timer for the earliest deadline (a no-op when it already is). */
+  /**
+   * Arms the one timer for the earliest deadline (a no-op when it already is); announcements
+   * waiting for room count again once there is room.
+   */
   #arm(): void {
     if (!this.#running) return;
-    const earliestMs = this.#queue.earliestMs();
+    const earliestMs = earliest(
+      this.#queue.earliestMs(),
+      this.#waitingForRoom ? undefined : this.#announcements.earliestMs(),
+    );
     if (earliestMs === undefined) return this.#disarm();
     const nowMs = this.#core.clock.now();
     const dueMs = Math.min(Math.max(earliestMs, nowMs), nowMs + MAX_TIMER_DELAY_MS);
@@ -170,22 +191,32 @@ export class AuctionScheduler {
   #fire(): void {
     this.#timer = undefined;
     this.#timerDueMs = undefined;
-    if (!this.#running || this.#waitingForRoom) return;
-    // A round of thousands of pushes goes no faster than the socket takes them: the next slice
-    // waits until the last ones' pushes are on their way (requests are served meanwhile).
-    const room = this.#core.whenPushRoom?.();
-    if (room) {
-      this.#waitingForRoom = true;
-      room.then(() => {
-        this.#waitingForRoom = false;
-        this.#arm();
-      });
-      return;
+    if (!this.#running) return;
+    const nowMs = this.#core.clock.now();
+    const workDue = (this.#queue.earliestMs() ?? Infinity) <= nowMs;
+    let announcementsDue = !this.#waitingForRoom &&
+      (this.#announcements.earliestMs() ?? Infinity) <= nowMs;
+    if (announcementsDue) {
+      // The next slice of a round waits until the last ones' pushes are on their way (requests
+      // are served meanwhile, and other deadlines run).
+      const room = this.#core.whenPushRoom?.();
+      if (room) {
+        announcementsDue = false;
+        this.#waitingForRoom = true;
+        room.then(() => {
+          this.#waitingForRoom = false;
+          this.#arm();
+        });
+      }
     }
-    const earliestMs = this.#queue.earliestMs();
-    if (earliestMs !== undefined && earliestMs <= this.#core.clock.now()) {
+    if (workDue || announcementsDue) {
       const work = this.#core.run((transaction) => {
         const due = this.#queue.takeDue(transaction.nowMs, byTimeThenTask, DEADLINES_PER_TURN);
+        if (announcementsDue && due.length < DEADLINES_PER_TURN) {
+          const limit = DEADLINES_PER_TURN - due.length;
+          due.push(...this.#announcements.takeDue(transaction.nowMs, byTimeThenTask, limit));
+          due.sort(byTimeThenTask);
+        }
         for (const deadline of due) {
           this.#perform(deadline.value, transaction);
         }
@@ -232,6 +263,12 @@ export class AuctionScheduler {
       }
     }
   }
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 /** Where each task goes in a deadline's key. */

@@ -276,8 +276,10 @@ Deno.test(
 );
 
 /** 100 open items, announced every 60 s, each with ANN subscribed; nothing sent yet. */
-async function hundredItemsAnnSubscribedTo(): Promise<Harness> {
-  const harness = await createAuctionHarness({ config: { announceIntervalSeconds: 60 } });
+async function hundredItemsAnnSubscribedTo(config = {}): Promise<Harness> {
+  const harness = await createAuctionHarness({
+    config: { announceIntervalSeconds: 60, ...config },
+  });
   for (let index = 0; index < 100; index++) {
     await harness.request(`LIST_ITEM ${index + 1} Item${index} d 20 3600`, SAM);
     await harness.request(`SUBSCRIBE ${index + 1} Item${index}`, ANN);
@@ -323,5 +325,26 @@ Deno.test(
     await room.promise;
     await harness.advance(0);
     assert.equal(announced(), 100, "the rest once there is room");
+  },
+);
+
+Deno.test(
+  "announcements waiting for room hold back no close and no negotiation",
+  pure,
+  async () => {
+    const harness = await hundredItemsAnnSubscribedTo({ maxListingsPerSeller: 0 });
+    // The 101st item ends 10 s after the round starts; it has no bid: negotiation at half time.
+    await harness.request("LIST_ITEM 101 Late d 20 70", SAM);
+    const late = () => Object.values(harness.core.state.items).find((i) => i.name === "Late")!;
+    let asked = 0;
+    const never = new Promise<void>(() => {});
+    harness.outbox.whenRoom = () => asked++ > 0 ? never : undefined;
+    await harness.advance(60_000);
+    assert.ok(asked >= 2, "the round waits for room");
+    assert.ok(late().negotiation, "the negotiation at half time was not held back");
+    await harness.advance(10_000);
+    assert.equal(late().status, "closed", "nor was the close at the end time");
+    const announced = linesTo(harness, ANN).filter((line) => line.startsWith("AUCTION_ANNOUNCE"));
+    assert.ok(announced.length < 100, `${announced.length}: the round still waits`);
   },
 );
