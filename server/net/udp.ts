@@ -2,7 +2,9 @@
  * The UDP transport: a thin loop around `Deno.listenDatagram` that hands each datagram to the
  * dispatcher and sends what comes back. One bad datagram never ends the loop. The per-IP limits
  * that must see every datagram live here: the rate limit (asked before decoding) and the reply
- * budget (every datagram in counts for it, every datagram out is checked against it).
+ * budget (every datagram in counts for it, every datagram out is checked against it). Replies go
+ * to the socket at once; pushes through the push queue (`push_queue.ts`), a window per turn, so
+ * that a fan-out of thousands never stands between a request and its reply.
  * @module
  */
 
