@@ -138,3 +138,27 @@ Deno.test("IoTurn runs its callback in a later turn, once however often it was a
     a.close();
   }
 });
+
+Deno.test("IoTurn falls back to timers where no loopback socket can be bound", async () => {
+  const listen = Deno.listenDatagram;
+  let runs = 0;
+  let turn: IoTurn;
+  try {
+    Deno.listenDatagram = () => {
+      throw new Deno.errors.AddrNotAvailable("no loopback here");
+    };
+    turn = new IoTurn(() => runs++);
+  } finally {
+    Deno.listenDatagram = listen;
+  }
+  try {
+    turn.request();
+    turn.request();
+    assert.equal(runs, 0, "not within the turn that asked");
+    await waitUntil(() => runs === 1, "the run, a timer later");
+    turn.request();
+    await waitUntil(() => runs === 2, "the second run");
+  } finally {
+    turn.close();
+  }
+});
