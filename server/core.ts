@@ -12,6 +12,7 @@ import type { ServerConfig } from "./config.ts";
 import type { AuctionEvent } from "../auction/events.ts";
 import { addressKey, type AuctionState, type PeerAddress } from "../auction/state.ts";
 import { logEnabled } from "./logging.ts";
+import { CoreTransaction, type TransactionHooks } from "./core_transaction.ts";
 import type { Store } from "./store/store.ts";
 
 const logger = getLogger(["auction", "push"]);
@@ -263,50 +264,4 @@ export class AuctionCore {
       return rq;
     },
   };
-}
-
-/** The core's side of a transaction. */
-interface TransactionHooks {
-  core: AuctionCore;
-  emit(transaction: Transaction, events: AuctionEvent[], event: AuctionEvent): void;
-  nextServerRq(transaction: Transaction): number;
-}
-
-/**
- * One transaction of {@linkcode AuctionCore.run}: methods on a prototype rather than four new
- * closures per request (the bid path runs one per datagram).
- */
-class CoreTransaction implements Transaction {
-  readonly state: Readonly<AuctionState>;
-  readonly nowMs: number;
-  readonly config: Readonly<ServerConfig>;
-  readonly #hooks: TransactionHooks;
-  readonly #events: AuctionEvent[];
-  readonly #deliveries: Delivery[];
-
-  constructor(hooks: TransactionHooks, events: AuctionEvent[], deliveries: Delivery[]) {
-    this.#hooks = hooks;
-    this.state = hooks.core.state;
-    this.nowMs = hooks.core.clock.now();
-    this.config = hooks.core.config;
-    this.#events = events;
-    this.#deliveries = deliveries;
-  }
-
-  emit(event: AuctionEvent): void {
-    this.#hooks.emit(this, this.#events, event);
-  }
-
-  nextServerRq(): number {
-    return this.#hooks.nextServerRq(this);
-  }
-
-  push(userKey: string, build: (rq: number) => ServerMessage): void {
-    const session = this.state.users[userKey]?.session;
-    if (session) this.#deliveries.push({ to: session, message: build(this.nextServerRq()) });
-  }
-
-  sendTo(to: PeerAddress, message: ServerMessage, withReply?: boolean): void {
-    this.#deliveries.push({ to, message, withReply });
-  }
 }

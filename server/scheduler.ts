@@ -194,21 +194,7 @@ export class AuctionScheduler {
     if (!this.#running) return;
     const nowMs = this.#core.clock.now();
     const workDue = (this.#queue.earliestMs() ?? Infinity) <= nowMs;
-    let announcementsDue = !this.#waitingForRoom &&
-      (this.#announcements.earliestMs() ?? Infinity) <= nowMs;
-    if (announcementsDue) {
-      // The next slice of a round waits until the last ones' pushes are on their way (requests
-      // are served meanwhile, and other deadlines run).
-      const room = this.#core.whenPushRoom?.();
-      if (room) {
-        announcementsDue = false;
-        this.#waitingForRoom = true;
-        room.then(() => {
-          this.#waitingForRoom = false;
-          this.#arm();
-        });
-      }
-    }
+    const announcementsDue = this.#announcementsMayRun(nowMs);
     if (workDue || announcementsDue) {
       const work = this.#core.run((transaction) => {
         const due = this.#queue.takeDue(transaction.nowMs, byTimeThenTask, DEADLINES_PER_TURN);
@@ -225,6 +211,24 @@ export class AuctionScheduler {
       work.finally(() => this.#inFlight.delete(work));
     }
     this.#arm();
+  }
+
+  /**
+   * Whether announcements are due and may run now. The next slice of a round waits until the
+   * last ones' pushes are on their way (requests are served meanwhile, and other deadlines run).
+   */
+  #announcementsMayRun(nowMs: number): boolean {
+    if (this.#waitingForRoom || (this.#announcements.earliestMs() ?? Infinity) > nowMs) {
+      return false;
+    }
+    const room = this.#core.whenPushRoom?.();
+    if (!room) return true;
+    this.#waitingForRoom = true;
+    room.then(() => {
+      this.#waitingForRoom = false;
+      this.#arm();
+    });
+    return false;
   }
 
   #perform(job: Job, transaction: Transaction): void {

@@ -36,8 +36,11 @@ export interface PushQueueOptions {
   /** Time for the warnings. @default systemClock */
   clock?: Clock;
   /** Runs the queue's callback in a later turn. @default an {@linkcode IoTurn} */
-  turns?(run: () => void): { request(): void; close(): void };
+  turns?(run: () => void): LaterTurn;
 }
+
+/** A callback asked for in a later turn of the event loop ({@linkcode IoTurn} is one). */
+export type LaterTurn = Pick<IoTurn, "request" | "close">;
 
 interface Waiting {
   to: PeerAddress;
@@ -51,14 +54,14 @@ export class PushQueue {
   readonly #window: number;
   readonly #maxWaitingForAnnounce: number;
   readonly #onDropAnnounce: () => void;
-  readonly #turn: { request(): void; close(): void };
+  readonly #turn: LaterTurn;
   readonly #clock: Clock;
   /** Announcements dropped since the last warning, and when it was logged. */
   #dropped = 0;
   #warnedAtMs = -Infinity;
   #waiting: (Waiting | undefined)[] = [];
   #head = 0;
-  #room: { promise: Promise<void>; resolve: () => void } | undefined;
+  #room: PromiseWithResolvers<void> | undefined;
   #closed = false;
 
   constructor(options: PushQueueOptions) {
@@ -103,11 +106,7 @@ export class PushQueue {
    */
   room(): Promise<void> | undefined {
     if (this.#closed || this.waiting <= this.#window) return undefined;
-    if (!this.#room) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => resolve = done);
-      this.#room = { promise, resolve };
-    }
+    this.#room ??= Promise.withResolvers<void>();
     return this.#room.promise;
   }
 

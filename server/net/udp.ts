@@ -83,7 +83,6 @@ export class UdpTransport implements Outbox {
   #closedLoop = 0;
   /** Where replies and pushes are encoded, each buffer reused once its send has finished. */
   readonly #buffers = new SendBuffers();
-  readonly #sent = () => {};
   readonly #sendFailed = (error: unknown) => {
     if (!this.#closed) logger.warn("Cannot send a datagram: {error}", { error });
   };
@@ -189,21 +188,20 @@ export class UdpTransport implements Outbox {
       hostname: to.hostname,
       port: to.port,
     });
-    const sent = push ? this.#pushSent : this.#sent;
-    const failed = push ? this.#pushFailed : this.#sendFailed;
     if (lent) {
       // The runtime reads the buffer until the send has finished: it is reused only then.
       sending.then(
         () => {
           this.#buffers.giveBack(lent);
-          sent();
+          if (push) this.#pushSent();
         },
         (error) => {
           this.#buffers.giveBack(lent);
-          failed(error);
+          (push ? this.#pushFailed : this.#sendFailed)(error);
         },
       );
-    } else sending.then(sent, failed);
+    } else if (push) sending.then(this.#pushSent, this.#pushFailed);
+    else sending.catch(this.#sendFailed);
     return true;
   }
 
