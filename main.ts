@@ -50,6 +50,7 @@ async function runServer(args: string[]): Promise<number> {
       storeOptions: {
         groupCommit: flags.groupCommit,
         snapshotEveryEvents: flags.snapshotEveryEvents,
+        syncPollUs: flags.syncPollUs,
       },
       config: flags.config,
       onSaleStep: testCrashHook(),

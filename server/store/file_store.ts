@@ -43,6 +43,11 @@ export interface FileStoreOptions {
   snapshotOffThreadAt?: number;
   /** Whether a batch of one append may be synced on the thread (see `JournalWriterOptions`). */
   syncOnThread?: () => boolean;
+  /**
+   * Above 0, batches synced on the thread are synced by a helper thread that polls this many
+   * microseconds at most for the next one (see `JournalWriterOptions.syncPollUs`). @default 0
+   */
+  syncPollUs?: number;
 }
 
 /** Events are sent to the snapshot worker in bulk, at the latest after this many. */
@@ -131,6 +136,7 @@ export class FileStore implements Store {
       snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
       clock: options.clock ?? systemClock,
       snapshotOffThreadAt: options.snapshotOffThreadAt ?? 10_000,
+      syncPollUs: options.syncPollUs ?? 0,
     };
     this.#onBatchWritten = options.onBatchWritten;
     this.#syncOnThread = options.syncOnThread;
@@ -151,6 +157,7 @@ export class FileStore implements Store {
       onBatchDurable: () => this.#maybeSnapshot(),
       onBatchWritten: this.#onBatchWritten,
       syncOnThread: this.#syncOnThread,
+      syncPollUs: this.#options.syncPollUs,
     });
     this.#state = recovered.state;
     this.#snapshotCoversSeq = recovered.coversSeq;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { syncDirectory, writeAll } from "./atomic_file.ts";
 import { PRIVATE_FILE_MODE } from "./data_dir.ts";
 import { encodeCommit, segmentName } from "./journal.ts";
+import type { SyncHelper } from "./sync_helper.ts";
 
 const UTF8 = new TextEncoder();
 /** Zeros written ahead of the records, and written again whenever the records reach them. */
@@ -20,13 +21,15 @@ export class SegmentFile {
   /** Sequence number of the segment's first record (in its name). */
   readonly startSeq: number;
   readonly #file: Deno.FsFile;
+  readonly #path: string;
   /** Where the next record goes (the file's position). */
   #offset: number;
   /** Where the zeros written ahead end. */
   #prewrittenEnd: number;
 
-  private constructor(startSeq: number, file: Deno.FsFile, offset: number) {
+  private constructor(startSeq: number, path: string, file: Deno.FsFile, offset: number) {
     this.startSeq = startSeq;
+    this.#path = path;
     this.#file = file;
     this.#offset = offset;
     this.#prewrittenEnd = offset;
@@ -56,7 +59,7 @@ export class SegmentFile {
       if (offset < bytes.length) await file.truncate(offset);
       await file.seek(offset, Deno.SeekMode.Start);
     }
-    const segment = new SegmentFile(startSeq, file, offset);
+    const segment = new SegmentFile(startSeq, path, file, offset);
     try {
       const commit = UTF8.encode(encodeCommit(lastSeq));
       await writeAll(file, commit);
@@ -90,9 +93,15 @@ export class SegmentFile {
     return this.#file.syncData();
   }
 
-  /** fdatasync on this thread: nothing else runs on it meanwhile. */
-  syncOnThread(): void {
-    this.#file.syncDataSync();
+  /**
+   * fdatasync while this thread waits: nothing else runs on it meanwhile. With a `helper` that
+   * runs, the sync is its (see `sync_helper.ts`).
+   */
+  syncOnThread(helper?: SyncHelper | null): void {
+    if (!helper?.ready) return this.#file.syncDataSync();
+    // The helper's descriptor, opened just now, is not told of a write-back error from before:
+    // ours, open since before every write of the segment, is asked once.
+    if (helper.sync(this.#path)) this.#file.syncDataSync();
   }
 
   /** Closes the file. */

@@ -15,6 +15,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     node: "node1",
     groupCommit: true,
     snapshotEveryEvents: 10000,
+    syncPollUs: 500,
     config: {
       durationUnit: "m", // minutes
       announceIntervalSeconds: 60,
@@ -89,6 +90,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "east-1",
     "--retention",
     "3600",
+    "--sync-poll-us",
+    "0",
   ]);
   assert.deepEqual(flags, {
     hostname: "127.0.0.1",
@@ -100,6 +103,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     node: "east-1",
     groupCommit: false,
     snapshotEveryEvents: 500,
+    syncPollUs: 0,
     config: {
       durationUnit: "s",
       announceIntervalSeconds: 0,
@@ -154,6 +158,8 @@ Deno.test(
       [["--node", "a b"], /--node must be 1 to 64 letters/],
       [["--node", ""], /--node must be 1 to 64 letters/],
       [["--data-dir", ""], /--data-dir needs a folder/],
+      [["--sync-poll-us", "100001"], /--sync-poll-us must be a whole number from 0 to 100000/],
+      [["--sync-poll-us", "-5"], /--sync-poll-us/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {
