@@ -6,7 +6,8 @@
  * for the variant `echo`, and the bare `fdatasync` ceiling for `ceiling`). Besides bids per
  * second it prints the server's main-thread CPU time per request, read from
  * `/proc/PID/task/PID/schedstat` around the run: it moves far less with the machine's load than
- * the throughput does. With `ceiling` or `echo` among the variants it ends with each server's
+ * the throughput does; and the CPU time of all its threads per request (the journal's sync helper
+ * polls on one of them). With `ceiling` or `echo` among the variants it ends with each server's
  * ratio to them: of the medians, and the median of the rounds' own ratios.
  *
  * deno task bench:ab [--rounds 4] [--in-flight 32] [--seconds 3] [--rate 0]
@@ -57,6 +58,16 @@ async function mainThreadCpuNs(pid: number): Promise<number> {
     args: [`/proc/${pid}/task/${pid}/schedstat`],
   }).output();
   return Number(new TextDecoder().decode(stdout).split(" ")[0]);
+}
+
+/** CPU time of all the threads of process `pid` (the main one, the runtime's, workers'), in ns. */
+async function processCpuNs(pid: number): Promise<number> {
+  // Through `cat`, as above: Deno reads /proc only with every permission.
+  const { stdout } = await new Deno.Command("sh", {
+    args: ["-c", `cat /proc/${pid}/task/*/schedstat`],
+  }).output();
+  return new TextDecoder().decode(stdout).trim().split("\n")
+    .reduce((sum, line) => sum + Number(line.split(" ")[0]), 0);
 }
 
 /** Starts a variant's server (or the echo loop) on free ports and waits until it answers. */
@@ -133,6 +144,7 @@ if (import.meta.main) {
   const work = await Deno.makeTempDir({ prefix: "auction-ab-bin-" });
   const perSecond = new Map<string, number[]>();
   const cpuUs = new Map<string, number[]>();
+  const allCpuUs = new Map<string, number[]>();
   try {
     const binary = await buildLoadGenerator(work);
     for (let round = 1; round <= Number(values.rounds); round++) {
@@ -147,32 +159,41 @@ if (import.meta.main) {
         const server = await start(variant);
         let result: LoadResult;
         let cpu: number;
+        let allCpu: number;
         try {
           const before = await mainThreadCpuNs(server.pid);
+          const allBefore = await processCpuNs(server.pid);
           const mode = variant.name === "echo" ? "echo" : "bid";
           result = await runLoad(binary, { port: server.port, mode, inFlight, seconds, rate });
           cpu = (await mainThreadCpuNs(server.pid) - before) / 1000 / result.counted;
+          allCpu = (await processCpuNs(server.pid) - allBefore) / 1000 / result.counted;
         } finally {
           await server.stop();
         }
         perSecond.set(variant.name, [...perSecond.get(variant.name) ?? [], result.perSecond]);
         cpuUs.set(variant.name, [...cpuUs.get(variant.name) ?? [], cpu]);
+        allCpuUs.set(variant.name, [...allCpuUs.get(variant.name) ?? [], allCpu]);
         const latency = rate > 0
           ? ` (p50 ${(result.p50Us / 1000).toFixed(2)} ms, p99 ${
             (result.p99Us / 1000).toFixed(1)
           } ms)`
           : "";
         line.push(
-          `${variant.name} ${result.perSecond.toFixed(0)}/s ${cpu.toFixed(1)} µs${latency}`,
+          `${variant.name} ${result.perSecond.toFixed(0)}/s ${cpu.toFixed(1)} µs ` +
+            `(all threads ${allCpu.toFixed(1)})${latency}`,
         );
       }
       console.log(`round ${round} (load ${Deno.loadavg()[0]!.toFixed(1)}): ${line.join(", ")}`);
     }
     for (const [name, runs] of perSecond) {
       const cpu = cpuUs.get(name);
+      const allCpu = allCpuUs.get(name);
       console.log(
         `${name}: median ${median(runs).toFixed(0)}/s` +
-          (cpu ? `, ${median(cpu).toFixed(1)} µs of main-thread CPU per request` : ""),
+          (cpu && allCpu
+            ? `, ${median(cpu).toFixed(1)} µs of main-thread CPU per request ` +
+              `(${median(allCpu).toFixed(1)} µs of all its threads)`
+            : ""),
       );
     }
     // Each server against the baselines measured in the same rounds (`ceiling` for goal 2,
