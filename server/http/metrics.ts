@@ -56,6 +56,7 @@ export class ServerMetrics {
   readonly #requests = new Map<string, Map<RequestOutcome, number>>();
   #pushed = 0;
   #syncsOnThread = 0;
+  #syncsByHelper = 0;
   #bids = 0;
   #streamDrops = 0;
   readonly #sales = { sold: 0, no_offer: 0, cancelled: 0 };
@@ -94,6 +95,11 @@ export class ServerMetrics {
       "auction_journal_syncs_on_thread_total",
       "Group commits synced on the event loop's thread (one client alone waiting for its reply)",
       () => this.#syncsOnThread,
+    );
+    this.#counter(
+      "auction_journal_syncs_by_helper_total",
+      "Of those, group commits the sync helper thread synced (--sync-poll-us)",
+      () => this.#syncsByHelper,
     );
     this.#counter(
       "auction_board_stream_dropped_total",
@@ -208,6 +214,7 @@ export class ServerMetrics {
   /** Observes one group commit (the journal's observer); the histograms see it by the next scrape. */
   readonly batchWritten = (batch: WrittenBatch): void => {
     if (batch.onThread) this.#syncsOnThread++;
+    if (batch.byHelper) this.#syncsByHelper++;
     const at = 2 * this.#pendingCount++;
     this.#pendingBatches[at] = batch.syncMs / 1000;
     this.#pendingBatches[at + 1] = batch.records;

@@ -56,6 +56,8 @@ export interface WrittenBatch {
   syncMs: number;
   /** Whether the batch was synced on the thread (see {@linkcode JournalWriterOptions.syncOnThread}). */
   onThread: boolean;
+  /** Whether the sync helper synced it (see {@linkcode JournalWriterOptions.syncPollUs}). */
+  byHelper: boolean;
 }
 
 /** One append: its records as text (encoded, with their CRCs, when written), and its promise. */
@@ -77,6 +79,8 @@ export class JournalWriter {
   readonly #syncPollUs: number;
   #helper: SyncHelper | null = null;
   #syncMs = 0;
+  /** Whether a sync of the batch being written was the helper's. */
+  #byHelper = false;
   #nextSeq: number;
   #segmentStartSeq: number;
   #open: SegmentFile | null = null;
@@ -211,9 +215,11 @@ export class JournalWriter {
       // The replies waiting for this batch go out first (their continuations were queued by the
       // resolves above); the metrics and the snapshot check come after them, off their path.
       const syncMs = this.#syncMs;
+      const byHelper = this.#byHelper;
       this.#syncMs = 0;
+      this.#byHelper = false;
       queueMicrotask(() => {
-        this.#reportBatch(batch, syncMs, onThread);
+        this.#reportBatch(batch, { syncMs, onThread, byHelper });
         this.#onBatchDurable();
       });
     }
@@ -239,11 +245,14 @@ export class JournalWriter {
     }
   }
 
-  #reportBatch(batch: Entry[], syncMs: number, onThread: boolean): void {
+  #reportBatch(
+    batch: Entry[],
+    sync: Pick<WrittenBatch, "syncMs" | "onThread" | "byHelper">,
+  ): void {
     if (!this.#onBatchWritten) return;
     let records = 0;
     for (const entry of batch) records += entry.records;
-    this.#onBatchWritten({ records, appends: batch.length, syncMs, onThread });
+    this.#onBatchWritten({ records, appends: batch.length, ...sync });
   }
 
   /**
@@ -298,7 +307,7 @@ export class JournalWriter {
           spinMs: this.#maxSyncOnThreadMs,
         });
       }
-      segment.syncOnThread(this.#helper);
+      if (segment.syncOnThread(this.#helper)) this.#byHelper = true;
       this.#synced(startMs);
       return;
     }

@@ -95,13 +95,17 @@ export class SegmentFile {
 
   /**
    * fdatasync while this thread waits: nothing else runs on it meanwhile. With a `helper` that
-   * runs, the sync is its (see `sync_helper.ts`).
+   * runs, the sync is its (see `sync_helper.ts`): returns whether it was.
    */
-  syncOnThread(helper?: SyncHelper | null): void {
-    if (!helper?.ready) return this.#file.syncDataSync();
+  syncOnThread(helper?: SyncHelper | null): boolean {
+    if (!helper?.ready) {
+      this.#file.syncDataSync();
+      return false;
+    }
     // The helper's descriptor, opened just now, is not told of a write-back error from before:
     // ours, open since before every write of the segment, is asked once.
     if (helper.sync(this.#path)) this.#file.syncDataSync();
+    return true;
   }
 
   /** Closes the file. */

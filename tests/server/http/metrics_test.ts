@@ -14,7 +14,7 @@ Deno.test("every group commit reaches the journal histograms by the next scrape"
   const metrics = new ServerMetrics(view);
   try {
     for (let index = 0; index < 3; index++) {
-      metrics.batchWritten({ records: 2, appends: 1, syncMs: 4, onThread: false });
+      metrics.batchWritten({ records: 2, appends: 1, syncMs: 4, onThread: false, byHelper: false });
     }
     let text = await metrics.text();
     assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 3);
@@ -22,7 +22,13 @@ Deno.test("every group commit reaches the journal histograms by the next scrape"
     assert.equal(sample(text, "auction_group_commit_records_sum"), 6);
     // More than are kept between two scrapes: none is lost, none counted twice.
     for (let index = 0; index < 150; index++) {
-      metrics.batchWritten({ records: 1, appends: 1, syncMs: 0.5, onThread: false });
+      metrics.batchWritten({
+        records: 1,
+        appends: 1,
+        syncMs: 0.5,
+        onThread: false,
+        byHelper: false,
+      });
     }
     text = await metrics.text();
     assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 153);
@@ -36,14 +42,15 @@ Deno.test("every group commit reaches the journal histograms by the next scrape"
   }
 });
 
-Deno.test("group commits synced on the thread are counted", async () => {
+Deno.test("group commits synced on the thread, and by the sync helper, are counted", async () => {
   const metrics = new ServerMetrics(view);
   try {
-    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true });
-    metrics.batchWritten({ records: 4, appends: 2, syncMs: 0.2, onThread: false });
-    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true });
+    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true, byHelper: true });
+    metrics.batchWritten({ records: 4, appends: 2, syncMs: 0.2, onThread: false, byHelper: false });
+    metrics.batchWritten({ records: 2, appends: 1, syncMs: 0.1, onThread: true, byHelper: false });
     const text = await metrics.text();
     assert.equal(sample(text, "auction_journal_syncs_on_thread_total"), 2);
+    assert.equal(sample(text, "auction_journal_syncs_by_helper_total"), 1);
     assert.equal(sample(text, "auction_journal_fsync_seconds_count"), 3);
   } finally {
     metrics.close();

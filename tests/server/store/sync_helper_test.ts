@@ -66,12 +66,12 @@ Deno.test("SyncHelper throws a failed sync's error, and opens the file anew the 
 
 Deno.test("JournalWriter with syncPollUs has lone batches synced by its helper, every record durable", async () => {
   await withDir(async (dir) => {
-    const onThread: boolean[] = [];
+    const reported: { onThread: boolean; byHelper: boolean }[] = [];
     const writer = new JournalWriter(dir, {
       syncOnThread: () => true,
       maxSyncOnThreadMs: Infinity,
       syncPollUs: 100,
-      onBatchWritten: (batch) => onThread.push(batch.onThread),
+      onBatchWritten: ({ onThread, byHelper }) => reported.push({ onThread, byHelper }),
     });
     let seq = 0;
     // The first lone batch starts the helper; the thread syncs itself until it runs.
@@ -90,7 +90,13 @@ Deno.test("JournalWriter with syncPollUs has lone batches synced by its helper, 
       assert.equal(writer.syncHelper!.syncs, 21, "each lone batch synced by the helper");
       assert.equal(counts.onThread, 1, "and by it alone once its descriptor is open");
     });
-    assert.ok(onThread.every(Boolean), "all reported as synced on the thread");
+    assert.ok(reported.every((batch) => batch.onThread), "all reported as synced on the thread");
+    assert.deepEqual(
+      reported.slice(-21).map((batch) => batch.byHelper),
+      Array(21).fill(true),
+      "the last 21 reported as the helper's",
+    );
+    assert.equal(reported[0]!.byHelper, false, "the first, before the helper ran, as the thread's");
     const helper = writer.syncHelper!;
     await writer.close();
     assert.equal(helper.ready, false, "close stops the helper");
