@@ -115,7 +115,7 @@ export class ClusterNode implements SessionView {
    */
   async follow(follower: LogFollower, local: PeerSender): Promise<void> {
     this.#follower = follower;
-    await this.link.serveDeliveries((to, line, trusted) => {
+    await this.link.serveDeliveries((to, line, trusted, withReply) => {
       if (trusted) {
         // Bounded: forgetting an IP only makes its replies count against its budget again.
         if (this.#trustedIps.size >= MAX_TRUSTED_IPS) this.#trustedIps.clear();
@@ -124,8 +124,9 @@ export class ClusterNode implements SessionView {
       const type = line.slice(0, line.indexOf(" "));
       if (!PUSH_TYPES.has(type)) return void local.send(to, line);
       this.#pushedForWriter++;
-      // Behind the pushes already waiting for the socket, as the writer's own (push_queue.ts).
-      if (local.push) local.push(to, line, type);
+      // Behind the pushes already waiting for the socket, as the writer's own (push_queue.ts),
+      // unless it is part of an answer: then at once, as the writer sends its own.
+      if (local.push && !withReply) local.push(to, line, type);
       else local.send(to, line);
     });
     logger.info("Node {node} serves as a follower: requests go to the writer", {
@@ -165,7 +166,7 @@ export class ClusterNode implements SessionView {
           return local.send(to, line, message, withReply);
         }
         const trusted = this.#writer?.sessions.hasSession(to.hostname) ?? false;
-        this.link.deliver(to, line, trusted);
+        this.link.deliver(to, line, trusted, withReply);
       },
       whenRoom: () => local.whenRoom?.(),
     };

@@ -40,8 +40,17 @@ export function linkName(node: string): string {
 /** A forwarded request: from whom (with the node it came to) and its bytes. */
 export type InboxHandler = (sender: PeerAddress & { node: string }, bytes: Uint8Array) => void;
 
-/** A line for a client of this node; `trusted` when the writer knows its IP has a session. */
-export type DeliveryHandler = (to: PeerAddress, line: string, trusted: boolean) => void;
+/**
+ * A line for a client of this node; `trusted` when the writer knows its IP has a session;
+ * `withReply` when it belongs to the answer to a request (SUBSCRIBE's AUCTION_ANNOUNCE: sent at
+ * once, never queued behind pushes).
+ */
+export type DeliveryHandler = (
+  to: PeerAddress,
+  line: string,
+  trusted: boolean,
+  withReply: boolean,
+) => void;
 
 /** Forwarded requests and deliveries, one node's end of the link. */
 export class NodeLink {
@@ -96,9 +105,15 @@ export class NodeLink {
   }
 
   /** Sends `line` to `to`, a client of node `to.node`, from that node. */
-  deliver(to: PeerAddress, line: string, trusted: boolean): void {
+  deliver(to: PeerAddress, line: string, trusted: boolean, withReply = false): void {
     if (this.#closed || to.node === undefined) return;
-    this.#deliveries.push(deliverChannel(to.node), [to.hostname, to.port, line, trusted ? 1 : 0]);
+    this.#deliveries.push(deliverChannel(to.node), [
+      to.hostname,
+      to.port,
+      line,
+      trusted ? 1 : 0,
+      withReply ? 1 : 0,
+    ]);
   }
 
   /** Takes the requests other nodes forward (the writer does, once it serves). */
@@ -123,9 +138,10 @@ export class NodeLink {
   async serveDeliveries(handler: DeliveryHandler): Promise<void> {
     this.#listening.push(
       await this.#sql.listen(deliverChannel(this.node), (payload) => {
-        for (const [hostname, port, line, trusted] of parseItems(payload)) {
+        // A node of an earlier version sends four fields: no `withReply`.
+        for (const [hostname, port, line, trusted, withReply] of parseItems(payload)) {
           if (!isText(hostname) || !isText(line) || !Number.isInteger(port)) continue;
-          handler({ hostname, port }, line, trusted === 1);
+          handler({ hostname, port }, line, trusted === 1, withReply === 1);
         }
       }),
     );

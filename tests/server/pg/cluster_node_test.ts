@@ -18,8 +18,10 @@ function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
     connectedNodes: () => Promise.resolve(new Set(connected.map(linkName))),
     close: () => Promise.resolve(),
     forward: (sender: PeerAddress) => void calls.push(`forward ${sender.port}`),
-    deliver: (to: PeerAddress, line: string, trusted: boolean) =>
-      void calls.push(`deliver ${to.node} ${to.port} ${trusted} ${line}`),
+    deliver: (to: PeerAddress, line: string, trusted: boolean, withReply = false) =>
+      void calls.push(
+        `deliver ${to.node} ${to.port} ${trusted} ${line}${withReply ? " (with reply)" : ""}`,
+      ),
     serveInbox: () => Promise.resolve(),
     serveDeliveries: () => Promise.resolve(),
   };
@@ -70,8 +72,13 @@ Deno.test("ClusterNode: the writer stamps its node on UDP senders and routes del
   outbox.send({ hostname: "10.0.0.1", port: 2 }, "no node", message);
   outbox.send({ hostname: "10.0.0.1", port: 3, node: "beta" }, "there", message);
   outbox.send({ hostname: "10.0.0.2", port: 4, node: "gamma" }, "untrusted", message);
+  outbox.send({ hostname: "10.0.0.1", port: 5, node: "beta" }, "follow-up", message, true);
   assert.deepEqual(local, ["1 here", "2 no node"]);
-  assert.deepEqual(calls, ["deliver beta 3 true there", "deliver gamma 4 false untrusted"]);
+  assert.deepEqual(calls, [
+    "deliver beta 3 true there",
+    "deliver gamma 4 false untrusted",
+    "deliver beta 5 true follow-up (with reply)",
+  ]);
   await node.close();
 });
 
@@ -131,16 +138,18 @@ Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the 
     transport: "tcp",
   });
   const to = { hostname: "127.0.0.1", port: 9 };
-  deliver(to, "PONG 7", true);
-  deliver(to, "BID_UPDATE 9 Kite 25.00 ann 60", true);
-  deliver(to, 'AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60', true);
-  // The reply goes at once, the pushes behind those waiting for the socket.
-  assert.deepEqual(sent, ["PONG 7"]);
+  deliver(to, "PONG 7", true, false);
+  deliver(to, "BID_UPDATE 9 Kite 25.00 ann 60", true, false);
+  deliver(to, 'AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60', true, false);
+  deliver(to, 'AUCTION_ANNOUNCE 11 Kite "A kite" 10.00 60', true, true);
+  // The reply goes at once, the pushes behind those waiting for the socket; SUBSCRIBE's
+  // follow-up, part of the answer, at once too.
+  assert.deepEqual(sent, ["PONG 7", 'AUCTION_ANNOUNCE 11 Kite "A kite" 10.00 60']);
   assert.deepEqual(pushed, [
     "BID_UPDATE: BID_UPDATE 9 Kite 25.00 ann 60",
     'AUCTION_ANNOUNCE: AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60',
   ]);
-  assert.deepEqual([node.forwarded, node.pushedForWriter], [2, 2]);
+  assert.deepEqual([node.forwarded, node.pushedForWriter], [2, 3]);
   const lag = node.lag();
   assert.equal(lag.batches, 2);
   assert.ok(lag.seconds >= 0.5 && lag.seconds < 60, String(lag.seconds));

@@ -59,7 +59,7 @@ Deno.test("deliverChannel() names each node's channel within PostgreSQL's 63 byt
 
 Deno.test(
   "NodeLink delivers lines only to the node named, in order, across the payload limit, " +
-    "and ignores malformed notifications",
+    "with whether each is trusted and part of a reply, and ignores malformed notifications",
   async () => {
     const url = await postgres.createDatabase();
     const writer = NodeLink.open(url, "alpha");
@@ -69,8 +69,8 @@ Deno.test(
     try {
       const atBeta: string[] = [];
       const atGamma: string[] = [];
-      await beta.serveDeliveries((to, line, trusted) => {
-        atBeta.push(`${to.hostname}:${to.port} ${trusted} ${line}`);
+      await beta.serveDeliveries((to, line, trusted, withReply) => {
+        atBeta.push(`${to.hostname}:${to.port} ${trusted} ${withReply} ${line}`);
       });
       await gamma.serveDeliveries((_to, line) => void atGamma.push(line));
       await sql`SELECT pg_notify(${deliverChannel("beta")}, 'not json')`;
@@ -79,8 +79,10 @@ Deno.test(
       const expected: string[] = [];
       for (let index = 0; index < 40; index++) {
         const to = { hostname: "127.0.0.1", port: 5000 + index, node: "beta" };
-        writer.deliver(to, `LINE ${index} ${long}`, index % 2 === 0);
-        expected.push(`127.0.0.1:${5000 + index} ${index % 2 === 0} LINE ${index} ${long}`);
+        writer.deliver(to, `LINE ${index} ${long}`, index % 2 === 0, index % 3 === 0);
+        expected.push(
+          `127.0.0.1:${5000 + index} ${index % 2 === 0} ${index % 3 === 0} LINE ${index} ${long}`,
+        );
         if (index % 10 === 0) {
           writer.deliver({ hostname: "127.0.0.1", port: 1, node: "gamma" }, `G ${index}`, true);
         }
