@@ -5,18 +5,20 @@
  */
 
 import {
+  FEE_PERCENT,
   formatDuration,
   formatPrice,
   maskCard,
+  maskCardNumbers,
   type Message,
   type MessageOf,
   MESSAGES,
+  splitPrice,
 } from "../protocol/mod.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { describeCancelReason, plainWords } from "./plain_words.ts";
-import { maskCardNumbers } from "../protocol/mod.ts";
 import { describeIdentityEvent } from "./identity_notices.ts";
 import { hideSessionKeys, maskPassword } from "./secrets.ts";
 
@@ -147,7 +149,7 @@ export function describeMessage(message: Message, options: DescribeOptions = {})
     case "CANCEL":
       return `Sale cancelled: ${describeCancelReason(message.reason, options.side)}`;
     case "Shipping_Info":
-      return `Paid: ship to ${message.name}, ${message.address}.`;
+      return describeShipping(message);
     case "PAID":
       return describePaid(message);
     default:
@@ -170,6 +172,24 @@ export function describePaid(
   const seller = shipping.seller ?? "the seller";
   const to = shipping.address ?? "the address you gave";
   return `${charged}; ${seller} ships to ${to}.`;
+}
+
+/**
+ * Shipping_Info to the seller, as a sentence: what is credited to which card, when the shell
+ * knows them (the price from SOLD, the card from the answer to INFORM_Req; Shipping_Info carries
+ * neither), and who to ship to.
+ */
+export function describeShipping(
+  shipping: MessageOf<"Shipping_Info">,
+  sale: { finalPrice?: number; card?: string } = {},
+): string {
+  const shipTo = `ship to ${shipping.name}, ${shipping.address}.`;
+  if (sale.finalPrice === undefined) return `Paid: ${shipTo}`;
+  const { payoutCents } = splitPrice(sale.finalPrice);
+  const card = sale.card === undefined ? "your card" : `card ${sale.card}`;
+  return `Paid: ${formatPrice(payoutCents)} credited to ${card} (${
+    formatPrice(sale.finalPrice)
+  } less the ${FEE_PERCENT}% fee); ${shipTo}`;
 }
 
 /** A time of day as 24-hour `HH:MM:SS`, local time. */

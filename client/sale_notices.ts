@@ -17,11 +17,21 @@ export interface SaleView {
   counterpart: string;
   /** RQ# of the WINNER or SOLD that opened it. */
   openedRq: number;
+  /** The final price, in cents. */
+  finalPrice: number;
   /** RQ# of the INFORM_Req already announced, and of the one already answered. */
   neededRq?: number;
   sentRq?: number;
   /** The shipping address this client gave (a buyer's). */
   address?: string;
+  /** The card this client gave, masked but for its last four digits. */
+  card?: string;
+}
+
+/** What this client gave in answer to an INFORM_Req. */
+export interface SentDetails {
+  address?: string;
+  card?: string;
 }
 
 /** The sales of one shell, by item. */
@@ -46,6 +56,7 @@ export class SaleNotices {
       side: received.type === "WINNER" ? "buyer" : "seller",
       counterpart: received.type === "WINNER" ? received.seller : received.buyer,
       openedRq: received.rq,
+      finalPrice: received.finalPrice,
     });
     return "new";
   }
@@ -59,11 +70,12 @@ export class SaleNotices {
     return true;
   }
 
-  /** Whether answering INFORM_Req `rq` of `item` is news; notes it with the address given. */
-  sent(item: string, rq: number, address: string | undefined): boolean {
+  /** Whether answering INFORM_Req `rq` of `item` is news; notes the address and card given. */
+  sent(item: string, rq: number, details: SentDetails = {}): boolean {
     const sale = this.get(item);
     if (sale === undefined) return true;
-    if (address !== undefined) sale.address = address;
+    if (details.address !== undefined) sale.address = details.address;
+    if (details.card !== undefined) sale.card = details.card;
     if (sale.sentRq === rq) return false;
     sale.sentRq = rq;
     return true;

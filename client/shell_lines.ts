@@ -2,14 +2,14 @@
  * Which line the shell prints for each server message and client event, if any: a resent
  * NEGOTIATE_REQ as a reminder, a periodic announcement only when it says something new, a sale
  * worded for its side, a server restart mid-sale as one line, the buyer's PAID with who ships
- * where. The scripted mode prints everything as it came. No terminal, no clock of its own.
+ * where, the seller's Shipping_Info with what is credited to which card. The scripted mode prints everything as it came. No terminal, no clock of its own.
  * @module
  */
 
 import { formatPrice, type Message } from "../protocol/mod.ts";
 import type { ClientCommand } from "./commands.ts";
 import { AnnouncementNotices } from "./announcement_notices.ts";
-import { describeEvent, describeMessage, describePaid } from "./format.ts";
+import { describeEvent, describeMessage, describePaid, describeShipping } from "./format.ts";
 import { NegotiationNotices } from "./negotiation_notices.ts";
 import type { ClientEvent } from "./output.ts";
 import { SaleNotices } from "./sale_notices.ts";
@@ -60,6 +60,10 @@ export class ShellLines {
       return describePaid(received, { seller: sale?.counterpart, address: sale?.address });
     }
     const prefix = !("item" in received) && saleItem !== undefined ? `[${saleItem}] ` : "";
+    if (received.type === "Shipping_Info") {
+      return prefix +
+        describeShipping(received, { finalPrice: sale?.finalPrice, card: sale?.card });
+    }
     const leader = item === undefined ? undefined : context.leaderOf(item);
     return prefix + describeMessage(received, { self: context.self, leader, side: sale?.side });
   }
@@ -76,7 +80,8 @@ export class ShellLines {
       return this.#sales.needed(event.item, event.rq) ? describeEvent(event) : undefined;
     }
     if (event.type === "payment" && event.action === "sent") {
-      if (!this.#sales.sent(event.item, event.rq, context.address)) return undefined;
+      const details = { address: context.address, card: event.card };
+      if (!this.#sales.sent(event.item, event.rq, details)) return undefined;
     }
     return describeEvent(event);
   }

@@ -6,6 +6,7 @@
 
 export * from "./fields.ts";
 export * from "./card.ts";
+export * from "./fee.ts";
 export * from "./messages.ts";
 export * from "./codec.ts";
 export * from "./redact.ts";

@@ -16,7 +16,7 @@ export {
   type PaymentRequest,
   type PaymentResult,
   SimulatedGateway,
-  splitPrice,
 } from "./sale/payment.ts";
+export { splitPrice } from "../protocol/mod.ts";
 export type { AuctionState } from "../auction/state.ts";
 export type { AuctionEvent } from "../auction/events.ts";

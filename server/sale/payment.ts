@@ -6,12 +6,15 @@
  * @module
  */
 
-import { type CardExpiry, cardLastFour, isCardExpired, passesLuhn } from "../../protocol/mod.ts";
+import {
+  type CardExpiry,
+  cardLastFour,
+  isCardExpired,
+  passesLuhn,
+  splitPrice,
+} from "../../protocol/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { type LedgerRecord, MemoryLedger, type PaymentLedger } from "./payment_ledger.ts";
-
-/** The server's share of every sale, in percent. */
-export const FEE_PERCENT = 10;
 
 /** A card as read from an INFORM_Res; it lives only in memory for one exchange. */
 export interface PaymentCard {
@@ -49,15 +52,6 @@ export interface PaymentGateway {
   pay(request: PaymentRequest): Promise<PaymentResult>;
   /** The result of an earlier `pay` with this key, or `undefined` if the gateway never did it. */
   lookup(idempotencyKey: string): Promise<PaymentResult | undefined>;
-}
-
-/** The fee (10%, rounded half up to the cent) and the seller's payout (the rest) of a price. */
-export function splitPrice(priceCents: number): { feeCents: number; payoutCents: number } {
-  if (!Number.isSafeInteger(priceCents) || priceCents < 0) {
-    throw new RangeError(`Cannot split price ${priceCents}: use a whole number of cents`);
-  }
-  const feeCents = Math.floor((priceCents * FEE_PERCENT + 50) / 100);
-  return { feeCents, payoutCents: priceCents - feeCents };
 }
 
 /** The card the simulated gateway always declines. */

@@ -4,6 +4,7 @@ import {
   describeEvent,
   describeMessage,
   describePaid,
+  describeShipping,
   eventToJson,
   formatItemsTable,
   formatTimeLeft,
@@ -218,6 +219,26 @@ Deno.test({
       describeMessage(paid),
       "[Kite] Paid 40.50 with card ending 1111; the seller ships to the address you gave.",
     );
+  },
+});
+
+Deno.test({
+  name: "describeShipping() says what the seller is credited, on which card, and where to ship",
+  permissions: "none",
+  fn: () => {
+    const shipping = message("Shipping_Info", 9, { name: "Scott Tiger", address: "1 Main St" });
+    assert.equal(
+      describeShipping(shipping, { finalPrice: 2505, card: "************4444" }),
+      "Paid: 22.54 credited to card ************4444 (25.05 less the 10% fee); " +
+        "ship to Scott Tiger, 1 Main St.",
+    );
+    assert.equal(
+      describeShipping(shipping, { finalPrice: 2500 }),
+      "Paid: 22.50 credited to your card (25.00 less the 10% fee); ship to Scott Tiger, 1 Main St.",
+    );
+    // A shell that never heard the SOLD (it started after it) knows no price.
+    assert.equal(describeShipping(shipping), "Paid: ship to Scott Tiger, 1 Main St.");
+    assert.equal(describeMessage(shipping), "Paid: ship to Scott Tiger, 1 Main St.");
   },
 });
 

@@ -325,7 +325,7 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
   at = await terminal.waitFor("Payment details sent", at);
   const shipping = { type: "Shipping_Info", rq: 602, name: "Scott Tiger", address: "1 Main St" };
   shell.message(shipping as never, "", "tcp", "Cup");
-  await terminal.waitFor("Paid: ship to", at);
+  await terminal.waitFor("Paid: ", at);
 
   const lines = printedLines(terminal.output.slice(start));
   assert.equal(lines.length, 4, lines.join("\n"));
@@ -335,7 +335,11 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
     /^\[Cup\] Sale at 6\.00: your payment details are needed by .+ \(name, card, expiry, address\)\.$/,
   );
   assert.equal(lines[2], "[Cup] Payment details sent (card ************4444).");
-  assert.equal(lines[3], "[Cup] Paid: ship to Scott Tiger, 1 Main St.");
+  assert.equal(
+    lines[3],
+    "[Cup] Paid: 5.40 credited to card ************4444 (6.00 less the 10% fee); " +
+      "ship to Scott Tiger, 1 Main St.",
+  );
   terminal.end();
   await running;
 });

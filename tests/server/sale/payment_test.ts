@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeClock } from "../../../server/clock.ts";
-import { type PaymentCard, SimulatedGateway, splitPrice } from "../../../server/sale/payment.ts";
+import { type PaymentCard, SimulatedGateway } from "../../../server/sale/payment.ts";
 import { pure } from "../../_support/pure.ts";
 
 const NOW = Date.UTC(2026, 5, 15);
@@ -17,23 +17,6 @@ function request(buyer: string, seller = "5555555555554444", amountCents = 2500)
     sellerCard: card(seller),
   };
 }
-
-Deno.test("splitPrice() takes a 10% fee rounded half up and pays out the rest", pure, () => {
-  assert.deepEqual(splitPrice(5), { feeCents: 1, payoutCents: 4 }); // 0.05: fee 0.005 → 0.01
-  assert.deepEqual(splitPrice(14), { feeCents: 1, payoutCents: 13 });
-  assert.deepEqual(splitPrice(15), { feeCents: 2, payoutCents: 13 });
-  assert.deepEqual(splitPrice(2500), { feeCents: 250, payoutCents: 2250 });
-  assert.deepEqual(splitPrice(99_999_999), { feeCents: 10_000_000, payoutCents: 89_999_999 });
-  assert.deepEqual(splitPrice(100_000_000_000), {
-    feeCents: 10_000_000_000,
-    payoutCents: 90_000_000_000,
-  });
-  for (let cents = 1; cents < 2000; cents++) {
-    const { feeCents, payoutCents } = splitPrice(cents);
-    assert.equal(feeCents + payoutCents, cents);
-  }
-  assert.throws(() => splitPrice(2.5), /Cannot split price 2.5/);
-});
 
 Deno.test(
   "SimulatedGateway settles a valid sale and keeps only the last four digits",
