@@ -147,7 +147,8 @@ export class RequestEngine {
 
   /**
    * Offers an incoming message: a reply settles the request with its RQ#. Returns true when
-   * it settled one; a reply nobody waits for is logged and ignored.
+   * it settled one; a reply nobody waits for is logged and ignored, and so is a refusal that
+   * asks to try again while retransmissions are left (false: it answers nothing yet).
    */
   receive(message: Message): boolean {
     if (REPLY_TYPES.has(message.type)) {
@@ -171,7 +172,7 @@ export class RequestEngine {
         // Never remembered by the server: the retransmission already scheduled is evaluated
         // again, as PROTOCOL.md's client is expected to do.
         this.#logger?.debug("Server busy: retransmitting later", { rq: message.rq });
-        return true;
+        return false;
       }
       this.#settle(pending, { status: "replied", reply: message });
       return true;

@@ -207,13 +207,14 @@ Deno.test(
   async () => {
     const { engine, sent, timers } = setUp();
     const outcome = settled(engine.request(bid));
-    engine.receive(message("BID_REJECTED", 7, { reason: "Server busy: try again" }));
+    const busy = message("BID_REJECTED", 7, { reason: "Server busy: try again" });
+    assert.equal(engine.receive(busy), false, "the refusal settles nothing: not an answer to show");
     await Promise.resolve();
     assert.equal(outcome(), undefined, "a busy server is asked again");
     timers.advance(1000);
     assert.equal(sent.length, 2, "the scheduled retransmission goes out");
     assert.equal(sent[1]!.line, sent[0]!.line);
-    engine.receive(message("BID_ACCEPTED", 7, {}));
+    assert.equal(engine.receive(message("BID_ACCEPTED", 7, {})), true);
     await Promise.resolve();
     assert.equal(outcome()?.status, "replied");
   },
@@ -227,7 +228,8 @@ Deno.test(
     const outcome = settled(engine.request(bid));
     // The four retransmissions, 1 s apart and doubling (random 0); the last wait has begun.
     for (const waitMs of [1000, 2000, 4000, 8000]) timers.advance(waitMs);
-    engine.receive(message("BID_REJECTED", 7, { reason: "Server busy: try again" }));
+    const busy = message("BID_REJECTED", 7, { reason: "Server busy: try again" });
+    assert.equal(engine.receive(busy), true, "the last refusal is the answer");
     await Promise.resolve();
     const result = outcome();
     assert.equal(result?.status, "replied");

@@ -93,3 +93,44 @@ Deno.test("a CANCEL on the sale connection takes its INFORM_Req off the waiting 
     await server.close();
   }
 });
+
+Deno.test("a 'Server busy' refusal is retried quietly: the script hears only the answer", async () => {
+  const server = new UdpPeer({ port: 9 });
+  const timers = new FakeTimers();
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error", () => {}), timers);
+  const input = new ScriptInput();
+  const script = runScript(client, output, input);
+  const reply = (line: string) =>
+    server.socket.send(new TextEncoder().encode(line), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: client.udpPort,
+    });
+  try {
+    input.type("bid Kite 25");
+    const bid = await server.waitFor((message) => message.type === "BID");
+    await reply(`BID_REJECTED ${bid.rq} Server busy: try again`);
+    const from = server.received.length;
+    // The retransmission is due 1 to 1.5 s after the send; the refusal changed nothing of it.
+    await waitUntil(() => {
+      timers.advance(100);
+      return server.received.length > from;
+    }, "the retransmission");
+    assert.equal(server.received.at(-1)?.rq, bid.rq);
+    await reply(`BID_ACCEPTED ${bid.rq}`);
+    await waitUntil(() => records.some((record) => record.type === "BID_ACCEPTED"), "the answer");
+    assert.deepEqual(
+      records.filter((record) => record.type === "BID_REJECTED"),
+      [],
+      "the refusal that asked to try again is not an answer",
+    );
+  } finally {
+    input.end();
+    await script;
+    await client.close();
+    await server.close();
+  }
+});
