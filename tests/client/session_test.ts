@@ -13,22 +13,36 @@ import { FakeTimers } from "../_support/fake_timers.ts";
 import { UdpPeer } from "../_support/udp_peer.ts";
 import { ScriptInput } from "../_support/script_input.ts";
 
-Deno.test("items counts each item's time left down from the moment its push arrived", async () => {
+/** A client in scripted mode whose server is a bare UDP peer; `send` pushes it a line. */
+async function scriptedClient(timers = new FakeTimers()) {
   const server = new UdpPeer({ port: 9 });
-  const timers = new FakeTimers();
   const records: JsonRecord[] = [];
   const output = new JsonOutput((record) => records.push(record));
   const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
   const client = await AuctionClient.start(flags, output, createLogger("error", () => {}), timers);
   const input = new ScriptInput();
   const script = runScript(client, output, input);
-  const push = async (line: string) => {
-    const count = records.length;
-    await server.socket.send(new TextEncoder().encode(line), {
+  const send = (line: string) =>
+    server.socket.send(new TextEncoder().encode(line), {
       transport: "udp",
       hostname: "127.0.0.1",
       port: client.udpPort,
     });
+  const close = async () => {
+    input.end();
+    await script;
+    await client.close();
+    await server.close();
+  };
+  return { server, records, client, input, send, close };
+}
+
+Deno.test("items counts each item's time left down from the moment its push arrived", async () => {
+  const timers = new FakeTimers();
+  const { records, input, send, close } = await scriptedClient(timers);
+  const push = async (line: string) => {
+    const count = records.length;
+    await send(line);
     await waitUntil(() => records.length > count, `the client to hear ${line}`);
   };
   const items = async () => {
@@ -65,19 +79,12 @@ Deno.test("items counts each item's time left down from the moment its push arri
       { item: "Lamp", timeLeft: 0 },
     ]);
   } finally {
-    input.end();
-    await script;
-    await client.close();
-    await server.close();
+    await close();
   }
 });
 
 Deno.test("a CANCEL on the sale connection takes its INFORM_Req off the waiting payments", async () => {
-  const server = new UdpPeer({ port: 9 });
-  const records: JsonRecord[] = [];
-  const output = new JsonOutput((record) => records.push(record));
-  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
-  const client = await AuctionClient.start(flags, output, createLogger("error", () => {}));
+  const { records, client, close } = await scriptedClient();
   const sale = await Deno.connect({ hostname: "127.0.0.1", port: client.tcpPort });
   try {
     await sale.write(
@@ -89,26 +96,13 @@ Deno.test("a CANCEL on the sale connection takes its INFORM_Req off the waiting 
     assert.ok(records.some((record) => record.type === "CANCEL" && record.item === "Kite"));
   } finally {
     sale.close();
-    await client.close();
-    await server.close();
+    await close();
   }
 });
 
 Deno.test("a 'Server busy' refusal is retried quietly: the script hears only the answer", async () => {
-  const server = new UdpPeer({ port: 9 });
   const timers = new FakeTimers();
-  const records: JsonRecord[] = [];
-  const output = new JsonOutput((record) => records.push(record));
-  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
-  const client = await AuctionClient.start(flags, output, createLogger("error", () => {}), timers);
-  const input = new ScriptInput();
-  const script = runScript(client, output, input);
-  const reply = (line: string) =>
-    server.socket.send(new TextEncoder().encode(line), {
-      transport: "udp",
-      hostname: "127.0.0.1",
-      port: client.udpPort,
-    });
+  const { server, records, input, send: reply, close } = await scriptedClient(timers);
   try {
     input.type("bid Kite 25");
     const bid = await server.waitFor((message) => message.type === "BID");
@@ -128,9 +122,6 @@ Deno.test("a 'Server busy' refusal is retried quietly: the script hears only the
       "the refusal that asked to try again is not an answer",
     );
   } finally {
-    input.end();
-    await script;
-    await client.close();
-    await server.close();
+    await close();
   }
 });
