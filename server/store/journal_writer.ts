@@ -85,7 +85,11 @@ export class JournalWriter {
   #segmentStartSeq: number;
   #open: SegmentFile | null = null;
   #queue: Entry[] = [];
-  #inFlight: Promise<void> | null = null;
+  /**
+   * Whether `#run` is running. Set by `#run` itself: a run that needs no await (a batch synced on
+   * the thread into the open segment, without group commit) ends before its promise is returned.
+   */
+  #running = false;
   #lastDone: Promise<void> = Promise.resolve();
   #failure: unknown = null;
   /** Appends the next batch is expected to hold: the last batch's and those queued behind it. */
@@ -144,7 +148,7 @@ export class JournalWriter {
     ) {
       this.#gathering.resolve();
     }
-    this.#inFlight ??= this.#run();
+    if (!this.#running) void this.#run();
     return done.promise;
   }
 
@@ -182,6 +186,7 @@ export class JournalWriter {
   }
 
   async #run(): Promise<void> {
+    this.#running = true;
     while (this.#queue.length > 0 && !this.#failure) {
       // Under a closed-loop load the writers of the batch just synced append again at once: a
       // sync started for the first of them would cover it alone, and the rest would wait for it
@@ -223,7 +228,7 @@ export class JournalWriter {
         this.#onBatchDurable();
       });
     }
-    this.#inFlight = null;
+    this.#running = false;
   }
 
   /**

@@ -6,6 +6,8 @@
  */
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+/** The longest a server may take to exit once signalled, before a test fails on it. */
+const STOP_TIMEOUT_MS = 20_000;
 
 /**
  * The data folders this module made. A test may stop a server and start another on the same
@@ -152,9 +154,20 @@ export async function startServerProcess(
       } catch {
         // Already exited.
       }
-      const status = await exited;
+      // A server that hangs on SIGTERM fails the test instead of hanging it.
+      let hung: ReturnType<typeof setTimeout> | undefined;
+      const stopped = await Promise.race([
+        exited,
+        new Promise<null>((resolve) => hung = setTimeout(() => resolve(null), STOP_TIMEOUT_MS)),
+      ]).finally(() => clearTimeout(hung));
+      if (stopped === null) {
+        process.kill("SIGKILL");
+        await exited;
+        await pumps;
+        throw new Error(`Server did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}:\n${text}`);
+      }
       await pumps;
-      return status;
+      return stopped;
     },
   };
 }

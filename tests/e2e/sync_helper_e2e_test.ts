@@ -69,3 +69,17 @@ Deno.test("--sync-poll-us 0: the server process syncs on its thread, with no hel
     await server.stop();
   }
 });
+
+Deno.test("--no-group-commit: a lone client's requests synced on the thread are all answered", async () => {
+  const server = await startServerProcess({ args: ["--no-group-commit"] });
+  try {
+    const port = server.httpPort!;
+    const bids = await bidAlone(
+      server,
+      async () => await counter(port, "auction_journal_syncs_on_thread_total") >= 40,
+    );
+    assert.ok(bids >= 40);
+  } finally {
+    await server.stop();
+  }
+});

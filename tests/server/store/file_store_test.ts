@@ -16,6 +16,7 @@ import { emptyState } from "../../../auction/state.ts";
 import { CRASH_CHILD_EVENTS } from "./_file_store_crash_child.ts";
 import { userEvent } from "./_store_contract.ts";
 import { countingSyncs } from "../../_support/sync_counter.ts";
+import { waitUntil } from "../../_support/wait.ts";
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "file-store-test-" });
@@ -180,6 +181,29 @@ Deno.test("JournalWriter without group commit syncs each append on its own", asy
     await writer.close();
   });
 });
+
+for (const syncPollUs of [0, 100]) {
+  Deno.test(`JournalWriter without group commit answers appends one at a time synced on the thread (syncPollUs ${syncPollUs})`, async () => {
+    await withDir(async (dir) => {
+      // A batch synced on the thread into an open segment is written without a promise: the
+      // writer's loop then ends before append() returns, and must still run for the next one.
+      const writer = new JournalWriter(dir, {
+        groupCommit: false,
+        syncOnThread: () => true,
+        maxSyncOnThreadMs: Infinity,
+        syncPollUs,
+      });
+      for (let i = 0; i < 10; i++) {
+        let done = false;
+        const append = writer.append([userEvent(i)]).then(() => done = true);
+        await waitUntil(() => done, `append ${i + 1} of 10 to be durable`, 5000);
+        await append;
+      }
+      await writer.close();
+      assert.equal((await recover(dir)).lastSeq, 10);
+    });
+  });
+}
 
 Deno.test("FileStore stops for good after a failed write: later appends reject, no retry", async () => {
   await withDir(async (parent) => {
