@@ -18,6 +18,13 @@ export { CommittedFeed } from "./committed_feed.ts";
 export { type ClusterMetricsView, type MetricsView, ServerMetrics } from "./metrics.ts";
 
 const logger = getLogger(["auction", "http"]);
+/** After the HTTP server's accept loop failed, the first wait before serving again, then the longest. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_LAST_MS = 30_000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
 
 /** Options of {@linkcode startHttpServer}. */
 export interface HttpServerOptions {
@@ -80,11 +87,10 @@ export async function startHttpServer(
       : following ?? await readiness();
     return jsonResponse({ status: "not ready", reason }, 503, { "retry-after": "1" });
   };
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
+  const serve = (port: number) =>
+    Deno.serve({
       hostname: options.hostname,
-      port: options.port,
+      port,
       onListen: () => {},
       onError: (error) => {
         if (error instanceof StreamEnded) {
@@ -95,15 +101,51 @@ export async function startHttpServer(
         return new Response("Internal error", { status: 500 });
       },
     }, (request) => handler(request));
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = serve(options.port);
   } catch (error) {
     logger.warn("Cannot serve the board on {host} port {port}: {error}; UDP and TCP go on", {
       host: options.hostname,
       port: options.port,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      error: describe(error),
     });
     return null;
   }
   const port = server.addr.port;
+  let closing = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  // Deno.serve's accept loop ends for good on an error such as EMFILE (descriptors run out while
+  // connections are held open), and its promise would reject unhandled and end the process: UDP
+  // and TCP go on, and the board is served again on the same port once it can be bound.
+  const watch = (serving: Deno.HttpServer<Deno.NetAddr>) => {
+    serving.finished.catch((error) => {
+      if (closing) return;
+      logger.error("The board's HTTP server stopped: {error}; serving it again in 1 s", {
+        error: describe(error),
+      });
+      restart(RESTART_FIRST_MS);
+    });
+  };
+  const restart = (delayMs: number) => {
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (closing) return;
+      try {
+        server = serve(port);
+        watch(server);
+        logger.info("The board is served again on port {port}", { port });
+      } catch (error) {
+        const nextMs = Math.min(delayMs * 2, RESTART_LAST_MS);
+        logger.warn("Cannot serve the board again yet: {error}; next try in {seconds} s", {
+          error: describe(error),
+          seconds: nextMs / 1000,
+        });
+        restart(nextMs);
+      }
+    }, delayMs);
+  };
+  watch(server);
   const host = ["0.0.0.0", "::", ""].includes(options.hostname)
     ? "localhost"
     : options.hostname.includes(":")
@@ -128,8 +170,10 @@ export async function startHttpServer(
       handler = createHandler({ board: attached, page, metrics, readiness: ready });
     },
     async close() {
+      closing = true;
+      clearTimeout(retry);
       board?.close();
-      await server.shutdown();
+      await server.shutdown().catch(() => {});
     },
   };
 }
