@@ -228,12 +228,23 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
     }
     case "request_answered": {
       const entries = state.replies[event.source] ?? (state.replies[event.source] = []);
-      keepReply(entries, {
-        rq: event.rq,
-        requestDigest: event.requestDigest,
-        reply: event.reply,
-        atMs: event.atMs,
-      });
+      keepReply(
+        entries,
+        event.user === undefined
+          ? {
+            rq: event.rq,
+            requestDigest: event.requestDigest,
+            reply: event.reply,
+            atMs: event.atMs,
+          }
+          : {
+            rq: event.rq,
+            requestDigest: event.requestDigest,
+            reply: event.reply,
+            atMs: event.atMs,
+            user: event.user,
+          },
+      );
       return;
     }
     case "replies_expired": {

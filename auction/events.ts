@@ -181,6 +181,8 @@ export interface RequestAnswered {
   rq: number;
   requestDigest: string;
   reply: string | null;
+  /** See `CachedReply.user`. */
+  user?: string | null;
 }
 
 /** Replies cached before `atMs` minus their lifetime are forgotten (keeps memory bounded). */

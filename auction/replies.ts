@@ -20,19 +20,26 @@ export function keepReply(entries: CachedReply[], entry: CachedReply): void {
   while (entries.length > REPLIES_PER_ADDRESS) entries.shift();
 }
 
-/** The latest of `entries` that answers request `rq` with `digest` and is still fresh at `nowMs`. */
+/**
+ * The latest of `entries` that answers request `rq` with `digest`, is still fresh at `nowMs`,
+ * and was for `boundTo`, the user whose session the address is now (`null`: none; see
+ * `CachedReply.user`).
+ */
 export function replyFor(
   entries: readonly CachedReply[] | undefined,
   rq: number,
   digest: string,
   nowMs: number,
+  boundTo: string | null,
 ): CachedReply | undefined {
   if (!entries) return undefined;
   // A plain loop: this runs for every request, and `findLast` makes a closure each time.
   for (let index = entries.length - 1; index >= 0; index--) {
     const entry = entries[index]!;
     if (
-      entry.rq === rq && entry.requestDigest === digest && nowMs - entry.atMs < REPLY_LIFETIME_MS
+      entry.rq === rq && entry.requestDigest === digest &&
+      nowMs - entry.atMs < REPLY_LIFETIME_MS &&
+      (entry.user === undefined || entry.user === boundTo)
     ) {
       return entry;
     }

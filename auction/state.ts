@@ -165,6 +165,13 @@ export interface CachedReply {
   reply: string | null;
   /** When it was answered. */
   atMs: number;
+  /**
+   * The user the request acted for (the session of its address then), `null` for none: the reply
+   * answers a repeat only while the address is still that user's session (a stale binding never
+   * answers a new peer). Absent for the requests any address may send (REGISTER, LOGIN, PING),
+   * and in replies kept before this field existed: those answer a repeat whoever has the address.
+   */
+  user?: string | null;
 }
 
 /** Everything the server knows. */

@@ -228,12 +228,15 @@ export class Dispatcher {
       // A refusal the transport dropped (reply budget) is not remembered either.
       const sent = await this.#reply(respond, source, refusal);
       if (remembered && sent) {
-        this.#replies.rememberRefusal(source, {
+        const entry = {
           rq: request.rq,
           requestDigest: digest,
           reply: encodeMessage(refusal),
           atMs,
-        });
+        };
+        // For the user it was refused to (see `CachedReply.user`), unless any address may send it.
+        const user = overTcp ? null : this.#core.state.sessions[source] ?? null;
+        this.#replies.rememberRefusal(source, command.anySender ? entry : { ...entry, user });
       }
       return;
     }

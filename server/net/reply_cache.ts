@@ -24,10 +24,15 @@ export class ReplyCache {
     this.#state = state;
   }
 
-  /** The earlier reply to this exact request, if it is still remembered. */
+  /**
+   * The earlier reply to this exact request, if it is still remembered and was for the user whose
+   * session the address is now (a REGISTER or LOGIN may have bound it to another since).
+   */
   lookup(source: string, rq: number, digest: string, nowMs: number): CachedReply | undefined {
-    return replyFor(this.#state.replies[source], rq, digest, nowMs) ??
-      replyFor(this.#refusals.get(source), rq, digest, nowMs);
+    // A source on the TCP port ("tcp ...") is nobody's session: null.
+    const boundTo = this.#state.sessions[source] ?? null;
+    return replyFor(this.#state.replies[source], rq, digest, nowMs, boundTo) ??
+      replyFor(this.#refusals.get(source), rq, digest, nowMs, boundTo);
   }
 
   /** Remembers a reply that changed nothing (it is not journaled). */

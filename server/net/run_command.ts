@@ -88,23 +88,38 @@ export function runCommand(
   const atMs = transaction.nowMs;
   for (const event of events) transaction.emit(event);
   for (const push of pushes) transaction.sendTo(push.to, push.message, push.withReply);
+  // Whom the reply is for: it answers a repeat only while the address stays that user's session.
+  // Any address may send REGISTER, LOGIN and PING: their replies answer a repeat from it always.
+  const forUser = command.anySender ? undefined : sessionOf ?? null;
   if (events.length > 0) {
     // Built whole, in the journal's key order: no entry object spread into it.
-    transaction.emit({
-      type: "request_answered",
-      source,
-      rq: request.rq,
-      requestDigest: digest,
-      reply: line,
-      atMs,
-    });
+    transaction.emit(
+      forUser === undefined
+        ? {
+          type: "request_answered",
+          source,
+          rq: request.rq,
+          requestDigest: digest,
+          reply: line,
+          atMs,
+        }
+        : {
+          type: "request_answered",
+          source,
+          rq: request.rq,
+          requestDigest: digest,
+          reply: line,
+          atMs,
+          user: forUser,
+        },
+    );
   } else if (remembered) {
-    hooks.replies.rememberRefusal(source, {
-      rq: request.rq,
-      requestDigest: digest,
-      reply: line,
-      atMs,
-    });
+    hooks.replies.rememberRefusal(
+      source,
+      forUser === undefined
+        ? { rq: request.rq, requestDigest: digest, reply: line, atMs }
+        : { rq: request.rq, requestDigest: digest, reply: line, atMs, user: forUser },
+    );
   }
   return line;
 }

@@ -24,9 +24,26 @@ Deno.test("keepReply() keeps the newest replies of a source, up to the limit", p
 
 Deno.test("replyFor() answers only the same RQ# and bytes within the lifetime", pure, () => {
   const entries = [entry(1, 1000)];
-  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS - 1), entries[0]);
-  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS), undefined);
-  assert.equal(replyFor(entries, 1, "other", 1000), undefined);
-  assert.equal(replyFor(entries, 2, "d1", 1000), undefined);
-  assert.equal(replyFor(undefined, 1, "d1", 1000), undefined);
+  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS - 1, null), entries[0]);
+  assert.equal(replyFor(entries, 1, "d1", 1000 + REPLY_LIFETIME_MS, null), undefined);
+  assert.equal(replyFor(entries, 1, "other", 1000, null), undefined);
+  assert.equal(replyFor(entries, 2, "d1", 1000, null), undefined);
+  assert.equal(replyFor(undefined, 1, "d1", 1000, null), undefined);
 });
+
+Deno.test(
+  "replyFor() answers a reply for a user only while the address is still its session",
+  pure,
+  () => {
+    const forXena = { ...entry(1, 1000), user: "xena" };
+    const forNobody = { ...entry(2, 1000), user: null };
+    const forAnyone = entry(3, 1000); // REGISTER, LOGIN, PING, or kept before the field existed
+    assert.equal(replyFor([forXena], 1, "d1", 1000, "xena"), forXena);
+    assert.equal(replyFor([forXena], 1, "d1", 1000, "yuri"), undefined);
+    assert.equal(replyFor([forXena], 1, "d1", 1000, null), undefined);
+    assert.equal(replyFor([forNobody], 2, "d2", 1000, null), forNobody);
+    assert.equal(replyFor([forNobody], 2, "d2", 1000, "xena"), undefined);
+    assert.equal(replyFor([forAnyone], 3, "d3", 1000, "yuri"), forAnyone);
+    assert.equal(replyFor([forAnyone], 3, "d3", 1000, null), forAnyone);
+  },
+);

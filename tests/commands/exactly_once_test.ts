@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHarness } from "../_support/harness.ts";
 import { REPLY_LIFETIME_MS } from "../../auction/replies.ts";
 import { repeatDigest, requestDigest } from "../../server/net/reply_cache.ts";
-import { keyOf, registerLine } from "./_lines.ts";
+import { keyOf, registerLine, withKey } from "./_lines.ts";
 import { pure } from "../_support/pure.ts";
 
 Deno.test(
@@ -203,3 +203,61 @@ Deno.test("repeatDigest() leaves out only a trailing key= field", pure, () => {
     repeatDigest('LIST_ITEM 2 Kite "a" 5.00 10'),
   );
 });
+
+Deno.test(
+  "a reply cached for the user an address was bound to never answers the next user bound to it",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "sam", { role: "seller" }), 40010);
+    assert.equal(await harness.request("LIST_ITEM 2 Vase blue 10 5", 40010), "ITEM_LISTED 2");
+    assert.equal(await harness.request(registerLine(1, "xena"), 40001), "REGISTERED 1");
+    assert.equal(await harness.request("BID 2 Vase 20", 40001), "BID_ACCEPTED 2");
+    // The operating system gives the port to another program: a new user registers from it.
+    assert.equal(await harness.request(registerLine(3, "yuri"), 40001), "REGISTERED 3");
+    assert.equal(
+      await harness.request("BID 2 Vase 20", 40001),
+      "BID_REJECTED 2 Bid too low: current price is 20.00",
+      "evaluated for yuri, not answered with xena's reply",
+    );
+    // And so after a restart, from the journal.
+    const restarted = await createHarness({ events: [...harness.events] });
+    assert.equal(
+      await restarted.request("BID 2 Vase 20", 40001),
+      "BID_REJECTED 2 Bid too low: current price is 20.00",
+    );
+    // A retransmission of yuri's own REGISTER still gets its first reply.
+    assert.equal(await harness.request(registerLine(3, "yuri"), 40001), "REGISTERED 3");
+  },
+);
+
+Deno.test(
+  "a refusal to an address with no user is not the answer once a user is bound to it",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "sam", { role: "seller" }), 40010);
+    await harness.request("LIST_ITEM 2 Vase blue 10 5", 40010);
+    assert.match(
+      await harness.request("BID 2 Vase 20", 40001) ?? "",
+      /^BID_REJECTED 2 Not registered/,
+    );
+    assert.equal(await harness.request(registerLine(3, "xena"), 40001), "REGISTERED 3");
+    assert.equal(await harness.request("BID 2 Vase 20", 40001), "BID_ACCEPTED 2");
+  },
+);
+
+Deno.test(
+  "a user who logs in again from its own address keeps the replies cached for it",
+  pure,
+  async () => {
+    const harness = await createHarness();
+    await harness.request(registerLine(1, "sam", { role: "seller" }), 40010);
+    await harness.request("LIST_ITEM 2 Vase blue 10 5", 40010);
+    const key = keyOf(await harness.request(registerLine(1, "xena", { password: "pw" }), 40001));
+    assert.equal(await harness.request(withKey("BID 2 Vase 20", key), 40001), "BID_ACCEPTED 2");
+    const again = keyOf(await harness.request("LOGIN 3 xena pw", 40001));
+    // The bid's reply was lost; its retransmission, now with the new key, is not redone.
+    assert.equal(await harness.request(withKey("BID 2 Vase 20", again), 40001), "BID_ACCEPTED 2");
+  },
+);
