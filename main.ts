@@ -6,6 +6,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { runInspect } from "./server/store/inspect_cli.ts";
+import { DataDirError } from "./server/store/data_dir.ts";
 import { parseServerFlags, SERVER_USAGE, UsageError } from "./server/flags.ts";
 import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/mod.ts";
@@ -60,10 +61,14 @@ async function runServer(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    // A port in use or an unusable data folder: say so plainly, without a stack trace.
-    const text = errorText(error);
+    // A port in use or an unusable data folder: say so plainly, without a stack trace. The
+    // folder's message names the folder; the address is for the rest (a port in use).
+    const folder = error instanceof DataDirError;
+    const text = folder ? error.message : errorText(error);
     const shown = databaseUrl === undefined ? text : hidePassword(text, databaseUrl);
-    console.error(`error: cannot start the server on ${flags.hostname}: ${shown}`);
+    console.error(
+      `error: cannot start the server${folder ? "" : ` on ${flags.hostname}`}: ${shown}`,
+    );
     return 1;
   }
   if (databaseUrl === undefined) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startServerProcess } from "./_support/server_process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -67,6 +68,48 @@ Deno.test("main.ts server exits 1 with a clear message when its port is taken", 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("main.ts server refuses a data folder another server uses, and changes nothing in it", async () => {
+  const first = await startServerProcess();
+  try {
+    const before = await folderListing(first.dataDir);
+    const { code, stderr } = await runMain([
+      "server",
+      "--host",
+      "127.0.0.1",
+      "--udp-port",
+      "0",
+      "--tcp-port",
+      "0",
+      "--no-http",
+      "--data-dir",
+      first.dataDir,
+    ]);
+    assert.equal(code, 1);
+    const pid = first.process.pid;
+    assert.match(
+      stderr,
+      new RegExp(
+        `^error: cannot start the server: Cannot use the data folder ${first.dataDir}: ` +
+          `another server uses it \\(process ${pid}\\); stop it first$`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(stderr, /Uncaught|    at /);
+    assert.deepEqual(await folderListing(first.dataDir), before);
+  } finally {
+    await first.stop();
+  }
+});
+
+/** The folder's files with their sizes. */
+async function folderListing(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    names.push(`${entry.name} ${(await Deno.stat(`${dir}/${entry.name}`)).size}`);
+  }
+  return names.sort();
+}
 
 Deno.test("main.ts server on a terminal prints its shutdown line on a line of its own after Ctrl-C", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "auction-main-" });

@@ -14,6 +14,8 @@ export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
 const PROBE_FILE = ".write-check";
+/** The file a running server holds an exclusive lock on: one server per data folder. */
+export const LOCK_FILE = "server.lock";
 
 /** The data folder cannot be used: the message says which folder and why. */
 export class DataDirError extends Error {
@@ -58,6 +60,39 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   } catch (error) {
     throw new DataDirError(dataDir, `cannot restrict its permissions (${reason(error)})`);
   }
+}
+
+/**
+ * Takes the data folder for this process: an exclusive lock on its {@linkcode LOCK_FILE}, held
+ * until the returned file is closed (the operating system lets go of it when the process dies,
+ * even by SIGKILL). A second server on the same folder would interleave its journal records with
+ * the first's and ruin both: it is refused, with the process id of the one that holds it.
+ */
+export async function lockDataDir(dataDir: string): Promise<Deno.FsFile> {
+  const path = join(dataDir, LOCK_FILE);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, {
+      read: true,
+      write: true,
+      create: true,
+      mode: PRIVATE_FILE_MODE,
+    });
+  } catch (error) {
+    throw new DataDirError(dataDir, `cannot open ${LOCK_FILE} (${reason(error)})`);
+  }
+  if (!(await file.tryLock(true))) {
+    file.close();
+    const holder = (await Deno.readTextFile(path).catch(() => "")).trim();
+    throw new DataDirError(
+      dataDir,
+      `another server uses it${/^\d+$/.test(holder) ? ` (process ${holder})` : ""}; stop it first`,
+    );
+  }
+  // For the message above, in the next server that tries: which process holds it.
+  await file.truncate(0);
+  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  return file;
 }
 
 function reason(error: unknown): string {

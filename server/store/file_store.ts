@@ -6,7 +6,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { prepareDataDir } from "./data_dir.ts";
+import { lockDataDir, prepareDataDir } from "./data_dir.ts";
 import { listSegments } from "./journal.ts";
 import { JournalWriter, type WrittenBatch } from "./journal_writer.ts";
 import { recover } from "./recovery.ts";
@@ -123,6 +123,8 @@ export class FileStore implements Store {
   readonly #onBatchWritten: FileStoreOptions["onBatchWritten"];
   #state: AuctionState | null = null;
   #writer: JournalWriter | null = null;
+  /** The data folder's lock, held from `load` to `close` (`lockDataDir`). */
+  #lock: Deno.FsFile | null = null;
   #eventsSinceSnapshot = 0;
   #lastSnapshotAtMs = 0;
   #snapshotCoversSeq = 0;
@@ -144,7 +146,12 @@ export class FileStore implements Store {
 
   async load(): Promise<AuctionState> {
     await prepareDataDir(this.#dataDir);
-    const recovered = await recover(this.#dataDir);
+    this.#lock ??= await lockDataDir(this.#dataDir);
+    const recovered = await recover(this.#dataDir).catch((error) => {
+      this.#lock?.close();
+      this.#lock = null;
+      throw error;
+    });
     const last = recovered.segments.at(-1);
     // Keep appending to the last segment only if it holds nothing the snapshot covers.
     const segmentStartSeq = last && last.startSeq > recovered.coversSeq
@@ -202,6 +209,8 @@ export class FileStore implements Store {
     this.#thread?.terminate();
     this.#thread = null;
     await this.#writer.close();
+    this.#lock?.close();
+    this.#lock = null;
   }
 
   /** Resolves once every append so far is durable and no snapshot is being written. */

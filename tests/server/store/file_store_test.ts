@@ -280,7 +280,7 @@ Deno.test("FileStore recovers from the previous snapshot when the newest is miss
   });
 });
 
-Deno.test("FileStore reopened without close() after idle() recovers every acknowledged append", async () => {
+Deno.test("A second FileStore on a data folder in use is refused, and takes it once the first is closed", async () => {
   await withDir(async (dir) => {
     const store = new FileStore(dir, { snapshotEveryEvents: 7 });
     const state = await store.load();
@@ -290,10 +290,17 @@ Deno.test("FileStore reopened without close() after idle() recovers every acknow
     });
     await Promise.all(acknowledged);
     await store.idle();
-    const restarted = new FileStore(dir);
-    assert.deepEqual(await restarted.load(), state);
-    await restarted.close();
+    const second = new FileStore(dir);
+    await assert.rejects(
+      () => second.load(),
+      new RegExp(`Cannot use the data folder .*: another server uses it \\(process ${Deno.pid}\\)`),
+    );
+    // The first goes on as if nothing happened.
+    applyEvent(state, userEvent(30));
+    await store.append([userEvent(30)]);
     await store.close();
+    assert.deepEqual(await second.load(), state, "every acknowledged append, once it is free");
+    await second.close();
   });
 });
 
