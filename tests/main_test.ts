@@ -95,7 +95,7 @@ Deno.test("main.ts server refuses a data folder another server uses, and changes
         "m",
       ),
     );
-    assert.doesNotMatch(stderr, /Uncaught|    at /);
+    assert.doesNotMatch(stderr, /Uncaught|\n {4}at /);
     assert.deepEqual(await folderListing(first.dataDir), before);
   } finally {
     await first.stop();
