@@ -39,7 +39,11 @@ const TEXT = new TextDecoder();
  * Sends a reply line back to the requester, over whichever transport the request came;
  * returning `false` when the transport dropped it (reply budget): such a reply is not remembered.
  */
-export type Respond = (line: string) => unknown;
+/**
+ * Sends a reply; `repeat` when it is resent from the reply cache. Returns `false` when the
+ * transport dropped it (the reply budget).
+ */
+export type Respond = (line: string, repeat?: boolean) => unknown;
 
 /** How a request arrived. */
 export interface DispatchOptions {
@@ -165,7 +169,7 @@ export class Dispatcher {
         rq: request.rq,
         peer: source,
       });
-      if (cached.reply !== null && !this.#send(respond, source, cached.reply)) {
+      if (cached.reply !== null && !this.#send(respond, source, cached.reply, undefined, true)) {
         this.#replies.forgetRefusal(source, request.rq, digest);
       }
       this.#onRequest(request.type, "repeat");
@@ -271,9 +275,15 @@ export class Dispatcher {
     );
   }
 
-  /** Sends `line`; `false` when the transport dropped it. */
-  #send(respond: Respond, source: string, line: string, alsoHide?: string[]): boolean {
-    const sent = respond(line) !== false;
+  /** Sends `line` (`repeat`: from the reply cache); `false` when the transport dropped it. */
+  #send(
+    respond: Respond,
+    source: string,
+    line: string,
+    alsoHide?: string[],
+    repeat = false,
+  ): boolean {
+    const sent = respond(line, repeat) !== false;
     if (logEnabled("info")) {
       logger.info(
         sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",

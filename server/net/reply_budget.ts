@@ -55,11 +55,13 @@ export class ReplyBudget {
 
   /**
    * Whether `line` (`bytes` long) may go to `ip` at `nowMs`; when it may, counts it as sent.
-   * `false` means: drop it whole.
+   * `false` means: drop it whole. A `repeat` (a reply resent from the reply cache to a repeated
+   * request) creates no session, so even a REGISTERED or LOGIN_SUCCESS is then within the budget:
+   * otherwise one short request resent from a forged address would get its long reply for ever.
    */
-  trySend(ip: string, line: string, bytes: number, nowMs: number): boolean {
+  trySend(ip: string, line: string, bytes: number, nowMs: number, repeat = false): boolean {
     if (this.#sessions.hasSession(ip)) return true;
-    if (EXEMPT.has(line.slice(0, line.indexOf(" ")))) {
+    if (!repeat && EXEMPT.has(line.slice(0, line.indexOf(" ")))) {
       // Always sent, but counted: the replies after it share what is left.
       const traffic = this.#touch(ip, nowMs);
       traffic.sent[this.#slot(traffic, nowMs)]! += bytes;

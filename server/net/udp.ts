@@ -166,12 +166,13 @@ export class UdpTransport implements Outbox {
     return !this.#closed && this.#pushes.push(to, line, type);
   }
 
-  #sendNow(to: PeerAddress, line: string, push = false): boolean {
+  /** `repeat`: a reply resent from the reply cache (see `ReplyBudget.trySend`). */
+  #sendNow(to: PeerAddress, line: string, push = false, repeat = false): boolean {
     if (this.#closed) return false;
     const { bytes, lent } = this.#buffers.encode(line);
     if (
       this.#replyBudget &&
-      !this.#replyBudget.trySend(to.hostname, line, bytes.length, this.#clock.now())
+      !this.#replyBudget.trySend(to.hostname, line, bytes.length, this.#clock.now(), repeat)
     ) {
       if (lent) this.#buffers.giveBack(lent);
       logger.debug(
@@ -251,12 +252,13 @@ export class UdpTransport implements Outbox {
         this.#sendNow(sender, encodeMessage(message("DENIED", requestNumber(bytes), { reason })));
       }
       if (verdict !== "allow") continue;
-      const respond = (line: string) => this.#sendNow(sender, line);
+      const respond = (line: string, repeat?: boolean) =>
+        this.#sendNow(sender, line, false, repeat);
       const done = tracingEnabled
         ? traceRequest(bytes, (onReply) =>
-          dispatcher.dispatch(bytes, sender, (line) => {
+          dispatcher.dispatch(bytes, sender, (line, repeat) => {
             onReply(line);
-            return respond(line);
+            return respond(line, repeat);
           }))
         : dispatcher.dispatch(bytes, sender, respond);
       this.#inProgress++;

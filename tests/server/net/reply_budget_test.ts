@@ -64,6 +64,16 @@ Deno.test("ReplyBudget exempts REGISTERED and LOGIN_SUCCESS and IPs with a sessi
   assert.equal(budget.trySend("10.0.0.7", "BID_UPDATE 9 Kite 2.00 ann 60", 1000, T0), true);
 });
 
+Deno.test("ReplyBudget exempts no reply resent from the reply cache", pure, () => {
+  const budget = new ReplyBudget(noSessions);
+  budget.received("10.0.0.1", 11, T0);
+  const line = "LOGIN_SUCCESS 1 role=buyer key=0123456789abcdef0123456789abcdef";
+  assert.equal(budget.trySend("10.0.0.1", line, 64, T0, true), false, "64 bytes for 11: over 3x");
+  budget.received("10.0.0.1", 11, T0);
+  assert.equal(budget.trySend("10.0.0.1", line, 64, T0, true), true, "64 bytes for 22: within");
+  assert.equal(budget.trySend("10.0.0.1", line, 64, T0, true), false, "128 bytes for 22: over");
+});
+
 Deno.test("ReplyBudget counts an exempt reply against the replies after it", pure, () => {
   const budget = new ReplyBudget(noSessions);
   budget.received("10.0.0.1", 60, T0);
@@ -87,6 +97,35 @@ Deno.test("the UDP transport drops a reply over the budget whole and sends one w
     const padded = await peer.request(`PLONK 2 ${"x".repeat(40)}`);
     assert.equal(padded.type, "DENIED");
     assert.deepEqual(peer.received.map((message) => message.rq), [2], "the first was dropped");
+  } finally {
+    await peer.close();
+    await udp.close();
+  }
+});
+
+Deno.test("a LOGIN repeated from an address with no session gets its cached reply within the budget only", async () => {
+  const harness = await createHarness();
+  await harness.request("REGISTER 1 quinn buyer 127.0.0.1 6000 6001 pw", 40001);
+  const udp = new UdpTransport({
+    hostname: "127.0.0.1",
+    port: 0,
+    clock: harness.clock,
+    replyBudget: new ReplyBudget(noSessions),
+  });
+  udp.serve(harness.dispatcher);
+  const peer = new UdpPeer(udp.address);
+  try {
+    const first = await peer.request("LOGIN 7 quinn pw");
+    assert.equal(first.type, "LOGIN_SUCCESS", "the reply that creates the session is exempt");
+    // The same 16 bytes again and again: their cached 66-byte reply is a repeat, not exempt.
+    const sentBefore = peer.received.length;
+    for (let i = 0; i < 40; i++) await peer.send("LOGIN 7 quinn pw");
+    await peer.request("PING 8 padding-so-the-ping-fits-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    const repeats = peer.received.slice(sentBefore).filter((reply) => reply.rq === 7);
+    const bytesIn = 41 * 16 + 17 + 74 + 16;
+    const bytesOut = peer.receivedBytes;
+    assert.ok(repeats.length < 40, `some repeats dropped: ${repeats.length} of 40 answered`);
+    assert.ok(bytesOut <= 3 * bytesIn + 66, `${bytesOut} bytes out for ${bytesIn} in`);
   } finally {
     await peer.close();
     await udp.close();
