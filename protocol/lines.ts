@@ -30,14 +30,23 @@ export class LineDecoder {
 
   /** Adds a chunk; returns the lines it completed. Throws when a line grows past the cap. */
   push(chunk: Uint8Array): string[] {
+    return this.pushBytes(chunk).map((line) => this.#text(line));
+  }
+
+  /**
+   * Adds a chunk; returns the bytes of the lines it completed (without `\r\n`), not decoded: a
+   * reader that refuses a line that is not UTF-8 by itself (and goes on with the next) takes
+   * these. Throws when a line grows past the cap.
+   */
+  pushBytes(chunk: Uint8Array): Uint8Array[] {
     const joined = new Uint8Array(this.#buffer.length + chunk.length);
     joined.set(this.#buffer);
     joined.set(chunk, this.#buffer.length);
-    const lines: string[] = [];
+    const lines: Uint8Array[] = [];
     let start = 0;
     for (let index = 0; index < joined.length; index++) {
       if (joined[index] !== 10) continue;
-      lines.push(this.#decode(joined.subarray(start, index)));
+      lines.push(this.#line(joined.subarray(start, index)));
       start = index + 1;
     }
     this.#buffer = joined.slice(start);
@@ -49,8 +58,14 @@ export class LineDecoder {
 
   /** The peer closed: returns the last line if it had no `\n`. */
   end(): string | undefined {
+    const line = this.endBytes();
+    return line === undefined ? undefined : this.#text(line);
+  }
+
+  /** {@linkcode end}, as bytes (see {@linkcode pushBytes}). */
+  endBytes(): Uint8Array | undefined {
     if (this.#buffer.length === 0) return undefined;
-    const line = this.#decode(this.#buffer);
+    const line = this.#line(this.#buffer);
     this.#buffer = new Uint8Array(0);
     return line;
   }
@@ -78,17 +93,26 @@ export class LineDecoder {
     return line;
   }
 
-  #decode(bytes: Uint8Array): string {
+  /** A line's bytes without the `\r` before its `\n`; throws past the cap. */
+  #line(bytes: Uint8Array): Uint8Array {
     if (bytes.length > this.#maxLineBytes) {
       throw new ProtocolError(`Line too long: at most ${this.#maxLineBytes} bytes`);
     }
     const end = bytes.length > 0 && bytes[bytes.length - 1] === 13
       ? bytes.length - 1
       : bytes.length;
+    return bytes.slice(0, end);
+  }
+
+  #text(line: Uint8Array): string {
     try {
-      return this.#utf8.decode(bytes.subarray(0, end));
+      return this.#utf8.decode(line);
     } catch {
       throw new ProtocolError("Line is not valid UTF-8");
     }
+  }
+
+  #decode(bytes: Uint8Array): string {
+    return this.#text(this.#line(bytes));
   }
 }

@@ -14,7 +14,6 @@ import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { closeQuietly, writeLine } from "./tcp_io.ts";
 
 const logger = getLogger(["auction", "tcp"]);
-const UTF8 = new TextEncoder();
 /** Replies queued on one connection before the server gives up on the peer. */
 const MAX_UNWRITTEN_REPLIES = 64;
 /** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
@@ -144,7 +143,11 @@ export class TcpListener {
       while (true) {
         const count = await connection.read(buffer);
         const chunk = count === null ? undefined : buffer.subarray(0, count);
-        const received = chunk ? lines.push(chunk) : [lines.end()].filter((l) => l !== undefined);
+        // Bytes, not text: a line that is not UTF-8 is refused by the dispatcher like a datagram
+        // (the row's refusal and RQ#, when they can be read), and the lines around it are served.
+        const received = chunk
+          ? lines.pushBytes(chunk)
+          : [lines.endBytes()].filter((line) => line !== undefined);
         if (received.length > 0) {
           clock.clearTimer(timer);
           timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
@@ -153,7 +156,7 @@ export class TcpListener {
           const verdict = this.#rateLimiter?.check(peer.hostname, this.#clock.now()) ?? "allow";
           if (verdict === "refuse") respond(denied("Rate limit exceeded: slow down"));
           if (verdict !== "allow") continue;
-          await dispatcher.dispatch(UTF8.encode(line), peer, respond, { transport: "tcp" });
+          await dispatcher.dispatch(line, peer, respond, { transport: "tcp" });
         }
         if (count === null) break;
       }

@@ -88,3 +88,19 @@ Deno.test(
     assert.equal(lines.takeQuietLine(() => true), "CANCEL 1 refusé");
   },
 );
+
+Deno.test("LineDecoder.pushBytes() frames lines without decoding them: a bad one stands beside the good", () => {
+  const decoder = new LineDecoder();
+  const text = new TextEncoder();
+  const lines = decoder.pushBytes(
+    new Uint8Array([...text.encode("PING 1\r\n"), 0x42, 0xff, 0x0a, ...text.encode("PING 2\nPI")]),
+  );
+  assert.deepEqual(lines, [
+    text.encode("PING 1"),
+    new Uint8Array([0x42, 0xff]),
+    text.encode("PING 2"),
+  ]);
+  assert.deepEqual(decoder.endBytes(), text.encode("PI"));
+  assert.equal(decoder.endBytes(), undefined);
+  assert.throws(() => decoder.pushBytes(new Uint8Array(5000)), /Line too long/);
+});

@@ -56,13 +56,24 @@ Deno.test("the TCP listener refuses an over-long line, closes, and keeps serving
   });
 });
 
-Deno.test("the TCP listener refuses a line of invalid UTF-8 and closes", async () => {
+Deno.test("the TCP listener refuses a line of invalid UTF-8 like a datagram, and serves the lines around it", async () => {
   await withServer(async (server) => {
     const client = await TcpLineClient.connect(server.tcpAddress.port);
     try {
-      await client.write(new Uint8Array([0x50, 0xff, 0x0a]));
-      assert.equal(await client.readLine(), "DENIED 0 Line is not valid UTF-8");
-      await client.waitForClose();
+      // One write: two good lines, one with a byte that is not UTF-8, then a good one.
+      const bad = [...new TextEncoder().encode("BID 3 x"), 0xff, ...new TextEncoder().encode(" 5")];
+      await client.write(
+        new Uint8Array([
+          ...new TextEncoder().encode("PING 1\nPING 2\n"),
+          ...bad,
+          0x0a,
+          ...new TextEncoder().encode("PING 4\n"),
+        ]),
+      );
+      assert.equal(await client.readLine(), "PONG 1");
+      assert.equal(await client.readLine(), "PONG 2");
+      assert.equal(await client.readLine(), "BID_REJECTED 3 Request is not valid UTF-8");
+      assert.equal(await client.readLine(), "PONG 4");
     } finally {
       client.close();
     }
