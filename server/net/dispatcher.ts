@@ -25,6 +25,7 @@ import { COMMANDS, commandTable } from "../../commands/mod.ts";
 import { type Command, CommandError } from "../../commands/define.ts";
 import type { AuctionCore } from "../core.ts";
 import { logEnabled } from "../logging.ts";
+import { LogBudget } from "./log_budget.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
@@ -81,11 +82,15 @@ export interface DispatcherOptions {
   loginThrottle?: LoginThrottle;
   /** Told of each request's type and outcome. */
   onRequest?: RequestObserver;
+  /** The budget of per-request log lines. @default 100 a second (`log_budget.ts`) */
+  logBudget?: LogBudget;
 }
 
 /** Turns requests into transactions and replies. */
 export class Dispatcher {
   readonly #core: AuctionCore;
+  /** Per-request log lines a second (`log_budget.ts`). */
+  readonly #logBudget: LogBudget;
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #passwords: PasswordHasher;
@@ -102,6 +107,7 @@ export class Dispatcher {
     this.#replies = new ReplyCache(core.state);
     this.#passwords = options.passwords ?? new PasswordHasher();
     this.#logins = options.loginThrottle ?? new LoginThrottle();
+    this.#logBudget = options.logBudget ?? new LogBudget();
     this.#onRequest = options.onRequest ?? (() => {});
     this.#hooks = {
       replies: this.#replies,
@@ -136,16 +142,18 @@ export class Dispatcher {
       if (!(error instanceof DecodeError)) throw error;
       // The reason may quote a field that holds a password (a REGISTER missing a port).
       const alsoHide = secretsOf(TEXT.decode(bytes));
-      logger.info("Refused undecodable request from {peer}: {reason}", {
-        peer: source,
-        reason: redactSecrets(error.message, { alsoHide }),
-      });
+      if (logEnabled("info") && this.#logBudget.allow()) {
+        logger.info("Refused undecodable request from {peer}: {reason}", {
+          peer: source,
+          reason: redactSecrets(error.message, { alsoHide }),
+        });
+      }
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       this.#onRequest(error.type ?? "unknown", "undecodable");
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
-    if (logEnabled("info")) {
+    if (logEnabled("info") && this.#logBudget.allow()) {
       logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
     }
     // A UDP request on the TCP port; anything else gets the usual refusal below.
@@ -284,7 +292,7 @@ export class Dispatcher {
     repeat = false,
   ): boolean {
     const sent = respond(line, repeat) !== false;
-    if (logEnabled("info")) {
+    if (logEnabled("info") && this.#logBudget.allow()) {
       logger.info(
         sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",
         { line: loggable(line, alsoHide), peer: source },
