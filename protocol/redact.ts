@@ -5,8 +5,16 @@
  * @module
  */
 
-/** Between the digit groups of a card: spaces or tabs (any number), or a dash or a dot. */
-const SEPARATOR = String.raw`(?:[ \t]+|[ \t]*[-.][ \t]*)`;
+/** Spaces of any kind: a card may be typed with tabs, no-break or ideographic spaces. */
+const SPACES = String.raw`[ \t\u00a0\u2007\u202f\u3000]`;
+/**
+ * Between the digit groups of a card: spaces (any number), or one of `- . / _ , + :` with spaces
+ * around it or not.
+ */
+const SEPARATOR = String.raw`(?:${SPACES}+|${SPACES}*[-./_,+:]${SPACES}*)`;
+/** Full-width digits (U+FF10 to U+FF19): found as cards like ASCII ones. */
+const FULL_WIDTH_DIGIT = /[\uff10-\uff19]/g;
+const HAS_FULL_WIDTH_DIGIT = /[\uff10-\uff19]/;
 /** A dotted IPv4 address (checked for octets up to 255 after the match). */
 const IPV4 = String.raw`(?<!\d|\d\.)\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)`;
 /** A run of digit groups of 3 or more digits: a card when it totals 12 or more digits. */
@@ -64,12 +72,28 @@ function maskRun(run: string): string {
 }
 
 /**
- * `text` with every card-like number masked in place: 12 or more digits in groups of 3 or more
- * separated by spaces, tabs, dashes or dots (an IPv4 address is not a card). Each digit but the
+ * `text` with every card-like number masked in place: 12 or more digits (ASCII or full-width) in
+ * groups of 3 or more separated by spaces or by one of `- . / _ , + :` (an IPv4 address is not a
+ * card). Each digit but the
  * last four becomes `*`, separators stay (`4111 1111 1111 1111` → `**** **** **** 1111`).
  */
 export function maskCardNumbers(text: string): string {
-  return text.replace(CARD_OR_IP, (match) => (isIpv4(match) ? match : maskRun(match)));
+  if (!HAS_FULL_WIDTH_DIGIT.test(text)) {
+    return text.replace(CARD_OR_IP, (match) => (isIpv4(match) ? match : maskRun(match)));
+  }
+  // Found on a copy with ASCII digits (one UTF-16 unit each way, so offsets agree); what is not
+  // masked stays as it was written.
+  const ascii = text.replace(FULL_WIDTH_DIGIT, (digit) => String(digit.charCodeAt(0) - 0xff10));
+  let masked = "";
+  let from = 0;
+  for (const found of ascii.matchAll(CARD_OR_IP)) {
+    const match = found[0];
+    const replaced = isIpv4(match) ? match : maskRun(match);
+    if (replaced === match) continue;
+    masked += text.slice(from, found.index) + replaced;
+    from = found.index + match.length;
+  }
+  return masked + text.slice(from);
 }
 
 /** Whether `text` holds a card-like number, as {@linkcode maskCardNumbers} finds them. */

@@ -29,6 +29,18 @@ const SECRET_CORPUS: { line: string; secrets: string[] }[] = [
   { line: "x 4111\t1111\t1111\t1111 y", secrets: ["4111\t1111"] },
   { line: "x 4111  1111  1111  1111 1230 y", secrets: ["4111  1111", "1230"] },
   { line: "x 3782 822463 10005 y", secrets: ["822463"] },
+  { line: 'Invalid Item_Name "4111/1111/1111/1111"', secrets: ["4111/1111/1111"] },
+  { line: "x 4111_1111_1111_1111 y", secrets: ["4111_1111_1111"] },
+  { line: "x 4111,1111,1111,1111 y", secrets: ["4111,1111,1111"] },
+  { line: "x 4111+1111+1111+1111 y", secrets: ["4111+1111+1111"] },
+  { line: "x 4111:1111:1111:1111 y", secrets: ["4111:1111:1111"] },
+  { line: "x 4111\u00a01111\u00a01111\u00a01111 y", secrets: ["4111\u00a01111"] },
+  { line: "x 5555 / 5555 / 5555 / 4444 y", secrets: ["5555 / 5555"] },
+  {
+    line:
+      "x \uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11 y",
+    secrets: ["\uff14\uff11\uff11\uff11\uff11"],
+  },
   { line: "x 4111111111111111111 y", secrets: ["411111111111111"] },
   { line: "card expires 12/30 or 12 / 2030", secrets: ["12/30", "12 / 2030"] },
   { line: "REGISTER 1 Carol buyer 127.0.0.1 5000 CarolSecret9", secrets: ["CarolSecret9"] },
@@ -67,6 +79,8 @@ const HARMLESS = [
   "DENIED 10 INFORM_Res is not a request the server takes here",
   "Invalid INFORM_Res from buyer: Invalid CC#: use 12 to 19 digits",
   "INFORM_Res 7",
+  "at 2026-11-27 03:49:52.502, 12:00:00 and 1,000,000.00",
+  "\uff11\uff12\uff13 items",
 ];
 
 Deno.test("redactSecrets() hides every secret of the corpus of tricky lines", pure, async (t) => {
@@ -94,6 +108,13 @@ Deno.test("redactSecrets() keeps what a log needs", pure, async (t) => {
   );
   assert.equal(redactSecrets(`BID 3 Kite 25.00 key=${KEY}`), "BID 3 Kite 25.00 key=***");
   assert.equal(redactSecrets("x 4111 1111 1111 1111 1230 y"), "x **** **** **** 1111 **** y");
+  assert.equal(
+    maskCardNumbers(
+      "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 for \uff11\uff12\uff13",
+    ),
+    "**** **** **** 1111 for \uff11\uff12\uff13",
+    "found as ASCII, the rest left as written",
+  );
 });
 
 Deno.test("a decode error's reason is scrubbed of the secrets of its line", pure, () => {
