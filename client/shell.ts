@@ -241,8 +241,8 @@ export class Shell implements ClientOutput {
 
   /** Runs a network command; says so when its answer is slow (retransmissions are silent). */
   #execute(client: AuctionClient, command: ClientCommand): void {
-    const sending = this.#lines.sending(command, (item) => client.items.get(item)?.priceCents);
-    if (sending !== undefined) this.print(sending);
+    // Printed only once done: a refusal that comes instead prints alone.
+    const done = this.#lines.sending(command, (item) => client.items.get(item));
     const server = `${client.flags.serverHost}:${client.flags.serverPort}`;
     const stopWatching = watchSlowCommand({
       delayMs: this.#slowCommandMs,
@@ -250,6 +250,9 @@ export class Shell implements ClientOutput {
       notify: () => this.print(slowCommandNotice(command.kind, server)),
     });
     client.execute(command)
+      .then((result) => {
+        if (result === "ok" && done !== undefined) this.print(done);
+      })
       .catch((error) => {
         if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
       })

@@ -11,6 +11,7 @@ import type { ClientCommand } from "./commands.ts";
 import { AnnouncementNotices } from "./announcement_notices.ts";
 import { describeEvent, describeMessage, describePaid, describeShipping } from "./format.ts";
 import { NegotiationNotices } from "./negotiation_notices.ts";
+import type { KnownItem } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { SaleNotices } from "./sale_notices.ts";
 
@@ -73,7 +74,7 @@ export class ShellLines {
    * client gave for the event's item, for the buyer's PAID line.
    */
   event(event: ClientEvent, context: { address?: string } = {}): string | undefined {
-    // Said when the command was typed (no reply comes); a de-registration says so here.
+    // Said by the command's own line once it is done (see `sending`); a de-registration here.
     if (event.type === "sent") return event.request === "DE-REGISTER" ? "Deregistered." : undefined;
     if (event.type === "payment" && event.action === "needed") {
       // A repeat after a server restart: the line and the questions already started stand.
@@ -87,19 +88,26 @@ export class ShellLines {
   }
 
   /**
-   * The line for a command being sent, if any: the server sends no reply when UNSUBSCRIBE or
-   * REFUSE succeed, so the shell says at once what was done (a refusal prints when it comes).
-   * A subscription makes the item's next announcement show in full.
+   * Called as `command` is sent; returns the line to print once it is done, if any. The server
+   * sends no reply when UNSUBSCRIBE or REFUSE succeed: the client counts them done when no
+   * refusal came within the first retransmission delay, so their line waits for that, and a
+   * refusal is never preceded by a line that claims success. A subscription makes the item's
+   * next announcement show in full.
    */
   sending(
     command: ClientCommand,
-    priceOf: (item: string) => number | undefined,
+    lookup: (item: string) => KnownItem | undefined,
   ): string | undefined {
     switch (command.kind) {
       case "unsubscribe":
-        return `[${command.item}] Unsubscribed.`;
+        // The server ignores, silently, an unsubscribe from an item it has no subscription
+        // for: of an item never heard of here, only the sending is known.
+        return lookup(command.item) === undefined
+          ? `[${command.item}] Unsubscribe sent, but this client never heard of ${command.item}: ` +
+            "there may have been no subscription to end."
+          : `[${command.item}] Unsubscribed.`;
       case "refuse": {
-        const price = priceOf(command.item);
+        const price = lookup(command.item)?.priceCents;
         return `[${command.item}] Price kept${
           price === undefined ? "" : ` at ${formatPrice(price)}`
         }.`;

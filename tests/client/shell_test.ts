@@ -555,24 +555,80 @@ Deno.test("a declined card reads as a sentence; the seller never sees the buyer'
   }
 });
 
-Deno.test("unsubscribe and refuse say at once what was done (the server sends no reply)", async () => {
+Deno.test("unsubscribe and refuse print success only once done, never before a refusal", async (t) => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
   const { client } = fakeClient([]);
-  Object.assign(client, { execute: () => new Promise(() => {}) });
+  // Each command's outcome is settled by the test: "ok" is the engine's `sent` (no refusal
+  // came within the first retransmission delay), "refused" a DENIED that came first.
+  const outcomes: ((result: string) => void)[] = [];
+  Object.assign(client, {
+    execute: () => new Promise((resolve) => outcomes.push(resolve)),
+  });
   client.items.record(
     { type: "NEGOTIATE_REQ", rq: 1, item: "Vase", currentPrice: 1500, timeLeft: 30 },
     0,
   );
+  client.items.record(
+    {
+      type: "AUCTION_ANNOUNCE",
+      rq: 2,
+      item: "Lamp",
+      description: "",
+      currentPrice: 900,
+      timeLeft: 30,
+    },
+    0,
+  );
   const running = shell.run(client);
-  terminal.type("unsubscribe Lamp\r");
-  await terminal.waitFor("[Lamp] Unsubscribed.\n");
-  terminal.type("refuse Vase\r");
-  await terminal.waitFor("[Vase] Price kept at 15.00.\n");
-  // The engine's later "sent" report adds nothing.
-  const before = terminal.output.length;
-  shell.event({ type: "sent", request: "DE-SUBSCRIBE", rq: 5, raw: "DE-SUBSCRIBE 5 Lamp" });
-  assert.doesNotMatch(terminal.output.slice(before), /sent/);
+  let at = await terminal.waitFor("scott> ");
+
+  await t.step("a refused REFUSE prints the refusal alone", async () => {
+    terminal.type("refuse Vase\r");
+    at = await terminal.waitFor("refuse Vase\n", at);
+    await waitUntil(() => outcomes.length === 1, "the command to run");
+    shell.message({ type: "DENIED", rq: 7, reason: "Auction closed" }, "", "udp");
+    outcomes.shift()!("refused");
+    at = await terminal.waitFor("Refused: Auction closed", at);
+    await Promise.resolve();
+    assert.doesNotMatch(terminal.output, /Price kept/);
+  });
+
+  await t.step("a REFUSE with no refusal: the price kept, once done", async () => {
+    terminal.type("refuse Vase\r");
+    at = await terminal.waitFor("refuse Vase\n", at);
+    await waitUntil(() => outcomes.length === 1, "the command to run");
+    assert.doesNotMatch(terminal.output.slice(at), /Price kept/);
+    outcomes.shift()!("ok");
+    at = await terminal.waitFor("[Vase] Price kept at 15.00.\n", at);
+  });
+
+  await t.step("unsubscribe from an item heard of, and from one never heard of", async () => {
+    terminal.type("unsubscribe Lamp\r");
+    at = await terminal.waitFor("unsubscribe Lamp\n", at);
+    await waitUntil(() => outcomes.length === 1, "the command to run");
+    assert.doesNotMatch(terminal.output.slice(at), /Unsubscribed/);
+    outcomes.shift()!("ok");
+    at = await terminal.waitFor("[Lamp] Unsubscribed.\n", at);
+
+    terminal.type("unsubscribe Nope\r");
+    at = await terminal.waitFor("unsubscribe Nope\n", at);
+    await waitUntil(() => outcomes.length === 1, "the command to run");
+    outcomes.shift()!("ok");
+    at = await terminal.waitFor(
+      "[Nope] Unsubscribe sent, but this client never heard of Nope: " +
+        "there may have been no subscription to end.\n",
+      at,
+    );
+    assert.doesNotMatch(terminal.output, /\[Nope\] Unsubscribed/);
+  });
+
+  await t.step("the engine's `sent` report adds nothing", () => {
+    const before = terminal.output.length;
+    shell.event({ type: "sent", request: "DE-SUBSCRIBE", rq: 5, raw: "DE-SUBSCRIBE 5 Lamp" });
+    shell.event({ type: "sent", request: "REFUSE", rq: 6, raw: "REFUSE 6 Vase REJECT" });
+    assert.doesNotMatch(terminal.output.slice(before), /sent/);
+  });
   terminal.end();
   await running;
 });
