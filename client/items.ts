@@ -79,6 +79,8 @@ export class ItemBook {
       case "BID_UPDATE":
         entry.priceCents = message.highestBid;
         entry.leader = message.bidder;
+        // A bid ends the negotiation: the server asks the seller no more.
+        entry.negotiating = false;
         this.#setTimeLeft(entry, message.timeLeft, nowMs);
         break;
       case "NEGOTIATE_REQ":

@@ -150,3 +150,38 @@ Deno.test(
     assert.deepEqual(book.following(), ["Lamp"]);
   },
 );
+
+Deno.test(
+  "ItemBook ends a seller's negotiation on a bid or a price adjustment",
+  pure,
+  async (t) => {
+    const negotiating = () => {
+      const book = new ItemBook();
+      book.record(
+        message("NEGOTIATE_REQ", 1, { item: "Lamp", currentPrice: 2000, timeLeft: 60 }),
+        0,
+      );
+      assert.equal(book.get("Lamp")?.negotiating, true);
+      return book;
+    };
+    await t.step("a bid", () => {
+      const book = negotiating();
+      book.record(
+        message("BID_UPDATE", 2, { item: "Lamp", highestBid: 2100, bidder: "scott", timeLeft: 50 }),
+        10_000,
+      );
+      assert.deepEqual(formatItemsTable(book.all(), 10_000, "jas").split("\n"), [
+        "ITEM  PRICE  LEADER  TIME LEFT  STATUS",
+        "Lamp  21.00  scott   50s        open",
+      ]);
+    });
+    await t.step("a price adjustment", () => {
+      const book = negotiating();
+      book.record(
+        message("PRICE_ADJUSTMENT", 2, { item: "Lamp", newPrice: 1500, timeLeft: 50 }),
+        10_000,
+      );
+      assert.equal(book.get("Lamp")?.negotiating, false);
+    });
+  },
+);
