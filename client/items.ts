@@ -27,6 +27,8 @@ export interface KnownItem {
   negotiating: boolean;
   /** Sale status from the TCP exchange, if any: "won 25.00", "sold to scott", ... */
   outcome?: string;
+  /** This client listed the auction (ITEM_LISTED). */
+  listedHere?: boolean;
 }
 
 /** What the seller listed, as ITEM_LISTED confirmed it. */
@@ -39,11 +41,22 @@ export interface Listing {
   durationUnit: DurationUnit;
 }
 
+/** Options of {@linkcode ItemBook}. */
+export interface ItemBookOptions {
+  /** This client's user name, once known: WINNER makes it the item's leader. */
+  self?: () => string | undefined;
+}
+
 /** The items this client has heard of. */
 export class ItemBook {
   readonly #items = new Map<string, KnownItem>();
+  readonly #self: () => string | undefined;
   /** Lower-case names of the items this client subscribed to and did not unsubscribe from. */
   readonly #following = new Set<string>();
+
+  constructor(options: ItemBookOptions = {}) {
+    this.#self = options.self ?? (() => undefined);
+  }
 
   /** The item named `item`, if heard of (case-insensitive). */
   get(item: string): KnownItem | undefined {
@@ -96,6 +109,8 @@ export class ItemBook {
       case "WINNER":
         this.#close(entry, `won at ${formatPrice(message.finalPrice)} from ${message.seller}`);
         entry.priceCents = message.finalPrice;
+        // WINNER goes to the highest bidder: this client, subscribed or not.
+        entry.leader = this.#self() ?? entry.leader;
         break;
       case "SOLD":
         this.#close(entry, `sold to ${message.buyer} at ${formatPrice(message.finalPrice)}`);
@@ -132,6 +147,7 @@ export class ItemBook {
   listed(listing: Listing, nowMs: number): KnownItem {
     const entry = this.touch(listing.item, nowMs);
     this.#reopen(entry);
+    entry.listedHere = true;
     entry.description = listing.description;
     entry.priceCents = listing.startPriceCents;
     this.#setTimeLeft(
@@ -162,6 +178,21 @@ export class ItemBook {
     });
   }
 
+  /**
+   * The items whose sale may concern this client and of which no sale message came yet: their
+   * auction is over by its clock (within a second: Time_Left is whole seconds), and it listed
+   * them or led them. A CANCEL that opens a connection (a party could not be reached) names no
+   * item; when only one item fits, it is that one's.
+   */
+  awaitingSale(nowMs: number): KnownItem[] {
+    const self = this.#self();
+    return this.all().filter((entry) => {
+      const seconds = timeLeftAt(entry, nowMs);
+      if (entry.outcome !== undefined || seconds === undefined || seconds > 1) return false;
+      return entry.listedHere === true || (self !== undefined && entry.leader === self);
+    });
+  }
+
   /** Every item, in the order first heard. */
   all(): KnownItem[] {
     return [...this.#items.values()];
@@ -181,6 +212,7 @@ export class ItemBook {
     entry.closed = false;
     entry.negotiating = false;
     entry.outcome = undefined;
+    entry.listedHere = false;
     entry.leader = undefined;
     entry.timeLeftSeconds = undefined;
     entry.priceCents = undefined;

@@ -80,6 +80,12 @@ export class SaleInbox {
   ): void {
     const { flags, items, nowMs, output } = this.#options;
     if ("item" in received) this.#saleItems.set(connection, received.item);
+    if (received.type === "CANCEL" && !this.#saleItems.has(connection)) {
+      // The first message on its connection (the other party could not be reached): the item
+      // is the one sale this client waits for, if there is exactly one.
+      const [only, ...others] = items.awaitingSale(nowMs());
+      if (only && others.length === 0) this.#saleItems.set(connection, only.item);
+    }
     const saleItem = this.#saleItems.get(connection);
     items.record(received, nowMs(), { saleItem });
     if (received.type === "CANCEL" && saleItem !== undefined) {

@@ -29,7 +29,7 @@ import { localAddressFor, UdpEndpoint } from "./udp.ts";
 
 /** The running client. */
 export class AuctionClient {
-  readonly items = new ItemBook();
+  readonly items = new ItemBook({ self: () => this.name });
   readonly flags: ClientFlags;
   readonly host: string;
   readonly #udp: UdpEndpoint;

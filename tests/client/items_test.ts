@@ -185,3 +185,16 @@ Deno.test(
     });
   },
 );
+
+Deno.test("ItemBook shows the winner as the leader, subscribed or not", pure, () => {
+  let self: string | undefined;
+  const book = new ItemBook({ self: () => self });
+  self = "ann";
+  // A bid without a subscription: the first this client hears of the item is WINNER.
+  book.record(message("WINNER", 3, { item: "Flute", finalPrice: 1300, seller: "jas" }), 0);
+  book.record(message("CANCEL", 4, { reason: "Payment declined" }), 0, { saleItem: "Flute" });
+  assert.deepEqual(formatItemsTable(book.all(), 0, "ann").split("\n"), [
+    "ITEM   PRICE  LEADER     TIME LEFT  STATUS",
+    "Flute  13.00  ann (you)  0s         sale cancelled",
+  ]);
+});

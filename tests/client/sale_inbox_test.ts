@@ -26,7 +26,7 @@ function connection(peer: string) {
   return { sale, answers };
 }
 
-function inbox(profile: PaymentProfile) {
+function inbox(profile: PaymentProfile, items = new ItemBook()) {
   const events: ClientEvent[] = [];
   const messages: { type: string; saleItem?: string }[] = [];
   const tracked: Promise<unknown>[] = [];
@@ -36,7 +36,7 @@ function inbox(profile: PaymentProfile) {
   };
   const sales = new SaleInbox({
     flags: { informTimeoutSeconds: 60, profile },
-    items: new ItemBook(),
+    items,
     nowMs: () => 1_000,
     output: () => output,
     track: (task) => tracked.push(task),
@@ -89,5 +89,59 @@ Deno.test({
       sent?.type === "payment" && sent.action === "sent" && sent.card,
       "************1111",
     );
+  },
+});
+
+Deno.test({
+  name: "SaleInbox gives a CANCEL that opens its connection the one sale this client waits for",
+  permissions: "none",
+  fn: async (t) => {
+    // The server could not reach the other party: this connection only gets CANCEL.
+    const reason = "Seller unreachable: Cannot connect to 127.0.0.1:4000 after 3 attempts";
+    // Heard 5 s before the CANCEL.
+    const led = (items: ItemBook, item: string, timeLeft: number) =>
+      items.record(
+        message("BID_UPDATE", 2, { item, highestBid: 1300, bidder: "ann", timeLeft }),
+        -4_000,
+      );
+    await t.step("the one item this client led, its time up", () => {
+      const items = new ItemBook({ self: () => "ann" });
+      led(items, "Flute", 5);
+      led(items, "Drum", 90);
+      const { messages, receive } = inbox({}, items);
+      receive(message("CANCEL", 9, { reason }), connection("127.0.0.1:1").sale);
+      assert.deepEqual(messages, [{ type: "CANCEL", saleItem: "Flute" }]);
+      assert.equal(items.get("Flute")?.outcome, "sale cancelled");
+      assert.equal(items.get("Drum")?.outcome, undefined);
+    });
+    await t.step("the seller's listing, its time up", () => {
+      const items = new ItemBook({ self: () => "jas" });
+      items.listed({
+        item: "Bell",
+        description: "",
+        startPriceCents: 500,
+        duration: { amount: 10, unit: "s" },
+        durationUnit: "s",
+      }, -9_000);
+      const { messages, receive } = inbox({}, items);
+      receive(message("CANCEL", 9, { reason }), connection("127.0.0.1:1").sale);
+      assert.deepEqual(messages, [{ type: "CANCEL", saleItem: "Bell" }]);
+    });
+    await t.step("two items it could be: none named", () => {
+      const items = new ItemBook({ self: () => "ann" });
+      led(items, "Flute", 6);
+      led(items, "Drum", 5);
+      const { messages, receive } = inbox({}, items);
+      receive(message("CANCEL", 9, { reason }), connection("127.0.0.1:1").sale);
+      assert.deepEqual(messages, [{ type: "CANCEL", saleItem: undefined }]);
+      assert.equal(items.get("Flute")?.outcome, undefined);
+    });
+    await t.step("someone else led it: none named", () => {
+      const items = new ItemBook({ self: () => "bob" });
+      led(items, "Flute", 5);
+      const { messages, receive } = inbox({}, items);
+      receive(message("CANCEL", 9, { reason }), connection("127.0.0.1:1").sale);
+      assert.deepEqual(messages, [{ type: "CANCEL", saleItem: undefined }]);
+    });
   },
 });
