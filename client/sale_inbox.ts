@@ -10,6 +10,7 @@ import { fail } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import type { ItemBook } from "./items.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
+import { SaleConnectionClosedError } from "./tcp.ts";
 import {
   answerPayment,
   type InformRequest,
@@ -34,6 +35,8 @@ export class SaleInbox {
   readonly #options: SaleInboxOptions;
   readonly #payments = new Map<string, InformRequest>();
   readonly #saleItems = new WeakMap<InformRequest["connection"], string>();
+  /** Answers that found their connection closed, by item: sent when the same RQ# asks again. */
+  readonly #unsent = new Map<string, { rq: number; details: PaymentDetails }>();
 
   constructor(options: SaleInboxOptions) {
     this.#options = options;
@@ -66,7 +69,13 @@ export class SaleInbox {
       });
       return "ok";
     } catch (error) {
-      const text = `Cannot send the payment details: ${(error as Error).message}`;
+      let text = `Cannot send the payment details: ${(error as Error).message}`;
+      if (error instanceof SaleConnectionClosedError) {
+        // A server that restarts connects again and resends the INFORM_Req with its RQ#.
+        this.#unsent.set(item.toLowerCase(), { rq: request.rq, details });
+        text = "The server's connection closed before the payment details went out; " +
+          "they are kept and sent when it asks again.";
+      }
       output().event({ type: "payment", action: "failed", item: request.item, error: text });
       return "error";
     }
@@ -92,6 +101,7 @@ export class SaleInbox {
       // The sale is over: its INFORM_Req no longer waits for an answer.
       const key = saleItem.toLowerCase();
       if (this.#payments.get(key)?.connection === connection) this.#payments.delete(key);
+      this.#unsent.delete(key);
     }
     output().message(received, raw, "tcp", saleItem);
     if (received.type !== "INFORM_Req") return;
@@ -102,7 +112,15 @@ export class SaleInbox {
       deadlineMs: nowMs() + flags.informTimeoutSeconds * 1000,
       connection,
     };
-    this.#payments.set(received.item.toLowerCase(), request);
+    const key = received.item.toLowerCase();
+    this.#payments.set(key, request);
+    const unsent = this.#unsent.get(key);
+    this.#unsent.delete(key);
+    if (unsent?.rq === received.rq) {
+      // Asked again after a restart: the answers that could not go out go now, unasked.
+      this.#options.track(this.pay(received.item, unsent.details));
+      return;
+    }
     const missing = missingDetails(flags.profile);
     if (missing.length === 0) {
       this.#options.track(this.pay(received.item, flags.profile as PaymentDetails));

@@ -15,11 +15,31 @@ import { systemTimers, type Timers } from "./timers.ts";
 export interface SaleConnection {
   /** `host:port` of the server's end. */
   readonly peer: string;
-  /** Writes one line (the newline is added). */
+  /**
+   * Writes one line (the newline is added); rejects with a
+   * {@linkcode SaleConnectionClosedError} when the connection has closed.
+   */
   answer(line: string): Promise<void>;
   /** Closes this end. */
   close(): void;
 }
+
+/**
+ * An answer could not go out: the connection had closed (the server went away; a server that
+ * restarts connects again and asks again).
+ */
+export class SaleConnectionClosedError extends Error {
+  override name = "SaleConnectionClosedError";
+}
+
+/** What writing on a connection the other end closed throws. */
+const CLOSED_ERRORS = [
+  Deno.errors.BadResource,
+  Deno.errors.BrokenPipe,
+  Deno.errors.ConnectionReset,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.NotConnected,
+];
 
 /** Receives each message with its connection. */
 export type SaleHandler = (message: Message, raw: string, connection: SaleConnection) => void;
@@ -108,7 +128,14 @@ export class SaleListener {
     const sale: SaleConnection = {
       peer,
       answer: async (line) => {
-        await connection.write(UTF8.encode(`${line}\n`));
+        const closed = () => new SaleConnectionClosedError(`The connection from ${peer} closed`);
+        if (!open) throw closed();
+        try {
+          await connection.write(UTF8.encode(`${line}\n`));
+        } catch (error) {
+          if (CLOSED_ERRORS.some((type) => error instanceof type)) throw closed();
+          throw error;
+        }
       },
       close: () => {
         open = false;
@@ -133,6 +160,7 @@ export class SaleListener {
     } catch (error) {
       if (open && !this.#closed) logger.warn("Sale connection failed", { peer, error });
     } finally {
+      open = false;
       timers.clear(timer);
       this.#connections.delete(connection);
       closeQuietly(connection);

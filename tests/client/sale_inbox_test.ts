@@ -4,7 +4,7 @@ import { ItemBook } from "../../client/items.ts";
 import type { ClientEvent, ClientOutput } from "../../client/output.ts";
 import type { PaymentProfile } from "../../client/payment.ts";
 import { SaleInbox } from "../../client/sale_inbox.ts";
-import type { SaleConnection } from "../../client/tcp.ts";
+import { type SaleConnection, SaleConnectionClosedError } from "../../client/tcp.ts";
 
 const COMPLETE_PROFILE = {
   fullName: "Ann",
@@ -143,5 +143,47 @@ Deno.test({
       receive(message("CANCEL", 9, { reason }), connection("127.0.0.1:1").sale);
       assert.deepEqual(messages, [{ type: "CANCEL", saleItem: undefined }]);
     });
+  },
+});
+
+Deno.test({
+  name:
+    "SaleInbox keeps payment details that found the connection closed, and sends them when asked again",
+  permissions: "none",
+  fn: async () => {
+    const { sales, events, tracked, receive } = inbox({});
+    // The server went away while the person answered: its connection is closed.
+    const closed: SaleConnection = {
+      peer: "127.0.0.1:1",
+      answer: () => Promise.reject(new SaleConnectionClosedError("closed")),
+      close: () => {},
+    };
+    receive(message("WINNER", 6, { item: "Bell", finalPrice: 2500, seller: "jas" }), closed);
+    receive(message("INFORM_Req", 7, { item: "Bell", finalPrice: 2500 }), closed);
+    assert.equal(await sales.pay("Bell", COMPLETE_PROFILE), "error");
+    assert.deepEqual(events.at(-1), {
+      type: "payment",
+      action: "failed",
+      item: "Bell",
+      error: "The server's connection closed before the payment details went out; " +
+        "they are kept and sent when it asks again.",
+    });
+    // The server restarted: it connects again and resends WINNER and INFORM_Req, same RQ#s.
+    const again = connection("127.0.0.1:2");
+    const before = events.length;
+    receive(message("WINNER", 6, { item: "Bell", finalPrice: 2500, seller: "jas" }), again.sale);
+    receive(message("INFORM_Req", 7, { item: "Bell", finalPrice: 2500 }), again.sale);
+    assert.equal(await tracked[0], "ok");
+    assert.equal(again.answers.length, 1);
+    assert.match(again.answers[0] ?? "", /^INFORM_Res 7 Ann 4111111111111111 /);
+    assert.deepEqual(
+      events.slice(before).map((event) => event.type === "payment" && event.action),
+      ["sent"],
+    );
+    // Sent once: a later sale of the name is asked anew.
+    receive(message("INFORM_Req", 9, { item: "Bell", finalPrice: 3000 }), again.sale);
+    assert.equal(tracked.length, 1);
+    const last = events.at(-1);
+    assert.equal(last?.type === "payment" && last.action, "needed");
   },
 });

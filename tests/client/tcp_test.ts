@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SaleListener } from "../../client/tcp.ts";
+import { SaleConnectionClosedError, SaleListener } from "../../client/tcp.ts";
 import { createLogger } from "../../client/log.ts";
 import type { Message } from "../../protocol/mod.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
@@ -130,6 +130,27 @@ Deno.test("SaleListener times a quiet connection out on its injected timers", as
     assert.equal(await readAllWithin(connection, 15_000), "");
   } finally {
     connection.close();
+    await listener.close();
+  }
+});
+
+Deno.test("SaleListener: an answer on a connection the server closed says so in its own error", async () => {
+  let answer: ((line: string) => Promise<void>) | undefined;
+  const { listener } = listen((message, answerHere) => {
+    if (message.type === "INFORM_Req") answer = answerHere;
+  });
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
+  try {
+    await connection.write(UTF8.encode("WINNER 4 Bell 25.00 jas\nINFORM_Req 5 Bell 25.00\n"));
+    await waitUntil(() => answer !== undefined, "the INFORM_Req");
+    // The server goes away while the person answers; the listener sees the end.
+    connection.close();
+    await listener.drain(5_000);
+    await assert.rejects(
+      () => answer!("INFORM_Res 5 Ann 4111111111111111 12/39 home"),
+      SaleConnectionClosedError,
+    );
+  } finally {
     await listener.close();
   }
 });
