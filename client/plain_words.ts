@@ -40,9 +40,21 @@ export function plainWords(text: string): string {
 /**
  * A CANCEL reason as a plain sentence for one side of the sale. A declined card is named by
  * whose it is; the digits of the other party's card are left out (only your own card's last
- * four are shown to you).
+ * four are shown to you). A party the server could not reach is named, without the address and
+ * the operating system's error.
  */
 export function describeCancelReason(reason: string, side?: "buyer" | "seller"): string {
+  // "Seller unreachable: Cannot connect to HOST:PORT after 3 attempts: <OS error>": who, not
+  // the server's connection details (the --json record keeps the reason as received).
+  const unreachable = /^(buyer|seller) unreachable\b/i.exec(reason);
+  if (unreachable) {
+    const whose = unreachable[1]!.toLowerCase();
+    return `${whose === side ? "you" : `the ${whose}`} could not be reached.`;
+  }
+  // "Connection lost while informing the parties: <OS error>": the same, for a dropped line.
+  if (/^connection lost while informing the parties\b/i.test(reason)) {
+    return "a connection was lost while the payment details were being asked for.";
+  }
   let text = reason.replace(/^Payment declined: (?=.*card)/i, "");
   text = text.replace(
     /\b(?:the )?(buyer|seller)'s card( ending \d{4})?/gi,

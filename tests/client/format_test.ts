@@ -203,6 +203,38 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a party the server could not reach reads as a sentence, without address or OS error",
+  permissions: "none",
+  fn: () => {
+    const reason = "Seller unreachable: Cannot connect to 127.0.0.1:40469 after 3 attempts: " +
+      "Connection refused (os error 111)";
+    assert.equal(describeCancelReason(reason), "the seller could not be reached.");
+    assert.equal(describeCancelReason(reason, "buyer"), "the seller could not be reached.");
+    assert.equal(
+      describeCancelReason(
+        "Buyer unreachable: Cannot connect to [::1]:5 after 3 attempts",
+        "seller",
+      ),
+      "the buyer could not be reached.",
+    );
+    assert.equal(
+      describeCancelReason(
+        "Connection lost while informing the parties: Broken pipe (os error 32)",
+        "buyer",
+      ),
+      "a connection was lost while the payment details were being asked for.",
+    );
+    assert.equal(
+      describeMessage(message("CANCEL", 9, { reason })),
+      "Sale cancelled: the seller could not be reached.",
+    );
+    // The scripted mode keeps the reason as it came.
+    const raw = `CANCEL 9 ${reason}`;
+    assert.equal(messageToJson(decodeLine(raw), raw).reason, reason);
+  },
+});
+
+Deno.test({
   name: "describePaid() says what was charged to which card, and who ships where",
   permissions: "none",
   fn: () => {
