@@ -187,9 +187,8 @@ Deno.test(
 );
 
 Deno.test("ItemBook shows the winner as the leader, subscribed or not", pure, () => {
-  let self: string | undefined;
+  const self = "ann";
   const book = new ItemBook({ self: () => self });
-  self = "ann";
   // A bid without a subscription: the first this client hears of the item is WINNER.
   book.record(message("WINNER", 3, { item: "Flute", finalPrice: 1300, seller: "jas" }), 0);
   book.record(message("CANCEL", 4, { reason: "Payment declined" }), 0, { saleItem: "Flute" });
