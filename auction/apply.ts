@@ -52,6 +52,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       };
       noteUserCounted(state, user, 1);
       bindSession(state, key, event.session);
+      if (event.sessionUnproven) user.sessionUnproven = true;
       return;
     }
     case "user_logged_in": {
@@ -66,6 +67,13 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         user.passwordIterations = event.upgradedPassword.iterations;
       }
       bindSession(state, key, event.session);
+      if (event.sessionUnproven) user.sessionUnproven = true;
+      else delete user.sessionUnproven;
+      return;
+    }
+    case "session_shown": {
+      const user = state.users[nameKey(event.name)];
+      if (user) delete user.sessionUnproven;
       return;
     }
     case "user_deregistered": {

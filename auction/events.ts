@@ -24,6 +24,12 @@ export interface UserRegistered {
   passwordIterations?: number;
   /** SHA-256 (hex) of the session key given in REGISTERED; never the key itself. */
   sessionKeyHash?: string;
+  /**
+   * The session's address has not shown yet that it receives what the server sends (a REGISTER
+   * or LOGIN may come from a forged address): a `session_shown` event says when it does. Absent
+   * in events journaled before this was recorded: such a session counts as shown.
+   */
+  sessionUnproven?: true;
 }
 
 /** A user logged in from a (possibly new) address. */
@@ -37,6 +43,22 @@ export interface UserLoggedIn {
   sessionKeyHash?: string;
   /** A password hash made again at today's iterations (the old one was weaker). */
   upgradedPassword?: { hash: string; salt: string; iterations: number };
+  /**
+   * The session's address has not shown yet that it receives what the server sends (a REGISTER
+   * or LOGIN may come from a forged address): a `session_shown` event says when it does. Absent
+   * in events journaled before this was recorded: such a session counts as shown.
+   */
+  sessionUnproven?: true;
+}
+
+/**
+ * A request from the user's session address acted for the user: the address receives what the
+ * server sends (the reply budget trusts it, across restarts too). Once per session.
+ */
+export interface SessionShown {
+  type: "session_shown";
+  atMs: number;
+  name: string;
 }
 
 /** A user de-registered: the user and its subscriptions are gone. */
@@ -206,6 +228,7 @@ export type AuctionEvent =
   | UserRegistered
   | UserLoggedIn
   | UserDeregistered
+  | SessionShown
   | ItemListed
   | Subscribed
   | Unsubscribed

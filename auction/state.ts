@@ -40,6 +40,11 @@ export interface User {
   passwordIterations?: number;
   /** SHA-256 (hex) of the session key given at the latest REGISTER or LOGIN with a password. */
   sessionKeyHash?: string;
+  /**
+   * Set while the session's address has not shown that it receives (see the events'
+   * `sessionUnproven`); the reply budget does not trust such a session's IP.
+   */
+  sessionUnproven?: true;
   /** When the user registered. */
   registeredAtMs: number;
   /** Source IP of the REGISTER (`--max-users-per-ip`); absent in states saved before it. */

@@ -69,6 +69,7 @@ export default defineCommand<"LOGIN", CheckedLogin>({
       ...(request.tcpPort === undefined ? {} : { tcpPort: request.tcpPort }),
       sessionKeyHash: session.keyHash,
       ...(checked.upgraded ? { upgradedPassword: checked.upgraded } : {}),
+      sessionUnproven: true,
     });
     return message("LOGIN_SUCCESS", request.rq, { role: user.role, key: session.key });
   },

@@ -37,6 +37,7 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
         }
         : {}),
       ...(session ? { sessionKeyHash: session.keyHash } : {}),
+      sessionUnproven: true,
     });
     return message("REGISTERED", request.rq, session ? { key: session.key } : {});
   },

@@ -69,7 +69,14 @@ export function runCommand(
       checkSessionKey(request, { user, config: transaction.config });
     }
     reply = command.handle(request, context, prepared);
-    if (user && !SHOWS_NOTHING.has(request.type)) hooks.onSessionShown(sender, source);
+    if (user && !SHOWS_NOTHING.has(request.type)) {
+      hooks.onSessionShown(sender, source);
+      // Journaled once a session, with a request that changed something (one that was ignored
+      // journals nothing), so that the reply budget trusts it again after a restart.
+      if (user.sessionUnproven && events.length > 0) {
+        events.push({ type: "session_shown", atMs: transaction.nowMs, name: user.name });
+      }
+    }
     if (reply && (reply.type === "DENIED" || reply.type === REFUSAL_OF[request.type])) {
       outcome = "refused";
     }

@@ -2,7 +2,8 @@
  * Which IP addresses have a session the reply budget may trust. A REGISTER or LOGIN can come
  * from a forged address, so a session counts only once its address has shown that it receives
  * what the server sends: a later request acted for its user (with session keys, only the
- * address that got the key can do that). Sessions loaded at start count as shown.
+ * address that got the key can do that). Sessions loaded at start count as shown if they had
+ * shown it before (`session_shown` journaled; sessions from before that was recorded count too).
  * @module
  */
 
@@ -36,7 +37,8 @@ export class SessionIps implements SessionView {
     for (const [key, user] of Object.entries(core.state.users)) {
       if (!user.session) continue;
       this.#bind(key, user.session);
-      this.#show(addressKey(user.session));
+      // Only a session that showed it receives before the restart (`session_shown`).
+      if (!user.sessionUnproven) this.#show(addressKey(user.session));
     }
     core.onEvent((event) => {
       if (

@@ -83,13 +83,55 @@ Deno.test("SessionIps forgets a session that moved, was taken or de-registered",
   assert.equal(sessions.hasSession("10.0.0.6"), false);
 });
 
-Deno.test("SessionIps trusts the sessions loaded at start", pure, async () => {
-  const store = new MemoryStore();
-  const before = await createHarness({ store });
-  await before.request(registerLine(1, "ann"), { hostname: "10.0.0.9", port: 9 });
-  const after = await createHarness({ store: new MemoryStore(store.events) });
-  assert.equal(new SessionIps(after.core).hasSession("10.0.0.9"), true);
-});
+Deno.test(
+  "SessionIps trusts the sessions loaded at start that had shown they receive",
+  pure,
+  async () => {
+    const store = new MemoryStore();
+    const before = await createHarness({ store });
+    const shown = { hostname: "10.0.0.9", port: 9 };
+    const forged = { hostname: "10.0.0.8", port: 8 };
+    await before.request(registerLine(1, "sam", { role: "seller" }), {
+      hostname: "10.0.0.7",
+      port: 7,
+    });
+    await before.request("LIST_ITEM 2 Kite red 10 5", { hostname: "10.0.0.7", port: 7 });
+    await before.request(registerLine(1, "ann"), shown);
+    assert.equal(await before.request("SUBSCRIBE 2 Kite", shown), "SUBSCRIBED 2");
+    // A REGISTER from an address that may be forged, and nothing after it.
+    await before.request(registerLine(1, "eve"), forged);
+    const shownEvents = store.events.filter((event) => event.type === "session_shown");
+    assert.deepEqual(shownEvents.map((event) => event.type === "session_shown" && event.name), [
+      "sam",
+      "ann",
+    ], "journaled once a session");
+    const after = await createHarness({ store: new MemoryStore(store.events) });
+    const sessions = new SessionIps(after.core);
+    assert.equal(sessions.hasSession("10.0.0.9"), true);
+    assert.equal(sessions.hasSession("10.0.0.8"), false, "not trusted for having been loaded");
+  },
+);
+
+Deno.test(
+  "SessionIps trusts a loaded session journaled before session_shown existed",
+  pure,
+  async () => {
+    // The event as journaled then: no sessionUnproven field.
+    const harness = await createHarness({
+      store: new MemoryStore([{
+        type: "user_registered",
+        atMs: 0,
+        name: "old",
+        role: "buyer",
+        declaredIp: "10.0.0.6",
+        udpPort: 6,
+        tcpPort: 7,
+        session: { hostname: "10.0.0.6", port: 6 },
+      }]),
+    });
+    assert.equal(new SessionIps(harness.core).hasSession("10.0.0.6"), true);
+  },
+);
 
 Deno.test(
   "a refusal the transport dropped is not remembered: a repeat is evaluated again",
