@@ -37,7 +37,8 @@ export interface InspectReport {
   torn?: { file: string; line: number; reason: string };
   counts: StateCounts;
   /** With `verify`: problems found (empty when all is well), and what was checked. */
-  verify?: { problems: string[]; checkedRecords: number; replayedFrom: string };
+  /** `replayedFrom` is null when there is no snapshot to replay into. */
+  verify?: { problems: string[]; checkedRecords: number; replayedFrom: string | null };
 }
 
 /** Counts what `state` holds. */
@@ -127,7 +128,7 @@ async function verifyDataDir(dir: string): Promise<NonNullable<InspectReport["ve
       }
     }
   }
-  return { problems, checkedRecords: records.length, replayedFrom };
+  return { problems, checkedRecords: records.length, replayedFrom: newest ? replayedFrom : null };
 }
 
 /** The path of the first difference between two JSON values, or `undefined` if equal. */
@@ -175,7 +176,11 @@ export function formatReport(report: InspectReport): string {
     const { problems, checkedRecords, replayedFrom } = report.verify;
     lines.push(
       problems.length === 0
-        ? `Verify:       OK: ${checkedRecords} record CRCs; replay from ${replayedFrom} gives ${SNAPSHOT_FILE}`
+        ? `Verify:       OK: ${checkedRecords} record CRCs; ${
+          replayedFrom === null
+            ? "no snapshot yet to replay into"
+            : `replay from ${replayedFrom} gives ${SNAPSHOT_FILE}`
+        }`
         : `Verify:       FAILED\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
     );
   }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { applyEvent } from "../../../auction/apply.ts";
 import type { AuctionEvent } from "../../../auction/events.ts";
 import { FileStore } from "../../../server/store/file_store.ts";
-import { inspectDataDir } from "../../../server/store/inspect.ts";
+import { formatReport, inspectDataDir } from "../../../server/store/inspect.ts";
+import { JournalWriter } from "../../../server/store/journal_writer.ts";
 import { SNAPSHOT_FILE, stateChecksum } from "../../../server/store/snapshot.ts";
 import { userEvent } from "./_store_contract.ts";
 
@@ -170,5 +171,22 @@ Deno.test("deno task inspect on a missing data folder says which folder and what
     );
   } finally {
     await Deno.remove(join(missing, ".."), { recursive: true });
+  }
+});
+
+Deno.test("inspect --verify of a folder with no snapshot yet says there is none to replay into", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "inspect-test-" });
+  try {
+    const writer = new JournalWriter(dir);
+    for (let i = 0; i < 3; i++) await writer.append([userEvent(i)]);
+    await writer.close();
+    const report = await inspectDataDir(dir, { verify: true });
+    assert.deepEqual(report.verify, { problems: [], checkedRecords: 3, replayedFrom: null });
+    assert.match(
+      formatReport(report),
+      /Verify: +OK: 3 record CRCs; no snapshot yet to replay into$/m,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
