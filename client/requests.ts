@@ -77,6 +77,11 @@ interface Pending {
   pinned: boolean;
   /** Waiting for a move to end before it is sent (again). */
   paused: boolean;
+  /**
+   * The server refused the last try with a refusal to try again (`Server busy`, `Rate limit
+   * exceeded`): a request with no success reply is not done when its delay passes.
+   */
+  toldToRetry?: boolean;
   resolve: (outcome: RequestOutcome) => void;
 }
 
@@ -172,6 +177,7 @@ export class RequestEngine {
         // Never remembered by the server: the retransmission already scheduled is evaluated
         // again, as PROTOCOL.md's client is expected to do.
         this.#logger?.debug("Server busy: retransmitting later", { rq: message.rq });
+        pending.toldToRetry = true;
         return false;
       }
       this.#settle(pending, { status: "replied", reply: message });
@@ -204,10 +210,11 @@ export class RequestEngine {
 
   #onTimer(pending: Pending): void {
     if (this.#pending.get(pending.request.rq) !== pending) return;
-    if (NO_REPLY_TYPES.has(pending.request.type)) {
+    if (NO_REPLY_TYPES.has(pending.request.type) && !pending.toldToRetry) {
       this.#settle(pending, { status: "sent" });
       return;
     }
+    pending.toldToRetry = false;
     const failover = this.#failover;
     if (failover && pending.triesHere >= (failover.afterTries ?? 2)) {
       if (pending.pinned || pending.moves >= failover.maxMoves) {

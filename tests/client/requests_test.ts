@@ -190,6 +190,20 @@ Deno.test(
       const result = await outcome;
       assert.equal(result.status === "replied" && result.reply.type, "DENIED");
     });
+    await t.step("a refusal that asks to try again: sent again, and done only then", async () => {
+      const { engine, sent, timers } = setUp();
+      const outcome = settled(
+        engine.request((rq) => message("REFUSE", rq, { item: "Kite", decision: "REJECT" })),
+      );
+      engine.receive(message("DENIED", 7, { reason: "Rate limit exceeded: slow down" }));
+      timers.advance(1000);
+      await Promise.resolve();
+      assert.equal(outcome(), undefined, "not done: the server did not do it");
+      assert.equal(sent.length, 2, "sent again");
+      timers.advance(2000);
+      await Promise.resolve();
+      assert.equal(outcome()?.status, "sent", "no refusal to the second try: done");
+    });
   },
 );
 
