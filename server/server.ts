@@ -153,17 +153,25 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   let boundUdp: UdpTransport | undefined;
   let boundTcp: TcpListener | undefined;
   const bind = () => {
-    boundUdp = new UdpTransport({
-      hostname,
-      port: options.udpPort ?? 5000,
-      clock,
-      rateLimiter,
-      replyBudget: new ReplyBudget({ hasSession: (ip) => sessions.index?.hasSession(ip) ?? false }),
-    });
+    const udpPort = options.udpPort ?? 5000;
+    const tcpPort = options.tcpPort ?? 5001;
+    try {
+      boundUdp = new UdpTransport({
+        hostname,
+        port: udpPort,
+        clock,
+        rateLimiter,
+        replyBudget: new ReplyBudget({
+          hasSession: (ip) => sessions.index?.hasSession(ip) ?? false,
+        }),
+      });
+    } catch (error) {
+      throw whichPort(error, "UDP", udpPort);
+    }
     try {
       boundTcp = new TcpListener({
         hostname,
-        port: options.tcpPort ?? 5001,
+        port: tcpPort,
         maxPerIp: config.maxTcpPerIp,
         rateLimiter,
         clock,
@@ -171,7 +179,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     } catch (error) {
       void boundUdp.close();
       boundUdp = undefined;
-      throw error;
+      throw whichPort(error, "TCP", tcpPort);
     }
   };
   try {
@@ -293,4 +301,14 @@ function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
     udp: `${udp.address.hostname}:${udp.address.port}`,
     tcp: `${tcp.address.hostname}:${tcp.address.port}`,
   });
+}
+
+/** A failure to bind, saying which port it was (`AddrInUse` alone does not). */
+function whichPort(error: unknown, transport: "UDP" | "TCP", port: number): unknown {
+  if (!(error instanceof Deno.errors.AddrInUse)) return error;
+  const flag = transport === "UDP" ? "--udp-port" : "--tcp-port";
+  const named = new Deno.errors.AddrInUse(
+    `${transport} port ${port} is in use (pick another with ${flag}): ${error.message}`,
+  );
+  return named;
 }

@@ -61,7 +61,13 @@ Deno.test("main.ts server exits 1 with a clear message when its port is taken", 
       dataDir,
     ]);
     assert.equal(code, 1);
-    assert.match(stderr, /error: cannot start the server on 127\.0\.0\.1: AddrInUse/);
+    assert.match(
+      stderr,
+      new RegExp(
+        `error: cannot start the server on 127\\.0\\.0\\.1: AddrInUse: UDP port ${port} is in use ` +
+          `\\(pick another with --udp-port\\)`,
+      ),
+    );
     assert.doesNotMatch(stderr, /Uncaught|at startServer/);
   } finally {
     taken.close();
