@@ -234,7 +234,8 @@ export class FileStore implements Store {
   }
 
   #maybeSnapshot(): void {
-    if (this.#snapshotting || this.#eventsSinceSnapshot === 0) return;
+    // After a failure the store is stopped for good: no snapshot either.
+    if (this.#snapshotting || this.#eventsSinceSnapshot === 0 || this.#writer?.failure) return;
     const dueByCount = this.#eventsSinceSnapshot >= this.#options.snapshotEveryEvents;
     const elapsedMs = this.#options.clock.now() - this.#lastSnapshotAtMs;
     if (dueByCount || elapsedMs >= this.#options.snapshotEverySeconds * 1000) this.#startSnapshot();
