@@ -55,6 +55,13 @@ Deno.test("the server process keeps registered users across a restart", async ()
           role: "seller",
           key: keyIn(login),
         });
+        // Alice's session acts (it shows that its address receives: journaled, so the reply
+        // budget still trusts 127.0.0.1 after the restart, and the short requests below there
+        // get their refusals).
+        assert.deepEqual(
+          await aliceAway!.request(`LIST_ITEM 7 Lamp desk 5.00 60 key=${keyIn(login)}`),
+          { type: "ITEM_LISTED", rq: 7 },
+        );
         assert.deepEqual(
           await bobPeer!.request("REGISTER 4 bob buyer 127.0.0.1 6100 6101"),
           { type: "REGISTERED", rq: 4 },
