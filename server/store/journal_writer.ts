@@ -328,6 +328,8 @@ export class JournalWriter {
   async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
     this.#open?.close();
     this.#open = null;
+    // The helper's descriptor of the old segment goes too (a snapshot may delete the file).
+    this.#helper?.release();
     this.#open = await SegmentFile.open(this.#dir, startSeq, lastSeq);
   }
 }

@@ -124,6 +124,22 @@ export class SyncHelper {
     return Atomics.load(slots, SLOT.opened) === 1;
   }
 
+  /**
+   * Has the helper close the file it holds open, if any (the writer moved to a new segment: the
+   * old one may be deleted once a snapshot covers it, and an open descriptor would keep its space).
+   */
+  release(): void {
+    if (!this.ready || this.#path === "") return;
+    const slots = this.#slots;
+    Atomics.store(slots, SLOT.pathLength, 0);
+    Atomics.add(slots, SLOT.pathGeneration, 1);
+    this.#path = "";
+    Atomics.store(slots, SLOT.done, 0);
+    Atomics.store(slots, SLOT.request, 1);
+    Atomics.notify(slots, SLOT.request);
+    this.#wait();
+  }
+
   /** Stops the helper thread (its descriptor closes with it). */
   close(): void {
     if (this.#closed) return;

@@ -41,13 +41,18 @@ function serve(slots: Int32Array, text: Uint8Array): void {
         file?.close();
         file = null;
         const length = Atomics.load(slots, SLOT.pathLength);
-        file = Deno.openSync(new TextDecoder().decode(text.slice(0, length)), { read: true });
+        // No path: a release (`SyncHelper.release`), the file closed and nothing to sync.
+        if (length > 0) {
+          file = Deno.openSync(new TextDecoder().decode(text.slice(0, length)), { read: true });
+          opened = 1;
+        }
         generation = Atomics.load(slots, SLOT.pathGeneration);
-        opened = 1;
       }
-      file!.syncDataSync();
+      if (file) {
+        file.syncDataSync();
+        Atomics.add(slots, SLOT.syncs, 1);
+      }
       Atomics.store(slots, SLOT.opened, opened);
-      Atomics.add(slots, SLOT.syncs, 1);
       Atomics.store(slots, SLOT.done, 1);
     } catch (error) {
       // The file is dropped: the next request names it again and it is opened anew.

@@ -115,3 +115,65 @@ Deno.test("JournalWriter without syncPollUs starts no helper", async () => {
     await writer.close();
   });
 });
+
+/** How many of this process's descriptors are open on `path` (Linux: /proc/self/fd). */
+function descriptorsOn(path: string): number {
+  let count = 0;
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      const target = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
+      if (target === path || target === `${path} (deleted)`) count++;
+    } catch {
+      // Closed while listed.
+    }
+  }
+  return count;
+}
+
+Deno.test("SyncHelper.release() closes the file it holds; the next sync opens one again", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "a.log");
+    await Deno.writeTextFile(path, "one\n");
+    const helper = SyncHelper.start({ pollUs: 200 });
+    try {
+      await until(() => helper.ready, "the helper runs");
+      assert.equal(helper.sync(path), true);
+      assert.equal(descriptorsOn(path), 1, "held by the helper");
+      helper.release();
+      assert.equal(descriptorsOn(path), 0, "closed");
+      assert.equal(helper.syncs, 1, "a release syncs nothing");
+      helper.release(); // nothing held: nothing to do
+      assert.equal(helper.sync(path), true, "opened again");
+      assert.equal(helper.syncs, 2);
+    } finally {
+      helper.close();
+    }
+  });
+});
+
+Deno.test("JournalWriter lets its helper close the old segment when it moves to a new one", async () => {
+  await withDir(async (dir) => {
+    let lone = true;
+    const writer = new JournalWriter(dir, {
+      syncOnThread: () => lone,
+      maxSyncOnThreadMs: Infinity,
+      syncPollUs: 100,
+    });
+    let seq = 0;
+    await writer.append([userEvent(seq++)]);
+    await until(() => writer.syncHelper!.ready, "the helper runs");
+    await writer.append([userEvent(seq++)]);
+    assert.equal(writer.syncHelper!.syncs, 1);
+    const [first] = [...Deno.readDirSync(dir)].map((entry) => join(dir, entry.name))
+      .filter((name) => name.includes("journal-"));
+    assert.equal(descriptorsOn(first!), 2, "the writer's and the helper's");
+    // Many clients now: the next batches are synced the async way, never by the helper.
+    lone = false;
+    writer.rotate();
+    await writer.append([userEvent(seq++)]);
+    assert.equal(writer.syncHelper!.syncs, 1, "not the helper's");
+    assert.equal(descriptorsOn(first!), 0, "neither holds the old segment");
+    await writer.close();
+    assert.equal((await recover(dir)).lastSeq, seq);
+  });
+});
