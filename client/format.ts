@@ -102,7 +102,7 @@ export function describeMessage(message: Message, options: DescribeOptions = {})
     case "SUBSCRIPTION-DENIED":
     case "BID_REJECTED":
     case "DENIED":
-      return `${REFUSED[message.type]}: ${plainWords(message.reason)}`;
+      return `${REFUSED[message.type]}: ${plainWords(message.reason)}${lowestBidHint(message)}`;
     case "AUCTION_ANNOUNCE": {
       const price = formatPrice(message.currentPrice);
       if (message.timeLeft > 0) {
@@ -172,6 +172,17 @@ export function describePaid(
   const seller = shipping.seller ?? "the seller";
   const to = shipping.address ?? "the address you gave";
   return `${charged}; ${seller} ships to ${to}.`;
+}
+
+/**
+ * For "Bid too low: current price is P" (a server whose bids go up by a cent names no lowest
+ * bid): what to bid, `P` plus one cent. Empty for anything else.
+ */
+function lowestBidHint(message: Message): string {
+  if (message.type !== "BID_REJECTED") return "";
+  const price = /^Bid too low: current price is (\d+)\.(\d{2})$/.exec(message.reason);
+  if (!price) return "";
+  return ` (bid ${formatPrice(Number(price[1]) * 100 + Number(price[2]) + 1)} or more)`;
 }
 
 /**

@@ -116,6 +116,21 @@ Deno.test({
       describeMessage(message("BID_REJECTED", 3, { reason: "Bid too low" })),
       "Bid refused: Bid too low",
     );
+    assert.equal(
+      describeMessage(
+        message("BID_REJECTED", 3, { reason: "Bid too low: current price is 25.99" }),
+      ),
+      "Bid refused: Bid too low: current price is 25.99 (bid 26.00 or more)",
+      "the lowest bid, when the server does not name it",
+    );
+    assert.equal(
+      describeMessage(
+        message("BID_REJECTED", 3, {
+          reason: "Bid too low: current price is 25.00, the lowest bid is 25.50",
+        }),
+      ),
+      "Bid refused: Bid too low: current price is 25.00, the lowest bid is 25.50",
+    );
   },
 });
 
