@@ -158,7 +158,17 @@ export function parseServerAddress(text: string): { hostname: string; port: numb
   if (!match || hostname === "") {
     throw new UsageError(`--server must be HOST:PORT, not "${text}"`);
   }
-  return { hostname, port: portFlag("server", match[3] ?? "5000", 1) };
+  if (/^\d+$/.test(hostname)) {
+    // A port alone: no host is all digits.
+    throw new UsageError(
+      `--server must be HOST:PORT, not "${text}" (a port on this machine: 127.0.0.1:${hostname})`,
+    );
+  }
+  const port = match[3] ?? "5000";
+  if (!(Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new UsageError(`--server's port must be a whole number from 1 to 65535, not "${port}"`);
+  }
+  return { hostname, port: Number(port) };
 }
 
 /**

@@ -72,8 +72,12 @@ Deno.test({
   fn: async (t) => {
     const cases: [string[], RegExp][] = [
       [["--colour"], /colour/],
-      [["--server", "host:99999"], /--server/],
+      [
+        ["--server", "host:99999"],
+        /--server's port must be a whole number from 1 to 65535, not "99999"/,
+      ],
       [["--server", ""], /--server must be HOST:PORT/],
+      [["--server", "7100"], /not "7100" \(a port on this machine: 127\.0\.0\.1:7100\)/],
       [["--role", "admin"], /buyer or seller/],
       [["--name", "has space"], /--name/],
       [["--udp-port", "-1"], /--udp-port/],
