@@ -44,20 +44,23 @@ export class SegmentFile {
    */
   static async open(dir: string, startSeq: number, lastSeq: number): Promise<SegmentFile> {
     const path = join(dir, segmentName(startSeq));
-    let created = false;
     let file: Deno.FsFile;
     let offset = 0;
     try {
       file = await Deno.open(path, { write: true, createNew: true, mode: PRIVATE_FILE_MODE });
-      created = true;
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
       file = await Deno.open(path, { write: true });
-      const bytes = await Deno.readFile(path);
-      const zeroAt = bytes.indexOf(0);
-      offset = zeroAt === -1 ? bytes.length : zeroAt;
-      if (offset < bytes.length) await file.truncate(offset);
-      await file.seek(offset, Deno.SeekMode.Start);
+      try {
+        const bytes = await Deno.readFile(path);
+        const zeroAt = bytes.indexOf(0);
+        offset = zeroAt === -1 ? bytes.length : zeroAt;
+        if (offset < bytes.length) await file.truncate(offset);
+        await file.seek(offset, Deno.SeekMode.Start);
+      } catch (error) {
+        file.close();
+        throw error;
+      }
     }
     const segment = new SegmentFile(startSeq, path, file, offset);
     try {
@@ -66,8 +69,9 @@ export class SegmentFile {
       segment.#offset += commit.length;
       segment.#prewrite();
       await file.syncData();
-      // A new file's name must be durable before records in it are acknowledged.
-      if (created) await syncDirectory(dir);
+      // The file's name must be durable before records in it are acknowledged: a new file's, and
+      // an existing one's too (a run that crashed between creating it and this sync left it).
+      await syncDirectory(dir);
     } catch (error) {
       file.close();
       throw error;

@@ -10,6 +10,7 @@ import {
 } from "../../../server/store/journal.ts";
 import { JournalCorruptError } from "../../../server/store/journal_scan.ts";
 import { recover } from "../../../server/store/recovery.ts";
+import { SegmentFile } from "../../../server/store/segment_file.ts";
 import { SNAPSHOT_FILE } from "../../../server/store/snapshot.ts";
 import { applyEvent } from "../../../auction/apply.ts";
 
@@ -214,4 +215,27 @@ Deno.test("what a crash left after the zeros is never read, nor after the next a
     assert.equal(recovered.lastSeq, 3);
     assert.deepEqual(Object.keys(recovered.state.users).sort(), ["new", "u1", "u2"]);
   });
+});
+
+Deno.test("a segment continued after a restart has its folder synced too, as a new one has", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "segment-dir-sync-" });
+  const prototype = Deno.FsFile.prototype;
+  const { sync } = prototype;
+  let syncs = 0;
+  try {
+    const first = await SegmentFile.open(dir, 1, 0);
+    first.close();
+    // A run that crashed after creating the file, before its folder was synced, left it: the next
+    // run continues it, and the name must be made durable before it acknowledges anything.
+    prototype.sync = function () {
+      syncs++;
+      return sync.call(this);
+    };
+    const continued = await SegmentFile.open(dir, 1, 0);
+    continued.close();
+    assert.equal(syncs, 1, "the folder, once");
+  } finally {
+    prototype.sync = sync;
+    await Deno.remove(dir, { recursive: true });
+  }
 });
