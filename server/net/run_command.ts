@@ -99,7 +99,8 @@ export function runCommand(
   // Any address may send REGISTER, LOGIN and PING: their replies answer a repeat from it always.
   const forUser = command.anySender ? undefined : sessionOf ?? null;
   if (events.length > 0) {
-    // Built whole, in the journal's key order: no entry object spread into it.
+    // Built whole, in the journal's key order: no entry object spread into it. Without a `user`
+    // key rather than with an undefined one: the state must equal what the journal reads back.
     transaction.emit(
       forUser === undefined
         ? {
