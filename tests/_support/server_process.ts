@@ -137,7 +137,9 @@ export async function startServerProcess(
     }
   };
   const pumps = Promise.all([pump(process.stderr), pump(process.stdout)]);
-  const exited = process.status.then((status) => {
+  const exited = process.status.then(async (status) => {
+    // Its last words (the reason it stopped) may still be in the pipes: read them first.
+    await pumps.catch(() => {});
     ready.reject(new Error(`Server exited (${status.code}) before listening:\n${text}`));
     return status;
   });
