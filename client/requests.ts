@@ -226,7 +226,9 @@ export class RequestEngine {
       return;
     }
     if (!failover && pending.attempts > this.#options.maxRetransmissions) {
-      this.#logger?.warn("No reply after all retransmissions", {
+      // Debug only: the outcome reaches the user (the shell's line, the script's `timeout`
+      // record, the probe's "unreachable"); a warning too printed it twice.
+      this.#logger?.debug("No reply after all retransmissions", {
         rq: pending.request.rq,
         type: pending.request.type,
         attempts: pending.attempts,

@@ -55,7 +55,7 @@ Deno.test(
   "RequestEngine retransmits the same bytes after 1 s, then 2, 4 and 8 s, at most 4 times",
   pure,
   async () => {
-    const { engine, sent, timers, start } = setUp({ random: 0 });
+    const { engine, sent, timers, start, warnings } = setUp({ random: 0 });
     const outcome = settled(engine.request(bid));
     timers.advance(100_000);
     await Promise.resolve();
@@ -63,6 +63,7 @@ Deno.test(
     assert.ok(sent.every((entry) => entry.line === "BID 7 Kite 25.00"));
     assert.equal(outcome()?.status, "timeout");
     assert.equal(outcome()?.attempts, 5);
+    assert.deepEqual(warnings, [], "the timeout is the caller's to tell, not a warning as well");
   },
 );
 
