@@ -193,6 +193,20 @@ export class ItemBook {
     });
   }
 
+  /**
+   * The open auctions (by the client's clock) this client listed or leads: at their end the
+   * server connects to this client for the sale.
+   */
+  sellingOrLeading(nowMs: number): KnownItem[] {
+    const self = this.#self();
+    return this.all().filter((entry) => {
+      if (entry.closed || entry.outcome !== undefined) return false;
+      const seconds = timeLeftAt(entry, nowMs);
+      if (seconds === undefined || seconds <= 0) return false;
+      return entry.listedHere === true || (self !== undefined && entry.leader === self);
+    });
+  }
+
   /** Every item, in the order first heard. */
   all(): KnownItem[] {
     return [...this.#items.values()];

@@ -1,6 +1,7 @@
 /**
  * Quitting the shell while a sale waits for this client's payment details would cancel the
- * sale (the server sees the connection close unanswered). The guard makes the first attempt a
+ * sale (the server sees the connection close unanswered); quitting while an auction this client
+ * sells or leads is open leaves nobody to answer the sale at its end. The guard makes the first attempt a
  * warning and lets a second one within {@linkcode QUIT_CONFIRM_MS} through. Pure: the caller
  * gives the time and the sales at stake.
  * @module
@@ -20,16 +21,26 @@ export class QuitGuard {
    * Undefined when the shell may quit now; otherwise the warning to print (and the next
    * attempt within {@linkcode QUIT_CONFIRM_MS} quits).
    */
-  attempt(how: QuitKey, atStake: string[], nowMs: number): string | undefined {
+  attempt(how: QuitKey, atStake: string[], nowMs: number, open: string[] = []): string | undefined {
     const warned = this.#warnedAtMs;
-    if (atStake.length === 0 || (warned !== undefined && nowMs - warned <= QUIT_CONFIRM_MS)) {
+    if (
+      (atStake.length === 0 && open.length === 0) ||
+      (warned !== undefined && nowMs - warned <= QUIT_CONFIRM_MS)
+    ) {
       this.#warnedAtMs = undefined;
       return undefined;
     }
     this.#warnedAtMs = nowMs;
     const again = how === "quit" ? "type quit again" : `press ${how} again`;
-    return `Quitting now cancels the sale of ${atStake.join(", ")}: ` +
-      `${again} within ${QUIT_CONFIRM_MS / 1000} s to quit anyway, or go on answering.`;
+    if (atStake.length > 0) {
+      return `Quitting now cancels the sale of ${atStake.join(", ")}: ` +
+        `${again} within ${QUIT_CONFIRM_MS / 1000} s to quit anyway, or go on answering.`;
+    }
+    // An auction this client sells or leads: at its end the server connects to this client.
+    const names = open.join(", ");
+    return `${names} ${open.length === 1 ? "is" : "are"} still open, and at the end the server ` +
+      `connects to this client for the sale (it is cancelled if nobody answers): ${again} ` +
+      `within ${QUIT_CONFIRM_MS / 1000} s to quit anyway.`;
   }
 
   /** The user went on (answered a question): the next quit warns again. */

@@ -267,7 +267,10 @@ export class Shell implements ClientOutput {
   /** Leaves, unless a sale waits for this client's answers (see {@linkcode QuitGuard}). */
   #quit(how: QuitKey): boolean {
     const atStake = this.#client?.pendingPayments.map((request) => request.item) ?? [];
-    const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs());
+    const client = this.#client;
+    // The items' own clock (the one that timed each push) says which auctions are still open.
+    const open = client?.items.sellingOrLeading(client.nowMs()).map((entry) => entry.item) ?? [];
+    const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs(), open);
     if (warning !== undefined) {
       this.print(warning);
       return false;

@@ -412,6 +412,27 @@ Deno.test("quit with a sale waiting for answers asks to confirm as well", async 
   await running;
 });
 
+Deno.test("quit with an open auction this client sells asks to confirm, naming it", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal, { nowMs: () => 0 });
+  const { client } = fakeClient([]);
+  client.items.listed({
+    item: "Vase",
+    description: "blue",
+    startPriceCents: 1000,
+    duration: { amount: 5, unit: "m" },
+    durationUnit: "m",
+  }, 0);
+  const running = shell.run(client);
+  terminal.type("quit\r");
+  await terminal.waitFor(
+    "Vase is still open, and at the end the server connects to this client for the sale " +
+      "(it is cancelled if nobody answers): type quit again within 3 s to quit anyway.",
+  );
+  terminal.type("quit\r");
+  await running;
+});
+
 Deno.test("a command typed at a payment question is not taken as the answer", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
