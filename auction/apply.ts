@@ -5,7 +5,7 @@
  */
 
 import type { AuctionEvent } from "./events.ts";
-import { keepReply, pruneReplies } from "./replies.ts";
+import { cachedReply, keepReply, pruneReplies } from "./replies.ts";
 import {
   addressKey,
   type AuctionState,
@@ -238,20 +238,7 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       const entries = state.replies[event.source] ?? (state.replies[event.source] = []);
       keepReply(
         entries,
-        event.user === undefined
-          ? {
-            rq: event.rq,
-            requestDigest: event.requestDigest,
-            reply: event.reply,
-            atMs: event.atMs,
-          }
-          : {
-            rq: event.rq,
-            requestDigest: event.requestDigest,
-            reply: event.reply,
-            atMs: event.atMs,
-            user: event.user,
-          },
+        cachedReply(event.rq, event.requestDigest, event.reply, event.atMs, event.user),
       );
       return;
     }

@@ -43,11 +43,7 @@ export interface UserLoggedIn {
   sessionKeyHash?: string;
   /** A password hash made again at today's iterations (the old one was weaker). */
   upgradedPassword?: { hash: string; salt: string; iterations: number };
-  /**
-   * The session's address has not shown yet that it receives what the server sends (a REGISTER
-   * or LOGIN may come from a forged address): a `session_shown` event says when it does. Absent
-   * in events journaled before this was recorded: such a session counts as shown.
-   */
+  /** As in {@linkcode UserRegistered}: the new session has not shown yet that it receives. */
   sessionUnproven?: true;
 }
 

@@ -13,6 +13,22 @@ export const REPLY_LIFETIME_MS = 247_000;
 /** How many cached replies are kept per source address. */
 export const REPLIES_PER_ADDRESS = 64;
 
+/**
+ * A cached reply for `user` (see `CachedReply.user`): with no `user` key at all when it is
+ * undefined, so that the state equals what the journal reads back (JSON leaves undefined out).
+ */
+export function cachedReply(
+  rq: number,
+  requestDigest: string,
+  reply: string | null,
+  atMs: number,
+  user: string | null | undefined,
+): CachedReply {
+  const entry: CachedReply = { rq, requestDigest, reply, atMs };
+  if (user !== undefined) entry.user = user;
+  return entry;
+}
+
 /** Appends `entry` to the replies of `source`, keeping the newest {@linkcode REPLIES_PER_ADDRESS}. */
 export function keepReply(entries: CachedReply[], entry: CachedReply): void {
   entries.push(entry);

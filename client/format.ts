@@ -5,16 +5,14 @@
  */
 
 import {
-  FEE_PERCENT,
   formatDuration,
   formatPrice,
   maskCard,
   maskCardNumbers,
   type Message,
-  type MessageOf,
   MESSAGES,
-  splitPrice,
 } from "../protocol/mod.ts";
+import { describePaid, describeShipping } from "./sale_wording.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
@@ -158,23 +156,6 @@ export function describeMessage(message: Message, options: DescribeOptions = {})
 }
 
 /**
- * PAID to the buyer, as a sentence: what was charged to which card and, when the shell knows
- * them, who ships where. PAID carries neither: the seller comes from WINNER, the address is the
- * one the buyer gave (the seller's own address is never sent to the buyer).
- */
-export function describePaid(
-  paid: MessageOf<"PAID">,
-  shipping: { seller?: string; address?: string } = {},
-): string {
-  const charged = `[${paid.item}] Paid ${
-    formatPrice(paid.finalPrice)
-  } with card ending ${paid.cardLast4}`;
-  const seller = shipping.seller ?? "the seller";
-  const to = shipping.address ?? "the address you gave";
-  return `${charged}; ${seller} ships to ${to}.`;
-}
-
-/**
  * For "Bid too low: current price is P" (a server whose bids go up by a cent names no lowest
  * bid): what to bid, `P` plus one cent. Empty for anything else.
  */
@@ -183,24 +164,6 @@ function lowestBidHint(message: Message): string {
   const price = /^Bid too low: current price is (\d+)\.(\d{2})$/.exec(message.reason);
   if (!price) return "";
   return ` (bid ${formatPrice(Number(price[1]) * 100 + Number(price[2]) + 1)} or more)`;
-}
-
-/**
- * Shipping_Info to the seller, as a sentence: what is credited to which card, when the shell
- * knows them (the price from SOLD, the card from the answer to INFORM_Req; Shipping_Info carries
- * neither), and who to ship to.
- */
-export function describeShipping(
-  shipping: MessageOf<"Shipping_Info">,
-  sale: { finalPrice?: number; card?: string } = {},
-): string {
-  const shipTo = `ship to ${shipping.name}, ${shipping.address}.`;
-  if (sale.finalPrice === undefined) return `Paid: ${shipTo}`;
-  const { payoutCents } = splitPrice(sale.finalPrice);
-  const card = sale.card === undefined ? "your card" : `card ${sale.card}`;
-  return `Paid: ${formatPrice(payoutCents)} credited to ${card} (${
-    formatPrice(sale.finalPrice)
-  } less the ${FEE_PERCENT}% fee); ${shipTo}`;
 }
 
 /** A time of day as 24-hour `HH:MM:SS`, local time. */

@@ -185,11 +185,9 @@ export class ItemBook {
    * item; when only one item fits, it is that one's.
    */
   awaitingSale(nowMs: number): KnownItem[] {
-    const self = this.#self();
-    return this.all().filter((entry) => {
+    return this.#soldOrLed().filter((entry) => {
       const seconds = timeLeftAt(entry, nowMs);
-      if (entry.outcome !== undefined || seconds === undefined || seconds > 1) return false;
-      return entry.listedHere === true || (self !== undefined && entry.leader === self);
+      return entry.outcome === undefined && seconds !== undefined && seconds <= 1;
     });
   }
 
@@ -198,13 +196,19 @@ export class ItemBook {
    * server connects to this client for the sale.
    */
   sellingOrLeading(nowMs: number): KnownItem[] {
-    const self = this.#self();
-    return this.all().filter((entry) => {
+    return this.#soldOrLed().filter((entry) => {
       if (entry.closed || entry.outcome !== undefined) return false;
       const seconds = timeLeftAt(entry, nowMs);
-      if (seconds === undefined || seconds <= 0) return false;
-      return entry.listedHere === true || (self !== undefined && entry.leader === self);
+      return seconds !== undefined && seconds > 0;
     });
+  }
+
+  /** The items this client listed or leads: their sale is this client's. */
+  #soldOrLed(): KnownItem[] {
+    const self = this.#self();
+    return this.all().filter((entry) =>
+      entry.listedHere === true || (self !== undefined && entry.leader === self)
+    );
   }
 
   /** Every item, in the order first heard. */

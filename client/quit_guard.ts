@@ -1,9 +1,9 @@
 /**
  * Quitting the shell while a sale waits for this client's payment details would cancel the
  * sale (the server sees the connection close unanswered); quitting while an auction this client
- * sells or leads is open leaves nobody to answer the sale at its end. The guard makes the first attempt a
- * warning and lets a second one within {@linkcode QUIT_CONFIRM_MS} through. Pure: the caller
- * gives the time and the sales at stake.
+ * sells or leads is open leaves nobody to answer the sale at its end. The guard makes the first
+ * attempt a warning and lets a second one within {@linkcode QUIT_CONFIRM_MS} through. Pure: the
+ * caller gives the time, the sales at stake and the open auctions.
  * @module
  */
 

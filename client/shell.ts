@@ -266,8 +266,8 @@ export class Shell implements ClientOutput {
 
   /** Leaves, unless a sale waits for this client's answers (see {@linkcode QuitGuard}). */
   #quit(how: QuitKey): boolean {
-    const atStake = this.#client?.pendingPayments.map((request) => request.item) ?? [];
     const client = this.#client;
+    const atStake = client?.pendingPayments.map((request) => request.item) ?? [];
     // The items' own clock (the one that timed each push) says which auctions are still open.
     const open = client?.items.sellingOrLeading(client.nowMs()).map((entry) => entry.item) ?? [];
     const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs(), open);

@@ -2,14 +2,16 @@
  * Which line the shell prints for each server message and client event, if any: a resent
  * NEGOTIATE_REQ as a reminder, a periodic announcement only when it says something new, a sale
  * worded for its side, a server restart mid-sale as one line, the buyer's PAID with who ships
- * where, the seller's Shipping_Info with what is credited to which card. The scripted mode prints everything as it came. No terminal, no clock of its own.
+ * where, the seller's Shipping_Info with what is credited to which card. The scripted mode
+ * prints everything as it came. No terminal, no clock of its own.
  * @module
  */
 
 import { formatPrice, type Message } from "../protocol/mod.ts";
 import type { ClientCommand } from "./commands.ts";
 import { AnnouncementNotices } from "./announcement_notices.ts";
-import { describeEvent, describeMessage, describePaid, describeShipping } from "./format.ts";
+import { describeEvent, describeMessage } from "./format.ts";
+import { describePaid, describeShipping } from "./sale_wording.ts";
 import { NegotiationNotices } from "./negotiation_notices.ts";
 import type { KnownItem } from "./items.ts";
 import type { ClientEvent } from "./output.ts";

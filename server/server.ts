@@ -21,6 +21,7 @@ import { ReplyExpiry } from "./net/reply_expiry.ts";
 import { Retention } from "./store/retention.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./net/session_ips.ts";
+import { portInUse } from "./net/port_in_use.ts";
 import type { SessionView } from "./net/reply_budget.ts";
 import { MemoryStore, type Store } from "./store/store.ts";
 import type { AuctionState } from "../auction/state.ts";
@@ -166,7 +167,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         }),
       });
     } catch (error) {
-      throw whichPort(error, "UDP", udpPort);
+      throw portInUse(error, "UDP", udpPort);
     }
     try {
       boundTcp = new TcpListener({
@@ -179,7 +180,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     } catch (error) {
       void boundUdp.close();
       boundUdp = undefined;
-      throw whichPort(error, "TCP", tcpPort);
+      throw portInUse(error, "TCP", tcpPort);
     }
   };
   try {
@@ -301,14 +302,4 @@ function logListening(udp: UdpTransport, tcp: TcpListener, role: string): void {
     udp: `${udp.address.hostname}:${udp.address.port}`,
     tcp: `${tcp.address.hostname}:${tcp.address.port}`,
   });
-}
-
-/** A failure to bind, saying which port it was (`AddrInUse` alone does not). */
-function whichPort(error: unknown, transport: "UDP" | "TCP", port: number): unknown {
-  if (!(error instanceof Deno.errors.AddrInUse)) return error;
-  const flag = transport === "UDP" ? "--udp-port" : "--tcp-port";
-  const named = new Deno.errors.AddrInUse(
-    `${transport} port ${port} is in use (pick another with ${flag}): ${error.message}`,
-  );
-  return named;
 }

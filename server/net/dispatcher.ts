@@ -15,34 +15,29 @@ import {
   type Message,
   message,
   MESSAGES,
-  redactSecrets,
   REFUSAL_OF,
   secretsOf,
   type ServerMessage,
-  withoutSessionKey,
 } from "../../protocol/mod.ts";
 import { COMMANDS, commandTable } from "../../commands/mod.ts";
 import { type Command, CommandError } from "../../commands/define.ts";
 import type { AuctionCore } from "../core.ts";
-import { logEnabled } from "../logging.ts";
-import { LogBudget } from "./log_budget.ts";
+import { type LogBudget, RequestLog } from "./request_log.ts";
 import { LoginThrottle } from "../identity/login_throttle.ts";
 import { PasswordHasher, ServerBusyError } from "../identity/passwords.ts";
 import { repeatDigest, ReplyCache } from "./reply_cache.ts";
 import { type CommandHooks, refusalMessage, runCommand } from "./run_command.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
+import { cachedReply } from "../../auction/replies.ts";
 import { type Flight, RequestsInFlight } from "./in_flight.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 const TEXT = new TextDecoder();
 
 /**
- * Sends a reply line back to the requester, over whichever transport the request came;
- * returning `false` when the transport dropped it (reply budget): such a reply is not remembered.
- */
-/**
- * Sends a reply; `repeat` when it is resent from the reply cache. Returns `false` when the
- * transport dropped it (the reply budget).
+ * Sends a reply line back to the requester, over whichever transport the request came; `repeat`
+ * when it is resent from the reply cache. Returns `false` when the transport dropped it (the
+ * reply budget): such a reply is not remembered.
  */
 export type Respond = (line: string, repeat?: boolean) => unknown;
 
@@ -82,15 +77,15 @@ export interface DispatcherOptions {
   loginThrottle?: LoginThrottle;
   /** Told of each request's type and outcome. */
   onRequest?: RequestObserver;
-  /** The budget of per-request log lines. @default 100 a second (`log_budget.ts`) */
+  /** The budget of per-request log lines. @default 100 a second (`request_log.ts`) */
   logBudget?: LogBudget;
 }
 
 /** Turns requests into transactions and replies. */
 export class Dispatcher {
   readonly #core: AuctionCore;
-  /** Per-request log lines a second (`log_budget.ts`). */
-  readonly #logBudget: LogBudget;
+  /** The per-request log lines, within their budget (`request_log.ts`). */
+  readonly #log: RequestLog;
   readonly #commands;
   readonly #replies: ReplyCache;
   readonly #passwords: PasswordHasher;
@@ -107,7 +102,7 @@ export class Dispatcher {
     this.#replies = new ReplyCache(core.state);
     this.#passwords = options.passwords ?? new PasswordHasher();
     this.#logins = options.loginThrottle ?? new LoginThrottle();
-    this.#logBudget = options.logBudget ?? new LogBudget();
+    this.#log = new RequestLog(options.logBudget);
     this.#onRequest = options.onRequest ?? (() => {});
     this.#hooks = {
       replies: this.#replies,
@@ -142,20 +137,13 @@ export class Dispatcher {
       if (!(error instanceof DecodeError)) throw error;
       // The reason may quote a field that holds a password (a REGISTER missing a port).
       const alsoHide = secretsOf(TEXT.decode(bytes));
-      if (logEnabled("info") && this.#logBudget.allow()) {
-        logger.info("Refused undecodable request from {peer}: {reason}", {
-          peer: source,
-          reason: redactSecrets(error.message, { alsoHide }),
-        });
-      }
+      this.#log.undecodable(source, error.message, alsoHide);
       const refusal = REFUSAL_OF[error.type ?? "DENIED"] ?? "DENIED";
       this.#onRequest(error.type ?? "unknown", "undecodable");
       const reply = refusalMessage(refusal, error.rq, error.message);
       return void await this.#reply(respond, source, reply, alsoHide);
     }
-    if (logEnabled("info") && this.#logBudget.allow()) {
-      logger.info("Received {line} from {peer}", { line: loggable(text), peer: source });
-    }
+    this.#log.received(text, source);
     // A UDP request on the TCP port; anything else gets the usual refusal below.
     const udpRequest = MESSAGES[request.type].from === "client" &&
       MESSAGES[request.type].over === "udp";
@@ -240,15 +228,13 @@ export class Dispatcher {
       // A refusal the transport dropped (reply budget) is not remembered either.
       const sent = await this.#reply(respond, source, refusal);
       if (remembered && sent) {
-        const entry = {
-          rq: request.rq,
-          requestDigest: digest,
-          reply: encodeMessage(refusal),
-          atMs,
-        };
-        // For the user it was refused to (see `CachedReply.user`), unless any address may send it.
-        const user = overTcp ? null : this.#core.state.sessions[source] ?? null;
-        this.#replies.rememberRefusal(source, command.anySender ? entry : { ...entry, user });
+        // For the user it was refused to (see `CachedReply.user`), unless any address may send it
+        // (a source on the TCP port is nobody's session).
+        const user = command.anySender ? undefined : this.#core.state.sessions[source] ?? null;
+        this.#replies.rememberRefusal(
+          source,
+          cachedReply(request.rq, digest, encodeMessage(refusal), atMs, user),
+        );
       }
       return;
     }
@@ -292,20 +278,9 @@ export class Dispatcher {
     repeat = false,
   ): boolean {
     const sent = respond(line, repeat) !== false;
-    if (logEnabled("info") && this.#logBudget.allow()) {
-      logger.info(
-        sent ? "Sent {line} to {peer}" : "Dropped {line} to {peer}: over the reply budget",
-        { line: loggable(line, alsoHide), peer: source },
-      );
-    }
+    this.#log.replied(line, source, sent, alsoHide);
     return sent;
   }
-}
-
-/** A line made safe to log: no password, card or session key in it. */
-function loggable(line: string, alsoHide?: string[]): string {
-  const bare = withoutSessionKey(line);
-  return redactSecrets(bare, { alsoHide }) + (bare.length === line.length ? "" : " key=***");
 }
 
 /** Whether `message` is one a client sends (so a command may take it). */

@@ -15,6 +15,8 @@ import { HandlerContext } from "./handler_context.ts";
 import type { ReplyCache } from "./reply_cache.ts";
 import type { RequestObserver, RequestOutcome } from "./dispatcher.ts";
 import type { PeerAddress } from "../../auction/state.ts";
+import type { RequestAnswered } from "../../auction/events.ts";
+import { cachedReply } from "../../auction/replies.ts";
 
 const logger = getLogger(["auction", "dispatch"]);
 
@@ -99,35 +101,20 @@ export function runCommand(
   // Any address may send REGISTER, LOGIN and PING: their replies answer a repeat from it always.
   const forUser = command.anySender ? undefined : sessionOf ?? null;
   if (events.length > 0) {
-    // Built whole, in the journal's key order: no entry object spread into it. Without a `user`
-    // key rather than with an undefined one: the state must equal what the journal reads back.
-    transaction.emit(
-      forUser === undefined
-        ? {
-          type: "request_answered",
-          source,
-          rq: request.rq,
-          requestDigest: digest,
-          reply: line,
-          atMs,
-        }
-        : {
-          type: "request_answered",
-          source,
-          rq: request.rq,
-          requestDigest: digest,
-          reply: line,
-          atMs,
-          user: forUser,
-        },
-    );
-  } else if (remembered) {
-    hooks.replies.rememberRefusal(
+    // Built whole, in the journal's key order: no entry object spread into it. No `user` key
+    // rather than an undefined one, as `cachedReply` does.
+    const answered: RequestAnswered = {
+      type: "request_answered",
       source,
-      forUser === undefined
-        ? { rq: request.rq, requestDigest: digest, reply: line, atMs }
-        : { rq: request.rq, requestDigest: digest, reply: line, atMs, user: forUser },
-    );
+      rq: request.rq,
+      requestDigest: digest,
+      reply: line,
+      atMs,
+    };
+    if (forUser !== undefined) answered.user = forUser;
+    transaction.emit(answered);
+  } else if (remembered) {
+    hooks.replies.rememberRefusal(source, cachedReply(request.rq, digest, line, atMs, forUser));
   }
   return line;
 }

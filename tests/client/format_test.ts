@@ -3,14 +3,13 @@ import {
   clockTime,
   describeEvent,
   describeMessage,
-  describePaid,
-  describeShipping,
   eventToJson,
   formatItemsTable,
   formatTimeLeft,
   messageToJson,
 } from "../../client/format.ts";
 import { ItemBook } from "../../client/items.ts";
+import { describePaid, describeShipping } from "../../client/sale_wording.ts";
 import { describeCancelReason } from "../../client/plain_words.ts";
 import { decodeLine, message } from "../../protocol/mod.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { LogBudget } from "../../../server/net/log_budget.ts";
+import { LogBudget } from "../../../server/net/request_log.ts";
 import { startServerProcess } from "../../_support/server_process.ts";
 import { UdpPeer } from "../../_support/udp_peer.ts";
 
