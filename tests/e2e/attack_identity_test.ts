@@ -18,12 +18,15 @@ const FAILED = "Unknown user or wrong password";
 /** Runs `test` against a fresh server process started with `args`, then stops it cleanly. */
 async function withServer(
   args: string[],
-  test: (server: ServerProcess, peer: (hostname?: string) => UdpPeer) => Promise<void>,
+  test: (
+    server: ServerProcess,
+    peer: (hostname?: string, port?: number) => UdpPeer,
+  ) => Promise<void>,
 ): Promise<void> {
   const server = await startServerProcess({ args });
   const peers: UdpPeer[] = [];
-  const peer = (hostname = "127.0.0.1") => {
-    const created = new UdpPeer({ port: server.udpPort }, 0, hostname);
+  const peer = (hostname = "127.0.0.1", port = 0) => {
+    const created = new UdpPeer({ port: server.udpPort }, port, hostname);
     peers.push(created);
     return created;
   };
@@ -58,8 +61,8 @@ function bidUpdates(peer: UdpPeer): Message[] {
 
 /** A seller with an open item `Kite` at 5.00, and a subscribed buyer. */
 async function auction(
-  peer: () => UdpPeer,
-  buyer: { name: string; password?: string },
+  peer: (hostname?: string, port?: number) => UdpPeer,
+  buyer: { name: string; password?: string; port?: number },
 ): Promise<{ seller: UdpPeer; sellerKey: string; bob: UdpPeer; bobKey?: string }> {
   const seller = peer();
   const sellerKey = keyOf(await seller.request("REGISTER 1 Sam seller 127.0.0.1 9 9 sam-pass-1"));
@@ -67,7 +70,7 @@ async function auction(
     (await seller.request(`LIST_ITEM 2 Kite red 5.00 10 key=${sellerKey}`)).type,
     "ITEM_LISTED",
   );
-  const bob = peer();
+  const bob = peer("127.0.0.1", buyer.port);
   const registered = await bob.request(
     `REGISTER 1 ${buyer.name} buyer 127.0.0.1 9 9${buyer.password ? ` ${buyer.password}` : ""}`,
   );
@@ -108,7 +111,12 @@ Deno.test("attack: LOGIN to someone else's account from an unrelated address is 
 
 Deno.test("attack: a TCP socket on the buyer's port number does not bid for the UDP user", async () => {
   await withServer([], async (server, peer) => {
-    const { seller, bob } = await auction(peer, { name: "Bob" });
+    // Bob's UDP port number is one the kernel gave a TCP listener: a number it picked for UDP
+    // alone can be held on TCP by a connection of an earlier test still in TIME_WAIT, and the
+    // TCP socket below could not bind it (EADDRINUSE). The listener holds it until then.
+    const reserved = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { seller, bob } = await auction(peer, { name: "Bob", port: reserved.addr.port });
+    reserved.close();
     // A TCP socket bound to Bob's UDP port number, connected to the server's TCP port.
     const socket = net.connect({
       host: "127.0.0.1",
