@@ -3,15 +3,16 @@
  * queue, and the next sync covers them all. A batch much smaller than the last one is held back
  * (at most as long as the last sync took) for the writers the last sync just answered, who are
  * likely to append again at once. A failed write or sync is final (fail-stop): every waiting and
- * later append rejects, and nothing is retried.
+ * later append rejects, and nothing is retried. The segment files and their syncs are
+ * `JournalSegments`'s (`journal_segments.ts`); a batch's bytes are `BatchBuffer`'s.
  * @module
  */
 
 import type { AuctionEvent } from "../../auction/events.ts";
 import { recordsText } from "./journal.ts";
-import { SegmentFile } from "./segment_file.ts";
 import { BatchBuffer, type RecordsText } from "./batch_buffer.ts";
-import { SyncHelper } from "./sync_helper.ts";
+import { JournalSegments } from "./journal_segments.ts";
+import type { SyncHelper } from "./sync_helper.ts";
 
 /** The longest a small batch is held back for more appends, whatever the last sync took. */
 const MAX_GATHER_MS = 10;
@@ -70,20 +71,14 @@ interface Entry extends RecordsText {
 
 /** Writes records into segment files of one data folder. */
 export class JournalWriter {
-  readonly #dir: string;
+  readonly #segments: JournalSegments;
   readonly #groupCommit: boolean;
   readonly #onBatchDurable: () => void;
   readonly #onBatchWritten: ((batch: WrittenBatch) => void) | undefined;
   readonly #maySyncOnThread: (() => boolean) | undefined;
   readonly #maxSyncOnThreadMs: number;
-  readonly #syncPollUs: number;
-  #helper: SyncHelper | null = null;
-  #syncMs = 0;
-  /** Whether a sync of the batch being written was the helper's. */
-  #byHelper = false;
   #nextSeq: number;
   #segmentStartSeq: number;
-  #open: SegmentFile | null = null;
   #queue: Entry[] = [];
   /**
    * Whether `#run` is running. Set by `#run` itself: a run that needs no await (a batch synced on
@@ -94,8 +89,6 @@ export class JournalWriter {
   #failure: unknown = null;
   /** Appends the next batch is expected to hold: the last batch's and those queued behind it. */
   #expectedAppends = 0;
-  /** How long the last fdatasync took. */
-  #lastSyncMs = 0;
   /** Set while a small batch waits for more appends, until `#gatherUntilMs`. */
   #gathering: PromiseWithResolvers<void> | null = null;
   #gatherUntilMs = 0;
@@ -104,7 +97,6 @@ export class JournalWriter {
 
   /** Continues after record `options.lastSeq`, in the segment starting at `options.segmentStartSeq`. */
   constructor(dir: string, options: JournalWriterOptions = {}) {
-    this.#dir = dir;
     this.#nextSeq = (options.lastSeq ?? 0) + 1;
     this.#segmentStartSeq = options.segmentStartSeq ?? this.#nextSeq;
     this.#groupCommit = options.groupCommit ?? true;
@@ -112,8 +104,10 @@ export class JournalWriter {
     this.#onBatchWritten = options.onBatchWritten;
     this.#maySyncOnThread = options.syncOnThread;
     this.#maxSyncOnThreadMs = options.maxSyncOnThreadMs ?? 2;
-    // Spinning while the helper syncs needs another CPU for the helper.
-    this.#syncPollUs = navigator.hardwareConcurrency >= 2 ? options.syncPollUs ?? 0 : 0;
+    this.#segments = new JournalSegments(dir, {
+      syncPollUs: options.syncPollUs,
+      spinMs: this.#maxSyncOnThreadMs,
+    });
   }
 
   /** Sequence number of the last record appended (durable or not). */
@@ -174,15 +168,12 @@ export class JournalWriter {
   /** Waits for queued records, then closes the file. */
   async close(): Promise<void> {
     await this.#lastDone.catch(() => {});
-    this.#open?.close();
-    this.#open = null;
-    this.#helper?.close();
-    this.#helper = null;
+    this.#segments.close();
   }
 
   /** The helper thread that syncs batches synced on the thread, once it runs; null without one. */
   get syncHelper(): SyncHelper | null {
-    return this.#helper;
+    return this.#segments.syncHelper;
   }
 
   async #run(): Promise<void> {
@@ -203,7 +194,8 @@ export class JournalWriter {
         await null;
       }
       const batch = this.#groupCommit ? this.#queue.splice(0) : this.#queue.splice(0, 1);
-      const onThread = batch.length === 1 && this.#lastSyncMs <= this.#maxSyncOnThreadMs &&
+      const onThread = batch.length === 1 &&
+        this.#segments.lastSyncMs <= this.#maxSyncOnThreadMs &&
         this.#maySyncOnThread?.() === true;
       try {
         // Done already (no promise) when it needed no segment opened and synced on the thread:
@@ -219,10 +211,7 @@ export class JournalWriter {
       for (const entry of batch) entry.done.resolve();
       // The replies waiting for this batch go out first (their continuations were queued by the
       // resolves above); the metrics and the snapshot check come after them, off their path.
-      const syncMs = this.#syncMs;
-      const byHelper = this.#byHelper;
-      this.#syncMs = 0;
-      this.#byHelper = false;
+      const { syncMs, byHelper } = this.#segments.takeSyncs();
       queueMicrotask(() => {
         this.#reportBatch(batch, { syncMs, onThread, byHelper });
         this.#onBatchDurable();
@@ -239,7 +228,7 @@ export class JournalWriter {
   async #gather(): Promise<void> {
     const gathering = Promise.withResolvers<void>();
     this.#gathering = gathering;
-    const waitMs = Math.min(this.#lastSyncMs, MAX_GATHER_MS);
+    const waitMs = Math.min(this.#segments.lastSyncMs, MAX_GATHER_MS);
     this.#gatherUntilMs = performance.now() + waitMs;
     const timer = setTimeout(gathering.resolve, waitMs);
     try {
@@ -268,7 +257,7 @@ export class JournalWriter {
   #write(batch: Entry[], onThread: boolean): Promise<void> | undefined {
     const segmentStartSeq = batch[0]?.segmentStartSeq;
     if (
-      this.#open?.startSeq === segmentStartSeq &&
+      this.#segments.openStartSeq === segmentStartSeq &&
       batch.every((entry) => entry.segmentStartSeq === segmentStartSeq)
     ) {
       return this.#writeAndSync(batch, batch[batch.length - 1]!.lastSeq, onThread);
@@ -281,10 +270,10 @@ export class JournalWriter {
     let pending: Entry[] = [];
     let lastSeq = 0;
     for (const entry of batch) {
-      if (this.#open?.startSeq !== entry.segmentStartSeq) {
+      if (this.#segments.openStartSeq !== entry.segmentStartSeq) {
         await this.#writeAndSync(pending, lastSeq, onThread);
         pending = [];
-        await this.#openSegment(entry.segmentStartSeq, entry.firstSeq - 1);
+        await this.#segments.open(entry.segmentStartSeq, entry.firstSeq - 1);
       }
       pending.push(entry);
       lastSeq = entry.lastSeq;
@@ -298,38 +287,7 @@ export class JournalWriter {
     lastSeq: number,
     onThread: boolean,
   ): Promise<void> | undefined {
-    if (entries.length === 0 || !this.#open) return;
-    const segment = this.#open;
-    segment.write(this.#batchBuffer.encode(entries, lastSeq));
-    const startMs = performance.now();
-    // On the thread only when nobody else waits for it (`syncOnThread`): the thread reads no
-    // datagram meanwhile.
-    if (onThread) {
-      if (this.#syncPollUs > 0) {
-        // Until the helper runs (a few milliseconds after this), the thread syncs itself.
-        this.#helper ??= SyncHelper.start({
-          pollUs: this.#syncPollUs,
-          spinMs: this.#maxSyncOnThreadMs,
-        });
-      }
-      if (segment.syncOnThread(this.#helper)) this.#byHelper = true;
-      this.#synced(startMs);
-      return;
-    }
-    return segment.sync().then(() => this.#synced(startMs));
-  }
-
-  #synced(startMs: number): void {
-    this.#lastSyncMs = performance.now() - startMs;
-    this.#syncMs += this.#lastSyncMs;
-  }
-
-  /** Closes the segment being appended to and opens the one starting at `startSeq`. */
-  async #openSegment(startSeq: number, lastSeq: number): Promise<void> {
-    this.#open?.close();
-    this.#open = null;
-    // The helper's descriptor of the old segment goes too (a snapshot may delete the file).
-    this.#helper?.release();
-    this.#open = await SegmentFile.open(this.#dir, startSeq, lastSeq);
+    if (entries.length === 0) return;
+    return this.#segments.writeAndSync(this.#batchBuffer.encode(entries, lastSeq), onThread);
   }
 }
