@@ -3,7 +3,8 @@
  * after a random 1 to 1.5 s, then after twice that, and so on, at most 4 times, until a reply
  * with its RQ# arrives. Replies are matched by RQ#; one with an RQ# this client is not waiting
  * for is logged and ignored. With several server nodes (`failover`), two unanswered tries at one
- * node move the client to the next, and the request is sent again there.
+ * node move the client to the next, and the request is sent again there. When to send again, and
+ * when to give up or move, is `RetryPolicy`'s (`retry_policy.ts`).
  * @module
  */
 
@@ -17,6 +18,7 @@ import {
 } from "../protocol/mod.ts";
 import type { EngineFailover } from "./failover.ts";
 import type { Logger } from "./log.ts";
+import { type RequestTries, RetryPolicy } from "./retry_policy.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 
 /** A message a client sends to the server over UDP. */
@@ -64,30 +66,23 @@ export interface RequestOptions {
   pinned?: boolean;
 }
 
-interface Pending {
+/** A request waiting for its answer: its tries so far, its timer and its promise. */
+interface Pending extends RequestTries {
   request: ClientRequest;
   raw: string;
-  attempts: number;
   delayMs: number;
   timer: unknown;
   settleBy?: (message: Message) => boolean;
-  /** Tries at the current node. */
-  triesHere: number;
-  moves: number;
-  pinned: boolean;
   /** Waiting for a move to end before it is sent (again). */
   paused: boolean;
-  /**
-   * The server refused the last try with a refusal to try again (`Server busy`, `Rate limit
-   * exceeded`): a request with no success reply is not done when its delay passes.
-   */
-  toldToRetry?: boolean;
   resolve: (outcome: RequestOutcome) => void;
 }
 
 /** Sends requests and matches their replies; time and randomness are injected. */
 export class RequestEngine {
-  readonly #options: Required<Omit<RequestEngineOptions, "logger" | "firstRq" | "failover">>;
+  readonly #send: (line: string) => void;
+  readonly #timers: Timers;
+  readonly #policy: RetryPolicy;
   readonly #failover?: EngineFailover;
   #moving = false;
   readonly #logger?: Logger;
@@ -96,16 +91,18 @@ export class RequestEngine {
   readonly #firstRq: number;
 
   constructor(options: RequestEngineOptions) {
-    this.#options = {
-      timers: systemTimers,
-      random: Math.random,
-      maxRetransmissions: 4,
-      initialDelayMs: 1000,
-      ...options,
-    };
+    const random = options.random ?? Math.random;
+    this.#send = options.send;
+    this.#timers = options.timers ?? systemTimers;
+    this.#policy = new RetryPolicy({
+      random,
+      maxRetransmissions: options.maxRetransmissions,
+      initialDelayMs: options.initialDelayMs,
+      failover: options.failover,
+    });
     this.#logger = options.logger;
     this.#failover = options.failover;
-    this.#nextRq = options.firstRq ?? 1 + Math.floor(this.#options.random() * 100_000);
+    this.#nextRq = options.firstRq ?? 1 + Math.floor(random() * 100_000);
     this.#firstRq = this.#nextRq;
   }
 
@@ -141,6 +138,7 @@ export class RequestEngine {
       triesHere: 0,
       moves: 0,
       pinned: options.pinned ?? false,
+      expectsNoReply: NO_REPLY_TYPES.has(request.type),
       paused: false,
       resolve,
     };
@@ -173,7 +171,7 @@ export class RequestEngine {
         });
         return false;
       }
-      if (isTryAgain(message) && pending.attempts <= this.#options.maxRetransmissions) {
+      if (this.#policy.waitsOut(message, pending.attempts)) {
         // Never remembered by the server: the retransmission already scheduled is evaluated
         // again, as PROTOCOL.md's client is expected to do.
         this.#logger?.debug("Server busy: retransmitting later", { rq: message.rq });
@@ -203,49 +201,46 @@ export class RequestEngine {
   #sendFresh(pending: Pending): void {
     pending.attempts++;
     pending.triesHere = 1;
-    pending.delayMs = this.#options.initialDelayMs * (1 + this.#options.random() / 2);
-    this.#options.send(pending.raw);
-    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
+    pending.delayMs = this.#policy.firstDelayMs();
+    this.#send(pending.raw);
+    pending.timer = this.#timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
   }
 
   #onTimer(pending: Pending): void {
     if (this.#pending.get(pending.request.rq) !== pending) return;
-    if (NO_REPLY_TYPES.has(pending.request.type) && !pending.toldToRetry) {
-      this.#settle(pending, { status: "sent" });
-      return;
-    }
+    const step = this.#policy.whenDelayPasses(pending);
     pending.toldToRetry = false;
-    const failover = this.#failover;
-    if (failover && pending.triesHere >= (failover.afterTries ?? 2)) {
-      if (pending.pinned || pending.moves >= failover.maxMoves) {
-        this.#settle(pending, { status: "timeout" });
-      } else {
-        pending.paused = true;
-        void this.#move(failover);
+    if (step === "retransmit") {
+      this.#retransmit(pending);
+    } else if (step === "move") {
+      pending.paused = true;
+      void this.#move(this.#failover!);
+    } else {
+      if (step === "timeout" && !this.#failover) {
+        // Debug only: the outcome reaches the user (the shell's line, the script's `timeout`
+        // record, the probe's "unreachable"); a warning too printed it twice.
+        this.#logger?.debug("No reply after all retransmissions", {
+          rq: pending.request.rq,
+          type: pending.request.type,
+          attempts: pending.attempts,
+        });
       }
-      return;
+      this.#settle(pending, { status: step });
     }
-    if (!failover && pending.attempts > this.#options.maxRetransmissions) {
-      // Debug only: the outcome reaches the user (the shell's line, the script's `timeout`
-      // record, the probe's "unreachable"); a warning too printed it twice.
-      this.#logger?.debug("No reply after all retransmissions", {
-        rq: pending.request.rq,
-        type: pending.request.type,
-        attempts: pending.attempts,
-      });
-      this.#settle(pending, { status: "timeout" });
-      return;
-    }
+  }
+
+  /** Sends a request again at the same node, after twice the last delay. */
+  #retransmit(pending: Pending): void {
     pending.attempts++;
     pending.triesHere++;
-    pending.delayMs *= 2;
+    pending.delayMs = this.#policy.nextDelayMs(pending.delayMs);
     this.#logger?.info("Retransmitting", {
       rq: pending.request.rq,
       type: pending.request.type,
       attempt: pending.attempts,
     });
-    this.#options.send(pending.raw);
-    pending.timer = this.#options.timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
+    this.#send(pending.raw);
+    pending.timer = this.#timers.setTimeout(() => this.#onTimer(pending), pending.delayMs);
   }
 
   /**
@@ -257,8 +252,8 @@ export class RequestEngine {
     if (this.#moving) return;
     this.#moving = true;
     for (const pending of this.#pending.values()) {
-      if (pending.pinned || NO_REPLY_TYPES.has(pending.request.type)) continue;
-      this.#options.timers.clear(pending.timer);
+      if (pending.pinned || pending.expectsNoReply) continue;
+      this.#timers.clear(pending.timer);
       pending.paused = true;
     }
     const result = await failover.move().catch((error) => {
@@ -288,7 +283,7 @@ export class RequestEngine {
       | { status: "timeout" | "sent" | "cancelled" },
   ): void {
     this.#pending.delete(pending.request.rq);
-    this.#options.timers.clear(pending.timer);
+    this.#timers.clear(pending.timer);
     pending.resolve({
       ...end,
       request: pending.request,
@@ -296,13 +291,4 @@ export class RequestEngine {
       attempts: pending.attempts,
     });
   }
-}
-
-/**
- * A refusal the server does not remember and expects to be retried (`Server busy: try again`
- * while passwords are hashed, `Rate limit exceeded`).
- */
-function isTryAgain(message: Message): boolean {
-  const reason = (message as { reason?: unknown }).reason;
-  return typeof reason === "string" && /^(Server busy|Rate limit exceeded)/.test(reason);
 }
