@@ -16,17 +16,16 @@ import { ClusterNode } from "./pg/cluster_node.ts";
 import type { SaleStepHook } from "./sale/steps.ts";
 import { TcpConnector } from "./sale/peer_connection.ts";
 import { RateLimiter } from "./net/rate_limit.ts";
-import { ReplyBudget } from "./net/reply_budget.ts";
 import { ReplyExpiry } from "./net/reply_expiry.ts";
 import { Retention } from "./store/retention.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./net/session_ips.ts";
-import { portInUse } from "./net/port_in_use.ts";
+import { bindTransports } from "./net/bind_transports.ts";
 import type { SessionView } from "./net/reply_budget.ts";
 import { MemoryStore, type Store } from "./store/store.ts";
 import type { AuctionState } from "../auction/state.ts";
-import { TcpListener } from "./net/tcp_listener.ts";
-import { UdpTransport } from "./net/udp.ts";
+import type { TcpListener } from "./net/tcp_listener.ts";
+import type { UdpTransport } from "./net/udp.ts";
 import {
   type CommittedFeed,
   type HttpServerHandle,
@@ -154,34 +153,15 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   let boundUdp: UdpTransport | undefined;
   let boundTcp: TcpListener | undefined;
   const bind = () => {
-    const udpPort = options.udpPort ?? 5000;
-    const tcpPort = options.tcpPort ?? 5001;
-    try {
-      boundUdp = new UdpTransport({
-        hostname,
-        port: udpPort,
-        clock,
-        rateLimiter,
-        replyBudget: new ReplyBudget({
-          hasSession: (ip) => sessions.index?.hasSession(ip) ?? false,
-        }),
-      });
-    } catch (error) {
-      throw portInUse(error, "UDP", udpPort);
-    }
-    try {
-      boundTcp = new TcpListener({
-        hostname,
-        port: tcpPort,
-        maxPerIp: config.maxTcpPerIp,
-        rateLimiter,
-        clock,
-      });
-    } catch (error) {
-      void boundUdp.close();
-      boundUdp = undefined;
-      throw portInUse(error, "TCP", tcpPort);
-    }
+    ({ udp: boundUdp, tcp: boundTcp } = bindTransports({
+      hostname,
+      udpPort: options.udpPort,
+      tcpPort: options.tcpPort,
+      clock,
+      rateLimiter,
+      maxTcpPerIp: config.maxTcpPerIp,
+      sessions: { hasSession: (ip) => sessions.index?.hasSession(ip) ?? false },
+    }));
   };
   try {
     if (cluster && store instanceof PostgresStore) {
