@@ -1,9 +1,12 @@
 /**
  * The one rule that keeps secrets out of logs, for the server and the client alike: card
- * numbers (any separators), expiry dates, passwords (also in malformed REGISTER and LOGIN
+ * numbers (any separators; digits in groups of one or two when they pass the Luhn check), expiry
+ * dates, passwords (also in malformed REGISTER and LOGIN
  * lines), session keys, and whole INFORM_Res lines however the name is spelled. Pure.
  * @module
  */
+
+import { passesLuhn } from "./card.ts";
 
 /** Spaces of any kind: a card may be typed with tabs, no-break or ideographic spaces. */
 const SPACES = String.raw`[ \t\u00a0\u2007\u202f\u3000]`;
@@ -20,6 +23,14 @@ const IPV4 = String.raw`(?<!\d|\d\.)\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)`;
 /** A run of digit groups of 3 or more digits: a card when it totals 12 or more digits. */
 const DIGIT_RUN = String.raw`(?<!\d|\d\.)\d{3,}(?:${SEPARATOR}\d{3,})*(?!\d)`;
 const CARD_OR_IP = new RegExp(`${IPV4}|${DIGIT_RUN}`, "g");
+/**
+ * Digit groups of any length joined by single separators (`4 1 1 1 ...`, `41 11 11 ...`). Not
+ * `:`: it joins the groups of times (`12:30:45`), and nobody writes a card with it.
+ */
+const LOOSE_RUN = String.raw`(?<!\d)\d+(?:(?:${SPACES}|[-./_,+])\d+)*`;
+const LOOSE_RUN_OR_IP = new RegExp(`${IPV4}|${LOOSE_RUN}`, "g");
+/** A loose run is a card only from 13 digits on: 12 would take in dates and times too often. */
+const MIN_LOOSE_CARD_DIGITS = 13;
 const MIN_CARD_DIGITS = 12;
 const MAX_CARD_DIGITS = 19;
 /** An expiry `MM/YY` or `MM/YYYY` (spaces allowed around the slash). */
@@ -72,28 +83,59 @@ function maskRun(run: string): string {
 }
 
 /**
+ * `run` with every card in it masked: each stretch of whole groups totalling 13 to 19 digits
+ * that passes the Luhn check keeps only its last four digits. Stretches, not just the whole run,
+ * so that a card next to an RQ# or its expiry (`7 4 1 1 ... 1 12/30`) is found; most dates and
+ * times fail the check and stay readable (about one in ten such stretches passes by chance).
+ */
+function maskLooseRun(run: string): string {
+  const groups = [...run.matchAll(/\d+/g)].map((group) => ({
+    digits: group[0],
+    start: group.index,
+    end: group.index + group[0].length,
+  }));
+  const hidden = new Array<boolean>(run.length).fill(false);
+  for (let first = 0; first < groups.length; first++) {
+    let digits = "";
+    for (let last = first; last < groups.length; last++) {
+      digits += groups[last]!.digits;
+      if (digits.length > MAX_CARD_DIGITS) break;
+      if (digits.length < MIN_LOOSE_CARD_DIGITS || !passesLuhn(digits)) continue;
+      // Every digit of the stretch but its last four.
+      let toHide = digits.length - 4;
+      for (let index = groups[first]!.start; toHide > 0; index++) {
+        if (!/\d/.test(run[index]!)) continue;
+        hidden[index] = true;
+        toHide--;
+      }
+    }
+  }
+  return [...run].map((character, index) => (hidden[index] ? "*" : character)).join("");
+}
+
+/**
  * `text` with every card-like number masked in place: 12 or more digits (ASCII or full-width) in
  * groups of 3 or more separated by spaces or by one of `- . / _ , + :` (an IPv4 address is not a
- * card). Each digit but the
- * last four becomes `*`, separators stay (`4111 1111 1111 1111` → `**** **** **** 1111`).
+ * card), and
+ * 13 to 19 digits in groups of any length joined by single separators that pass the Luhn check.
+ * Each digit but the last four becomes `*`, separators stay (`4111 1111 1111 1111` →
+ * `**** **** **** 1111`, `4 1 1 1 ...` → `* * * * ... 1 1 1 1`).
  */
 export function maskCardNumbers(text: string): string {
-  if (!HAS_FULL_WIDTH_DIGIT.test(text)) {
-    return text.replace(CARD_OR_IP, (match) => (isIpv4(match) ? match : maskRun(match)));
-  }
   // Found on a copy with ASCII digits (one UTF-16 unit each way, so offsets agree); what is not
   // masked stays as it was written.
-  const ascii = text.replace(FULL_WIDTH_DIGIT, (digit) => String(digit.charCodeAt(0) - 0xff10));
-  let masked = "";
-  let from = 0;
-  for (const found of ascii.matchAll(CARD_OR_IP)) {
-    const match = found[0];
-    const replaced = isIpv4(match) ? match : maskRun(match);
-    if (replaced === match) continue;
-    masked += text.slice(from, found.index) + replaced;
-    from = found.index + match.length;
+  const ascii = HAS_FULL_WIDTH_DIGIT.test(text)
+    ? text.replace(FULL_WIDTH_DIGIT, (digit) => String(digit.charCodeAt(0) - 0xff10))
+    : text;
+  const masked = ascii
+    .replace(CARD_OR_IP, (match) => (isIpv4(match) ? match : maskRun(match)))
+    .replace(LOOSE_RUN_OR_IP, (match) => (isIpv4(match) ? match : maskLooseRun(match)));
+  if (ascii === text) return masked;
+  let restored = "";
+  for (let index = 0; index < text.length; index++) {
+    restored += masked[index] === ascii[index] ? text[index] : masked[index];
   }
-  return masked + text.slice(from);
+  return restored;
 }
 
 /** Whether `text` holds a card-like number, as {@linkcode maskCardNumbers} finds them. */
@@ -194,5 +236,6 @@ export function redactSecrets(line: string, options: RedactOptions = {}): string
     (_match, name: string, sign: string) => `${name}${sign}${HIDDEN}`,
   );
   text = text.replace(HEX_KEY, HIDDEN);
-  return maskCardNumbers(text).replace(EXPIRY, "**/**");
+  // Expiry dates first: a card in loose groups can run into one (`4 1 ... 1 12/30`).
+  return maskCardNumbers(text.replace(EXPIRY, "**/**"));
 }
