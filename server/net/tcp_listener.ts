@@ -1,7 +1,8 @@
 /**
  * The server's own TCP port: anyone can connect, so each connection is line-limited (4 KiB)
- * and time-limited. Lines are requests like datagrams, answered on the same connection; the
- * sale exchange itself runs on connections the server opens (see the finalizer).
+ * and time-limited, and the places are shared between IPs (`tcp_admission.ts`). Lines are
+ * requests like datagrams, answered on the same connection; the sale exchange itself runs on
+ * connections the server opens (see the finalizer).
  * @module
  */
 
@@ -12,12 +13,25 @@ import type { Dispatcher } from "./dispatcher.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { closeQuietly, writeLine } from "./tcp_io.ts";
+import { admitConnection } from "./tcp_admission.ts";
 
 const logger = getLogger(["auction", "tcp"]);
 /** Replies queued on one connection before the server gives up on the peer. */
 const MAX_UNWRITTEN_REPLIES = 64;
 /** Pause after a failed accept (out of file descriptors), so the loop does not spin. */
 const ACCEPT_RETRY_MS = 100;
+/** How long an evicted connection, or a closing one, may take to write its last lines. */
+const LINGER_MS = 1000;
+/** The line a connection gets when it gives its place to another address's. */
+const EVICTED_REASON = "Too many connections from your address: closed for another address";
+
+/** A place on the port: whose it is, when it last completed a line, how to take it back. */
+interface Place {
+  readonly ip: string;
+  lastActiveMs: number;
+  /** Says why, then closes the connection; set once its serving has started. */
+  evict(): void;
+}
 
 /** Options of {@linkcode TcpListener}. */
 export interface TcpListenerOptions {
@@ -45,9 +59,10 @@ export class TcpListener {
   readonly #maxPerIp: number;
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #clock: Clock;
+  /** Every connection open, evicted ones too until they are closed. */
   readonly #connections = new Set<Deno.TcpConn>();
-  /** Connections served per remote IP. */
-  readonly #perIp = new Map<string, number>();
+  /** The places taken, oldest first: what the caps count. */
+  readonly #places = new Map<Deno.TcpConn, Place>();
   readonly #tasks = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
   #closed = false;
@@ -82,28 +97,39 @@ export class TcpListener {
           );
           continue;
         }
-        if (this.#connections.size >= this.#maxConnections) {
-          refuse(connection, denied("Too many connections: try again later"));
-          continue;
-        }
         const ip = connection.remoteAddr.hostname;
-        if (this.#maxPerIp > 0 && (this.#perIp.get(ip) ?? 0) >= this.#maxPerIp) {
-          logger.info("Refused a TCP connection from {ip}: {count} already open", {
-            ip,
-            count: this.#maxPerIp,
-          });
+        const admission = admitConnection(ip, this.#places.values(), {
+          maxConnections: this.#maxConnections,
+          maxPerIp: this.#maxPerIp,
+        });
+        if (admission.verdict === "refuse") {
+          if (admission.reason === "address") {
+            logger.info("Refused a TCP connection from {ip}: {count} already open", {
+              ip,
+              count: this.#maxPerIp,
+            });
+          }
           refuse(
             connection,
-            denied("Too many connections from your address: try again later"),
+            denied(
+              admission.reason === "address"
+                ? "Too many connections from your address: try again later"
+                : "Too many connections: try again later",
+            ),
           );
           continue;
         }
-        this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
-        const task = this.#serveConnection(connection, dispatcher).finally(() => {
+        if (admission.evict) {
+          logger.info("TCP port full: closed a connection from {evicted} for one from {ip}", {
+            evicted: admission.evict.ip,
+            ip,
+          });
+          admission.evict.evict();
+        }
+        const place: Place = { ip, lastActiveMs: this.#clock.now(), evict: () => {} };
+        this.#places.set(connection, place);
+        const task = this.#serveConnection(connection, place, dispatcher).finally(() => {
           this.#tasks.delete(task);
-          const left = (this.#perIp.get(ip) ?? 1) - 1;
-          if (left > 0) this.#perIp.set(ip, left);
-          else this.#perIp.delete(ip);
         });
         this.#tasks.add(task);
       }
@@ -121,6 +147,7 @@ export class TcpListener {
 
   async #serveConnection(
     connection: Deno.TcpConn,
+    place: Place,
     dispatcher: Pick<Dispatcher, "dispatch">,
   ): Promise<void> {
     this.#connections.add(connection);
@@ -139,6 +166,17 @@ export class TcpListener {
     // Only a whole line resets the idle timer: a peer trickling bytes is closed all the same.
     const clock = this.#clock;
     let timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
+    let evicted = false;
+    let evictTimer: TimerHandle | undefined;
+    place.evict = () => {
+      // The place is free at once; the connection closes once its line is written (the read
+      // below then ends), or after LINGER_MS if the peer reads nothing.
+      evicted = true;
+      this.#places.delete(connection);
+      respond(denied(EVICTED_REASON));
+      void writing.then(() => closeQuietly(connection));
+      evictTimer = clock.setTimer(() => closeQuietly(connection), LINGER_MS);
+    };
     try {
       while (true) {
         const count = await connection.read(buffer);
@@ -149,6 +187,7 @@ export class TcpListener {
           ? lines.pushBytes(chunk)
           : [lines.endBytes()].filter((line) => line !== undefined);
         if (received.length > 0) {
+          place.lastActiveMs = clock.now();
           clock.clearTimer(timer);
           timer = clock.setTimer(() => closeQuietly(connection), this.#idleTimeoutMs);
         }
@@ -161,7 +200,7 @@ export class TcpListener {
         if (count === null) break;
       }
     } catch (error) {
-      if (!this.#closed) {
+      if (!this.#closed && !evicted) {
         logger.info("Closing TCP connection from {peer}: {reason}", {
           peer: addressKey(peer),
           reason: error instanceof Error ? error.message : String(error),
@@ -173,9 +212,11 @@ export class TcpListener {
       let lingerTimer: TimerHandle | undefined;
       await Promise.race([
         writing,
-        new Promise((done) => lingerTimer = clock.setTimer(() => done(undefined), 1000)),
+        new Promise((done) => lingerTimer = clock.setTimer(() => done(undefined), LINGER_MS)),
       ]);
       if (lingerTimer !== undefined) clock.clearTimer(lingerTimer);
+      if (evictTimer !== undefined) clock.clearTimer(evictTimer);
+      this.#places.delete(connection);
       this.#connections.delete(connection);
       closeQuietly(connection);
     }
