@@ -9,7 +9,6 @@ import {
   type Duration,
   lookupMessageType,
   MESSAGES,
-  parseCardExpiry,
   parseCardNumber,
   parseDescription,
   parseDuration,
@@ -18,6 +17,7 @@ import {
   parsePrice,
   parseRole,
   parseText,
+  parseTypedCardExpiry,
   parseUserName,
   ProtocolError,
   type Role,
@@ -228,7 +228,7 @@ function build(name: string, args: string[], usage: string): ClientCommand {
         item: parseItemName(at(0)),
         fullName: parseText(at(1), "FULL NAME"),
         card: parseCardNumber(at(2), "CARD"),
-        expiry: parseCardExpiry(at(3), "MM/YY"),
+        expiry: parseTypedCardExpiry(at(3), "MM/YY"),
         address: parseText(at(4), "ADDRESS"),
       };
     case "wait":

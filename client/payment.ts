@@ -12,9 +12,9 @@ import {
   maskCard,
   message,
   type MessageOf,
-  parseCardExpiry,
   parseCardNumber,
   parseText,
+  parseTypedCardExpiry,
   ProtocolError,
 } from "../protocol/mod.ts";
 import type { SaleConnection } from "./tcp.ts";
@@ -89,7 +89,7 @@ export const PAYMENT_DETAILS: {
 };
 
 /**
- * An expiry `MM/YY` that has not passed (valid through the end of its month, UTC, as the
+ * An expiry `MM/YY` (or `M/YY`, as typed: see {@linkcode parseTypedCardExpiry}) that has not passed (valid through the end of its month, UTC, as the
  * server checks it): an expired card would only get the sale cancelled.
  */
 export function parseUnexpiredCardExpiry(
@@ -97,7 +97,7 @@ export function parseUnexpiredCardExpiry(
   field: string,
   nowMs = Date.now(),
 ): CardExpiry {
-  const expiry = parseCardExpiry(text, field);
+  const expiry = parseTypedCardExpiry(text, field);
   if (isCardExpired(expiry, nowMs)) {
     throw new ProtocolError(`Invalid ${field}: this card has expired`, field);
   }

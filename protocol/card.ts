@@ -54,6 +54,16 @@ export function parseCardExpiry(text: string, field = "CC_Exp_Date"): CardExpiry
   return { month, year: 2000 + Number(match[2]) };
 }
 
+/**
+ * An expiry as a person types it: what {@linkcode parseCardExpiry} takes, and a one-digit
+ * month, `M/YY` (`1/30` is January 2030). The wire's form stays `MM/YY`: the codec writes the
+ * month with two digits, so a typed `1/30` goes out as `01/30`.
+ */
+export function parseTypedCardExpiry(text: string, field = "CC_Exp_Date"): CardExpiry {
+  const oneDigitMonth = /^(\d)\/(\d{2})$/.exec(text);
+  return parseCardExpiry(oneDigitMonth ? `0${oneDigitMonth[1]}/${oneDigitMonth[2]}` : text, field);
+}
+
 /** Whether a card is expired at `nowMs`: it is valid through the end of its month (UTC). */
 export function isCardExpired(expiry: CardExpiry, nowMs: number): boolean {
   const firstInvalidMs = Date.UTC(expiry.year, expiry.month, 1); // month is 1-based: next month

@@ -64,6 +64,17 @@ Deno.test({
           address: "1 Main St, Springfield",
         },
       ],
+      [
+        "pay Kite Ada 4111111111111111 1/30 home",
+        {
+          kind: "pay",
+          item: "Kite",
+          fullName: "Ada",
+          card: "4111111111111111",
+          expiry: { month: 1, year: 2030 },
+          address: "home",
+        },
+      ],
     ];
     for (const [line, expected] of cases) {
       await t.step(line, () => assert.deepEqual(parseCommand(line), expected));

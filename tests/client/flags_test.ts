@@ -125,3 +125,16 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "an expiry with a one-digit month is taken at --exp and at the payment question",
+  permissions: "none",
+  fn: () => {
+    const beforeMs = Date.UTC(2026, 0, 1);
+    assert.deepEqual(parseUnexpiredCardExpiry("1/30", "expiry", beforeMs), {
+      month: 1,
+      year: 2030,
+    });
+    assert.deepEqual(parseClientFlags(["--exp", "1/39"]).profile.expiry, { month: 1, year: 2039 });
+  },
+});

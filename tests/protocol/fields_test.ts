@@ -14,6 +14,7 @@ import {
   parsePort,
   parsePrice,
   parseRole,
+  parseTypedCardExpiry,
   parseUserName,
   ProtocolError,
 } from "../../protocol/mod.ts";
@@ -182,4 +183,21 @@ Deno.test("parseCardExpiry() takes MM/YY and MMYY", pure, () => {
   assert.deepEqual(parseCardExpiry("0127"), { month: 1, year: 2027 });
   assert.throws(() => parseCardExpiry("13/30"), /MM\/YY/);
   assert.throws(() => parseCardExpiry("1/30"), /MM\/YY/);
+});
+
+Deno.test("parseTypedCardExpiry() takes M/YY as typed, and the wire gets MM/YY", pure, () => {
+  assert.deepEqual(parseTypedCardExpiry("1/30"), { month: 1, year: 2030 });
+  assert.deepEqual(parseTypedCardExpiry("01/30"), { month: 1, year: 2030 });
+  assert.deepEqual(parseTypedCardExpiry("12/30"), { month: 12, year: 2030 });
+  assert.deepEqual(parseTypedCardExpiry("0130"), { month: 1, year: 2030 });
+  for (const bad of ["0/30", "13/30", "1/3", "130", "1/2030", "a/30"]) {
+    assert.throws(() => parseTypedCardExpiry(bad), /MM\/YY/, bad);
+  }
+  const response = message("INFORM_Res", 7, {
+    name: "Ann",
+    card: "4111111111111111",
+    expiry: parseTypedCardExpiry("1/30"),
+    address: "1 Main St",
+  });
+  assert.equal(encodeMessage(response), "INFORM_Res 7 Ann 4111111111111111 01/30 1 Main St");
 });
