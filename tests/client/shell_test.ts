@@ -4,57 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
-import type { Terminal } from "../../client/terminal.ts";
 import type { PaymentDetails } from "../../client/payment.ts";
 import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
 import { ItemBook } from "../../client/items.ts";
+import { FakeTerminal } from "../_support/fake_terminal.ts";
 import { waitUntil } from "../_support/wait.ts";
-
-const UTF8 = new TextEncoder();
-
-/** A terminal whose keys the test types and whose drawing it reads. */
-class FakeTerminal implements Terminal {
-  output = "";
-  readonly input: ReadableStream<Uint8Array>;
-  #keys!: ReadableStreamDefaultController<Uint8Array>;
-  #waiters: (() => void)[] = [];
-
-  constructor() {
-    this.input = new ReadableStream({ start: (controller) => void (this.#keys = controller) });
-  }
-
-  write(text: string): void {
-    this.output += text;
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  setRaw(_raw: boolean): void {}
-
-  type(text: string): void {
-    this.#keys.enqueue(UTF8.encode(text));
-  }
-
-  end(): void {
-    this.#keys.close();
-  }
-
-  /** Waits until the output drawn after `from` contains `text`. */
-  async waitFor(text: string, from = 0, timeoutMs = 5_000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes(text, from)) {
-      if (Date.now() > deadline) throw new Error(`Never drawn: ${text}\n${this.output}`);
-      await new Promise<void>((resolve) => {
-        // Registered before the timer: Deno's setTimeout may run pending microtasks, whose
-        // writes would otherwise find no waiter.
-        const wait: { timer?: ReturnType<typeof setTimeout> } = {};
-        this.#waiters.push(() => (clearTimeout(wait.timer), resolve()));
-        wait.timer = setTimeout(resolve, deadline - Date.now());
-      });
-    }
-    return this.output.indexOf(text, from) + text.length;
-  }
-}
 
 /** The part of a client the shell's payment questions use; records what it pays. */
 function fakeClient(pending: { item: string }[]) {
