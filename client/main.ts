@@ -57,6 +57,7 @@ export async function runClient(args: string[]): Promise<number> {
     Deno.stderr.isTerminal() ? (line) => shell.print(line) : undefined,
   );
   const identity = await shell.askIdentity({ name: flags.name });
+  if (identity === undefined) return EXIT.ok;
   let client;
   try {
     client = await AuctionClient.start({ ...flags, ...identity }, shell, logger);

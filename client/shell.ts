@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Message, parseUserName } from "../protocol/mod.ts";
+import type { Message } from "../protocol/mod.ts";
 import {
   type ClientCommand,
   commandHelp,
@@ -15,6 +15,7 @@ import {
 } from "./commands.ts";
 import { formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
+import { NAME_PROMPT, NAME_PROMPT_HELP, parseNameAnswer } from "./name_question.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { QuitGuard, type QuitKey } from "./quit_guard.ts";
@@ -97,15 +98,26 @@ export class Shell implements ClientOutput {
   }
 
   /**
-   * Asks for the user name when the flags left it out, before the client starts. The role is
-   * asked at `register` only: `login` needs none.
+   * Asks for the user name when the flags left it out, before the client starts (`help` there
+   * explains the question). Undefined when the user quits instead (`quit`, Ctrl-C, Ctrl-D): the
+   * terminal is left as it was. The role is asked at `register` only: `login` needs none.
    */
-  async askIdentity(known: { name?: string }): Promise<{ name: string }> {
+  async askIdentity(known: { name?: string }): Promise<{ name: string } | undefined> {
     this.#terminal.setRaw(true);
-    const reading = this.#readKeys();
-    const name = known.name ?? await this.#questions.ask("Your user name: ", parseUserName);
-    this.#reading = reading;
-    return { name };
+    this.#reading = this.#readKeys();
+    if (known.name !== undefined) return { name: known.name };
+    while (!this.#quitting.signal.aborted) {
+      const answer = await this.#questions
+        .ask(NAME_PROMPT, parseNameAnswer, false, this.#quitting.signal)
+        .catch(() => ({ kind: "quit" as const }));
+      if (answer.kind === "name") return { name: answer.name };
+      if (answer.kind === "quit") break;
+      this.print(NAME_PROMPT_HELP);
+    }
+    this.#quitting.abort(new Error("The shell is quitting"));
+    this.#terminal.write("\r\x1b[2K");
+    this.#terminal.setRaw(false);
+    return undefined;
   }
 
   /**
