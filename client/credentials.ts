@@ -62,7 +62,9 @@ export async function passwordForRegister(
     };
   }
   context.report({ type: "password", action: "not_kept", user: name, reason });
-  return { password: await context.ask(`Choose a password for ${name}: `, parsePassword, true) };
+  return {
+    password: await context.ask(`Choose a password for ${name}: `, parsePassword, { secret: true }),
+  };
 }
 
 /** The password for `LOGIN name`: the one kept for it, else the shell asks. */
@@ -90,6 +92,8 @@ export async function passwordForLogin(
     };
   }
   return {
-    password: await context.ask(`Password for ${name} at ${context.server}: `, parsePassword, true),
+    password: await context.ask(`Password for ${name} at ${context.server}: `, parsePassword, {
+      secret: true,
+    }),
   };
 }

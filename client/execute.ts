@@ -71,7 +71,9 @@ export async function executeCommand(
       if (!name) return fail(context, "register needs a name and a role: register NAME ROLE");
       // The role is asked for here, at register, never at start: login needs none.
       const role = command.role ?? context.flags.role ??
-        await context.ask?.("Your role (buyer or seller): ", parseRole);
+        await context.ask?.("Your role (buyer or seller): ", parseRole, {
+          answers: "buyer or seller",
+        });
       if (!role) return fail(context, "register needs a role: register NAME ROLE, or --role");
       const given = command.name ? command.password : command.password ?? context.flags.password;
       const choice: PasswordChoice = given !== undefined

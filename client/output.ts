@@ -45,8 +45,15 @@ export type ClientEvent =
     error?: string;
   };
 
-/** Asks the person at the shell; `secret` answers are masked as typed and kept out of history. */
-export type Ask = <T>(prompt: string, parse: (text: string) => T, secret?: boolean) => Promise<T>;
+/**
+ * Asks the person at the shell; `secret` answers are masked as typed and kept out of history,
+ * `answers` names the few answers a question takes (`buyer or seller`) for its hints.
+ */
+export type Ask = <T>(
+  prompt: string,
+  parse: (text: string) => T,
+  options?: { secret?: boolean; answers?: string },
+) => Promise<T>;
 
 /** Where the client reports. */
 export interface ClientOutput {

@@ -38,7 +38,7 @@ export class Shell implements ClientOutput {
     redraw: () => this.#terminal.write(this.#render()),
   });
   readonly #payments = new PaymentQuestions({
-    ask: (prompt, parse, secret, signal) => this.#questions.ask(prompt, parse, secret, signal),
+    ask: (prompt, parse, secret, signal) => this.#questions.ask(prompt, parse, { secret, signal }),
     print: (text) => this.#printError(text),
   });
   readonly #lines: ShellLines;
@@ -108,7 +108,7 @@ export class Shell implements ClientOutput {
     if (known.name !== undefined) return { name: known.name };
     while (!this.#quitting.signal.aborted) {
       const answer = await this.#questions
-        .ask(NAME_PROMPT, parseNameAnswer, false, this.#quitting.signal)
+        .ask(NAME_PROMPT, parseNameAnswer, { signal: this.#quitting.signal })
         .catch(() => ({ kind: "quit" as const }));
       if (answer.kind === "name") return { name: answer.name };
       if (answer.kind === "quit") break;
@@ -124,8 +124,12 @@ export class Shell implements ClientOutput {
    * Asks a question before taking commands again (a role, a password); a secret answer is
    * masked as typed. Quitting drops the question, so the command that asked ends at once.
    */
-  ask<T>(prompt: string, parse: (text: string) => T, secret = false): Promise<T> {
-    return this.#questions.ask(prompt, parse, secret, this.#quitting.signal);
+  ask<T>(
+    prompt: string,
+    parse: (text: string) => T,
+    options: { secret?: boolean; answers?: string } = {},
+  ): Promise<T> {
+    return this.#questions.ask(prompt, parse, { ...options, signal: this.#quitting.signal });
   }
 
   /** Takes commands for `client` until the user quits. */
@@ -207,11 +211,9 @@ export class Shell implements ClientOutput {
       this.#runLine(text.slice(1));
       return;
     }
-    if (this.#client && this.#questions.refusesCommand(text)) {
-      this.print(
-        `"${text}" is a command: type /${text} to run it (this question waits), ` +
-          `or type "${text}" again to answer with it.`,
-      );
+    const hint = this.#client ? this.#questions.commandHint(text) : undefined;
+    if (hint !== undefined) {
+      this.print(hint);
       return;
     }
     // An answer since a quit warning shows the user carries on: the next quit warns again.

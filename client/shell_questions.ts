@@ -8,13 +8,25 @@
 
 import { isCommandLine } from "./commands.ts";
 
+/** How a question is asked. */
+export interface QuestionOptions {
+  /** The answer is secret (a card number): masked as typed, kept out of history. @default false */
+  secret?: boolean;
+  /** Drops the question, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+  /** The answers it takes, when they are few, for hints: `buyer or seller`. */
+  answers?: string;
+}
+
 /** A question the shell asks before taking commands again. */
 interface Question {
   prompt: string;
-  /** The answer is secret (a card number): masked as typed, kept out of history. */
   secret: boolean;
+  answers?: string;
   /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
   refusedCommand?: string;
+  /** Whether `text` would be taken as the answer. */
+  takes(text: string): boolean;
   answer(text: string): void;
 }
 
@@ -47,17 +59,22 @@ export class ShellQuestions {
     return this.#questions.length;
   }
 
-  /** Queues a question; `signal` drops it, rejecting with the signal's reason. */
-  ask<T>(
-    prompt: string,
-    parse: (text: string) => T,
-    secret = false,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  /** Queues a question; `options.signal` drops it, rejecting with the signal's reason. */
+  ask<T>(prompt: string, parse: (text: string) => T, options: QuestionOptions = {}): Promise<T> {
+    const { secret = false, signal, answers } = options;
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
       secret,
+      answers,
+      takes: (text) => {
+        try {
+          parse(text.trim());
+          return true;
+        } catch {
+          return false;
+        }
+      },
       answer: (text) => {
         try {
           resolve(parse(text.trim()));
@@ -81,16 +98,25 @@ export class ShellQuestions {
   }
 
   /**
-   * Whether `text` (trimmed) is a command name to refuse as the current question's answer: a
-   * person typing `items` at "Full name:" wants the list, not a buyer called Items. Refused
-   * once; typed again, it is the answer. A secret answer is never refused.
+   * The hint to print instead of answering the current question with `text` (trimmed), when it
+   * is a command name: a person typing `items` at "Full name:" wants the list, not a buyer
+   * called Items. Each hint says exactly what to type: `/items` runs the command; an answer the
+   * question takes is refused once (typed again, it is the answer), and for one it cannot take
+   * the hint names the answers it does. Undefined when `text` is an answer (a secret one always).
    */
-  refusesCommand(text: string): boolean {
+  commandHint(text: string): string | undefined {
     const question = this.#questions[0];
-    if (!question || question.secret || question.refusedCommand === text) return false;
-    if (!isCommandLine(text)) return false;
+    if (!question || question.secret || question.refusedCommand === text) return undefined;
+    if (!isCommandLine(text)) return undefined;
+    const run = `/${text} to run it (this question waits)`;
+    if (!question.takes(text)) {
+      // Typing it again would only be refused: say what the question takes instead.
+      return question.answers === undefined
+        ? `"${text}" is a command, not an answer here: type ${run}.`
+        : `"${text}" is a command, not an answer here: type ${question.answers}, or ${run}.`;
+    }
     question.refusedCommand = text;
-    return true;
+    return `"${text}" is a command: type ${run}, or type "${text}" again to answer with it.`;
   }
 
   /** Answers the current question with `line`; a wrong answer asks it again. */

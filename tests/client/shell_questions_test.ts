@@ -25,7 +25,7 @@ Deno.test({
   fn: async () => {
     const { queue, printed, redrawn } = questions();
     const first = queue.ask("First: ", parseNumber);
-    const second = queue.ask("Second: ", (text) => text, true);
+    const second = queue.ask("Second: ", (text) => text, { secret: true });
     assert.equal(redrawn(), 2);
     assert.equal(queue.length, 2);
     assert.equal(queue.current?.prompt, "First: ");
@@ -43,17 +43,47 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ShellQuestions.refusesCommand() refuses a command name once, never for a secret answer",
+  name: "ShellQuestions.commandHint() refuses a command name once, never for a secret answer",
   permissions: "none",
   fn: () => {
     const { queue } = questions();
     void queue.ask("Full name: ", (text) => text);
-    assert.equal(queue.refusesCommand("Ann Smith"), false);
-    assert.equal(queue.refusesCommand("items"), true);
-    assert.equal(queue.refusesCommand("items"), false);
+    assert.equal(queue.commandHint("Ann Smith"), undefined);
+    assert.equal(
+      queue.commandHint("items"),
+      '"items" is a command: type /items to run it (this question waits), ' +
+        'or type "items" again to answer with it.',
+    );
+    assert.equal(queue.commandHint("items"), undefined);
     queue.answer("items");
-    void queue.ask("Card number: ", (text) => text, true);
-    assert.equal(queue.refusesCommand("items"), false);
+    void queue.ask("Card number: ", (text) => text, { secret: true });
+    assert.equal(queue.commandHint("items"), undefined);
+  },
+});
+
+Deno.test({
+  name:
+    "ShellQuestions.commandHint() never offers a command name as an answer the question refuses",
+  permissions: "none",
+  fn: () => {
+    const { queue } = questions();
+    const role = (text: string) => {
+      if (text !== "buyer" && text !== "seller") throw new RangeError("use buyer or seller");
+      return text;
+    };
+    void queue.ask("Your role (buyer or seller): ", role, { answers: "buyer or seller" });
+    const hint = '"login" is a command, not an answer here: type buyer or seller, ' +
+      "or /login to run it (this question waits).";
+    assert.equal(queue.commandHint("login"), hint);
+    // Typed again, it is still no role: the same hint, not the refusal of an answer.
+    assert.equal(queue.commandHint("login"), hint);
+    assert.equal(queue.commandHint("buyer"), undefined);
+    queue.answer("buyer");
+    void queue.ask("Number: ", parseNumber);
+    assert.equal(
+      queue.commandHint("items"),
+      '"items" is a command, not an answer here: type /items to run it (this question waits).',
+    );
   },
 });
 
@@ -64,8 +94,11 @@ Deno.test({
     const { queue, cleared } = questions();
     const asked = new AbortController();
     const waiting = new AbortController();
-    const first = queue.ask("Card number: ", (text) => text, true, asked.signal);
-    const second = queue.ask("Card expiry: ", (text) => text, false, waiting.signal);
+    const first = queue.ask("Card number: ", (text) => text, {
+      secret: true,
+      signal: asked.signal,
+    });
+    const second = queue.ask("Card expiry: ", (text) => text, { signal: waiting.signal });
     waiting.abort(new Error("dropped while waiting"));
     await assert.rejects(second, /dropped while waiting/);
     assert.equal(cleared(), 0);

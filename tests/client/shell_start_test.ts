@@ -1,9 +1,13 @@
 /**
- * The shell's start, before the client runs: the user name question on a fake terminal.
+ * The shell's start on a fake terminal: the user name question before the client runs, and
+ * the role question of the first `register`.
  */
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
 import { NAME_PROMPT_HELP } from "../../client/name_question.ts";
+import { ItemBook } from "../../client/items.ts";
+import type { AuctionClient } from "../../client/session.ts";
+import { parseRole } from "../../protocol/mod.ts";
 import { FakeTerminal } from "../_support/fake_terminal.ts";
 
 Deno.test("help or ? at the user name question explains it and asks again", async (t) => {
@@ -59,4 +63,40 @@ Deno.test("a name that breaks the rules is refused and asked again; --name asks 
   assert.deepEqual(await new Shell(named).askIdentity({ name: "bob" }), { name: "bob" });
   assert.doesNotMatch(named.output, /Your user name/);
   named.end();
+});
+
+/** The little of a client the shell's prompt and hints read. */
+function idleClient(): AuctionClient {
+  const client = {
+    name: "ann",
+    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
+    items: new ItemBook(),
+    nowMs: () => 0,
+    udpPort: 1,
+    tcpPort: 2,
+    pendingPayments: [],
+  };
+  return client as unknown as AuctionClient;
+}
+
+Deno.test("login typed at register's role question is answered with what to type, not 'type login again'", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const running = shell.run(idleClient());
+  // As `register` asks it (client/execute.ts).
+  const role = shell.ask("Your role (buyer or seller): ", parseRole, {
+    answers: "buyer or seller",
+  });
+  let at = await terminal.waitFor("Your role (buyer or seller): ");
+  const hint = '"login" is a command, not an answer here: type buyer or seller, ' +
+    "or /login to run it (this question waits).";
+  for (let attempt = 0; attempt < 2; attempt++) {
+    terminal.type("login\r");
+    at = await terminal.waitFor(hint, at);
+  }
+  terminal.type("seller\r");
+  assert.equal(await role, "seller");
+  assert.doesNotMatch(terminal.output, /again to answer|Invalid Role/);
+  terminal.end();
+  await running;
 });
