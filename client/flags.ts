@@ -33,13 +33,21 @@ export interface ClientFlags {
   host?: string;
   json: boolean;
   profile: PaymentProfile;
-  /** The server's --inform-timeout, to show the deadline of an INFORM_Req. */
+  /**
+   * The server's --inform-timeout as the user gave it, else the server's default: INFORM_Req
+   * carries no deadline, so the client can only guess it from this.
+   */
   informTimeoutSeconds: number;
+  /** Whether --inform-timeout was given: the deadline shown is then the user's, not a guess. */
+  informTimeoutGiven: boolean;
   /** The server's --duration-unit, to count down a bare LIST_ITEM duration. */
   durationUnit: DurationUnit;
   logLevel: LogLevel;
   help: boolean;
 }
+
+/** The server's default --inform-timeout, in seconds. */
+export const DEFAULT_INFORM_TIMEOUT_SECONDS = 300;
 
 /** The usage text of `deno task client --help`. */
 export const CLIENT_USAGE = `Usage: deno task client [flags]
@@ -70,7 +78,8 @@ The auction client: an interactive shell on a terminal, JSON lines otherwise.
   --profile FILE          payment profile from a JSON file readable by you only (chmod 600):
                           {"fullName": ..., "card": ..., "exp": "MM/YY", "address": ...};
                           the flags above override it
-  --inform-timeout SECS   the server's --inform-timeout, to show your deadline (default 300)
+  --inform-timeout SECS   the server's --inform-timeout, to show your payment deadline; without
+                          it the shell says the deadline is the server's (300 s by default)
   --duration-unit UNIT    the server's --duration-unit (minutes or seconds, default minutes),
                           to count down your own listings with a bare duration
   --log-level LEVEL       debug, info, warning or error, on stderr (default warning)
@@ -109,7 +118,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
         "exp": { type: "string" },
         "address": { type: "string" },
         "profile": { type: "string" },
-        "inform-timeout": { type: "string", default: "300" },
+        "inform-timeout": { type: "string" },
         "duration-unit": { type: "string", default: "minutes" },
         "log-level": { type: "string", default: "warning" },
         "help": { type: "boolean", default: false },
@@ -139,7 +148,13 @@ export function parseClientFlags(args: string[]): ClientFlags {
     host: checked("--host", values.host, parseIp),
     json: values.json,
     profile: profileFlags(values),
-    informTimeoutSeconds: portFlag("inform-timeout", values["inform-timeout"], 1, 86_400),
+    informTimeoutSeconds: portFlag(
+      "inform-timeout",
+      values["inform-timeout"] ?? String(DEFAULT_INFORM_TIMEOUT_SECONDS),
+      1,
+      86_400,
+    ),
+    informTimeoutGiven: values["inform-timeout"] !== undefined,
     durationUnit: durationUnit === "seconds" ? "s" : "m",
     logLevel: logLevel as LogLevel,
     help: values.help,

@@ -13,6 +13,7 @@ import {
   MESSAGES,
 } from "../protocol/mod.ts";
 import { describePaid, describeShipping } from "./sale_wording.ts";
+import { DEFAULT_INFORM_TIMEOUT_SECONDS } from "./flags.ts";
 import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
@@ -263,12 +264,17 @@ export function describeEvent(event: ClientEvent): string {
           // One line says what is needed and by when; the questions follow, item by item.
           // Both parties answer INFORM_Req: the buyer pays, the seller is paid out.
           const price = formatPrice(event.finalPrice);
-          const by = clockTime(event.deadlineMs);
           const labels = event.missing.map((key) =>
             PAYMENT_DETAILS[key as keyof PaymentProfile]?.label ?? key
           );
-          return `[${event.item}] Sale at ${price}: your payment details are needed by ${by} ` +
-            `(${labels.join(", ")}).`;
+          const needed = `[${event.item}] Sale at ${price}: your payment details are needed`;
+          if (event.deadlineFromFlag) {
+            return `${needed} by about ${clockTime(event.deadlineMs)} (${labels.join(", ")}).`;
+          }
+          // INFORM_Req carries no deadline: the time is a guess from the server's default.
+          return `${needed} (${labels.join(", ")}) before the server's deadline: by about ${
+            clockTime(event.deadlineMs).slice(0, 5)
+          } if it waits the default ${DEFAULT_INFORM_TIMEOUT_SECONDS} s.`;
         }
         case "failed":
           return `[${event.item}] ${plainWords(event.error)}`;

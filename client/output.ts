@@ -26,7 +26,10 @@ export type ClientEvent =
     item: string;
     rq: number;
     finalPrice: number;
+    /** The client's guess (INFORM_Req carries none): now plus --inform-timeout, or its default. */
     deadlineMs: number;
+    /** Whether the guess is from --inform-timeout as given, not from the server's default. */
+    deadlineFromFlag: boolean;
     missing: string[];
   }
   | { type: "payment"; action: "failed"; item: string; error: string }

@@ -35,7 +35,10 @@ export interface InformRequest {
   item: string;
   finalPriceCents: number;
   rq: number;
-  /** When the server gives up waiting (from --inform-timeout), in ms since the epoch. */
+  /**
+   * When the server gives up waiting, as the client guesses it from --inform-timeout (or the
+   * server's default): INFORM_Req carries no deadline. In ms since the epoch.
+   */
   deadlineMs: number;
   connection: SaleConnection;
 }

@@ -20,7 +20,7 @@ import {
 
 /** What a {@linkcode SaleInbox} needs of the client. */
 export interface SaleInboxOptions {
-  readonly flags: Pick<ClientFlags, "informTimeoutSeconds" | "profile">;
+  readonly flags: Pick<ClientFlags, "informTimeoutSeconds" | "informTimeoutGiven" | "profile">;
   readonly items: ItemBook;
   /** The client's clock, in ms since the epoch. */
   nowMs(): number;
@@ -133,6 +133,7 @@ export class SaleInbox {
       rq: received.rq,
       finalPrice: received.finalPrice,
       deadlineMs: request.deadlineMs,
+      deadlineFromFlag: flags.informTimeoutGiven,
       missing,
     });
   }

@@ -138,3 +138,17 @@ Deno.test({
     assert.deepEqual(parseClientFlags(["--exp", "1/39"]).profile.expiry, { month: 1, year: 2039 });
   },
 });
+
+Deno.test({
+  name: "parseClientFlags() tells --inform-timeout given from the server's default it stands for",
+  permissions: "none",
+  fn: () => {
+    const unset = parseClientFlags([]);
+    assert.equal(unset.informTimeoutSeconds, 300);
+    assert.equal(unset.informTimeoutGiven, false);
+    const given = parseClientFlags(["--inform-timeout", "120"]);
+    assert.equal(given.informTimeoutSeconds, 120);
+    assert.equal(given.informTimeoutGiven, true);
+    assert.throws(() => parseClientFlags(["--inform-timeout", "0"]), /--inform-timeout/);
+  },
+});

@@ -302,10 +302,38 @@ Deno.test({
       rq: 9,
       finalPrice: 2500,
       deadlineMs: afternoon,
+      deadlineFromFlag: true,
       missing: ["card"],
     });
-    assert.match(needed, / by 14:05:31 /);
+    assert.match(needed, / by about 14:05:31 /);
     assert.doesNotMatch(needed, /AM|PM/);
+  },
+});
+
+Deno.test({
+  name:
+    "describeEvent() gives the payment deadline as the server's, and a time only as a guess, unless --inform-timeout was given",
+  permissions: "none",
+  fn: () => {
+    const deadlineMs = new Date(2030, 0, 1, 14, 5, 31).getTime();
+    const event = {
+      type: "payment" as const,
+      action: "needed" as const,
+      item: "Kite",
+      rq: 9,
+      finalPrice: 2500,
+      deadlineMs,
+      missing: ["name", "card"],
+    };
+    assert.equal(
+      describeEvent({ ...event, missing: ["fullName", "card"], deadlineFromFlag: false }),
+      "[Kite] Sale at 25.00: your payment details are needed (name, card) before the server's " +
+        "deadline: by about 14:05 if it waits the default 300 s.",
+    );
+    assert.equal(
+      describeEvent({ ...event, missing: ["fullName", "card"], deadlineFromFlag: true }),
+      "[Kite] Sale at 25.00: your payment details are needed by about 14:05:31 (name, card).",
+    );
   },
 });
 
@@ -360,6 +388,7 @@ Deno.test({
         rq: 5,
         finalPrice: 2500,
         deadlineMs: Date.UTC(2030, 0, 1),
+        deadlineFromFlag: false,
         missing: ["card"],
       }),
       {
@@ -369,6 +398,7 @@ Deno.test({
         rq: 5,
         finalPrice: "25.00",
         deadline: "2030-01-01T00:00:00.000Z",
+        deadlineFromFlag: false,
         missing: ["card"],
       },
     );
@@ -414,11 +444,12 @@ Deno.test({
       rq: 9,
       finalPrice: 2500,
       deadlineMs: Date.UTC(2030, 0, 1),
+      deadlineFromFlag: true,
       missing: ["card"],
     });
     assert.match(
       text,
-      /^\[Kite\] Sale at 25\.00: your payment details are needed by .+ \(card\)\.$/,
+      /^\[Kite\] Sale at 25\.00: your payment details are needed by about .+ \(card\)\.$/,
     );
     assert.doesNotMatch(text, /Pay /);
   },

@@ -35,7 +35,7 @@ function inbox(profile: PaymentProfile, items = new ItemBook()) {
     event: (event) => events.push(event),
   };
   const sales = new SaleInbox({
-    flags: { informTimeoutSeconds: 60, profile },
+    flags: { informTimeoutSeconds: 60, informTimeoutGiven: true, profile },
     items,
     nowMs: () => 1_000,
     output: () => output,

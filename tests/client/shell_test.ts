@@ -42,6 +42,7 @@ function needed(item: string, rq: number): ClientEvent {
     rq,
     finalPrice: 600,
     deadlineMs: Date.now() + 300_000,
+    deadlineFromFlag: false,
     missing: ["fullName", "card", "expiry", "address"],
   };
 }
@@ -287,7 +288,7 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
   assert.equal(lines[0], "[Cup] Sold to scott at 6.00.");
   assert.match(
     lines[1]!,
-    /^\[Cup\] Sale at 6\.00: your payment details are needed by .+ \(name, card, expiry, address\)\.$/,
+    /^\[Cup\] Sale at 6\.00: your payment details are needed \(name, card, expiry, address\) before the server's deadline: by about \d\d:\d\d if it waits the default 300 s\.$/,
   );
   assert.equal(lines[2], "[Cup] Payment details sent (card ************4444).");
   assert.equal(
@@ -462,9 +463,10 @@ Deno.test("a server restart during the payment questions keeps the answers and s
   assert.deepEqual(paid[1]!.details, paid[0]!.details);
 
   const lines = printedLines(terminal.output.slice(start));
-  assert.deepEqual(lines.map((line) => line.replace(/by \S+ /, "by T ")), [
+  assert.deepEqual(lines.map((line) => line.replace(/about \S+ /, "about T ")), [
     "[Kite] You won at 40.50! Seller: jas.",
-    "[Kite] Sale at 40.50: your payment details are needed by T (name, card, expiry, address).",
+    "[Kite] Sale at 40.50: your payment details are needed (name, card, expiry, address) " +
+    "before the server's deadline: by about T if it waits the default 300 s.",
     "[Kite] The server restarted; the sale goes on.",
     "[Kite] Payment details sent (card ************1111).",
     "[Kite] The server restarted; the sale goes on.",
