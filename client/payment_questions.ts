@@ -1,10 +1,12 @@
 /**
  * The shell's payment questions for INFORM_Req: one questionnaire at a time (their questions
  * must not interleave), skipped when its item was answered meanwhile, dropped when its sale
- * is cancelled.
+ * is cancelled. The details given for one sale are offered again at the next, in one y/n
+ * question (kept in memory only, never written anywhere).
  * @module
  */
 
+import { cardLastFour, isCardExpired } from "../protocol/mod.ts";
 import { missingDetails, PAYMENT_DETAILS, type PaymentDetails } from "./payment.ts";
 import type { AuctionClient } from "./session.ts";
 
@@ -28,6 +30,8 @@ export class PaymentQuestions {
   #current?: { item: string; abort: AbortController };
   /** The answers given for each item's INFORM_Req, by its RQ# (kept in memory only). */
   readonly #answers = new Map<string, { rq: number; details: PaymentDetails }>();
+  /** The details given last, offered again at the next sale (in memory only). */
+  #last?: { item: string; details: PaymentDetails };
 
   constructor(asker: Asker) {
     this.#asker = asker;
@@ -73,12 +77,25 @@ export class PaymentQuestions {
       return;
     }
     const profile = { ...client.flags.profile };
-    const missing = missingDetails(profile);
+    let missing = missingDetails(profile);
     // The "needed" line said which details and by when; each question names its item.
     const details: Record<string, unknown> = { ...profile };
     const abort = new AbortController();
     this.#current = { item, abort };
     try {
+      const last = this.#last;
+      if (last && missing.length > 0 && !isCardExpired(last.details.expiry, Date.now())) {
+        const reuse = await this.#asker.ask(
+          `[${item}] ${reuseQuestion(last.item, last.details)}`,
+          parseYesNo,
+          false,
+          abort.signal,
+        );
+        if (reuse) {
+          for (const key of missing) details[key] = last.details[key];
+          missing = [];
+        }
+      }
       for (const key of missing) {
         const { question, label, parse, secret } = PAYMENT_DETAILS[key];
         const answer = (value: string) => parse(value, label);
@@ -92,6 +109,25 @@ export class PaymentQuestions {
       this.#current = undefined;
     }
     this.#answers.set(item.toLowerCase(), { rq, details: details as PaymentDetails });
+    this.#last = { item, details: details as PaymentDetails };
     await client.pay(item, details as PaymentDetails);
   }
+}
+
+/**
+ * The question that offers the details given for `item` again: the card by its last four
+ * digits only, the expiry left out.
+ */
+export function reuseQuestion(item: string, details: PaymentDetails): string {
+  const card = cardLastFour(details.card);
+  return `Use the details you gave for ${item} (${details.fullName}, card ending ${card}, ` +
+    `${details.address})? [Y/n] `;
+}
+
+/** A yes or no answer; an empty one is yes. */
+export function parseYesNo(text: string): boolean {
+  const answer = text.trim().toLowerCase();
+  if (answer === "" || answer === "y" || answer === "yes") return true;
+  if (answer === "n" || answer === "no") return false;
+  throw new RangeError("Type y (or just Enter) for yes, or n for no.");
 }

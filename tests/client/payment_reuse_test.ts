@@ -1,0 +1,153 @@
+/**
+ * The shell's payment questions at a second sale of one session: the details given for the
+ * first are offered again, the card shown by its last four digits only.
+ */
+import assert from "node:assert/strict";
+import { Shell } from "../../client/shell.ts";
+import type { PaymentDetails, PaymentProfile } from "../../client/payment.ts";
+import type { AuctionClient } from "../../client/session.ts";
+import type { ClientEvent } from "../../client/output.ts";
+import { parseYesNo } from "../../client/payment_questions.ts";
+import { ItemBook } from "../../client/items.ts";
+import { FakeTerminal } from "../_support/fake_terminal.ts";
+import { waitUntil } from "../_support/wait.ts";
+
+/** A client with sales waiting for `pending`'s items; records what it pays. */
+function sellingClient(pending: { item: string }[], profile: PaymentProfile = {}) {
+  const paid: { item: string; details: PaymentDetails }[] = [];
+  const client = {
+    name: "scott",
+    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile },
+    items: new ItemBook(),
+    nowMs: () => 0,
+    udpPort: 1,
+    tcpPort: 2,
+    get pendingPayments() {
+      return pending;
+    },
+    pay(item: string, details: PaymentDetails) {
+      const index = pending.findIndex((request) => request.item === item);
+      if (index >= 0) pending.splice(index, 1);
+      paid.push({ item, details });
+      return Promise.resolve("ok");
+    },
+  };
+  return { client: client as unknown as AuctionClient, paid };
+}
+
+function needed(item: string, rq: number, missing: string[]): ClientEvent {
+  return {
+    type: "payment",
+    action: "needed",
+    item,
+    rq,
+    finalPrice: 600,
+    deadlineMs: Date.now() + 300_000,
+    deadlineFromFlag: false,
+    missing,
+  };
+}
+
+const ALL = ["fullName", "card", "expiry", "address"];
+
+/** Answers the four questions of `item`'s sale; returns where the output got to. */
+async function answerAll(terminal: FakeTerminal, item: string, from: number): Promise<number> {
+  let at = from;
+  for (
+    const [question, answer] of [
+      ["Full name: ", "Scott Tiger"],
+      ["Card number: ", "4111111111111111"],
+      ["Card expiry (MM/YY): ", "12/39"],
+      ["Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(`[${item}] ${question}`, at);
+    terminal.type(`${answer}\r`);
+  }
+  return at;
+}
+
+const OFFER =
+  "[Pot] Use the details you gave for Cup (Scott Tiger, card ending 1111, 1 Main St)? " +
+  "[Y/n] ";
+
+Deno.test("a second sale offers the first sale's details again; Enter takes them", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const pending = [{ item: "Cup" }];
+  const { client, paid } = sellingClient(pending);
+  const running = shell.run(client);
+
+  shell.event(needed("Cup", 1, ALL));
+  let at = await answerAll(terminal, "Cup", 0);
+  await waitUntil(() => paid.length === 1, "the first sale paid");
+
+  pending.push({ item: "Pot" });
+  shell.event(needed("Pot", 2, ALL));
+  const offered = at;
+  at = await terminal.waitFor(OFFER, at);
+  terminal.type("\r");
+  await waitUntil(() => paid.length === 2, "the second sale paid");
+  assert.deepEqual(paid[1], { item: "Pot", details: paid[0]!.details });
+  assert.doesNotMatch(terminal.output.slice(at), /Full name|Card number/);
+  assert.doesNotMatch(terminal.output, /4111111111111111/);
+  assert.doesNotMatch(terminal.output.slice(offered), /12\/39/, "the offer shows no expiry");
+  terminal.end();
+  await running;
+});
+
+Deno.test("n at the offer asks every detail again; only the missing ones are ever taken", async (t) => {
+  await t.step("n", async () => {
+    const terminal = new FakeTerminal();
+    const shell = new Shell(terminal);
+    const pending = [{ item: "Cup" }];
+    const { client, paid } = sellingClient(pending);
+    const running = shell.run(client);
+    shell.event(needed("Cup", 1, ALL));
+    let at = await answerAll(terminal, "Cup", 0);
+    await waitUntil(() => paid.length === 1, "the first sale paid");
+    pending.push({ item: "Pot" });
+    shell.event(needed("Pot", 2, ALL));
+    at = await terminal.waitFor(OFFER, at);
+    terminal.type("n\r");
+    await answerAll(terminal, "Pot", at);
+    await waitUntil(() => paid.length === 2, "the second sale paid");
+    assert.equal(paid[1]!.item, "Pot");
+    terminal.end();
+    await running;
+  });
+
+  await t.step("a profile's details stay the profile's", async () => {
+    const terminal = new FakeTerminal();
+    const shell = new Shell(terminal);
+    const pending = [{ item: "Cup" }];
+    const { client, paid } = sellingClient(pending, { fullName: "Scott Profile" });
+    const running = shell.run(client);
+    const missing = ["card", "expiry", "address"];
+    shell.event(needed("Cup", 1, missing));
+    let at = await terminal.waitFor("[Cup] Card number: ");
+    terminal.type("4111111111111111\r");
+    at = await terminal.waitFor("[Cup] Card expiry (MM/YY): ", at);
+    terminal.type("12/39\r");
+    at = await terminal.waitFor("[Cup] Shipping address: ", at);
+    terminal.type("1 Main St\r");
+    await waitUntil(() => paid.length === 1, "the first sale paid");
+    pending.push({ item: "Pot" });
+    shell.event(needed("Pot", 2, missing));
+    at = await terminal.waitFor(
+      "[Pot] Use the details you gave for Cup (Scott Profile, card ending 1111, 1 Main St)?",
+      at,
+    );
+    terminal.type("y\r");
+    await waitUntil(() => paid.length === 2, "the second sale paid");
+    assert.deepEqual(paid[1]!.details, paid[0]!.details);
+    terminal.end();
+    await running;
+  });
+});
+
+Deno.test("parseYesNo() takes y, yes, n, no and Enter (yes), and refuses the rest", () => {
+  for (const yes of ["", "y", "Y", "yes", " YES "]) assert.equal(parseYesNo(yes), true);
+  for (const no of ["n", "N", "no"]) assert.equal(parseYesNo(no), false);
+  assert.throws(() => parseYesNo("maybe"), /Type y \(or just Enter\) for yes, or n for no/);
+});
