@@ -136,7 +136,8 @@ export function describeMessage(message: Message, options: DescribeOptions = {})
         left(message.timeLeft)
       }`;
     case "WINNER":
-      return `[${message.item}] You won at ${
+      // The close and the win in one line (the shell holds the closing announcement for it).
+      return `[${message.item}] Auction closed: you won at ${
         formatPrice(message.finalPrice)
       }! Seller: ${message.seller}.`;
     case "SOLD":

@@ -26,6 +26,7 @@ import { terminalLine } from "./secrets.ts";
 import { slowCommandNotice, watchSlowCommand } from "./slow_command_notice.ts";
 import type { AuctionClient } from "./session.ts";
 import type { Terminal } from "./terminal.ts";
+import { systemTimers, type Timers } from "./timers.ts";
 import { sessionLostCause } from "./session_notice.ts";
 
 /** Runs the shell until `quit`, Ctrl-D or Ctrl-C on an empty line. */
@@ -53,15 +54,17 @@ export class Shell implements ClientOutput {
   /**
    * `slowCommandMs`: after this long without an answer, say the client is still retrying.
    * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines (default `Date.now`).
+   * `timers`: time a winner's close waiting for WINNER (default the real timers).
    */
   constructor(
     terminal: Terminal,
-    options: { slowCommandMs?: number; nowMs?: () => number } = {},
+    options: { slowCommandMs?: number; nowMs?: () => number; timers?: Timers } = {},
   ) {
     this.#terminal = terminal;
     this.#slowCommandMs = options.slowCommandMs ?? 3000;
     this.#nowMs = options.nowMs ?? Date.now;
-    this.#lines = new ShellLines(this.#nowMs);
+    const timers = options.timers ?? systemTimers;
+    this.#lines = new ShellLines(this.#nowMs, { timers, print: (line) => this.print(line) });
   }
 
   /**

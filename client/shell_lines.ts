@@ -2,8 +2,8 @@
  * Which line the shell prints for each server message and client event, if any: a resent
  * NEGOTIATE_REQ as a reminder, a periodic announcement only when it says something new, a sale
  * worded for its side, a server restart mid-sale as one line, the buyer's PAID with who ships
- * where, the seller's Shipping_Info with what is credited to which card. The scripted mode
- * prints everything as it came. No terminal, no clock of its own.
+ * where, the seller's Shipping_Info with what is credited to which card, the winner's close in
+ * one line. The scripted mode prints everything as it came. No terminal, no clock of its own.
  * @module
  */
 
@@ -16,6 +16,7 @@ import { NegotiationNotices } from "./negotiation_notices.ts";
 import type { KnownItem } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { SaleNotices } from "./sale_notices.ts";
+import { WinNotices, type WinNoticesOptions } from "./win_notices.ts";
 
 /** What the shell knows beyond a message, to word it. */
 export interface MessageContext {
@@ -33,10 +34,15 @@ export class ShellLines {
   readonly #announcements = new AnnouncementNotices();
   readonly #sales = new SaleNotices();
   readonly #nowMs: () => number;
+  readonly #wins: WinNotices;
 
-  /** `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. */
-  constructor(nowMs: () => number) {
+  /**
+   * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. `wins`: the timers and the
+   * printer of a winner's close whose WINNER is late (see {@linkcode WinNotices}).
+   */
+  constructor(nowMs: () => number, wins: WinNoticesOptions) {
     this.#nowMs = nowMs;
+    this.#wins = new WinNotices(wins);
   }
 
   /** The line for `received`, or undefined to print nothing. */
@@ -52,6 +58,10 @@ export class ShellLines {
     if (received.type === "AUCTION_ANNOUNCE" && !this.#announcements.shouldShow(received)) {
       return undefined;
     }
+    if (
+      received.type === "AUCTION_ANNOUNCE" &&
+      !this.#wins.announced(received.item, received.timeLeft)
+    ) return undefined;
     if (this.#sales.open(received) === "restarted" && "item" in received) {
       // The server restarted mid-sale and asks again: the questions already answered stand.
       return `[${received.item}] The server restarted; the sale goes on.`;
@@ -67,8 +77,19 @@ export class ShellLines {
       return prefix +
         describeShipping(received, { finalPrice: sale?.finalPrice, card: sale?.card });
     }
+    if (received.type === "WINNER") this.#wins.won(received.item);
     const leader = item === undefined ? undefined : context.leaderOf(item);
-    return prefix + describeMessage(received, { self: context.self, leader, side: sale?.side });
+    const line = prefix +
+      describeMessage(received, { self: context.self, leader, side: sale?.side });
+    if (
+      received.type === "AUCTION_ANNOUNCE" && received.timeLeft === 0 &&
+      leader !== undefined && leader === context.self
+    ) {
+      // WINNER follows with the seller: its line says the close too.
+      this.#wins.hold(received.item, line);
+      return undefined;
+    }
+    return line;
   }
 
   /**

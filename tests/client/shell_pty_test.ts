@@ -221,7 +221,7 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     const sale = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
     try {
       await sale.write(UTF8.encode("WINNER 600 Kite 45.00 jas\nINFORM_Req 601 Kite 45.00\n"));
-      await shell.waitForOutput("[Kite] You won at 45.00! Seller: jas.");
+      await shell.waitForOutput("[Kite] Auction closed: you won at 45.00! Seller: jas.");
       // One line says what is needed and by when; no separate "requested" or "enter" lines.
       await shell.waitForOutput(
         "[Kite] Sale at 45.00: your payment details are needed (name, card, expiry, address) " +
@@ -487,7 +487,7 @@ Deno.test("a server restart during the payment questions keeps the answers typed
     } finally {
       after.close();
     }
-    assert.equal(shell.output.match(/You won at 45\.00/g)?.length, 1);
+    assert.equal(shell.output.match(/you won at 45\.00/g)?.length, 1);
     assert.equal(shell.output.match(/your payment details are needed/g)?.length, 1);
     assert.doesNotMatch(shell.output.slice(restarted), /Full name/, "not asked again");
     await shell.type("quit\r");

@@ -469,7 +469,7 @@ Deno.test("a server restart during the payment questions keeps the answers and s
 
   const lines = printedLines(terminal.output.slice(start));
   assert.deepEqual(lines.map((line) => line.replace(/about \S+ /, "about T ")), [
-    "[Kite] You won at 40.50! Seller: jas.",
+    "[Kite] Auction closed: you won at 40.50! Seller: jas.",
     "[Kite] Sale at 40.50: your payment details are needed (name, card, expiry, address) " +
     "before the server's deadline: by about T if it waits the default 300 s.",
     "[Kite] The server restarted; the sale goes on.",
