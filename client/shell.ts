@@ -84,6 +84,7 @@ export class Shell implements ClientOutput {
       saleItem,
       self: client?.name,
       leaderOf: (item) => client?.items.get(item)?.leader,
+      listedHere: (item) => client?.items.get(item)?.listedHere === true,
     });
     if (line !== undefined) this.print(line);
     if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);

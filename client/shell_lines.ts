@@ -2,8 +2,8 @@
  * Which line the shell prints for each server message and client event, if any: a resent
  * NEGOTIATE_REQ as a reminder, a periodic announcement only when it says something new, a sale
  * worded for its side, a server restart mid-sale as one line, the buyer's PAID with who ships
- * where, the seller's Shipping_Info with what is credited to which card, the winner's close in
- * one line. The scripted mode prints everything as it came. No terminal, no clock of its own.
+ * where, the seller's Shipping_Info with what is credited to which card, the close of this
+ * client's own sale (won or listed) in one line. The scripted mode prints everything as it came. No terminal, no clock of its own.
  * @module
  */
 
@@ -16,7 +16,7 @@ import { NegotiationNotices } from "./negotiation_notices.ts";
 import type { KnownItem } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { SaleNotices } from "./sale_notices.ts";
-import { WinNotices, type WinNoticesOptions } from "./win_notices.ts";
+import { CloseNotices, type CloseNoticesOptions } from "./close_notices.ts";
 
 /** What the shell knows beyond a message, to word it. */
 export interface MessageContext {
@@ -26,6 +26,8 @@ export interface MessageContext {
   self?: string;
   /** The leader heard last for an item. */
   leaderOf(item: string): string | undefined;
+  /** Whether this client listed the item's auction. */
+  listedHere?(item: string): boolean;
 }
 
 /** The shell's wording, with what it remembers of what it printed. */
@@ -34,15 +36,15 @@ export class ShellLines {
   readonly #announcements = new AnnouncementNotices();
   readonly #sales = new SaleNotices();
   readonly #nowMs: () => number;
-  readonly #wins: WinNotices;
+  readonly #closes: CloseNotices;
 
   /**
-   * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. `wins`: the timers and the
-   * printer of a winner's close whose WINNER is late (see {@linkcode WinNotices}).
+   * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. `closes`: the timers and the
+   * printer of a close whose WINNER, SOLD or NON_OFFER is late (see {@linkcode CloseNotices}).
    */
-  constructor(nowMs: () => number, wins: WinNoticesOptions) {
+  constructor(nowMs: () => number, closes: CloseNoticesOptions) {
     this.#nowMs = nowMs;
-    this.#wins = new WinNotices(wins);
+    this.#closes = new CloseNotices(closes);
   }
 
   /** The line for `received`, or undefined to print nothing. */
@@ -60,7 +62,7 @@ export class ShellLines {
     }
     if (
       received.type === "AUCTION_ANNOUNCE" &&
-      !this.#wins.announced(received.item, received.timeLeft)
+      !this.#closes.announced(received.item, received.timeLeft)
     ) return undefined;
     if (this.#sales.open(received) === "restarted" && "item" in received) {
       // The server restarted mid-sale and asks again: the questions already answered stand.
@@ -77,16 +79,20 @@ export class ShellLines {
       return prefix +
         describeShipping(received, { finalPrice: sale?.finalPrice, card: sale?.card });
     }
-    if (received.type === "WINNER") this.#wins.won(received.item);
+    if (
+      received.type === "WINNER" || received.type === "SOLD" || received.type === "NON_OFFER"
+    ) this.#closes.saleHeard(received.item);
     const leader = item === undefined ? undefined : context.leaderOf(item);
     const line = prefix +
       describeMessage(received, { self: context.self, leader, side: sale?.side });
     if (
       received.type === "AUCTION_ANNOUNCE" && received.timeLeft === 0 &&
-      leader !== undefined && leader === context.self
+      ((leader !== undefined && leader === context.self) ||
+        context.listedHere?.(received.item) === true)
     ) {
-      // WINNER follows with the seller: its line says the close too.
-      this.#wins.hold(received.item, line);
+      // WINNER (with the seller), or SOLD (with the buyer) or NON_OFFER, follows: its line says
+      // the close too.
+      this.#closes.hold(received.item, line);
       return undefined;
     }
     return line;
