@@ -58,6 +58,11 @@ export interface ShellContext {
   pay(item: string, details: PaymentDetails): Promise<CommandResult>;
 }
 
+/** A role as typed at register's question, or null for `cancel` (drop the command). */
+function parseRoleOrCancel(text: string): Role | null {
+  return /^cancel$/i.test(text) ? null : parseRole(text);
+}
+
 /** Runs `command`; resolves when it is answered or given up. */
 export async function executeCommand(
   command: ClientCommand,
@@ -71,9 +76,11 @@ export async function executeCommand(
       if (!name) return fail(context, "register needs a name and a role: register NAME ROLE");
       // The role is asked for here, at register, never at start: login needs none.
       const role = command.role ?? context.flags.role ??
-        await context.ask?.("Your role (buyer or seller): ", parseRole, {
+        await context.ask?.("Your role (buyer or seller, or cancel): ", parseRoleOrCancel, {
           answers: "buyer or seller",
+          cancels: "register",
         });
+      if (role === null) return fail(context, "register cancelled: nothing was sent");
       if (!role) return fail(context, "register needs a role: register NAME ROLE, or --role");
       const given = command.name ? command.password : command.password ?? context.flags.password;
       const choice: PasswordChoice = given !== undefined

@@ -55,7 +55,7 @@ export type ClientEvent =
 export type Ask = <T>(
   prompt: string,
   parse: (text: string) => T,
-  options?: { secret?: boolean; answers?: string },
+  options?: { secret?: boolean; answers?: string; cancels?: string },
 ) => Promise<T>;
 
 /** Where the client reports. */

@@ -131,7 +131,7 @@ export class Shell implements ClientOutput {
   ask<T>(
     prompt: string,
     parse: (text: string) => T,
-    options: { secret?: boolean; answers?: string } = {},
+    options: { secret?: boolean; answers?: string; cancels?: string } = {},
   ): Promise<T> {
     return this.#questions.ask(prompt, parse, { ...options, signal: this.#quitting.signal });
   }

@@ -16,6 +16,8 @@ export interface QuestionOptions {
   signal?: AbortSignal;
   /** The answers it takes, when they are few, for hints: `buyer or seller`. */
   answers?: string;
+  /** The command that asked, when the answer `cancel` drops it (`register`), for hints. */
+  cancels?: string;
 }
 
 /** A question the shell asks before taking commands again. */
@@ -23,6 +25,7 @@ interface Question {
   prompt: string;
   secret: boolean;
   answers?: string;
+  cancels?: string;
   /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
   refusedCommand?: string;
   /** Whether `text` would be taken as the answer. */
@@ -61,12 +64,13 @@ export class ShellQuestions {
 
   /** Queues a question; `options.signal` drops it, rejecting with the signal's reason. */
   ask<T>(prompt: string, parse: (text: string) => T, options: QuestionOptions = {}): Promise<T> {
-    const { secret = false, signal, answers } = options;
+    const { secret = false, signal, answers, cancels } = options;
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
       secret,
       answers,
+      cancels,
       takes: (text) => {
         try {
           parse(text.trim());
@@ -102,7 +106,9 @@ export class ShellQuestions {
    * is a command name: a person typing `items` at "Full name:" wants the list, not a buyer
    * called Items. Each hint says exactly what to type: `/items` runs the command; an answer the
    * question takes is refused once (typed again, it is the answer), and for one it cannot take
-   * the hint names the answers it does. Undefined when `text` is an answer (a secret one always).
+   * the hint names the answers it does (and `cancel`, which drops the command that asked, when the
+   * question takes it: running the command while that one waits would only get in its way).
+   * Undefined when `text` is an answer (a secret one always).
    */
   commandHint(text: string): string | undefined {
     const question = this.#questions[0];
@@ -111,6 +117,11 @@ export class ShellQuestions {
     const run = `/${text} to run it (this question waits)`;
     if (!question.takes(text)) {
       // Typing it again would only be refused: say what the question takes instead.
+      if (question.cancels !== undefined) {
+        const answers = question.answers === undefined ? "" : `${question.answers}, or type `;
+        return `"${text}" is a command, not an answer here: type ${answers}cancel to drop ` +
+          `${question.cancels}, then ${text}.`;
+      }
       return question.answers === undefined
         ? `"${text}" is a command, not an answer here: type ${run}.`
         : `"${text}" is a command, not an answer here: type ${question.answers}, or ${run}.`;

@@ -358,7 +358,7 @@ Deno.test("login on the same machine needs no typing and no role, and a refused 
     await first.waitForOutput("ann> ");
     assert.doesNotMatch(first.output, /role/i);
     await first.type("register\r");
-    await first.waitForOutput("Your role (buyer or seller): ");
+    await first.waitForOutput("Your role (buyer or seller, or cancel): ");
     await first.type("buyer\r");
     const register = await server.waitForRequest(/^REGISTER /);
     const password = /^REGISTER \d+ ann buyer 127\.0\.0\.1 \d+ \d+ ([\w-]{24})$/.exec(register)
@@ -529,13 +529,35 @@ Deno.test("quitting at register's role question ends the shell at once, sending 
   try {
     await shell.waitForOutput("ann> ");
     await shell.type("register\r");
-    await shell.waitForOutput("Your role (buyer or seller): ");
+    await shell.waitForOutput("Your role (buyer or seller, or cancel): ");
     const quitMs = Date.now();
     await shell.type("\x04");
     assert.equal(await shell.exitCode(), 0);
     // Not held by the question's command for the 5 s that pending work may take to finish.
     assert.ok(Date.now() - quitMs < 4000, `took ${Date.now() - quitMs} ms`);
     assert.doesNotMatch(shell.output, /Error/);
+    assert.equal(server.requests.some((line) => line.startsWith("REGISTER")), false);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("cancel at register's role question drops the command, sending nothing; login then runs", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = new PtyClient(["--server", `127.0.0.1:${server.port}`, "--name", "ann"]);
+  try {
+    await shell.waitForOutput("ann> ");
+    await shell.type("register\r");
+    await shell.waitForOutput("Your role (buyer or seller, or cancel): ");
+    await shell.type("login\r");
+    await shell.waitForOutput("type buyer or seller, or type cancel to drop register, then login.");
+    await shell.type("cancel\r");
+    await shell.waitForOutput("register cancelled: nothing was sent");
+    // login runs: with no password kept on this machine, it asks for one.
+    await shell.type("login\r");
+    await shell.waitForOutput("Password for ann at ");
     assert.equal(server.requests.some((line) => line.startsWith("REGISTER")), false);
   } finally {
     shell.kill();

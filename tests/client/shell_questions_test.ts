@@ -79,6 +79,15 @@ Deno.test({
     assert.equal(queue.commandHint("login"), hint);
     assert.equal(queue.commandHint("buyer"), undefined);
     queue.answer("buyer");
+    // Asked by a command that `cancel` drops: running another command meanwhile would only get
+    // in its way, so the hint says to drop it first.
+    void queue.ask("Your role: ", role, { answers: "buyer or seller", cancels: "register" });
+    assert.equal(
+      queue.commandHint("login"),
+      '"login" is a command, not an answer here: type buyer or seller, or type cancel to drop ' +
+        "register, then login.",
+    );
+    queue.answer("seller");
     void queue.ask("Number: ", parseNumber);
     assert.equal(
       queue.commandHint("items"),

@@ -84,12 +84,13 @@ Deno.test("login typed at register's role question is answered with what to type
   const shell = new Shell(terminal);
   const running = shell.run(idleClient());
   // As `register` asks it (client/execute.ts).
-  const role = shell.ask("Your role (buyer or seller): ", parseRole, {
+  const role = shell.ask("Your role (buyer or seller, or cancel): ", parseRole, {
     answers: "buyer or seller",
+    cancels: "register",
   });
-  let at = await terminal.waitFor("Your role (buyer or seller): ");
+  let at = await terminal.waitFor("Your role (buyer or seller, or cancel): ");
   const hint = '"login" is a command, not an answer here: type buyer or seller, ' +
-    "or /login to run it (this question waits).";
+    "or type cancel to drop register, then login.";
   for (let attempt = 0; attempt < 2; attempt++) {
     terminal.type("login\r");
     at = await terminal.waitFor(hint, at);
