@@ -33,6 +33,11 @@ export interface ServerConfig {
   maxSubscriptionsPerUser: number;
   /** Most sale exchanges running at once (the rest wait, round-robin by IP); 0 = no cap. @default 64 */
   maxSalesInFlight: number;
+  /**
+   * Most connections on the server's TCP port at once, from all IPs (when full, the fullest IP
+   * gives its longest idle one to a newcomer from an IP holding fewer). @default 128
+   */
+  maxTcp: number;
   /** Most connections from one IP on the server's TCP port; 0 = no cap. @default 16 */
   maxTcpPerIp: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
@@ -59,6 +64,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxUsersPerIp: 64,
   maxSubscriptionsPerUser: 1000,
   maxSalesInFlight: 64,
+  maxTcp: 128,
   maxTcpPerIp: 16,
   minIncrementCents: 1,
   retentionSeconds: 604_800,

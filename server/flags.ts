@@ -75,6 +75,9 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
                             most open auctions one buyer follows (default 1000; 0 = no cap)
   --max-sales-in-flight N   most sale exchanges at once; the rest wait, round-robin by the
                             parties' IP (default 64; 0 = no cap)
+  --max-tcp N               most connections on the TCP port at once, from all IPs; when full, the
+                            IP holding the most gives its longest idle one to a newcomer from
+                            an IP holding fewer (default 128, at least 1)
   --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
   --retention SECS          closed auctions whose sale is finished leave the live state SECS
                             seconds later, for archive.jsonl in the data folder (default 604800
@@ -129,6 +132,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "max-users-per-ip": { type: "string", default: "64" },
         "max-subscriptions-per-user": { type: "string", default: "1000" },
         "max-sales-in-flight": { type: "string", default: "64" },
+        "max-tcp": { type: "string", default: "128" },
         "max-tcp-per-ip": { type: "string", default: "16" },
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
@@ -194,6 +198,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         values["max-subscriptions-per-user"],
       ),
       maxSalesInFlight: integerFlag("max-sales-in-flight", values["max-sales-in-flight"]),
+      maxTcp: integerFlag("max-tcp", values["max-tcp"], { min: 1 }),
       maxTcpPerIp: integerFlag("max-tcp-per-ip", values["max-tcp-per-ip"]),
       minIncrementCents: Math.round(Number(increment) * 100),
       retentionSeconds: integerFlag("retention", values.retention),

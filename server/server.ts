@@ -159,6 +159,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       tcpPort: options.tcpPort,
       clock,
       rateLimiter,
+      maxTcp: config.maxTcp,
       maxTcpPerIp: config.maxTcpPerIp,
       sessions: { hasSession: (ip) => sessions.index?.hasSession(ip) ?? false },
     }));

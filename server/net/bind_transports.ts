@@ -25,6 +25,8 @@ export interface BindTransportsOptions {
   clock: Clock;
   /** `--rate-limit`, shared by both transports. */
   rateLimiter: RateLimiter;
+  /** TCP connections all IPs may hold at once. @default 128 */
+  maxTcp?: number;
   /** TCP connections one IP may hold at once. */
   maxTcpPerIp: number;
   /** Who has a session: the reply budget of UDP spares their IPs. */
@@ -58,6 +60,7 @@ export function bindTransports(options: BindTransportsOptions): BoundTransports 
     const tcp = new TcpListener({
       hostname,
       port: tcpPort,
+      maxConnections: options.maxTcp,
       maxPerIp: options.maxTcpPerIp,
       rateLimiter,
       clock,

@@ -253,6 +253,31 @@ Deno.test("--max-tcp-per-ip: one IP gets 16 connections on the TCP port, UDP kee
   }
 });
 
+Deno.test("--max-tcp: the TCP port serves that many connections at once; the next is refused", async () => {
+  const server = await startServerProcess({ args: ["--max-tcp", "3", "--max-tcp-per-ip", "0"] });
+  const connections: Deno.TcpConn[] = [];
+  try {
+    for (let index = 0; index < 4; index++) {
+      connections.push(await Deno.connect({ hostname: "127.0.0.1", port: server.tcpPort }));
+    }
+    const firstLines = await Promise.all(connections.map(async (connection, index) => {
+      await connection.write(UTF8.encode(`PING ${index}\n`)).catch(() => 0);
+      return await readLine(connection);
+    }));
+    // One IP holds every place: no other IP holds more, so nothing is given up for the fourth.
+    assert.deepEqual(firstLines.map((line) => line.split(" ")[0]), [
+      "PONG",
+      "PONG",
+      "PONG",
+      "DENIED",
+    ]);
+    assert.match(firstLines[3]!, /^DENIED 0 Too many connections: try again later/);
+  } finally {
+    for (const connection of connections) connection.close();
+    await server.stop();
+  }
+});
+
 /** The first line the server sends on `connection` ("" if it closes first). */
 async function readLine(connection: Deno.TcpConn): Promise<string> {
   const buffer = new Uint8Array(1024);

@@ -29,6 +29,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       maxUsersPerIp: 64,
       maxSubscriptionsPerUser: 1000,
       maxSalesInFlight: 64,
+      maxTcp: 128,
       maxTcpPerIp: 16,
       retentionSeconds: 604800, // 7 days
       requirePassword: false, // off
@@ -72,6 +73,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "7",
     "--max-sales-in-flight",
     "8",
+    "--max-tcp",
+    "40",
     "--max-tcp-per-ip",
     "0",
     "--log-level",
@@ -116,6 +119,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       maxUsersPerIp: 6,
       maxSubscriptionsPerUser: 7,
       maxSalesInFlight: 8,
+      maxTcp: 40,
       maxTcpPerIp: 0,
       minIncrementCents: 50,
       retentionSeconds: 3600,
@@ -160,6 +164,7 @@ Deno.test(
       [["--data-dir", ""], /--data-dir needs a folder/],
       [["--sync-poll-us", "100001"], /--sync-poll-us must be a whole number from 0 to 100000/],
       [["--sync-poll-us", "-5"], /--sync-poll-us/],
+      [["--max-tcp", "0"], /--max-tcp must be a whole number from 1 to/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {
