@@ -156,11 +156,15 @@ export class Dispatcher {
     }
 
     const digest = repeatDigest(text);
-    // A repeat that arrives while the first is still being handled waits for its reply.
+    // A repeat that arrives while the first is still being handled waits for its reply. Its
+    // cached reply is in the state before the events behind it are durable: when the first
+    // copy's store write failed, the repeat gets nothing (the server is stopping, fail-stop).
     const earlier = this.#inFlight.find(source, request.rq, digest);
-    if (earlier) await earlier.done.catch(() => {});
+    if (earlier && !await earlier.done.then(() => true, () => false)) return;
     const cached = this.#replies.lookup(source, request.rq, digest, nowMs);
     if (cached) {
+      // And never resent before everything applied so far is durable, nor once the store failed.
+      if (!await this.#core.whenDurable().then(() => true, () => false)) return;
       logger.debug("Repeat of RQ# {rq} from {peer}: resending the first reply", {
         rq: request.rq,
         peer: source,
