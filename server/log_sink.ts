@@ -2,7 +2,10 @@
  * A log sink that writes whole lines with few system calls: records at `info` and below are
  * buffered and written together at the next turn of the event loop (or once 64 KiB are
  * waiting); a `warning` or worse writes everything buffered, then itself, at once. Order is
- * kept. A `kill -9` may lose the `info` lines of the last turn, never a warning.
+ * kept. A `kill -9` may lose the `info` lines of the last turn, never a warning. A write that
+ * fails never reaches the caller: a log must not stop the server. Once stderr is gone for good
+ * (its reader closed the pipe: `tee` stopped by the Ctrl-C that stops the server too), lines are
+ * dropped from then on; after another failure, only the lines of that write are.
  * @module
  */
 
@@ -27,15 +30,22 @@ export function bufferedSink(
 ): BufferedSink {
   let buffered = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the reader is gone: nothing could be written again. */
+  let gone = false;
   const flush = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (buffered === "") return;
     const bytes = UTF8.encode(buffered);
     buffered = "";
-    write(bytes);
+    try {
+      write(bytes);
+    } catch (error) {
+      if (error instanceof Deno.errors.BrokenPipe) gone = true;
+    }
   };
   const sink = (record: LogRecord) => {
+    if (gone) return;
     buffered += format(record);
     if (IMMEDIATE.has(record.level) || buffered.length >= MAX_BUFFERED_CHARS) flush();
     else timer ??= setTimeout(flush, 0);

@@ -55,6 +55,38 @@ Deno.test("bufferedSink() writes once 64 KiB are buffered, and flush() writes th
   assert.equal(writes.length, 2, "an empty flush writes nothing");
 });
 
+Deno.test("bufferedSink() never throws a failed write: a closed stderr drops the lines after it", async () => {
+  const writes: string[] = [];
+  let failure: Error | null = new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+  const sink = bufferedSink((r) => `${r.level} ${r.message[0]}\n`, (bytes) => {
+    if (failure) throw failure;
+    writes.push(TEXT.decode(bytes));
+  });
+  // At once (a warning) and at the next turn (info): neither throws.
+  sink(record("warning", "lost"));
+  sink(record("info", "lost too"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  sink.flush();
+  // The reader is gone for good: nothing is formatted or written again.
+  failure = null;
+  sink(record("error", "after"));
+  sink.flush();
+  assert.deepEqual(writes, []);
+});
+
+Deno.test("bufferedSink() drops only the lines of a write that failed otherwise", () => {
+  const writes: string[] = [];
+  let failure: Error | null = new Deno.errors.WouldBlock("Resource temporarily unavailable");
+  const sink = bufferedSink((r) => `${r.level} ${r.message[0]}\n`, (bytes) => {
+    if (failure) throw failure;
+    writes.push(TEXT.decode(bytes));
+  });
+  sink(record("warning", "lost"));
+  failure = null;
+  sink(record("warning", "written"));
+  assert.deepEqual(writes, ["warning written\n"]);
+});
+
 Deno.test("inspectValue() gives Deno.inspect's text for every value it shortcuts", () => {
   const values: unknown[] = [0, 7, -3, 2 ** 53 - 1, 2 ** 53, -0, 1.5, NaN, null, undefined, {
     a: 1,
