@@ -12,11 +12,26 @@ export function parseCardLast4(text: string, field = "Card_Last4"): string {
   return text;
 }
 
-/** A card number: 12 to 19 digits once spaces and dashes are removed, passing the Luhn check. */
+/**
+ * What a card number may hold between its digits, any number of times: white space of any kind
+ * and `-`. The masking of logs and screens (`card_mask.ts`) finds cards by this same rule.
+ */
+export const CARD_SEPARATOR = String.raw`[\s-]`;
+const CARD_SEPARATORS = new RegExp(CARD_SEPARATOR, "g");
+/** The fewest digits of a card number. */
+export const CARD_MIN_DIGITS = 12;
+/** The most digits of a card number. */
+export const CARD_MAX_DIGITS = 19;
+const CARD_DIGITS = new RegExp(`^\\d{${CARD_MIN_DIGITS},${CARD_MAX_DIGITS}}$`);
+
+/** A card number: 12 to 19 digits once {@linkcode CARD_SEPARATOR}s are removed, passing Luhn. */
 export function parseCardNumber(text: string, field = "CC#"): string {
-  const digits = text.replace(/[\s-]/g, "");
-  if (!/^\d{12,19}$/.test(digits)) {
-    throw new ProtocolError(`Invalid ${field}: use 12 to 19 digits`, field);
+  const digits = text.replace(CARD_SEPARATORS, "");
+  if (!CARD_DIGITS.test(digits)) {
+    throw new ProtocolError(
+      `Invalid ${field}: use ${CARD_MIN_DIGITS} to ${CARD_MAX_DIGITS} digits`,
+      field,
+    );
   }
   if (!passesLuhn(digits)) throw new ProtocolError(`Invalid ${field}: fails the Luhn check`, field);
   return digits;

@@ -9,6 +9,7 @@ export * from "./card.ts";
 export * from "./fee.ts";
 export * from "./messages.ts";
 export * from "./codec.ts";
+export * from "./card_mask.ts";
 export * from "./redact.ts";
 export { readUnquotedInform, type UnquotedInform } from "./inform_unquoted.ts";
 export { quoteField, quoteRest, tokenize } from "./tokenize.ts";

@@ -103,3 +103,21 @@ Deno.test({
     assert.equal(editor.text, "items");
   },
 });
+
+Deno.test({
+  name: "LineEditor hides a card typed with double dashes or an em space, as the parser takes it",
+  permissions: "none",
+  fn: () => {
+    for (const card of ["4111--1111--1111--1111", "4111\u20031111\u20031111\u20031111"]) {
+      const editor = new LineEditor();
+      type(editor, "items\r");
+      type(editor, `pay Kite Ann ${card} 12/30 Home`);
+      assert.equal(
+        editor.render("ann> "),
+        `\r\x1b[2Kann> pay Kite Ann ${card.replace(/\d(?=.{4})/g, "*")} 12/30 Home`,
+      );
+      type(editor, "\r\x1b[A");
+      assert.equal(editor.text, "items", "the line with the card is not in the history");
+    }
+  },
+});

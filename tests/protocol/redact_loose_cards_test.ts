@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { passesLuhn } from "../../protocol/card.ts";
-import { maskCardNumbers, redactSecrets } from "../../protocol/redact.ts";
+import { maskCardNumbers } from "../../protocol/card_mask.ts";
+import { redactSecrets } from "../../protocol/redact.ts";
 import { pure } from "../_support/pure.ts";
 
 /** Cards in groups of one or two digits (or mixed), each with what the log must show. */
@@ -14,8 +15,9 @@ const MASKED: { line: string; logged: string }[] = [
   { line: "3 7 8 2 8 2 2 4 6 3 1 0 0 0 5", logged: "* * * * * * * * * * * 0 0 0 5" },
   { line: "x 4 2 2 2 2 2 2 2 2 2 2 2 2 y", logged: "x * * * * * * * * * 2 2 2 2 y" },
   {
-    line: "4-1-1-1 1.1.1.1_1_1_1_1,1,1,1,1",
-    logged: "*-*-*-* *.*.*.*_*_*_*_*,1,1,1,1",
+    // Not `1.1.1.1_`: four dotted numbers alone read as an IPv4 address.
+    line: "4-1-1-1 1.1.1.1.1_1_1_1,1,1,1,1",
+    logged: "*-*-*-* *.*.*.*.*_*_*_*,1,1,1,1",
   },
   {
     line: "4\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1",
@@ -57,7 +59,7 @@ Deno.test("redactSecrets() finds a loose card beside an RQ# or its expiry", pure
 const LEFT_ALONE = [
   // 16 digits failing the Luhn check, as every stretch of 13 or more of its groups does.
   "41 11 11 11 11 11 11 12",
-  // Under 13 digits, though it passes the Luhn check (the rule for groups of 3 takes 12).
+  // 12 digits failing the Luhn check (as a card the parser takes, passing it, they are masked).
   "4 2 2 2 2 2 2 2 2 2 2 8",
   "on 27.11.2026 at 03 49 52 502",
   "27/11/2026 03.49.52",

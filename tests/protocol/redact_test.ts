@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { maskCardNumbers, redactSecrets, secretsOf } from "../../protocol/redact.ts";
+import { maskCardNumbers } from "../../protocol/card_mask.ts";
+import { redactSecrets, secretsOf } from "../../protocol/redact.ts";
 import { pure } from "../_support/pure.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef";
