@@ -116,7 +116,7 @@ function hideWideRun(groups: readonly DigitGroup[], hidden: boolean[]): void {
  * - 12 or more digits in groups of 3 or more joined by those, by `/` or `:`, or by punctuation
  *   with spaces around it; with an `MMYY` expiry after a card, hidden whole.
  *
- * Dotted IPv4 addresses are no cards.
+ * Dotted IPv4 and IPv6 addresses (bare or bracketed) are no cards.
  */
 export function maskCardNumbers(text: string): string {
   // Found on a copy with ASCII digits (one UTF-16 unit each way, so offsets agree) and addresses

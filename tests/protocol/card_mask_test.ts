@@ -53,3 +53,21 @@ Deno.test({
     assert.equal(maskCardNumbers("3782-822463-10005 12/30"), "****-******-*0005 12/30");
   },
 });
+
+Deno.test({
+  name: "maskCardNumbers() leaves IPv6 addresses alone, bracketed with a port or bare",
+  permissions: "none",
+  fn: () => {
+    for (
+      const text of [
+        'Received "PING 1" from "[2001:db8::1234:5678:9012:3456]:5000"',
+        'Received "PING 1" from "[2001:db8:0:1234:5678:9012:3456:7890]:40000"',
+        "peer 2001:db8::1234:5678:9012:3456 and ::ffff:192.168.100.200 and fe80::1",
+      ]
+    ) {
+      assert.equal(maskCardNumbers(text), text);
+    }
+    // Four groups and no `::` make no IPv6 address: a card.
+    assert.equal(maskCardNumbers("x 4111:1111:1111:1111 y"), "x ****:****:****:1111 y");
+  },
+});
