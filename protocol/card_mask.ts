@@ -24,6 +24,11 @@ const WIDE_RUN = new RegExp(
     .raw`(?<!\d)\d{3,}(?:(?:${CARD_SEPARATOR}*[./_,+:]${CARD_SEPARATOR}*|${CARD_SEPARATOR}+)\d{3,})*`,
   "g",
 );
+/**
+ * A number failing the Luhn check is taken for a mistyped card from 14 digits, the shortest common
+ * card (fewer would take in millisecond times and amounts in cents).
+ */
+const MIN_MISTYPED_CARD_DIGITS = 14;
 /** Four digits that read as an expiry `MMYY`, right after a card. */
 const EXPIRY_GROUP = /^(?:0[1-9]|1[0-2])\d\d$/;
 /** Full-width digits (U+FF10 to U+FF19): found as cards like ASCII ones. */
@@ -81,28 +86,36 @@ function hideLuhnStretches(groups: readonly DigitGroup[], hidden: boolean[]): vo
   }
 }
 
-/** Group lengths of card layouts, to tell a card followed by its MMYY expiry from a card. */
-const CARD_LAYOUTS = new Set(["4-4-4-4", "4-6-5", "4-6-4", "4-4-4-4-3"]);
+function isLuhnCard(groups: readonly DigitGroup[]): boolean {
+  const digits = groups.map((group) => group.digits).join("");
+  return digits.length >= CARD_MIN_DIGITS && digits.length <= CARD_MAX_DIGITS &&
+    passesLuhn(digits);
+}
+
+/** A card typed wrong: 14 to 19 digits in one group, or in groups after a first one of four. */
+function isMistypedCard(groups: readonly DigitGroup[]): boolean {
+  const total = digitTotal(groups);
+  return total >= MIN_MISTYPED_CARD_DIGITS && total <= CARD_MAX_DIGITS &&
+    (groups.length === 1 || groups[0]!.digits.length === 4);
+}
 
 /**
- * A run of groups of 3 or more digits totalling 12 or more: a card, masked to its last four (all
- * masked past 19 digits); a card followed by its expiry as `MMYY` (`4111 1111 1111 1111 1230`):
- * the expiry hidden whole.
+ * A run of groups of 3 or more digits: its cards as {@linkcode hideLuhnStretches} finds them; the
+ * whole run when it is a card failing the Luhn check; a card (passing or not) followed by its
+ * expiry as `MMYY` (`4111 1111 1111 1111 1230`), the expiry hidden whole.
  */
 function hideWideRun(groups: readonly DigitGroup[], hidden: boolean[]): void {
-  const total = digitTotal(groups);
-  if (total < CARD_MIN_DIGITS) return;
+  hideLuhnStretches(groups, hidden);
+  if (isLuhnCard(groups)) return;
+  if (isMistypedCard(groups)) return hideAllBut(groups, 4, hidden);
   const card = groups.slice(0, -1);
   const expiry = groups.at(-1)!;
-  const layout = card.map((group) => group.digits.length).join("-");
-  if (
-    EXPIRY_GROUP.test(expiry.digits) &&
-    (CARD_LAYOUTS.has(layout) || total - 4 >= CARD_MIN_DIGITS && total > CARD_MAX_DIGITS)
-  ) {
-    hideAllBut(card, 4, hidden);
-    return hideAllBut([expiry], 0, hidden);
+  if (card.length > 0 && EXPIRY_GROUP.test(expiry.digits)) {
+    if (isLuhnCard(card) || isMistypedCard(card)) {
+      hideAllBut(card, 4, hidden);
+      hideAllBut([expiry], 0, hidden);
+    }
   }
-  hideAllBut(groups, total > CARD_MAX_DIGITS ? 0 : 4, hidden);
 }
 
 /**
@@ -112,9 +125,10 @@ function hideWideRun(groups: readonly DigitGroup[], hidden: boolean[]): void {
  *
  * - any stretch of 12 to 19 digits (ASCII or full-width) that passes the Luhn check, in groups
  *   of any length joined by the parser's separators (any run of white space and `-`) or by one of
- *   `. _ , +`;
- * - 12 or more digits in groups of 3 or more joined by those, by `/` or `:`, or by punctuation
- *   with spaces around it; with an `MMYY` expiry after a card, hidden whole.
+ *   `. _ , +`, or in groups of 3 or more digits joined also by `/` or `:`, or by punctuation with
+ *   spaces around it;
+ * - a mistyped card: 14 to 19 digits failing the check, in one group or in groups of 3 or more
+ *   after a first of four; with an `MMYY` expiry after a card, hidden whole.
  *
  * Dotted IPv4 and IPv6 addresses (bare or bracketed) are no cards.
  */

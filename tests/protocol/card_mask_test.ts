@@ -11,7 +11,7 @@ Deno.test({
     );
     assert.equal(maskCardNumbers("4111 1111 1111 1111"), "**** **** **** 1111");
     assert.equal(maskCardNumbers("card 5555-5555-5555-4444."), "card ****-****-****-4444.");
-    assert.equal(maskCardNumbers("x411111111111y"), "x********1111y");
+    assert.equal(maskCardNumbers("x411111111117y"), "x********1117y");
   },
 });
 
@@ -69,5 +69,31 @@ Deno.test({
     }
     // Four groups and no `::` make no IPv6 address: a card.
     assert.equal(maskCardNumbers("x 4111:1111:1111:1111 y"), "x ****:****:****:1111 y");
+  },
+});
+
+Deno.test({
+  name: "maskCardNumbers() takes a number failing the Luhn check for a card only in a card's shape",
+  permissions: "none",
+  fn: () => {
+    for (
+      const text of [
+        "order 1234 5678 9012 shipped",
+        "at 1764219000123 ms",
+        "Sale of item 1234 settled: 100000000000 cents",
+        "x411111111111y",
+        "411.111.111.111",
+      ]
+    ) {
+      assert.equal(maskCardNumbers(text), text);
+    }
+    // 14 to 19 digits, in one group or after a first group of four: a mistyped card.
+    assert.equal(
+      maskCardNumbers("pay Kite Ann 4111 1111 1111 1112 12/30 Home"),
+      "pay Kite Ann **** **** **** 1112 12/30 Home",
+    );
+    assert.equal(maskCardNumbers("4111111111111112"), "************1112");
+    assert.equal(maskCardNumbers("4111-1111-1111-1112 1230"), "****-****-****-1112 ****");
+    assert.equal(maskCardNumbers("3782 822463 10006"), "**** ****** *0006");
   },
 });
