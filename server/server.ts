@@ -113,6 +113,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     sessions: () => Object.keys(shownState()?.sessions ?? {}).length,
     streamClients: () => http?.board?.hub.clients ?? 0,
     pushesWaiting: () => boundUdp?.pushesWaiting ?? 0,
+    datagrams: () => ({
+      unanswerable: boundUdp?.unanswerableDropped ?? 0,
+      sendFailed: boundUdp?.sendFailures ?? 0,
+    }),
     cluster: cluster ? clusterMetrics(cluster) : undefined,
   });
   const stopHttp = async () => {

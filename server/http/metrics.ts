@@ -21,6 +21,8 @@ export interface MetricsView {
   streamClients(): number;
   /** Pushes waiting for room in the UDP socket now (`server/net/push_queue.ts`). @default 0 */
   pushesWaiting?(): number;
+  /** UDP datagrams dropped on receipt and UDP sends that failed, so far. @default none */
+  datagrams?(): { unanswerable: number; sendFailed: number };
   /** On a node of several: what its cluster side counts (docs/scale-out.md). */
   cluster?: ClusterMetricsView;
 }
@@ -90,6 +92,16 @@ export class ServerMetrics {
       "auction_datagrams_pushed_total",
       "Datagrams pushed to users (announcements, bid updates, price adjustments)",
       () => this.#pushed + (cluster?.pushedForWriter() ?? 0),
+    );
+    this.#counter(
+      "auction_datagrams_unanswerable_total",
+      "UDP datagrams dropped unanswered: source port 0, or a broadcast, multicast or unspecified source",
+      () => view.datagrams?.().unanswerable ?? 0,
+    );
+    this.#counter(
+      "auction_datagram_send_failures_total",
+      "UDP replies and pushes whose send failed",
+      () => view.datagrams?.().sendFailed ?? 0,
     );
     this.#counter(
       "auction_journal_syncs_on_thread_total",

@@ -12,6 +12,7 @@ import type { RateLimiter } from "./rate_limit.ts";
 import { ReplyBudget, type SessionView } from "./reply_budget.ts";
 import { TcpListener } from "./tcp_listener.ts";
 import { UdpTransport } from "./udp.ts";
+import { TransportLog } from "./transport_log.ts";
 
 /** Options of {@linkcode bindTransports}. */
 export interface BindTransportsOptions {
@@ -44,6 +45,7 @@ export function bindTransports(options: BindTransportsOptions): BoundTransports 
   const { hostname, clock, rateLimiter } = options;
   const udpPort = options.udpPort ?? 5000;
   const tcpPort = options.tcpPort ?? 5001;
+  const log = new TransportLog();
   let udp: UdpTransport;
   try {
     udp = new UdpTransport({
@@ -52,6 +54,7 @@ export function bindTransports(options: BindTransportsOptions): BoundTransports 
       clock,
       rateLimiter,
       replyBudget: new ReplyBudget(options.sessions),
+      log,
     });
   } catch (error) {
     throw portInUse(error, "UDP", udpPort);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
+import { getLogger, type Logger } from "@logtape/logtape";
 import { redactSecrets, withoutSessionKey } from "../../protocol/mod.ts";
 import { logEnabled } from "../logging.ts";
 
@@ -16,17 +16,32 @@ const logger = getLogger(["auction", "dispatch"]);
 /** Per-request log lines a second, by default: about 50 requests a second logged in full. */
 export const REQUEST_LOG_LINES_PER_SECOND = 100;
 
-/** Decides, line by line, whether a per-request log line is written. */
+/** Options of {@linkcode LogBudget}. */
+export interface LogBudgetOptions {
+  /** The clock of the one-second steps. @default performance.now */
+  nowMs?: () => number;
+  /** What the lines are, in the warning that counts those left out. @default "request log lines" */
+  lines?: string;
+  /** Where that warning goes. @default the dispatcher's logger */
+  logger?: Logger;
+}
+
+/** Decides, line by line, whether a log line kept within a budget is written. */
 export class LogBudget {
   readonly #perSecond: number;
   readonly #nowMs: () => number;
+  readonly #leftOutMessage: string;
+  readonly #logger: Logger;
   #second = -1;
   #used = 0;
   #leftOut = 0;
 
-  constructor(perSecond = REQUEST_LOG_LINES_PER_SECOND, nowMs = () => performance.now()) {
+  constructor(perSecond = REQUEST_LOG_LINES_PER_SECOND, options: LogBudgetOptions = {}) {
     this.#perSecond = perSecond;
-    this.#nowMs = nowMs;
+    this.#nowMs = options.nowMs ?? (() => performance.now());
+    const lines = options.lines ?? "request log lines";
+    this.#leftOutMessage = `{count} ${lines} were left out (more than {perSecond} a second)`;
+    this.#logger = options.logger ?? logger;
   }
 
   /** Lines left out since the last report. */
@@ -47,10 +62,7 @@ export class LogBudget {
     }
     this.#used++;
     if (this.#leftOut > 0) {
-      logger.warn(
-        "{count} request log lines were left out (more than {perSecond} a second)",
-        { count: this.#leftOut, perSecond: this.#perSecond },
-      );
+      this.#logger.warn(this.#leftOutMessage, { count: this.#leftOut, perSecond: this.#perSecond });
       this.#leftOut = 0;
     }
     return true;

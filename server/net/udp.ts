@@ -25,6 +25,8 @@ import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { traceRequest, tracingEnabled } from "../tracing.ts";
 import { SendBuffers } from "./send_buffers.ts";
 import { PushQueue } from "./push_queue.ts";
+import { unanswerableSource } from "./datagram_source.ts";
+import { TransportLog } from "./transport_log.ts";
 
 const logger = getLogger(["auction", "udp"]);
 /** The largest UDP payload over IPv4: what the runtime's own receive buffer holds. */
@@ -55,6 +57,10 @@ export interface UdpTransportOptions {
   maxWaitingForAnnounce?: number;
   /** Pushes in the runtime's hands past which the others wait (`push_queue.ts`). @default 100 */
   pushWindow?: number;
+  /** Where dropped datagrams and failed sends are logged, within a budget. @default its own */
+  log?: TransportLog;
+  /** A socket to serve instead of binding `hostname` and `port` (tests). @default bound here */
+  socket?: Deno.DatagramConn;
 }
 
 /** A bound UDP socket serving requests, and the outbox that pushes through it. */
@@ -63,6 +69,9 @@ export class UdpTransport implements Outbox {
   readonly #clock: Clock;
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #replyBudget: ReplyBudget | undefined;
+  readonly #log: TransportLog;
+  #unanswerable = 0;
+  #sendFailures = 0;
   /** Pushes waiting for room in the socket: replies go ahead of them. */
   readonly #pushes: PushQueue;
   #closed = false;
@@ -83,21 +92,14 @@ export class UdpTransport implements Outbox {
   #closedLoop = 0;
   /** Where replies and pushes are encoded, each buffer reused once its send has finished. */
   readonly #buffers = new SendBuffers();
-  readonly #sendFailed = (error: unknown) => {
-    if (!this.#closed) logger.warn("Cannot send a datagram: {error}", { error });
-  };
   /** Pushes handed to the socket whose send has not finished (the push queue's window). */
   #pushesInSocket = 0;
   readonly #pushSent = () => {
     this.#pushesInSocket--;
   };
-  readonly #pushFailed = (error: unknown) => {
-    this.#pushesInSocket--;
-    this.#sendFailed(error);
-  };
 
   constructor(options: UdpTransportOptions) {
-    this.#socket = Deno.listenDatagram({
+    this.#socket = options.socket ?? Deno.listenDatagram({
       transport: "udp",
       hostname: options.hostname,
       port: options.port,
@@ -105,6 +107,7 @@ export class UdpTransport implements Outbox {
     this.#clock = options.clock ?? systemClock;
     this.#rateLimiter = options.rateLimiter;
     this.#replyBudget = options.replyBudget;
+    this.#log = options.log ?? new TransportLog();
     this.#pushes = new PushQueue({
       send: (to, line) => this.#sendNow(to, line, true),
       inSocket: () => this.#pushesInSocket,
@@ -138,6 +141,16 @@ export class UdpTransport implements Outbox {
    */
   get soleClientWaiting(): boolean {
     return this.#parked && this.#inProgress === 1 && this.#closedLoop >= CLOSED_LOOP_STREAK;
+  }
+
+  /** Datagrams dropped on receipt, their source unanswerable (`datagram_source.ts`). */
+  get unanswerableDropped(): number {
+    return this.#unanswerable;
+  }
+
+  /** Datagrams whose send failed. */
+  get sendFailures(): number {
+    return this.#sendFailures;
   }
 
   /** The bound address. */
@@ -189,6 +202,10 @@ export class UdpTransport implements Outbox {
       hostname: to.hostname,
       port: to.port,
     });
+    const failed = (error: unknown) => {
+      if (push) this.#pushesInSocket--;
+      this.#sendFailed(to, error);
+    };
     if (lent) {
       // The runtime reads the buffer until the send has finished: it is reused only then.
       sending.then(
@@ -198,12 +215,18 @@ export class UdpTransport implements Outbox {
         },
         (error) => {
           this.#buffers.giveBack(lent);
-          (push ? this.#pushFailed : this.#sendFailed)(error);
+          failed(error);
         },
       );
-    } else if (push) sending.then(this.#pushSent, this.#pushFailed);
-    else sending.catch(this.#sendFailed);
+    } else if (push) sending.then(this.#pushSent, failed);
+    else sending.catch(failed);
     return true;
+  }
+
+  #sendFailed(to: PeerAddress, error: unknown): void {
+    if (this.#closed) return;
+    this.#sendFailures++;
+    this.#log.sendFailed(addressKey(to), error);
   }
 
   /** Stops the loop and closes the socket. */
@@ -238,6 +261,13 @@ export class UdpTransport implements Outbox {
         hostname: (address as Deno.NetAddr).hostname,
         port: (address as Deno.NetAddr).port,
       };
+      const unanswerable = unanswerableSource(sender);
+      if (unanswerable !== null) {
+        // Forged: no reply can reach it. Dropped before any limit keeps state for its address.
+        this.#unanswerable++;
+        this.#log.unanswerable(addressKey(sender), unanswerable);
+        continue;
+      }
       const sameSender = sender.port === this.#lastPort && sender.hostname === this.#lastHostname;
       this.#closedLoop = this.#inProgress > 0 ? 0 : sameSender ? this.#closedLoop + 1 : 1;
       this.#lastHostname = sender.hostname;

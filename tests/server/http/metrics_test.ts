@@ -68,3 +68,18 @@ Deno.test("the pushes waiting for the socket are a gauge read at each scrape", a
     metrics.close();
   }
 });
+
+Deno.test("UDP datagrams dropped for their source, and failed sends, are counters read at each scrape", async () => {
+  const datagrams = { unanswerable: 3, sendFailed: 2 };
+  const metrics = new ServerMetrics({ ...view, datagrams: () => datagrams });
+  try {
+    let text = await metrics.text();
+    assert.equal(sample(text, "auction_datagrams_unanswerable_total"), 3);
+    assert.equal(sample(text, "auction_datagram_send_failures_total"), 2);
+    datagrams.sendFailed = 5;
+    text = await metrics.text();
+    assert.equal(sample(text, "auction_datagram_send_failures_total"), 5);
+  } finally {
+    metrics.close();
+  }
+});

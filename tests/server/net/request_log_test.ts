@@ -15,7 +15,7 @@ Deno.test("LogBudget lets so many lines a second through and then says how many 
   });
   try {
     let nowMs = 10_000;
-    const budget = new LogBudget(3, () => nowMs);
+    const budget = new LogBudget(3, { nowMs: () => nowMs });
     assert.deepEqual([1, 2, 3, 4, 5].map(() => budget.allow()), [true, true, true, false, false]);
     assert.equal(budget.leftOut, 2);
     assert.equal(records.length, 0, "nothing said while over the budget");
