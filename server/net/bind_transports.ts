@@ -45,6 +45,7 @@ export function bindTransports(options: BindTransportsOptions): BoundTransports 
   const { hostname, clock, rateLimiter } = options;
   const udpPort = options.udpPort ?? 5000;
   const tcpPort = options.tcpPort ?? 5001;
+  // One budget for both transports' per-datagram and per-connection lines.
   const log = new TransportLog();
   let udp: UdpTransport;
   try {
@@ -67,6 +68,7 @@ export function bindTransports(options: BindTransportsOptions): BoundTransports 
       maxPerIp: options.maxTcpPerIp,
       rateLimiter,
       clock,
+      log,
     });
     return { udp, tcp };
   } catch (error) {

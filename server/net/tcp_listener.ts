@@ -14,6 +14,7 @@ import type { RateLimiter } from "./rate_limit.ts";
 import { addressKey, type PeerAddress } from "../../auction/state.ts";
 import { closeQuietly, writeLine } from "./tcp_io.ts";
 import { admitConnection } from "./tcp_admission.ts";
+import { TransportLog } from "./transport_log.ts";
 
 const logger = getLogger(["auction", "tcp"]);
 /** Replies queued on one connection before the server gives up on the peer. */
@@ -49,6 +50,8 @@ export interface TcpListenerOptions {
   rateLimiter?: RateLimiter;
   /** Time for the rate limit and the idle, retry and linger timers. @default systemClock */
   clock?: Clock;
+  /** Where refusals, evictions and closings are logged, within a budget. @default its own */
+  log?: TransportLog;
 }
 
 /** Accepts connections and serves their lines through the dispatcher. */
@@ -59,6 +62,7 @@ export class TcpListener {
   readonly #maxPerIp: number;
   readonly #rateLimiter: RateLimiter | undefined;
   readonly #clock: Clock;
+  readonly #log: TransportLog;
   /** Every connection open, evicted ones too until they are closed. */
   readonly #connections = new Set<Deno.TcpConn>();
   /** The places taken, oldest first: what the caps count. */
@@ -74,6 +78,7 @@ export class TcpListener {
     this.#maxPerIp = options.maxPerIp ?? 16;
     this.#rateLimiter = options.rateLimiter;
     this.#clock = options.clock ?? systemClock;
+    this.#log = options.log ?? new TransportLog();
   }
 
   /** The bound address. */
@@ -103,12 +108,7 @@ export class TcpListener {
           maxPerIp: this.#maxPerIp,
         });
         if (admission.verdict === "refuse") {
-          if (admission.reason === "address") {
-            logger.info("Refused a TCP connection from {ip}: {count} already open", {
-              ip,
-              count: this.#maxPerIp,
-            });
-          }
+          if (admission.reason === "address") this.#log.tcpRefused(ip, this.#maxPerIp);
           refuse(
             connection,
             denied(
@@ -120,10 +120,7 @@ export class TcpListener {
           continue;
         }
         if (admission.evict) {
-          logger.info("TCP port full: closed a connection from {evicted} for one from {ip}", {
-            evicted: admission.evict.ip,
-            ip,
-          });
+          this.#log.tcpEvicted(admission.evict.ip, ip);
           admission.evict.evict();
         }
         const place: Place = { ip, lastActiveMs: this.#clock.now(), evict: () => {} };
@@ -201,10 +198,10 @@ export class TcpListener {
       }
     } catch (error) {
       if (!this.#closed && !evicted) {
-        logger.info("Closing TCP connection from {peer}: {reason}", {
-          peer: addressKey(peer),
-          reason: error instanceof Error ? error.message : String(error),
-        });
+        this.#log.tcpClosing(
+          addressKey(peer),
+          error instanceof Error ? error.message : String(error),
+        );
         respond(denied(error instanceof Error ? error.message : "Bad input"));
       }
     } finally {
