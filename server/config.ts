@@ -40,6 +40,8 @@ export interface ServerConfig {
   maxTcp: number;
   /** Most connections from one IP on the server's TCP port; 0 = no cap. @default 16 */
   maxTcpPerIp: number;
+  /** Most board event streams (`/events`) from one IP at once; 0 = no cap. @default 8 */
+  maxEventStreamsPerIp: number;
   /** Smallest amount by which a bid must beat the current price, in cents. @default 1 */
   minIncrementCents: number;
   /**
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   maxSalesInFlight: 64,
   maxTcp: 128,
   maxTcpPerIp: 16,
+  maxEventStreamsPerIp: 8,
   minIncrementCents: 1,
   retentionSeconds: 604_800,
   requirePassword: false,

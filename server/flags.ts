@@ -79,6 +79,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
                             IP holding the most gives its longest idle one to a newcomer from
                             an IP holding fewer (default 128, at least 1)
   --max-tcp-per-ip N        most connections from one IP on the TCP port (default 16; 0 = no cap)
+  --max-events-per-ip N     most live-board event streams (/events) from one IP (default 8;
+                            0 = no cap: behind a reverse proxy every viewer has its address)
   --retention SECS          closed auctions whose sale is finished leave the live state SECS
                             seconds later, for archive.jsonl in the data folder (default 604800
                             = 7 days; 0 = keep them)
@@ -134,6 +136,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "max-sales-in-flight": { type: "string", default: "64" },
         "max-tcp": { type: "string", default: "128" },
         "max-tcp-per-ip": { type: "string", default: "16" },
+        "max-events-per-ip": { type: "string", default: "8" },
         "log-level": { type: "string", default: "info" },
         "log-format": { type: "string", default: "text" },
         "no-group-commit": { type: "boolean", default: false },
@@ -200,6 +203,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
       maxSalesInFlight: integerFlag("max-sales-in-flight", values["max-sales-in-flight"]),
       maxTcp: integerFlag("max-tcp", values["max-tcp"], { min: 1 }),
       maxTcpPerIp: integerFlag("max-tcp-per-ip", values["max-tcp-per-ip"]),
+      maxEventStreamsPerIp: integerFlag("max-events-per-ip", values["max-events-per-ip"]),
       minIncrementCents: Math.round(Number(increment) * 100),
       retentionSeconds: integerFlag("retention", values.retention),
       requirePassword: values["require-password"],

@@ -150,6 +150,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       ...storeOptions,
     }));
   const config = { ...DEFAULT_CONFIG, ...options.config };
+  const boardOptions = { maxClientsPerIp: config.maxEventStreamsPerIp, ...options.board };
   const rateLimiter = new RateLimiter(config.rateLimitPerSecond);
   // The index follows the core, which needs the transport first: the budget asks it lazily.
   const sessions = { index: undefined as SessionView | undefined };
@@ -185,7 +186,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
         sessions.index = cluster;
         followed.feed = followedFeed(follower, (source) => {
           if (metrics) source.onCommitted((batch) => metrics.committed(batch));
-          http?.attach(source, metrics, options.board);
+          http?.attach(source, metrics, boardOptions);
         });
         await cluster.follow(follower, boundUdp);
         boundUdp.serve(cluster.handler);
@@ -228,7 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     core.onCommitted(followed.feed.publish);
   } else {
     if (metrics) core.onCommitted((batch) => metrics.committed(batch));
-    http?.attach(core, metrics, options.board);
+    http?.attach(core, metrics, boardOptions);
   }
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? ownGateway!,

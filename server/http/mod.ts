@@ -77,7 +77,10 @@ export async function startHttpServer(
   });
   // A serving follower is ready while it is caught up with the log; the writer, by its own rules.
   const ready = async () => options.following?.() ?? await readiness();
-  let handler = async (request: Request): Promise<Response> => {
+  let handler = async (
+    request: Request,
+    _info?: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> => {
     const path = new URL(request.url).pathname;
     if (path === "/healthz") return jsonResponse({ status: "ok" });
     const following = options.following?.();
@@ -100,7 +103,7 @@ export async function startHttpServer(
         }
         return new Response("Internal error", { status: 500 });
       },
-    }, (request) => handler(request));
+    }, (request, info) => handler(request, info));
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = serve(options.port);

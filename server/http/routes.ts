@@ -57,9 +57,11 @@ export async function loadPageFiles(): Promise<PageFiles> {
 }
 
 /** The request handler of the HTTP server. */
-export function createHandler(options: RouteOptions): (request: Request) => Promise<Response> {
+export function createHandler(
+  options: RouteOptions,
+): (request: Request, info?: Deno.ServeHandlerInfo<Deno.NetAddr>) => Promise<Response> {
   const { board, page, metrics } = options;
-  return async (request) => {
+  return async (request, info) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return jsonResponse({ error: "Method not allowed" }, 405, { allow: "GET, HEAD" });
     }
@@ -83,6 +85,7 @@ export function createHandler(options: RouteOptions): (request: Request) => Prom
         }
         return board.hub.connect(
           request.headers.get("last-event-id") ?? url.searchParams.get("since"),
+          info?.remoteAddr.hostname,
         );
       case "/metrics":
         if (!metrics) return jsonResponse({ error: "Metrics are off" }, 404);

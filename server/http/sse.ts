@@ -26,6 +26,11 @@ export interface EventHubOptions {
   maxBufferedBytes?: number;
   /** Most clients at once; more are answered 503 (each may hold `maxBufferedBytes`). @default 1000 */
   maxClients?: number;
+  /**
+   * Most clients at once from one IP (`--max-events-per-ip`), so that one address cannot take
+   * every place; more are answered 429. 0 = no cap. @default 8
+   */
+  maxClientsPerIp?: number;
   /** Milliseconds between keep-alive comments. @default 15000 */
   keepAliveMs?: number;
   /** Called when a client is dropped for being too slow (for metrics). */
@@ -44,6 +49,8 @@ export interface HubEvent {
 
 interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Its remote IP, when known. */
+  ip: string | undefined;
 }
 
 /** The live event stream of the board. */
@@ -51,6 +58,9 @@ export class EventHub {
   readonly #capacity: number;
   readonly #maxBufferedBytes: number;
   readonly #maxClients: number;
+  readonly #maxClientsPerIp: number;
+  /** Clients connected now, by remote IP. */
+  readonly #perIp = new Map<string, number>();
   readonly #onDrop: () => void;
   /** The events themselves (no wrapper: a bid costs the ring no allocation of its own). */
   readonly #ring: HubEvent[] = [];
@@ -68,6 +78,7 @@ export class EventHub {
     this.#capacity = options.capacity ?? 10_000;
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 4_194_304;
     this.#maxClients = options.maxClients ?? 1000;
+    this.#maxClientsPerIp = options.maxClientsPerIp ?? 8;
     this.#onDrop = options.onDrop ?? (() => {});
     this.#floorSeq = options.startSeq;
     this.#lastSeq = options.startSeq;
@@ -116,25 +127,30 @@ export class EventHub {
   /**
    * A `text/event-stream` response that resumes after `lastEventId` when the ring still covers
    * it, and otherwise (unknown, too old, or from the future) starts with a `reset` event.
-   * Without `lastEventId` it sends only what comes next. Past `maxClients`, a 503.
+   * Without `lastEventId` it sends only what comes next. Past `maxClientsPerIp` streams from
+   * `ip`, a 429; past `maxClients` in all, a 503.
    */
-  connect(lastEventId: string | null): Response {
+  connect(lastEventId: string | null, ip?: string): Response {
+    const fromIp = ip === undefined ? 0 : this.#perIp.get(ip) ?? 0;
+    if (this.#maxClientsPerIp > 0 && fromIp >= this.#maxClientsPerIp) {
+      const error = `Too many event streams from your address: at most ${this.#maxClientsPerIp}; ` +
+        "close another board tab or retry later";
+      return refusal(429, error);
+    }
     if (this.#clients.size >= this.#maxClients) {
-      return new Response(JSON.stringify({ error: "Too many event-stream clients: retry later" }), {
-        status: 503,
-        headers: { "content-type": "application/json; charset=utf-8", "retry-after": "10" },
-      });
+      return refusal(503, "Too many event-stream clients: retry later");
     }
     let client: Client;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = { controller };
+        client = { controller, ip };
         this.#clients.add(client);
+        if (ip !== undefined) this.#perIp.set(ip, fromIp + 1);
         this.#write(client, UTF8.encode("retry: 2000\n\n"));
         if (lastEventId !== null) this.#replay(client, lastEventId.trim());
       },
       cancel: () => {
-        this.#clients.delete(client);
+        this.#remove(client);
       },
     }, { highWaterMark: this.#maxBufferedBytes, size: (chunk) => chunk.byteLength });
     return new Response(stream, {
@@ -157,6 +173,15 @@ export class EventHub {
       }
     }
     this.#clients.clear();
+    this.#perIp.clear();
+  }
+
+  /** Forgets `client`, and counts it no more against its IP. */
+  #remove(client: Client): void {
+    if (!this.#clients.delete(client) || client.ip === undefined) return;
+    const left = (this.#perIp.get(client.ip) ?? 1) - 1;
+    if (left > 0) this.#perIp.set(client.ip, left);
+    else this.#perIp.delete(client.ip);
   }
 
   #replay(client: Client, lastEventId: string): void {
@@ -202,7 +227,7 @@ export class EventHub {
   #write(client: Client, bytes: Uint8Array): boolean {
     const { controller } = client;
     if ((controller.desiredSize ?? 0) < bytes.byteLength) {
-      this.#clients.delete(client);
+      this.#remove(client);
       this.#onDrop();
       try {
         controller.error(new StreamEnded("Client too slow: dropped"));
@@ -214,4 +239,12 @@ export class EventHub {
     controller.enqueue(bytes);
     return true;
   }
+}
+
+/** A stream refused with `status` and a JSON `error`; the browser's board tries again later. */
+function refusal(status: number, error: string): Response {
+  return new Response(JSON.stringify({ error }), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "retry-after": "10" },
+  });
 }

@@ -31,6 +31,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       maxSalesInFlight: 64,
       maxTcp: 128,
       maxTcpPerIp: 16,
+      maxEventStreamsPerIp: 8,
       retentionSeconds: 604800, // 7 days
       requirePassword: false, // off
     },
@@ -77,6 +78,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "40",
     "--max-tcp-per-ip",
     "0",
+    "--max-events-per-ip",
+    "3",
     "--log-level",
     "debug",
     "--log-format",
@@ -121,6 +124,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       maxSalesInFlight: 8,
       maxTcp: 40,
       maxTcpPerIp: 0,
+      maxEventStreamsPerIp: 3,
       minIncrementCents: 50,
       retentionSeconds: 3600,
       requirePassword: true,

@@ -87,7 +87,8 @@ export function connect(load, onEvent) {
   const opened = source;
   source.addEventListener("error", () => {
     setConnection("offline", "Reconnecting…");
-    // The browser retries by itself, except after an error status (503 when the server is full).
+    // The browser retries by itself, except after an error status (503 when the server is full,
+    // 429 when this address holds too many streams).
     if (opened.readyState === EventSource.CLOSED) {
       setTimeout(() => source === opened && connect(load, onEvent), 5000);
     }

@@ -119,3 +119,32 @@ Deno.test("EventHub answers 503 past its client limit, and takes a client again 
     hub.close();
   }
 });
+
+Deno.test("EventHub caps the streams of one IP (429) besides all of them (503), and frees a place when a stream ends", async () => {
+  const hub = new EventHub({ startSeq: 0, maxClients: 3, maxClientsPerIp: 2 });
+  try {
+    const first = hub.connect(null, "10.0.0.1");
+    assert.equal(first.status, 200);
+    assert.equal(hub.connect(null, "10.0.0.1").status, 200);
+    const over = hub.connect(null, "10.0.0.1");
+    assert.equal(over.status, 429);
+    assert.equal(over.headers.get("retry-after"), "10");
+    assert.deepEqual(await over.json(), {
+      error:
+        "Too many event streams from your address: at most 2; close another board tab or retry later",
+    });
+    assert.equal(hub.connect(null, "10.0.0.2").status, 200, "another address");
+    assert.equal(hub.connect(null, "10.0.0.3").status, 503, "every place taken");
+    await first.body!.cancel();
+    assert.equal(hub.clients, 2);
+    assert.equal(hub.connect(null, "10.0.0.1").status, 200, "its place given back");
+    const uncapped = new EventHub({ startSeq: 0, maxClientsPerIp: 0 });
+    try {
+      for (let i = 0; i < 20; i++) assert.equal(uncapped.connect(null, "10.0.0.1").status, 200);
+    } finally {
+      uncapped.close();
+    }
+  } finally {
+    hub.close();
+  }
+});
