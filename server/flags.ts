@@ -50,7 +50,8 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --udp-port PORT           UDP port for requests (default 5000; 0 = any free port)
   --tcp-port PORT           TCP port (default 5001; 0 = any free port)
   --http-port PORT          HTTP port of the board, metrics and health checks (default 8080;
-                            0 = any free port); a port that cannot be bound is only a warning
+                            0 = any free port); a port that cannot be bound is only a warning;
+                            public: behind a reverse proxy (no header timeout, /metrics open)
   --no-http                 serve no HTTP at all
   --data-dir DIR            folder for the snapshot and journal (default ./data)
   --database-url URL        keep the state in PostgreSQL instead: postgres://USER:PASS@HOST:PORT/DB
