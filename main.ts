@@ -12,7 +12,7 @@ import { setUpLogging } from "./server/logging.ts";
 import { startServer } from "./server/mod.ts";
 import { testCrashHook } from "./server/crash_hook.ts";
 import { hidePassword, redactDatabaseUrl } from "./server/pg/database_url.ts";
-import { PostgresStore } from "./server/pg/postgres_store.ts";
+import { DatabaseBusyError, PostgresStore } from "./server/pg/postgres_store.ts";
 
 const logger = getLogger(["auction", "main"]);
 
@@ -61,13 +61,13 @@ async function runServer(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    // A port in use or an unusable data folder: say so plainly, without a stack trace. The
-    // folder's message names the folder; the address is for the rest (a port in use).
+    // A port in use, an unusable data folder or the database: say so plainly, without a stack
+    // trace. The folder's message names the folder, a busy database's the database.
     const folder = error instanceof DataDirError;
     const text = folder ? error.message : errorText(error);
     const shown = databaseUrl === undefined ? text : hidePassword(text, databaseUrl);
     console.error(
-      `error: cannot start the server${folder ? "" : ` on ${flags.hostname}`}: ${shown}`,
+      `error: cannot start the server${where(error, flags.hostname, databaseUrl)}: ${shown}`,
     );
     return 1;
   }
@@ -90,6 +90,15 @@ async function runServer(args: string[]): Promise<number> {
   logger.info("Shutting down");
   await server.close().catch(() => {});
   return code;
+}
+
+/** What a startup error is about, for its message: the address, the database, or nothing. */
+function where(error: unknown, hostname: string, databaseUrl: string | undefined): string {
+  if (error instanceof DataDirError || error instanceof DatabaseBusyError) return "";
+  const address = error instanceof Deno.errors.AddrInUse ||
+    error instanceof Deno.errors.AddrNotAvailable || error instanceof Deno.errors.PermissionDenied;
+  if (databaseUrl === undefined || address) return ` on ${hostname}`;
+  return ` with the database ${redactDatabaseUrl(databaseUrl)}`;
 }
 
 function errorText(error: unknown): string {

@@ -75,6 +75,34 @@ Deno.test("main.ts server exits 1 with a clear message when its port is taken", 
   }
 });
 
+Deno.test("main.ts server says a database it cannot reach is the database, not the address", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  const { code, stderr } = await runMain([
+    "server",
+    "--host",
+    "127.0.0.1",
+    "--udp-port",
+    "0",
+    "--tcp-port",
+    "0",
+    "--no-http",
+    "--database-url",
+    `postgres://auction:Sekret-1@127.0.0.1:${port}/auction`,
+  ]);
+  assert.equal(code, 1);
+  assert.match(
+    stderr,
+    new RegExp(
+      "^error: cannot start the server with the database " +
+        `postgres://auction:\\*\\*\\*@127\\.0\\.0\\.1:${port}/auction: .*ECONNREFUSED`,
+      "m",
+    ),
+  );
+  assert.doesNotMatch(stderr, /on 127\.0\.0\.1|Sekret/);
+});
+
 Deno.test("main.ts server refuses a data folder another server uses, and changes nothing in it", async () => {
   const first = await startServerProcess();
   try {

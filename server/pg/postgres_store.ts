@@ -21,37 +21,13 @@ import { LogWriter } from "./log_writer.ts";
 import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
-import { openWriterSession, takeNodeName, takeWriterLock } from "./writer_lock.ts";
+import { type PostgresStoreOptions, withDefaults } from "./store_options.ts";
+import { openWriterSession, takeWriterLock } from "./writer_lock.ts";
 
 export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
+export type { PostgresStoreOptions } from "./store_options.ts";
 
 const logger = getLogger(["auction", "store"]);
-
-/** Options of {@linkcode PostgresStore}. */
-export interface PostgresStoreOptions {
-  /** This node's name, written with each batch and snapshot. @default "node1" */
-  node?: string;
-  /** Take a snapshot after this many events. @default 10000 */
-  snapshotEveryEvents?: number;
-  /** Take a snapshot when this many seconds passed since the last one (checked at writes). @default 300 */
-  snapshotEverySeconds?: number;
-  /**
-   * How long `load` waits while another node writes to the database; meanwhile this node is a
-   * standby that takes over when that one stops or dies. @default Infinity
-   */
-  lockWaitMs?: number;
-  /** The time used to leave expired cached replies out of snapshots. @default Date.now */
-  now?: () => number;
-  /**
-   * Called once when the store fails for good (a failed write, or the writer's connection lost
-   * even while idle), so the server can stop at once rather than at its next request.
-   */
-  onFailure?: (error: unknown) => void;
-  /** A standby reads the log this often even without a notification. @default 1000 */
-  followPollMs?: number;
-  /** Called each time a standby has applied the log up to batch `lastSeq` (for tests). */
-  onFollowed?: (lastSeq: number) => void;
-}
 
 /** A {@linkcode Store} keeping the log and snapshots in a PostgreSQL database. */
 export class PostgresStore implements Store {
@@ -61,6 +37,8 @@ export class PostgresStore implements Store {
   #sql: postgres.Sql | null = null;
   #locked = false;
   #releasing = false;
+  /** Aborted when the store is closed: a standby stops reconnecting. */
+  readonly #closing = new AbortController();
   #state: AuctionState | null = null;
   #lastSeq = 0;
   /** The number of the last event appended: events are numbered one by one, batches too. */
@@ -75,16 +53,7 @@ export class PostgresStore implements Store {
   constructor(url: string, options: PostgresStoreOptions = {}) {
     checkDatabaseUrl(url);
     this.#url = url;
-    this.#options = {
-      node: options.node ?? "node1",
-      snapshotEveryEvents: options.snapshotEveryEvents ?? 10_000,
-      snapshotEverySeconds: options.snapshotEverySeconds ?? 300,
-      lockWaitMs: options.lockWaitMs ?? Infinity,
-      now: options.now ?? Date.now,
-      onFailure: options.onFailure ?? (() => {}),
-      followPollMs: options.followPollMs ?? 1000,
-      onFollowed: options.onFollowed ?? (() => {}),
-    };
+    this.#options = withDefaults(options);
   }
 
   /** The number of the last event appended (events are numbered from 1, one by one). */
@@ -128,7 +97,6 @@ export class PostgresStore implements Store {
     });
     try {
       await ensureSchema(sql);
-      await takeNodeName(sql, this.#options.node, this.#url);
       const follower = await takeWriterLock(sql, {
         url: this.#url,
         node: this.#options.node,
@@ -136,10 +104,12 @@ export class PostgresStore implements Store {
         followPollMs: this.#options.followPollMs,
         onFollowed: this.#options.onFollowed,
         onStandby: this.#onStandby,
+        signal: this.#closing.signal,
       });
       this.#locked = true;
       // A standby has followed the log; under the lock, nothing more is committed.
-      this.#recovered(follower ? await follower.finish() : await recoverState(sql), follower);
+      const recovered = follower ? await follower.finish() : await recoverState(sql);
+      this.#recovered(recovered, follower);
     } catch (error) {
       // Nothing was written: no need to wait for a connection that may be broken already.
       await this.#release(0);
@@ -276,6 +246,7 @@ export class PostgresStore implements Store {
     if (!sql) return;
     this.#sql = null;
     this.#releasing = true;
+    this.#closing.abort();
     // Ending the session releases the writer lock.
     await sql.end({ timeout: timeoutSeconds });
   }

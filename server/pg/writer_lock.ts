@@ -1,13 +1,15 @@
 /**
  * The writer lock: a session-level advisory lock held by the one node that writes the log. A
  * node that finds it taken waits as a standby, following the log, until the writer's session
- * ends (a clean stop, or its death), or fails at once with `lockWaitMs: 0`.
+ * ends (a clean stop, or its death), or fails at once with `lockWaitMs: 0`. A standby whose own
+ * session is lost reconnects and waits again; the holder's lost session is fatal (the store's).
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import postgres from "postgres";
 import { redactDatabaseUrl } from "./database_url.ts";
+import { isConnectionLost, pause, reconnectDelayMs } from "./connection_lost.ts";
 import { LogFollower } from "./follower.ts";
 import { LOCK_CLASS, NODE_NAME_LOCK_CLASS, WRITER_LOCK } from "./schema.ts";
 
@@ -55,16 +57,19 @@ export class DatabaseBusyError extends Error {
 /**
  * Takes the lock on node name `node` for the session of `sql`, so that two nodes of one name
  * (whose sessions and pushes would be confused) cannot serve one database; throws if it is held.
+ * Resolves to the backend pid of the session that holds it.
  */
-export async function takeNodeName(sql: postgres.Sql, node: string, url: string): Promise<void> {
+export async function takeNodeName(sql: postgres.Sql, node: string, url: string): Promise<number> {
   const [row] = await sql`
-    SELECT pg_try_advisory_lock(${NODE_NAME_LOCK_CLASS}::int, hashtext(${node})) AS taken`;
+    SELECT pg_try_advisory_lock(${NODE_NAME_LOCK_CLASS}::int, hashtext(${node})) AS taken,
+      pg_backend_pid() AS pid`;
   if (!row?.taken) {
     throw new DatabaseBusyError(
       `Cannot start node ${node}: a node of that name is connected to ${redactDatabaseUrl(url)} ` +
         `(give each node its own --node)`,
     );
   }
+  return Number(row.pid);
 }
 
 /** Options of {@linkcode takeWriterLock}. */
@@ -81,12 +86,30 @@ export interface WriterLockOptions {
   onFollowed: (lastSeq: number) => void;
   /** Called once the node waits, with the follower that keeps its state current meanwhile. */
   onStandby?: (follower: LogFollower) => Promise<void>;
+  /**
+   * Called as soon as the lock is granted, before anything else runs on the session, with the
+   * backend pid of the session that holds it: from then on the end of that session is fatal.
+   */
+  onLocked?: (pid: number) => void;
+  /** Aborted when the node stops: a standby stops reconnecting. */
+  signal?: AbortSignal;
+}
+
+/** The session changed under a lock wait (the driver reconnected between two statements). */
+class SessionChangedError extends Error {
+  constructor() {
+    super("The database session changed while taking the writer lock");
+    this.name = "SessionChangedError";
+  }
 }
 
 /**
- * Takes the writer lock for the session of `sql`, waiting up to `lockWaitMs` for it. While it
- * waits, the node follows the log: the follower is returned, to hand over its state (`null` when
- * the lock was free at once).
+ * Takes the node's name lock, then the writer lock, for the session of `sql`, waiting up to
+ * `lockWaitMs` for the writer lock. While it waits, the node follows the log (the follower is
+ * returned, to hand over its state; `null` when the lock was free at once), and a lost connection
+ * (the database restarted, the network cut) is not the end: the standby reconnects, with backoff,
+ * takes its name lock again and waits again. Only the holder of the lock must stop with its
+ * session.
  */
 export async function takeWriterLock(
   sql: postgres.Sql,
@@ -98,9 +121,15 @@ export async function takeWriterLock(
       `Cannot start node ${options.node}: another node is writing to ${database} ` +
         `(one node at a time; see docs/scale-out.md)`,
     );
+  let sessionPid = await takeNodeName(sql, options.node, options.url);
   const [row] = await sql`
-    SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken`;
-  if (row?.taken) return null;
+    SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken,
+      pg_backend_pid() AS pid`;
+  if (row?.taken && Number(row.pid) === sessionPid) {
+    options.onLocked?.(sessionPid);
+    return null;
+  }
+  if (row?.taken) throw new SessionChangedError();
   if (options.lockWaitMs <= 0) throw busy();
   const follower = await LogFollower.start(options.url, {
     pollMs: options.followPollMs,
@@ -114,16 +143,61 @@ export async function takeWriterLock(
       "that one stops",
     { node: options.node, database },
   );
-  // Blocks until the other node's session ends.
-  const timeout = Number.isFinite(options.lockWaitMs) ? String(Math.ceil(options.lockWaitMs)) : "0";
+  const deadline = performance.now() + options.lockWaitMs;
   try {
     await options.onStandby?.(follower);
-    await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
-    await sql`SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
+    for (let failures = 0, lost = false;; failures++) {
+      try {
+        if (lost) {
+          sessionPid = await takeNodeName(sql, options.node, options.url);
+          logger.info("Node {node} reconnected to {database}; it waits for the writer lock again", {
+            node: options.node,
+            database,
+          });
+          lost = false;
+          failures = 0;
+        }
+        const pid = await waitForLock(sql, deadline - performance.now());
+        if (pid !== sessionPid) {
+          await sql`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
+          throw new SessionChangedError();
+        }
+        options.onLocked?.(pid);
+        break;
+      } catch (error) {
+        const reconnect = error instanceof SessionChangedError || isConnectionLost(error);
+        if (!reconnect || options.signal?.aborted) throw error;
+        if (!lost) {
+          logger.warn(
+            "Node {node} lost its database connection while waiting for the writer lock: " +
+              "{error}; it reconnects",
+            { node: options.node, error },
+          );
+        }
+        lost = true;
+        await pause(reconnectDelayMs(failures), options.signal);
+        if (options.signal?.aborted) throw error;
+      }
+    }
     await sql`SELECT set_config('lock_timeout', '0', false)`;
     return follower;
   } catch (error) {
     await follower.stop();
     throw (error as { code?: string }).code === LOCK_NOT_AVAILABLE ? busy() : error;
   }
+}
+
+/**
+ * Waits up to `remainingMs` for the writer lock on the session of `sql` (blocks until the
+ * holder's session ends); resolves to the backend pid of the session given it.
+ */
+async function waitForLock(sql: postgres.Sql, remainingMs: number): Promise<number> {
+  if (remainingMs <= 0) {
+    throw Object.assign(new Error("lock wait ran out"), { code: LOCK_NOT_AVAILABLE });
+  }
+  const timeout = Number.isFinite(remainingMs) ? String(Math.ceil(remainingMs)) : "0";
+  await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
+  const [row] = await sql`
+    SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int), pg_backend_pid() AS pid`;
+  return Number(row?.pid);
 }

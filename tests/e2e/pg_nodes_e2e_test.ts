@@ -212,11 +212,13 @@ Deno.test(
 );
 
 Deno.test(
-  "a follower whose database session ends stops (exit code 1) for its supervisor to restart it",
+  "a follower whose database session ends reconnects, serves its clients on, and takes over " +
+    "when the writer stops",
   async () => {
     const url = await postgres.createDatabase();
     const alpha = await startNode(url, "alpha");
     const beta = await startNode(url, "beta");
+    const peer = new UdpPeer({ port: beta.udpPort });
     try {
       const sql = postgresClient(url, { max: 1, onnotice: () => {} });
       try {
@@ -226,10 +228,16 @@ Deno.test(
       } finally {
         await sql.end();
       }
-      const status = await beta.process.status;
-      assert.equal(status.code, 1, beta.output());
-      assert.ok(isWriter(alpha), "the writer serves on");
+      await waitForOutput(beta, /"beta" reconnected to .*; it waits for the writer lock again/);
+      const reply = await requestRetrying(peer, "REGISTER 1 ann buyer 127.0.0.1 1 2");
+      assert.equal(reply.type, "REGISTERED", JSON.stringify(reply));
+      assert.ok(isWriter(alpha) && !isWriter(beta), "the writer serves on");
+      await alpha.stop();
+      await waitForOutput(beta, /as the writer/);
+      const again = await requestRetrying(peer, "REGISTER 2 bob buyer 127.0.0.1 1 2");
+      assert.equal(again.type, "REGISTERED", JSON.stringify(again));
     } finally {
+      await peer.close();
       await closeAll([], [alpha, beta]);
     }
     await postgres.dropDatabase(url);
