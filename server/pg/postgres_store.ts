@@ -22,7 +22,7 @@ import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
 import { type PostgresStoreOptions, withDefaults } from "./store_options.ts";
-import { openWriterSession, takeWriterLock } from "./writer_lock.ts";
+import { holdsWriterLock, openWriterSession, takeWriterLock } from "./writer_lock.ts";
 
 export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
 export type { PostgresStoreOptions } from "./store_options.ts";
@@ -35,7 +35,10 @@ export class PostgresStore implements Store {
   readonly #options: Required<PostgresStoreOptions>;
   /** The one connection: it holds the writer lock, so every write goes through it. */
   #sql: postgres.Sql | null = null;
+  /** Set the moment the writer lock is granted: from then on, losing the session is fatal. */
   #locked = false;
+  /** The backend pid of the session given the writer lock. */
+  #lockPid = 0;
   #releasing = false;
   /** Aborted when the store is closed: a standby stops reconnecting. */
   readonly #closing = new AbortController();
@@ -104,11 +107,16 @@ export class PostgresStore implements Store {
         followPollMs: this.#options.followPollMs,
         onFollowed: this.#options.onFollowed,
         onStandby: this.#onStandby,
+        onLocked: (pid) => {
+          this.#locked = true;
+          this.#lockPid = pid;
+        },
         signal: this.#closing.signal,
       });
-      this.#locked = true;
       // A standby has followed the log; under the lock, nothing more is committed.
       const recovered = follower ? await follower.finish() : await recoverState(sql);
+      await this.#options.onWriterLock(this.#lockPid);
+      await this.#checkWriterLock(sql);
       this.#recovered(recovered, follower);
     } catch (error) {
       // Nothing was written: no need to wait for a connection that may be broken already.
@@ -216,6 +224,22 @@ export class PostgresStore implements Store {
   #connectionClosed(): void {
     if (this.#releasing || !this.#locked || this.#failure) return;
     this.#writer?.fail(new Error("Lost the database connection that holds the writer lock"));
+  }
+
+  /**
+   * Throws unless the session given the writer lock is still the store's and holds it: the driver
+   * reconnects silently, so a session lost between the grant and the first write would otherwise
+   * go unnoticed, and this node would write without the lock.
+   */
+  async #checkWriterLock(sql: postgres.Sql): Promise<void> {
+    const held = this.#failure === null &&
+      await holdsWriterLock(sql, this.#lockPid).catch(() => false);
+    if (this.#failure) throw this.#failure;
+    if (!held) {
+      const error = new Error("Lost the database connection that holds the writer lock");
+      this.#writer?.fail(error);
+      throw error;
+    }
   }
 
   /** Takes `recovered` as the live state; `follower` says a standby followed the log to it. */

@@ -27,6 +27,11 @@ export interface PostgresStoreOptions {
   followPollMs?: number;
   /** Called each time a standby has applied the log up to batch `lastSeq` (for tests). */
   onFollowed?: (lastSeq: number) => void;
+  /**
+   * Called once this node is given the writer lock, with the backend pid of the session that
+   * holds it, before the node checks that it still holds it and serves as the writer (for tests).
+   */
+  onWriterLock?: (pid: number) => Promise<void> | void;
 }
 
 /** `options` with every default filled in. */
@@ -40,5 +45,6 @@ export function withDefaults(options: PostgresStoreOptions): Required<PostgresSt
     onFailure: options.onFailure ?? (() => {}),
     followPollMs: options.followPollMs ?? 1000,
     onFollowed: options.onFollowed ?? (() => {}),
+    onWriterLock: options.onWriterLock ?? (() => {}),
   };
 }

@@ -90,7 +90,7 @@ export interface WriterLockOptions {
    * Called as soon as the lock is granted, before anything else runs on the session, with the
    * backend pid of the session that holds it: from then on the end of that session is fatal.
    */
-  onLocked?: (pid: number) => void;
+  onLocked: (pid: number) => void;
   /** Aborted when the node stops: a standby stops reconnecting. */
   signal?: AbortSignal;
 }
@@ -126,7 +126,7 @@ export async function takeWriterLock(
     SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken,
       pg_backend_pid() AS pid`;
   if (row?.taken && Number(row.pid) === sessionPid) {
-    options.onLocked?.(sessionPid);
+    options.onLocked(sessionPid);
     return null;
   }
   if (row?.taken) throw new SessionChangedError();
@@ -162,7 +162,7 @@ export async function takeWriterLock(
           await sql`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
           throw new SessionChangedError();
         }
-        options.onLocked?.(pid);
+        options.onLocked(pid);
         break;
       } catch (error) {
         const reconnect = error instanceof SessionChangedError || isConnectionLost(error);
@@ -200,4 +200,18 @@ async function waitForLock(sql: postgres.Sql, remainingMs: number): Promise<numb
   const [row] = await sql`
     SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int), pg_backend_pid() AS pid`;
   return Number(row?.pid);
+}
+
+/**
+ * Whether the session of `sql` is the one of backend `pid` and holds the writer lock: a node
+ * given the lock checks it before it serves as the writer, so that a session lost and silently
+ * replaced by the driver meanwhile is caught.
+ */
+export async function holdsWriterLock(sql: postgres.Sql, pid: number): Promise<boolean> {
+  const [row] = await sql`
+    SELECT pg_backend_pid() AS pid, EXISTS (
+      SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
+        AND classid = ${LOCK_CLASS}::int::oid AND objid = ${WRITER_LOCK}::int::oid AND objsubid = 2
+    ) AS held`;
+  return Number(row?.pid) === pid && row?.held === true;
 }

@@ -1,6 +1,7 @@
 /**
  * The writer lock across lost sessions (`server/pg/writer_lock.ts`, `postgres_store.ts`): a
- * standby whose lock wait loses its session reconnects and waits again.
+ * standby whose lock wait loses its session reconnects and waits again; a node given the lock
+ * whose session is lost before it serves stops instead of writing without the lock.
  * @module
  */
 
@@ -55,5 +56,30 @@ Deno.test(
     }
     assert.deepEqual(await loading, state);
     await standby.close();
+  }),
+);
+
+Deno.test(
+  "PostgresStore: a node whose session is lost once it is given the writer lock fails and " +
+    "writes nothing, rather than serving without the lock",
+  withDatabase(async (url) => {
+    const writer = new PostgresStore(url, { node: "alpha" });
+    await writer.load();
+    const failed = Promise.withResolvers<unknown>();
+    const standby = new PostgresStore(url, {
+      node: "beta",
+      onFailure: failed.resolve,
+      // The session given the lock ends before the node serves (the driver would reconnect).
+      onWriterLock: async (pid) =>
+        void await queryRows(url, `SELECT pg_terminate_backend(${pid}, 5000)`),
+    });
+    const loading = standby.load();
+    await standbyWaiting(url);
+    await writer.close();
+    await assert.rejects(loading, /Lost the database connection that holds the writer lock/);
+    assert.match(String(await failed.promise), /Lost the database connection/);
+    await assert.rejects(standby.append([userEvent(1)]));
+    await standby.close();
+    assert.deepEqual(await queryRows(url, "SELECT seq FROM auction_log WHERE node = 'beta'"), []);
   }),
 );
