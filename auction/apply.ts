@@ -151,6 +151,8 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
         item.negotiation.status = "refused";
       } else {
         item.negotiation.status = "accepted";
+        item.negotiation.acceptedAtMs = event.atMs;
+        item.negotiation.acceptedPriceCents = event.newPriceCents;
         item.currentPriceCents = event.newPriceCents;
       }
       return;

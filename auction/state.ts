@@ -101,6 +101,10 @@ export interface Negotiation {
   status: "pending" | "accepted" | "refused" | "expired";
   /** When the first NEGOTIATE_REQ was sent. */
   startedAtMs: number;
+  /** When the seller lowered the price (ACCEPT), for the board's price history. */
+  acceptedAtMs?: number;
+  /** The price the seller lowered it to, in cents. */
+  acceptedPriceCents?: number;
 }
 
 /** The sale (or non-sale) of an item after its auction closed. */

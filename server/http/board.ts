@@ -14,6 +14,7 @@ import {
   type BoardItem,
   BoardModel,
   type BoardModelOptions,
+  type PricePoint,
 } from "./board_model.ts";
 import { EventHub, type EventHubOptions, type HubEvent } from "./sse.ts";
 
@@ -33,7 +34,7 @@ export interface BoardOptions extends BoardModelOptions, Omit<EventHubOptions, "
   onChange?: (change: BoardChange) => void;
 }
 
-/** How many prices of an item the board list's small chart shows. */
+/** How many prices of an item the board list's small chart shows (the start price, then changes). */
 const TREND_POINTS = 30;
 
 /** The board's model and stream, kept up to date by the core. */
@@ -68,7 +69,9 @@ export class Board {
 
 /** An item as the JSON API and the event stream show it. */
 export function itemJson(item: BoardItem): Record<string, unknown> {
-  const recent = item.history.slice(-(TREND_POINTS - 1)).map((bid) => formatPrice(bid.amountCents));
+  const recent = item.history.slice(-(TREND_POINTS - 1)).map((point) =>
+    formatPrice(point.amountCents)
+  );
   return {
     id: item.id,
     name: item.name,
@@ -86,16 +89,19 @@ export function itemJson(item: BoardItem): Record<string, unknown> {
   };
 }
 
-/** An item with its latest `historyLimit` bids, oldest first. */
+/** An item with its latest `historyLimit` price changes (bids, lowered prices), oldest first. */
 export function itemDetailJson(item: BoardItem, historyLimit: number): Record<string, unknown> {
-  return {
-    ...itemJson(item),
-    history: item.history.slice(-historyLimit).map((bid) => ({
-      at: new Date(bid.atMs).toISOString(),
-      amount: formatPrice(bid.amountCents),
-      bidder: bid.bidder,
-    })),
+  return { ...itemJson(item), history: item.history.slice(-historyLimit).map(pricePointJson) };
+}
+
+/** A bid as `{kind: "bid", at, amount, bidder}`, a lowered price as `{kind: "price_adjusted", at, amount}`. */
+function pricePointJson(point: PricePoint): Record<string, unknown> {
+  const json = {
+    kind: point.kind,
+    at: new Date(point.atMs).toISOString(),
+    amount: formatPrice(point.amountCents),
   };
+  return point.kind === "bid" ? { ...json, bidder: point.bidder } : json;
 }
 
 /**
@@ -107,10 +113,11 @@ function hubEvent(seq: number, change: BoardChange): HubEvent {
   const { id, name, priceCents, status } = item;
   if (change.type === "bid") return new BidEvent(seq, item, item.bids, item.endsAtMs);
   if (change.type === "price_adjusted") {
+    const adjustment = pricePointJson(item.history.at(-1)!);
     return {
       id: seq,
       type: change.type,
-      data: () => ({ id, item: name, price: formatPrice(priceCents), status }),
+      data: () => ({ id, item: name, price: formatPrice(priceCents), status, adjustment }),
     };
   }
   const json = { ...itemJson(item), item: name };
@@ -132,7 +139,8 @@ class BidEvent implements HubEvent {
     this.#item = item;
     this.#bids = bids;
     this.#endsAtMs = endsAtMs;
-    this.#bid = item.history.at(-1)!;
+    // The model has just recorded this bid as the history's last point.
+    this.#bid = item.history.at(-1) as BidPoint;
   }
 
   get type(): string {
@@ -150,6 +158,7 @@ class BidEvent implements HubEvent {
       endsAt: new Date(this.#endsAtMs).toISOString(),
       status: "open",
       bid: {
+        kind: "bid",
         at: new Date(bid.atMs).toISOString(),
         amount: formatPrice(bid.amountCents),
         bidder: bid.bidder,

@@ -11,8 +11,9 @@ import { type AuctionState, type Item, nameKey, type Sale } from "../../auction/
 /** Where an auction stands, as the board shows it. */
 export type BoardStatus = "open" | "pending" | "sold" | "no_offer" | "cancelled";
 
-/** One accepted bid. */
+/** One accepted bid, a point of the price history. */
 export interface BidPoint {
+  kind: "bid";
   /** When the server accepted it. */
   atMs: number;
   /** The bid, in cents. */
@@ -20,6 +21,18 @@ export interface BidPoint {
   /** The bidder's name as registered. */
   bidder: string;
 }
+
+/** The seller lowered the price (ACCEPT of a negotiation), a point of the price history. */
+export interface PriceAdjustmentPoint {
+  kind: "price_adjusted";
+  /** When the server applied it. */
+  atMs: number;
+  /** The lowered price, in cents. */
+  amountCents: number;
+}
+
+/** A change of an auction's price: an accepted bid or a price the seller lowered. */
+export type PricePoint = BidPoint | PriceAdjustmentPoint;
 
 /** An auction on the board. */
 export interface BoardItem {
@@ -47,8 +60,11 @@ export interface BoardItem {
   status: BoardStatus;
   /** When it closed. */
   closedAtMs?: number;
-  /** The latest bids, oldest first: at least the model's `historyLimit` (when there were as many), under 1.5 times it. */
-  history: BidPoint[];
+  /**
+   * The latest price changes (bids and lowered prices), oldest first: at least the model's
+   * `historyLimit` (when there were as many), under 1.5 times it.
+   */
+  history: PricePoint[];
 }
 
 /** What a committed event changed on the board, for the live stream. */
@@ -63,7 +79,7 @@ export interface BoardChange {
 export interface BoardModelOptions {
   /** How many closed auctions the board keeps, newest first. @default 100 */
   closedLimit?: number;
-  /** How many bids of one auction the board keeps, newest kept. @default 500 */
+  /** How many price changes of one auction the board keeps, newest kept. @default 500 */
   historyLimit?: number;
 }
 
@@ -161,17 +177,23 @@ export class BoardModel {
         item.leader = bidder;
         item.bids++;
         item.endsAtMs = event.endsAtMs;
-        item.history.push({ atMs: event.atMs, amountCents: event.amountCents, bidder });
-        // Trim in steps, not one shift per bid: the history holds up to 1.5x the limit.
-        if (item.history.length >= this.#historyLimit * 1.5) {
-          item.history.splice(0, item.history.length - this.#historyLimit);
-        }
+        this.#record(item, {
+          kind: "bid",
+          atMs: event.atMs,
+          amountCents: event.amountCents,
+          bidder,
+        });
         return { type: "bid", item };
       }
       case "negotiation_answered": {
         const item = this.#open.get(event.itemId);
         if (!item || event.newPriceCents === undefined) return;
         item.priceCents = event.newPriceCents;
+        this.#record(item, {
+          kind: "price_adjusted",
+          atMs: event.atMs,
+          amountCents: event.newPriceCents,
+        });
         return { type: "price_adjusted", item };
       }
       case "auction_closed": {
@@ -199,6 +221,14 @@ export class BoardModel {
     }
   }
 
+  #record(item: BoardItem, point: PricePoint): void {
+    item.history.push(point);
+    // Trim in steps, not one shift per bid: the history holds up to 1.5x the limit.
+    if (item.history.length >= this.#historyLimit * 1.5) {
+      item.history.splice(0, item.history.length - this.#historyLimit);
+    }
+  }
+
   #addOpen(item: BoardItem): void {
     this.#open.set(item.id, item);
     this.#openByName.set(nameKey(item.name), item);
@@ -220,10 +250,32 @@ export class BoardModel {
       listedAtMs: item.listedAtMs,
       endsAtMs: item.endsAtMs,
       status,
-      // The state keeps only the leading bid; earlier bids of a restarted server are not shown.
-      history: item.highestBid && leader !== null
-        ? [{ atMs: item.highestBid.atMs, amountCents: item.highestBid.amountCents, bidder: leader }]
-        : [],
+      history: recoveredHistory(item, leader),
     };
   }
+}
+
+/**
+ * What the state still tells of an item's price history: the lowered price (a negotiation only
+ * comes before any bid) and the leading bid; earlier bids of a restarted server are not shown.
+ */
+function recoveredHistory(item: Item, leader: string | null): PricePoint[] {
+  const history: PricePoint[] = [];
+  const { negotiation, highestBid } = item;
+  if (negotiation?.acceptedAtMs !== undefined && negotiation.acceptedPriceCents !== undefined) {
+    history.push({
+      kind: "price_adjusted",
+      atMs: negotiation.acceptedAtMs,
+      amountCents: negotiation.acceptedPriceCents,
+    });
+  }
+  if (highestBid && leader !== null) {
+    history.push({
+      kind: "bid",
+      atMs: highestBid.atMs,
+      amountCents: highestBid.amountCents,
+      bidder: leader,
+    });
+  }
+  return history;
 }

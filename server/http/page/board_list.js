@@ -17,7 +17,7 @@ function sparkline(prices) {
   svg.setAttribute(
     "aria-label",
     values.length > 1
-      ? `Price went from ${prices[0]} to ${prices.at(-1)} over ${values.length - 1} bids`
+      ? `Price went from ${prices[0]} to ${prices.at(-1)} over ${values.length - 1} changes`
       : `No bid yet: start price ${prices[0]}`,
   );
   const min = Math.min(...values);
@@ -50,7 +50,12 @@ function merged(type, data) {
   const old = known.get(data.id);
   if (!old && !["listed", "closed", "outcome"].includes(type)) return null;
   const item = { ...old, ...data };
-  if (type === "bid" && old && data.bid) item.trend = [...old.trend, data.bid.amount].slice(-30);
+  // The trend is the start price, then the latest 29 changes: bids and prices the seller lowered.
+  const point = type === "bid" ? data.bid : type === "price_adjusted" ? data.adjustment : null;
+  if (old && point) {
+    const [start, ...changes] = old.trend;
+    item.trend = [start, ...[...changes, point.amount].slice(-29)];
+  }
   known.set(item.id, item);
   return item;
 }

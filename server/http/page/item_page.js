@@ -1,8 +1,21 @@
-// One auction (/items/NAME): its price, leader and time left, and its bids as a chart and a table.
+// One auction (/items/NAME): its price, leader and time left, and its price history (accepted
+// bids and prices the seller lowered) as a chart and a table.
 
 import { $, announce, clockTime, el, live, loaded, OUTCOME, SVG, timeLeft } from "./live.js";
 
 let current = null;
+
+/** A point of the history the seller made by lowering the price, not a bid. */
+const isAdjustment = (point) => point.kind === "price_adjusted";
+
+function chartLabel(history, startPrice) {
+  if (!history.length) return `No bid yet; start price ${startPrice}`;
+  const bids = history.filter((point) => !isAdjustment(point)).length;
+  const cuts = history.length - bids;
+  const parts = [`${bids} bid${bids === 1 ? "" : "s"}`];
+  if (cuts) parts.push(`${cuts} price cut${cuts === 1 ? "" : "s"} by the seller`);
+  return `Price from ${startPrice} to ${history.at(-1).amount}: ${parts.join(" and ")}`;
+}
 
 function bigChart(history, startPrice) {
   const width = 640;
@@ -13,12 +26,7 @@ function bigChart(history, startPrice) {
   svg.setAttribute("class", "big-chart");
   svg.setAttribute("role", "img");
   const prices = [Number(startPrice), ...history.map((bid) => Number(bid.amount))];
-  svg.setAttribute(
-    "aria-label",
-    history.length
-      ? `Price from ${startPrice} to ${history.at(-1).amount} over ${history.length} bids`
-      : `No bid yet; start price ${startPrice}`,
-  );
+  svg.setAttribute("aria-label", chartLabel(history, startPrice));
   const min = Math.min(...prices);
   const max = Math.max(...prices);
   const span = max - min || 1;
@@ -42,7 +50,7 @@ function bigChart(history, startPrice) {
     axis.append(rule, label);
   }
   svg.append(axis);
-  // A step line: the price holds until the next bid.
+  // A step line: the price holds until the next bid or price cut.
   let d = `M${x(0)},${y(prices[0])}`;
   for (let index = 1; index < prices.length; index++) {
     d += ` H${x(index)} V${y(prices[index])}`;
@@ -51,14 +59,26 @@ function bigChart(history, startPrice) {
   path.setAttribute("d", d);
   path.setAttribute("class", "big-line");
   svg.append(path);
-  prices.forEach((value, index) => {
-    if (index === 0) return;
-    const dot = document.createElementNS(SVG, "circle");
-    dot.setAttribute("cx", String(x(index)));
-    dot.setAttribute("cy", String(y(value)));
-    dot.setAttribute("r", "3.5");
-    dot.setAttribute("class", "big-dot");
-    svg.append(dot);
+  // A bid is a round dot, a price the seller lowered a square: the legend says which is which.
+  history.forEach((point, index) => {
+    const cx = x(index + 1);
+    const cy = y(prices[index + 1]);
+    let mark;
+    if (isAdjustment(point)) {
+      mark = document.createElementNS(SVG, "rect");
+      mark.setAttribute("x", String(cx - 4));
+      mark.setAttribute("y", String(cy - 4));
+      mark.setAttribute("width", "8");
+      mark.setAttribute("height", "8");
+      mark.setAttribute("class", "big-adjust");
+    } else {
+      mark = document.createElementNS(SVG, "circle");
+      mark.setAttribute("cx", String(cx));
+      mark.setAttribute("cy", String(cy));
+      mark.setAttribute("r", "3.5");
+      mark.setAttribute("class", "big-dot");
+    }
+    svg.append(mark);
   });
   return svg;
 }
@@ -91,13 +111,15 @@ function renderDetail(item) {
     $("item-time-label").textContent = "Closed at";
   }
   $("item-chart").replaceChildren(bigChart(item.history, item.startPrice));
-  const rows = [...item.history].reverse().map((bid) =>
+  const rows = [...item.history].reverse().map((point) =>
     el(
       "tr",
-      {},
-      el("td", {}, el("time", { datetime: bid.at, text: clockTime(bid.at) })),
-      el("td", { text: bid.bidder }),
-      el("td", { class: "num", text: bid.amount }),
+      isAdjustment(point)
+        ? { class: "adjustment", "data-kind": point.kind }
+        : { "data-kind": "bid" },
+      el("td", {}, el("time", { datetime: point.at, text: clockTime(point.at) })),
+      el("td", { text: isAdjustment(point) ? "Price lowered by the seller" : point.bidder }),
+      el("td", { class: "num", text: point.amount }),
     )
   );
   $("history").replaceChildren(...rows);
@@ -133,7 +155,8 @@ function onItemEvent(type, item) {
     return;
   }
   if (item.id !== current.id) return;
-  const history = type === "bid" && item.bid ? [...current.history, item.bid] : current.history;
+  const point = type === "bid" ? item.bid : type === "price_adjusted" ? item.adjustment : null;
+  const history = point ? [...current.history, point] : current.history;
   renderDetail({ ...current, ...item, history });
   if (type === "bid") announce(`${item.price}, ${item.leader} leads`);
   if (type === "closed" || type === "outcome") announce(OUTCOME[item.status] ?? item.status);

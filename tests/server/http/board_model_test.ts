@@ -78,9 +78,40 @@ Deno.test(
     assert.equal(kite.leader, "Scott");
     assert.equal(kite.priceCents, 2500);
     assert.equal(kite.bids, 1);
-    assert.deepEqual(kite.history, [{ atMs: AT + 2500, amountCents: 2500, bidder: "Scott" }]);
+    assert.deepEqual(kite.history, [
+      { kind: "bid", atMs: AT + 2500, amountCents: 2500, bidder: "Scott" },
+    ]);
     assert.equal(model.find("Lamp")!.priceCents, 1500);
     assert.deepEqual(model.open().map((item) => item.name), ["Kite", "Lamp"], "soonest end first");
+  },
+);
+
+Deno.test(
+  "BoardModel records a lowered price in the price history, marked apart from bids",
+  pure,
+  async (t) => {
+    const events: AuctionEvent[] = [
+      ...USERS,
+      listed(1, "Drachen"),
+      { type: "negotiation_started", atMs: AT + 30_000, itemId: 1 },
+      { type: "negotiation_answered", atMs: AT + 31_000, itemId: 1, newPriceCents: 1550 },
+      bid(1, 1600),
+    ];
+    const expected = [
+      { kind: "price_adjusted", atMs: AT + 31_000, amountCents: 1550 },
+      { kind: "bid", atMs: AT + 1600, amountCents: 1600, bidder: "Scott" },
+    ];
+    await t.step("from the events", () => {
+      const drachen = modelAfter(events).model.find("Drachen")!;
+      assert.equal(drachen.priceCents, 1600);
+      assert.equal(drachen.bids, 1, "a lowered price is not a bid");
+      assert.deepEqual(drachen.history, expected);
+    });
+    await t.step("from a recovered state", () => {
+      const state = emptyState();
+      for (const event of events) applyEvent(state, event);
+      assert.deepEqual(new BoardModel(state).find("Drachen")!.history, expected);
+    });
   },
 );
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { Board } from "../../../server/http/board.ts";
+import { emptyState } from "../../../auction/state.ts";
+import type { CommittedListener } from "../../../server/core.ts";
+import { Board, itemDetailJson } from "../../../server/http/board.ts";
 import { createHandler } from "../../../server/http/routes.ts";
 import { createHarness, peer } from "../../_support/harness.ts";
 
@@ -66,6 +68,60 @@ Deno.test("HEAD /events answers the headers without opening a stream", async () 
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/event-stream");
     assert.equal(board.hub.clients, 0);
+  } finally {
+    board.close();
+  }
+});
+
+Deno.test("Board shows a lowered price in the history, the trend and the stream, apart from bids", async () => {
+  let listener: CommittedListener | undefined;
+  const board = new Board({
+    state: emptyState(),
+    committedSeq: 0,
+    onCommitted: (added) => listener = added,
+  });
+  const at = Date.UTC(2026, 0, 1);
+  try {
+    listener!({
+      firstSeq: 1,
+      events: [
+        {
+          type: "item_listed",
+          atMs: at,
+          id: 1,
+          name: "Drachen",
+          description: "A kite",
+          seller: "jas",
+          startPriceCents: 2000,
+          durationMs: 60_000,
+          endsAtMs: at + 60_000,
+        },
+        { type: "negotiation_started", atMs: at + 30_000, itemId: 1 },
+        { type: "negotiation_answered", atMs: at + 31_000, itemId: 1, newPriceCents: 1550 },
+        {
+          type: "bid_placed",
+          atMs: at + 40_000,
+          itemId: 1,
+          bidder: "scott",
+          amountCents: 1600,
+          endsAtMs: at + 60_000,
+        },
+      ],
+    });
+    const detail = itemDetailJson(board.model.find("Drachen")!, board.model.historyLimit);
+    assert.deepEqual(detail.trend, ["20.00", "15.50", "16.00"]);
+    assert.deepEqual(detail.history, [
+      { kind: "price_adjusted", at: new Date(at + 31_000).toISOString(), amount: "15.50" },
+      { kind: "bid", at: new Date(at + 40_000).toISOString(), amount: "16.00", bidder: "scott" },
+    ]);
+    const text = await streamText(board.hub.connect("0"));
+    const data = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((match) => ({
+      type: match[1],
+      ...JSON.parse(match[2]!),
+    }));
+    assert.deepEqual(data.map((event) => event.type), ["listed", "price_adjusted", "bid"]);
+    assert.deepEqual(data[1]!.adjustment, detail.history[0]);
+    assert.deepEqual(data[2]!.bid, detail.history[1]);
   } finally {
     board.close();
   }
