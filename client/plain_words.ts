@@ -44,8 +44,9 @@ export function plainWords(text: string): string {
  * the operating system's error.
  */
 export function describeCancelReason(reason: string, side?: "buyer" | "seller"): string {
-  // "Seller unreachable: Cannot connect to HOST:PORT after 3 attempts: <OS error>": who, not
-  // the server's connection details (the --json record keeps the reason as received).
+  // "Seller unreachable: could not connect after 3 attempts" (older servers went on with
+  // "Cannot connect to HOST:PORT ...: <OS error>"): who, not how (the --json record keeps the
+  // reason as received).
   const unreachable = /^(buyer|seller) unreachable\b/i.exec(reason);
   if (unreachable) {
     const whose = unreachable[1]!.toLowerCase();

@@ -14,7 +14,7 @@ import { cardLastFour, message, redactSecrets } from "../../protocol/mod.ts";
 import { type BothAnswers, type InformFailure, readBothInforms } from "./inform.ts";
 import type { PaymentRequest, PaymentResult } from "./payment.ts";
 import type { LineChannel } from "./line_channel.ts";
-import { OutOfDescriptorsError } from "./peer_connection.ts";
+import { OutOfDescriptorsError, PeerUnreachableError } from "./peer_connection.ts";
 import {
   connectToUser,
   describe,
@@ -68,7 +68,16 @@ export class SaleExchange {
         // Out of file descriptors: the finalizer retries the sale later; nothing was sent.
         if (failed.reason instanceof OutOfDescriptorsError) throw failed.reason;
         const who = buyer.status === "rejected" ? "Buyer" : "Seller";
-        return await this.#cancel(open, `${who} unreachable: ${describe(failed.reason)}`);
+        // The address, the port and the system's error are for the log, never for the other party.
+        logger.warn("The {role} of item {item} is unreachable: {reason}", {
+          role: who.toLowerCase(),
+          item: sale.itemId,
+          reason: describe(failed.reason),
+        });
+        const why = failed.reason instanceof PeerUnreachableError
+          ? failed.reason.publicReason
+          : "could not connect";
+        return await this.#cancel(open, `${who} unreachable: ${why}`);
       }
       const result = await this.#exchange(buyer.value, seller.value);
       if (!result.ok) return await this.#cancel(open, result.reason);
@@ -88,10 +97,11 @@ export class SaleExchange {
       await this.#requestInform(buyer, seller);
       this.#step("inform_requested");
     } catch (error) {
-      return {
-        ok: false,
-        reason: `Connection lost while informing the parties: ${describe(error)}`,
-      };
+      logger.warn("Connection lost while informing the parties of item {item}: {reason}", {
+        item: this.sale.itemId,
+        reason: describe(error),
+      });
+      return { ok: false, reason: "Connection lost while informing the parties" };
     }
     const { core, shutdown } = this.#context;
     const answers = await readBothInforms({ buyer, seller }, {
@@ -149,7 +159,16 @@ export class SaleExchange {
       paid = await this.#context.gateway.pay(request);
     } catch (error) {
       const known = await this.#context.gateway.lookup(idempotencyKey).catch(() => undefined);
-      if (!known) return { status: "failed", reason: `Payment failed: ${describe(error)}` };
+      if (!known) {
+        logger.warn("The payment of item {item} failed: {reason}", {
+          item: itemId,
+          reason: describe(error),
+        });
+        return {
+          status: "failed",
+          reason: "Payment failed: the payment service could not be reached",
+        };
+      }
       paid = known;
     }
     this.#step("charged");

@@ -12,6 +12,7 @@ import {
   DecodeError,
   decodeLine,
   isCardExpired,
+  ProtocolError,
   readUnquotedInform,
   redactSecrets,
 } from "../../protocol/mod.ts";
@@ -109,7 +110,16 @@ export async function readInform(
     if (error instanceof ReadTimeoutError) {
       return fail(`${who} did not answer INFORM_Req within ${options.timeoutSeconds} s`);
     }
-    return fail(`${who} sent an unreadable answer: ${describe(error)}`);
+    // A broken line (too long) is the party's doing and says so; a connection that failed says
+    // only that: the system's error text is for the log, not for the other party.
+    if (error instanceof ProtocolError) {
+      return fail(`${who} sent an unreadable answer: ${error.message}`);
+    }
+    logger.warn("The {party}'s connection failed before INFORM_Res: {reason}", {
+      party,
+      reason: describe(error),
+    });
+    return fail(`${who} lost the connection before answering INFORM_Req`);
   }
   if (line === null) return fail(`${who} closed the connection without answering INFORM_Req`);
   logger.info("Received {line} from {party} at {peer}", {

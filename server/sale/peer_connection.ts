@@ -24,6 +24,26 @@ export class OutOfDescriptorsError extends Error {
   }
 }
 
+/**
+ * Every attempt to connect to a party failed. The message names the address and the operating
+ * system's last error, for the server's log; CANCEL says only {@linkcode publicReason}.
+ */
+export class PeerUnreachableError extends Error {
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(address: PeerAddress, attempts: number, lastReason: string) {
+    super(`Cannot connect to ${addressKey(address)} after ${attempts} attempts: ${lastReason}`);
+    this.name = "PeerUnreachableError";
+    this.attempts = attempts;
+  }
+
+  /** What the other party may be told: no address, no port, no error of the operating system. */
+  get publicReason(): string {
+    return `could not connect after ${this.attempts} attempts`;
+  }
+}
+
 /** Whether `error` says the process or the system has no file descriptor left. */
 export function isOutOfDescriptors(error: unknown): boolean {
   if (error instanceof OutOfDescriptorsError) return true;
@@ -89,9 +109,7 @@ export class TcpConnector implements Connector {
         lastReason = error instanceof Error ? error.message : String(error);
       }
     }
-    throw new Error(
-      `Cannot connect to ${addressKey(address)} after ${this.#attempts} attempts: ${lastReason}`,
-    );
+    throw new PeerUnreachableError(address, this.#attempts, lastReason);
   }
 
   async #dialWithTimeout(address: PeerAddress): Promise<Deno.TcpConn> {

@@ -10,7 +10,7 @@ import {
 } from "../../client/format.ts";
 import { ItemBook } from "../../client/items.ts";
 import { describePaid, describeShipping } from "../../client/sale_wording.ts";
-import { describeCancelReason } from "../../client/plain_words.ts";
+import { describeCancelReason, plainWords } from "../../client/plain_words.ts";
 import { decodeLine, message } from "../../protocol/mod.ts";
 
 Deno.test({
@@ -245,6 +245,43 @@ Deno.test({
     // The scripted mode keeps the reason as it came.
     const raw = `CANCEL 9 ${reason}`;
     assert.equal(messageToJson(decodeLine(raw), raw).reason, reason);
+  },
+});
+
+Deno.test({
+  name: "the server's CANCEL reasons without connection details read as sentences",
+  permissions: "none",
+  fn: () => {
+    const cases: [string, "buyer" | "seller", string][] = [
+      [
+        "Buyer unreachable: could not connect after 3 attempts",
+        "seller",
+        "the buyer could not be reached.",
+      ],
+      [
+        "Buyer unreachable: could not connect after 3 attempts",
+        "buyer",
+        "you could not be reached.",
+      ],
+      [
+        "Connection lost while informing the parties",
+        "seller",
+        "a connection was lost while the payment details were being asked for.",
+      ],
+      [
+        "Seller lost the connection before answering INFORM_Req",
+        "buyer",
+        `the seller lost the connection before answering ${plainWords("INFORM_Req")}.`,
+      ],
+      [
+        "Payment failed: the payment service could not be reached",
+        "buyer",
+        "payment failed: the payment service could not be reached.",
+      ],
+    ];
+    for (const [reason, side, expected] of cases) {
+      assert.equal(describeCancelReason(reason, side), expected, reason);
+    }
   },
 });
 

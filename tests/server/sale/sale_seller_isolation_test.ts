@@ -52,8 +52,12 @@ const EXPECTED: Record<Exclude<Seller, "good">, { reason: RegExp; atDeadline: bo
   silent: { reason: /^CANCEL \d+ Seller did not answer INFORM_Req within 3 s$/, atDeadline: true },
   trickle: { reason: /^CANCEL \d+ Seller did not answer INFORM_Req within 3 s$/, atDeadline: true },
   flood: { reason: /^CANCEL \d+ .*Line too long: at most 4096 bytes$/, atDeadline: false },
-  reset: { reason: /^CANCEL \d+ /, atDeadline: false },
-  refused: { reason: /^CANCEL \d+ Seller unreachable: Cannot connect /, atDeadline: false },
+  // Whichever step the reset hits, the reason holds no address and no error of the system.
+  reset: { reason: /^CANCEL \d+ (?!.*(?:os error|127\.0\.0\.1))/, atDeadline: false },
+  refused: {
+    reason: /^CANCEL \d+ Seller unreachable: could not connect after 3 attempts$/,
+    atDeadline: false,
+  },
   declined: {
     reason: /^CANCEL \d+ Payment declined: seller's card ending 0002 was declined$/,
     atDeadline: false,
