@@ -1,6 +1,17 @@
 // The board (/): open auctions as cards with a small price chart, then the recently closed ones.
 
-import { $, announce, clockTime, el, loaded, OUTCOME, serverNow, SVG, timeLeft } from "./live.js";
+import {
+  $,
+  announce,
+  buyerFact,
+  clockTime,
+  el,
+  loaded,
+  OUTCOME,
+  serverNow,
+  SVG,
+  timeLeft,
+} from "./live.js";
 
 const CLOSED_LIMIT = 100;
 
@@ -141,8 +152,9 @@ function renderClosedRow(item, { prepend }) {
   badge.textContent = OUTCOME[item.status] ?? item.status;
   badge.dataset.status = item.status;
   row.dataset.status = item.status;
-  row.querySelector(".price").textContent = item.status === "no_offer" ? "—" : item.price;
-  row.querySelector(".winner").textContent = item.status === "no_offer" ? "—" : item.leader ?? "—";
+  // Without a bid, the price it closed at: the start price, or the one the seller lowered it to.
+  row.querySelector(".price").textContent = item.price;
+  row.querySelector(".winner").textContent = buyerFact(item).text;
   const time = row.querySelector("time");
   if (item.closedAt) {
     time.dateTime = item.closedAt;

@@ -1,7 +1,18 @@
 // One auction (/items/NAME): its price, leader and time left, and its price history (accepted
 // bids and prices the seller lowered) as a chart and a table.
 
-import { $, announce, clockTime, el, live, loaded, OUTCOME, SVG, timeLeft } from "./live.js";
+import {
+  $,
+  announce,
+  buyerFact,
+  clockTime,
+  el,
+  live,
+  loaded,
+  OUTCOME,
+  SVG,
+  timeLeft,
+} from "./live.js";
 
 let current = null;
 
@@ -94,7 +105,9 @@ function renderDetail(item) {
     price.value = item.price;
     price.textContent = item.price;
   }
-  $("item-leader").textContent = item.leader ?? "nobody yet";
+  const buyer = buyerFact(item);
+  $("item-leader-label").textContent = buyer.label;
+  $("item-leader").textContent = buyer.text;
   $("item-bids").textContent = String(item.bids);
   const status = $("item-status");
   status.textContent = OUTCOME[item.status] ?? item.status;

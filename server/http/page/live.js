@@ -53,12 +53,31 @@ export function timeLeft(endsAt) {
   return `${s}s`;
 }
 
+/** A time of day in the browser's zone, 24-hour as the shell writes it: `17:36:38`. */
 export function clockTime(iso) {
-  return new Date(iso).toLocaleTimeString([], {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  const time = new Date(iso);
+  return [time.getHours(), time.getMinutes(), time.getSeconds()]
+    .map((part) => String(part).padStart(2, "0"))
+    .join(":");
+}
+
+/**
+ * Who the item went to, as a label and a text: its leader while open, then its winner (payment
+ * pending) or buyer (sold), or that nobody won it (no bid, or the sale was cancelled).
+ */
+export function buyerFact(item) {
+  switch (item.status) {
+    case "open":
+      return { label: "Leader", text: item.leader ?? "nobody yet" };
+    case "sold":
+      return { label: "Buyer", text: item.leader ?? "—" };
+    case "no_offer":
+      return { label: "Winner", text: "none" };
+    case "cancelled":
+      return { label: "Winner", text: "none (sale cancelled)" };
+    default:
+      return { label: "Winner", text: item.leader ?? "—" };
+  }
 }
 
 export function announce(text) {

@@ -69,6 +69,9 @@ Deno.test({
       const lampRow = page.locator('#closed-list tr[data-item="Lamp"]');
       await lampRow.waitFor({ timeout: 6000 });
       assert.equal(await lampRow.locator(".badge").textContent(), "No offer");
+      assert.equal(await lampRow.locator(".price").textContent(), "5.00", "the start price");
+      assert.equal(await lampRow.locator(".winner").textContent(), "none");
+      assert.match(await lampRow.locator("time").textContent() ?? "", /^\d\d:\d\d:\d\d$/);
       assert.equal(await page.locator('#open-list li[data-item="Lamp"]').count(), 0);
       const screenshot = await artifactPath("board.png");
       await page.screenshot({ path: screenshot, fullPage: true });
@@ -78,6 +81,12 @@ Deno.test({
       await kiteRow.waitFor({ timeout: 15_000 });
       assert.equal(await kiteRow.locator(".badge").textContent(), "Cancelled");
       assert.equal(await kiteRow.locator(".price").textContent(), "25.00");
+      assert.equal(await kiteRow.locator(".winner").textContent(), "none (sale cancelled)");
+      // The footer sits in the content column, as the sections do, on a screen wider than it.
+      await page.setViewportSize({ width: 1440, height: 900 });
+      const left = async (selector: string) => (await page.locator(selector).boundingBox())!.x;
+      assert.ok(await left("#open-heading") > 100, "the column is centred");
+      assert.equal(await left("footer p"), await left("#open-heading"));
       assert.equal(await page.locator('#open-list li[data-item="Kite"]').count(), 0);
       assert.equal(
         await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce),
@@ -89,6 +98,9 @@ Deno.test({
       await page.goto(`http://127.0.0.1:${server.httpPort}/items/Kite`);
       await page.locator("#history tr").first().waitFor({ timeout: 5000 });
       assert.equal(await page.locator("#item-status").textContent(), "Cancelled");
+      assert.equal(await page.locator("#item-leader-label").textContent(), "Winner");
+      assert.equal(await page.locator("#item-leader").textContent(), "none (sale cancelled)");
+      assert.match(await page.locator("#item-time").textContent() ?? "", /^\d\d:\d\d:\d\d$/);
       assert.deepEqual(await page.locator("#history td").allTextContents(), [
         await page.locator("#history time").textContent(),
         "scott",
