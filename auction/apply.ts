@@ -6,24 +6,17 @@
 
 import type { AuctionEvent } from "./events.ts";
 import { cachedReply, keepReply, pruneReplies } from "./replies.ts";
-import {
-  addressKey,
-  type AuctionState,
-  type Item,
-  nameKey,
-  type PeerAddress,
-  type User,
-} from "./state.ts";
+import { addressKey, type AuctionState, type Item, nameKey, type User } from "./state.ts";
 import {
   noteItemClosed,
   noteItemDropped,
   noteItemListed,
   noteOpenItemClosing,
-  noteSessionsMoving,
-  noteSubscriberGone,
   noteSubscription,
   noteUserCounted,
 } from "./indexes.ts";
+import { noteProvisionalAdded, noteProvisionalGone } from "./provisional.ts";
+import { bindSession, removeUser } from "./apply_users.ts";
 
 /** Applies `event` to `state` in place. */
 export function applyEvent(state: AuctionState, event: AuctionEvent): void {
@@ -31,7 +24,10 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
     case "user_registered": {
       const key = nameKey(event.name);
       const replaced = state.users[key];
-      if (replaced) noteUserCounted(state, replaced, -1);
+      if (replaced) {
+        noteUserCounted(state, replaced, -1);
+        if (replaced.provisional) noteProvisionalGone(state, key, replaced);
+      }
       const user: User = state.users[key] = {
         name: event.name,
         role: event.role,
@@ -53,6 +49,10 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       noteUserCounted(state, user, 1);
       bindSession(state, key, event.session);
       if (event.sessionUnproven) user.sessionUnproven = true;
+      if (event.provisional) {
+        user.provisional = true;
+        noteProvisionalAdded(state, key, user);
+      }
       return;
     }
     case "user_logged_in": {
@@ -72,22 +72,29 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       return;
     }
     case "session_shown": {
-      const user = state.users[nameKey(event.name)];
-      if (user) delete user.sessionUnproven;
-      return;
-    }
-    case "user_deregistered": {
       const key = nameKey(event.name);
       const user = state.users[key];
       if (!user) return;
-      if (user.session) delete state.sessions[addressKey(user.session)];
-      noteUserCounted(state, user, -1);
-      for (const id of Object.values(state.openItems)) {
-        const item = state.items[id];
-        if (item) item.subscribers = item.subscribers.filter((subscriber) => subscriber !== key);
+      delete user.sessionUnproven;
+      if (user.provisional) {
+        noteProvisionalGone(state, key, user);
+        delete user.provisional;
       }
-      noteSubscriberGone(state, key);
-      delete state.users[key];
+      return;
+    }
+    case "user_deregistered": {
+      removeUser(state, nameKey(event.name));
+      return;
+    }
+    case "accounts_expired": {
+      for (const name of event.names) {
+        const key = nameKey(name);
+        const user = state.users[key];
+        if (!user?.provisional) continue;
+        // A REGISTER repeated from that address must not get the REGISTERED of a removed account.
+        if (user.session) delete state.replies[addressKey(user.session)];
+        removeUser(state, key);
+      }
       return;
     }
     case "item_listed": {
@@ -264,19 +271,4 @@ export function applyEvent(state: AuctionState, event: AuctionEvent): void {
       return;
     }
   }
-}
-
-/** Makes `address` the session of user `key`, taking it from whoever had it. */
-function bindSession(state: AuctionState, key: string, address: PeerAddress): void {
-  const user = state.users[key];
-  if (!user) return;
-  if (user.session) delete state.sessions[addressKey(user.session)];
-  const taken = state.sessions[addressKey(address)];
-  const previous = taken === undefined ? undefined : state.users[taken];
-  noteSessionsMoving(state, user, previous);
-  if (previous && previous !== user) previous.session = null;
-  user.session = address.node === undefined
-    ? { hostname: address.hostname, port: address.port }
-    : { hostname: address.hostname, port: address.port, node: address.node };
-  state.sessions[addressKey(address)] = key;
 }

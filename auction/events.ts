@@ -30,6 +30,11 @@ export interface UserRegistered {
    * in events journaled before this was recorded: such a session counts as shown.
    */
   sessionUnproven?: true;
+  /**
+   * The account is provisional until a `session_shown` (`User.provisional`); absent in events
+   * journaled before provisional accounts existed: such an account is kept as any other.
+   */
+  provisional?: true;
 }
 
 /** A user logged in from a (possibly new) address. */
@@ -55,6 +60,16 @@ export interface SessionShown {
   type: "session_shown";
   atMs: number;
   name: string;
+}
+
+/**
+ * Provisional accounts removed: expired (`--provisional-seconds` after registering) or pushed
+ * out by a newer one over a provisional cap. Names that are no longer provisional are skipped.
+ */
+export interface AccountsExpired {
+  type: "accounts_expired";
+  atMs: number;
+  names: string[];
 }
 
 /** A user de-registered: the user and its subscriptions are gone. */
@@ -224,6 +239,7 @@ export type AuctionEvent =
   | UserRegistered
   | UserLoggedIn
   | UserDeregistered
+  | AccountsExpired
   | SessionShown
   | ItemListed
   | Subscribed

@@ -45,6 +45,12 @@ export interface User {
    * `sessionUnproven`); the reply budget does not trust such a session's IP.
    */
   sessionUnproven?: true;
+  /**
+   * Set until a request from the account's session address first acts for it: a provisional
+   * account expires (`accounts_expired`) and counts against the provisional caps
+   * (`auction/provisional.ts`). Absent for accounts registered before provisional ones existed.
+   */
+  provisional?: true;
   /** When the user registered. */
   registeredAtMs: number;
   /** Source IP of the REGISTER (`--max-users-per-ip`); absent in states saved before it. */

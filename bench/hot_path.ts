@@ -63,7 +63,14 @@ if (import.meta.main) {
     store,
     clock: systemClock,
     // Every client is on 127.0.0.1 and one seller lists an item per client: lift those caps.
-    config: { ...DEFAULT_CONFIG, maxUsersPerIp: 0, maxListingsPerSeller: 0 },
+    config: {
+      ...DEFAULT_CONFIG,
+      maxUsersPerIp: 0,
+      maxListingsPerSeller: 0,
+      maxProvisionalPerNetwork: 0,
+      maxProvisional: 0,
+      maxUsers: 0,
+    },
     outbox: { send: metrics ? () => metrics.pushed() : () => {} },
   });
   let reading: Promise<unknown> | undefined;

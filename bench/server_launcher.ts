@@ -54,6 +54,8 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
     // Every client is on 127.0.0.1 and one seller lists an item per client: lift those caps.
     "--max-users-per-ip",
     "0",
+    "--max-provisional-per-net",
+    "0",
     "--max-listings-per-seller",
     "0",
     // The board and its metrics stay on, as by default, on a free port.
@@ -65,6 +67,9 @@ export function startBenchServer(dataDir: string, args: string[]): Promise<Bench
 
 /** The per-user and per-seller caps that the benchmarks with many users turn off. */
 const CAP_FLAGS = [
+  "--max-users",
+  "--max-provisional",
+  "--max-provisional-per-net",
   "--max-users-per-ip",
   "--max-subscriptions-per-user",
   "--max-listings-per-seller",

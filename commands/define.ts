@@ -42,6 +42,12 @@ export interface CommandSettings {
   readonly softCloseSeconds: number;
   /** Most users the server holds; 0 for no limit. */
   readonly maxUsers: number;
+  /** Seconds a provisional account lasts; 0: accounts are never provisional. */
+  readonly provisionalSeconds: number;
+  /** Most provisional accounts; 0 for no cap. */
+  readonly maxProvisional: number;
+  /** Most provisional accounts of one IPv4 /24 or IPv6 /64; 0 for no cap. */
+  readonly maxProvisionalPerNetwork: number;
   /** Most accounts from one IP; 0 for no limit. */
   readonly maxUsersPerIp: number;
   /** Most open auctions of one seller; 0 for no limit. */

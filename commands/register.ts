@@ -3,6 +3,7 @@ import { type AuctionState, nameKey } from "../auction/state.ts";
 import { usersFromIp } from "../auction/indexes.ts";
 import type { PasswordHash } from "../auction/password_record.ts";
 import { CommandError, type CommandSettings, defineCommand } from "./define.ts";
+import { provisionalCanGiveWay, provisionalToRemove } from "./_provisional.ts";
 
 /** REGISTER RQ# Name Role IP UDP_Port TCP_Port [Password] */
 export default defineCommand<"REGISTER", PasswordHash | undefined>({
@@ -18,6 +19,12 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
   },
   handle(request, context, password) {
     refuseEarly(request, context.state, context.config, context.sender.hostname);
+    const provisional = context.config.provisionalSeconds > 0;
+    // Over a provisional cap (or --max-users), the oldest provisional accounts make room.
+    const removed = provisionalToRemove(context.state, context.config, context.sender.hostname);
+    if (removed.length > 0) {
+      context.emit({ type: "accounts_expired", atMs: context.nowMs, names: removed });
+    }
     // A password account gets a session key; the state keeps only its hash.
     const session = password ? context.newSessionKey() : undefined;
     context.emit({
@@ -38,6 +45,7 @@ export default defineCommand<"REGISTER", PasswordHash | undefined>({
         : {}),
       ...(session ? { sessionKeyHash: session.keyHash } : {}),
       sessionUnproven: true,
+      ...(provisional ? { provisional: true as const } : {}),
     });
     return message("REGISTERED", request.rq, session ? { key: session.key } : {});
   },
@@ -55,7 +63,10 @@ function refuseEarly(
 ): void {
   if (state.users[nameKey(request.name)]) throw new CommandError("User name is already taken");
   const { maxUsers, maxUsersPerIp } = config;
-  if (maxUsers > 0 && Object.keys(state.users).length >= maxUsers) {
+  if (
+    maxUsers > 0 && Object.keys(state.users).length >= maxUsers &&
+    !provisionalCanGiveWay(state, config)
+  ) {
     throw new CommandError(`Server is full: at most ${maxUsers} users`);
   }
   if (maxUsersPerIp > 0 && usersFromIp(state, senderIp) >= maxUsersPerIp) {

@@ -23,8 +23,24 @@ export interface ServerConfig {
   softCloseSeconds: number;
   /** Datagrams per second accepted from one IP (burst of as many); 0 = unlimited. @default 0 */
   rateLimitPerSecond: number;
-  /** Most users that may be registered; 0 = unlimited. @default 0 */
+  /**
+   * Most users that may be registered; 0 = unlimited. A provisional account gives its place to a
+   * newcomer before anyone is refused. @default 100000
+   */
   maxUsers: number;
+  /**
+   * Seconds after REGISTER at which an account that is still provisional (no request from its
+   * address acted for it) is removed, freeing its name; 0 = accounts are never provisional.
+   * @default 600
+   */
+  provisionalSeconds: number;
+  /** Most provisional accounts; a new one removes the oldest; 0 = no cap. @default 10000 */
+  maxProvisional: number;
+  /**
+   * Most provisional accounts registered from one IPv4 /24 or IPv6 /64; a new one removes that
+   * network's oldest; 0 = no cap. @default 64
+   */
+  maxProvisionalPerNetwork: number;
   /** Most open auctions of one seller; 0 = no cap. @default 100 */
   maxListingsPerSeller: number;
   /** Most existing accounts registered from one IP; 0 = no cap. @default 64 */
@@ -61,7 +77,10 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = {
   tcpMessageGapMs: 250,
   softCloseSeconds: 0,
   rateLimitPerSecond: 0,
-  maxUsers: 0,
+  maxUsers: 100_000,
+  provisionalSeconds: 600,
+  maxProvisional: 10_000,
+  maxProvisionalPerNetwork: 64,
   maxListingsPerSeller: 100,
   maxUsersPerIp: 64,
   maxSubscriptionsPerUser: 1000,

@@ -68,7 +68,17 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
   --min-increment PRICE     a bid must beat the current price by at least this (default 0.01)
   --rate-limit N            datagrams per second accepted from one IP, every port and
                             undecodable ones counted, burst of N (default 0 = off)
-  --max-users N             most registered users (default 0 = no limit)
+  --max-users N             most registered users (default 100000; 0 = no limit); provisional
+                            accounts give their place to a newcomer before anyone is refused
+  --provisional-seconds SECS
+                            an account whose address has not acted for it since REGISTER
+                            (provisional) is removed SECS seconds after registering, freeing its
+                            name (default 600; 0 = accounts are never provisional)
+  --max-provisional N       most provisional accounts; a new one removes the oldest (default
+                            10000; 0 = no cap)
+  --max-provisional-per-net N
+                            most provisional accounts registered from one IPv4 /24 or IPv6 /64;
+                            a new one removes that network's oldest (default 64; 0 = no cap)
   --max-listings-per-seller N
                             most open auctions of one seller (default 100; 0 = no cap)
   --max-users-per-ip N      most existing accounts registered from one IP (default 64; 0 = no cap)
@@ -130,7 +140,10 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "soft-close": { type: "string", default: "0" },
         "min-increment": { type: "string", default: "0.01" },
         "rate-limit": { type: "string", default: "0" },
-        "max-users": { type: "string", default: "0" },
+        "max-users": { type: "string", default: "100000" },
+        "provisional-seconds": { type: "string", default: "600" },
+        "max-provisional": { type: "string", default: "10000" },
+        "max-provisional-per-net": { type: "string", default: "64" },
         "max-listings-per-seller": { type: "string", default: "100" },
         "max-users-per-ip": { type: "string", default: "64" },
         "max-subscriptions-per-user": { type: "string", default: "1000" },
@@ -192,6 +205,12 @@ export function parseServerFlags(args: string[]): ServerFlags {
       softCloseSeconds: integerFlag("soft-close", values["soft-close"]),
       rateLimitPerSecond: integerFlag("rate-limit", values["rate-limit"]),
       maxUsers: integerFlag("max-users", values["max-users"]),
+      provisionalSeconds: integerFlag("provisional-seconds", values["provisional-seconds"]),
+      maxProvisional: integerFlag("max-provisional", values["max-provisional"]),
+      maxProvisionalPerNetwork: integerFlag(
+        "max-provisional-per-net",
+        values["max-provisional-per-net"],
+      ),
       maxListingsPerSeller: integerFlag(
         "max-listings-per-seller",
         values["max-listings-per-seller"],

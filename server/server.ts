@@ -17,6 +17,7 @@ import type { SaleStepHook } from "./sale/steps.ts";
 import { TcpConnector } from "./sale/peer_connection.ts";
 import { RateLimiter } from "./net/rate_limit.ts";
 import { ReplyExpiry } from "./net/reply_expiry.ts";
+import { ProvisionalExpiry } from "./provisional_expiry.ts";
 import { Retention } from "./store/retention.ts";
 import { AuctionScheduler } from "./scheduler.ts";
 import { SessionIps } from "./net/session_ips.ts";
@@ -249,6 +250,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   scheduler.start();
   const replyExpiry = new ReplyExpiry(core);
   replyExpiry.start();
+  const provisionalExpiry = new ProvisionalExpiry(core);
+  provisionalExpiry.start();
   const retention = new Retention(core, { archive: openArchive(store, onDisk) });
   retention.start();
   if (cluster) {
@@ -272,7 +275,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     close() {
       closing ??= (async () => {
         await stopHttp();
-        await Promise.all([scheduler.stop(), replyExpiry.stop(), retention.stop()]);
+        await Promise.all([
+          scheduler.stop(),
+          replyExpiry.stop(),
+          provisionalExpiry.stop(),
+          retention.stop(),
+        ]);
         await Promise.all([udp.close(), tcp.close(), finalizer.close()]);
         await cluster?.close();
         await store.close();

@@ -131,6 +131,11 @@ export class BoardModel {
     return [...this.#open.values()].sort((a, b) => a.endsAtMs - b.endsAtMs || a.id - b.id);
   }
 
+  /** How many user names the board keeps (one per account: it must not outlive removed ones). */
+  get userNames(): number {
+    return this.#names.size;
+  }
+
   /** Recently closed auctions, newest first. */
   closed(): readonly BoardItem[] {
     return this.#closed;
@@ -150,6 +155,9 @@ export class BoardModel {
         return;
       case "user_deregistered":
         this.#names.delete(nameKey(event.name));
+        return;
+      case "accounts_expired":
+        for (const name of event.names) this.#names.delete(nameKey(name));
         return;
       case "item_listed": {
         const item: BoardItem = {

@@ -74,8 +74,10 @@ export function runCommand(
     if (user && !SHOWS_NOTHING.has(request.type)) {
       hooks.onSessionShown(sender, source);
       // Journaled once a session, with a request that changed something (one that was ignored
-      // journals nothing), so that the reply budget trusts it again after a restart.
-      if (user.sessionUnproven && events.length > 0) {
+      // journals nothing), so that the reply budget trusts it again after a restart. A
+      // provisional account's first such request journals it even when it changed nothing else:
+      // it keeps the account (auction/provisional.ts).
+      if ((user.sessionUnproven || user.provisional) && (events.length > 0 || user.provisional)) {
         events.push({ type: "session_shown", atMs: transaction.nowMs, name: user.name });
       }
     }

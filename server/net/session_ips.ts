@@ -46,8 +46,15 @@ export class SessionIps implements SessionView {
         event.type === "user_deregistered"
       ) {
         this.#sync(nameKey(event.name));
+      } else if (event.type === "accounts_expired") {
+        for (const name of event.names) this.#sync(nameKey(name));
       }
     });
+  }
+
+  /** How many session addresses it follows (one per account with a session). */
+  get trackedSessions(): number {
+    return this.#holderOf.size;
   }
 
   /** Whether `ip` has a session that showed it receives. */

@@ -56,7 +56,8 @@ Deno.test("REGISTER refuses a bad role, IP or port with REGISTER-DENIED", pure, 
 });
 
 Deno.test("REGISTER refuses a new user once config.maxUsers are registered", pure, async () => {
-  const harness = await createHarness({ config: { maxUsers: 2 } });
+  // No provisional accounts: one would give its place (tests/commands/provisional_test.ts).
+  const harness = await createHarness({ config: { maxUsers: 2, provisionalSeconds: 0 } });
   assert.equal(await harness.request(registerLine(1, "a"), 40001), "REGISTERED 1");
   assert.equal(await harness.request(registerLine(1, "b"), 40002), "REGISTERED 1");
   assert.equal(

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startServerProcess } from "../_support/server_process.ts";
 import { waitUntil } from "../_support/wait.ts";
 import { assertSeedClientAvailable, SeedClient } from "./_interop/seed_client.ts";
+import { UdpPeer } from "../_support/udp_peer.ts";
 
 const BUYER_CARD = "4111111111111111";
 const DECLINED_CARD = "4000000000000002";
@@ -21,12 +22,26 @@ const AUCTION_SECONDS = 12;
 async function runAuction(
   buyerCard: string,
   check: (
-    parties: { buyer: SeedClient; seller: SeedClient; serverOutput: () => string },
+    parties: {
+      buyer: SeedClient;
+      seller: SeedClient;
+      serverOutput: () => string;
+      serverUdpPort: number;
+    },
   ) => Promise<void>,
+  serverArgs: string[] = [],
 ): Promise<void> {
   await assertSeedClientAvailable();
   const server = await startServerProcess({
-    args: ["--duration-unit", "seconds", "--announce-interval", "0", "--inform-timeout", "20"],
+    args: [
+      "--duration-unit",
+      "seconds",
+      "--announce-interval",
+      "0",
+      "--inform-timeout",
+      "20",
+      ...serverArgs,
+    ],
   });
   const common = { serverUdpPort: server.udpPort, serverTcpPort: server.tcpPort };
   const seller = new SeedClient({
@@ -59,7 +74,7 @@ async function runAuction(
     await buyer.command("bid Seed_kite 25.00");
     await buyer.waitFor(/^udp SUBSCRIBED /);
     await buyer.waitFor(/^udp BID_ACCEPTED /);
-    await check({ buyer, seller, serverOutput: server.output });
+    await check({ buyer, seller, serverOutput: server.output, serverUdpPort: server.udpPort });
   } finally {
     await Promise.all([buyer.stop(), seller.stop()]);
     await server.stop();
@@ -141,4 +156,40 @@ Deno.test("the original Python client sees CANCEL on both sides when the buyer's
     );
     assert.ok(!serverOutput().includes(DECLINED_CARD), "the card is not in the server's output");
   });
+});
+
+Deno.test("with --provisional-seconds 5 the original client's accounts last, a REGISTER never followed up expires", async () => {
+  await runAuction(BUYER_CARD, async ({ buyer, seller, serverOutput, serverUdpPort }) => {
+    const ghost = new UdpPeer({ port: serverUdpPort });
+    const newcomer = new UdpPeer({ port: serverUdpPort });
+    try {
+      const registered = await ghost.request("REGISTER 1 ghost buyer 127.0.0.1 6000 6001");
+      assert.equal(registered.type, "REGISTERED");
+      const taken = await newcomer.request("REGISTER 1 Ghost buyer 127.0.0.1 6000 6001");
+      assert.deepEqual(taken, {
+        type: "REGISTER-DENIED",
+        rq: 1,
+        reason: "User name is already taken",
+      });
+      // Nothing more from the ghost's address: its account expires and frees the name.
+      await waitUntil(
+        () => /1 provisional account\(s\) expired/.test(serverOutput()),
+        "the ghost's account expired",
+      );
+      const free = await newcomer.request("REGISTER 2 Ghost buyer 127.0.0.1 6000 6001");
+      assert.equal(free.type, "REGISTERED");
+    } finally {
+      await Promise.all([ghost.close(), newcomer.close()]);
+    }
+    // The seed clients' accounts acted (LIST_ITEM, SUBSCRIBE, BID) and outlive 5 s: the sale runs.
+    const deadlineMs = (AUCTION_SECONDS + 30) * 1000;
+    await buyer.waitFor(/^winner$/, deadlineMs);
+    await seller.waitFor(/^sold$/, deadlineMs);
+    await waitUntil(
+      () => /Sale of item \d+ settled/.test(serverOutput()),
+      "the sale settled",
+      20_000,
+    );
+    assert.doesNotMatch(serverOutput(), /[2-9] provisional account\(s\) expired/);
+  }, ["--provisional-seconds", "5"]);
 });

@@ -22,7 +22,10 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
       informTimeoutSeconds: 300,
       softCloseSeconds: 0, // off
       rateLimitPerSecond: 0, // off
-      maxUsers: 0, // no limit
+      maxUsers: 100000,
+      provisionalSeconds: 600, // 10 minutes
+      maxProvisional: 10000,
+      maxProvisionalPerNetwork: 64,
       minIncrementCents: 1, // 0.01
       tcpMessageGapMs: 250,
       maxListingsPerSeller: 100,
@@ -66,6 +69,12 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "20",
     "--max-users",
     "100",
+    "--provisional-seconds",
+    "30",
+    "--max-provisional",
+    "3",
+    "--max-provisional-per-net",
+    "2",
     "--max-listings-per-seller",
     "5",
     "--max-users-per-ip",
@@ -118,6 +127,9 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
       softCloseSeconds: 10,
       rateLimitPerSecond: 20,
       maxUsers: 100,
+      provisionalSeconds: 30,
+      maxProvisional: 3,
+      maxProvisionalPerNetwork: 2,
       maxListingsPerSeller: 5,
       maxUsersPerIp: 6,
       maxSubscriptionsPerUser: 7,

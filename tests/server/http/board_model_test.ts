@@ -178,3 +178,22 @@ Deno.test("BoardModel keeps a bounded closed list and a bounded bid history", pu
   );
   assert.equal(item.bids, 20);
 });
+
+Deno.test("BoardModel forgets the names of expired provisional accounts", pure, () => {
+  const model = new BoardModel(emptyState());
+  const registered = (name: string): AuctionEvent => ({
+    type: "user_registered",
+    atMs: 0,
+    name,
+    role: "buyer",
+    declaredIp: "10.0.0.1",
+    udpPort: 6000,
+    tcpPort: 6001,
+    session: { hostname: "10.0.0.1", port: 40000 },
+    provisional: true,
+  });
+  model.apply(registered("ghost"));
+  model.apply(registered("wraith"));
+  model.apply({ type: "accounts_expired", atMs: 1, names: ["Ghost"] });
+  assert.equal(model.userNames, 1);
+});

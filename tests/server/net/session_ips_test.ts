@@ -182,3 +182,16 @@ Deno.test("SessionIps needs of the core only its state and its events", pure, ()
   sessions.confirm({ hostname: "10.0.0.4", port: 4 });
   assert.equal(sessions.hasSession("10.0.0.4"), true);
 });
+
+Deno.test("SessionIps lets go of the sessions of expired provisional accounts", pure, async () => {
+  const harness = await createHarness();
+  const sessions = new SessionIps(harness.core);
+  const request = wire(harness, sessions);
+  await request(registerLine(1, "ghost"), 40001);
+  await request(registerLine(1, "wraith"), 40002);
+  assert.equal(sessions.trackedSessions, 2);
+  await harness.core.run((transaction) => {
+    transaction.emit({ type: "accounts_expired", atMs: transaction.nowMs, names: ["ghost"] });
+  });
+  assert.equal(sessions.trackedSessions, 1);
+});
