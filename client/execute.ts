@@ -169,10 +169,17 @@ export async function executeCommand(
       context.autobid.stop(command.item, "unsubscribed");
       context.items.unsubscribed(command.item);
       return await request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));
-    case "bid":
-      return await request((rq) =>
-        message("BID", rq, { item: command.item, amount: command.amountCents })
+    case "bid": {
+      const subscribed = await subscribeFirst(context, command.item, "bid");
+      if (subscribed !== "ok") return subscribed;
+      return await request(
+        (rq) => message("BID", rq, { item: command.item, amount: command.amountCents }),
+        (reply) => {
+          if (reply.type !== "BID_ACCEPTED") return;
+          context.items.bidAccepted(command.item, command.amountCents, context.nowMs());
+        },
       );
+    }
     case "accept":
       return await request((rq) =>
         message("ACCEPT", rq, { item: command.item, newPrice: command.priceCents })
@@ -182,11 +189,8 @@ export async function executeCommand(
         message("REFUSE", rq, { item: command.item, decision: "REJECT" })
       );
     case "autobid": {
-      // Not heard of, or heard closed (the name may be listed again): subscribe first.
-      if (!context.items.get(command.item) || context.items.get(command.item)?.closed) {
-        const subscribed = await subscribe(context, command.item);
-        if (subscribed !== "ok") return subscribed;
-      }
+      const subscribed = await subscribeFirst(context, command.item, "autobid");
+      if (subscribed !== "ok") return subscribed;
       context.autobid.start(command.item, command.maxCents, command.stepCents);
       return "ok";
     }
@@ -223,6 +227,21 @@ function subscribe(context: ShellContext, item: string): Promise<CommandResult> 
   return sendRequest(context, (rq) => message("SUBSCRIBE", rq, { item }), (reply) => {
     if (reply.type === "SUBSCRIBED") context.items.subscribed(item, context.nowMs());
   });
+}
+
+/**
+ * Before a bid: subscribes to `item` when this client does not follow it, or heard it closed
+ * (the name may be listed again), and says so. Without a subscription no push tells a bidder
+ * it was outbid or that the auction closed.
+ */
+async function subscribeFirst(
+  context: ShellContext,
+  item: string,
+  command: "bid" | "autobid",
+): Promise<CommandResult> {
+  if (context.items.isFollowing(item) && !context.items.get(item)?.closed) return "ok";
+  context.report({ type: "subscribing", item, command });
+  return await subscribe(context, item);
 }
 
 /** Sends a request, reports how it ended when no reply tells, and maps it to a result. */

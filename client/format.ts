@@ -241,6 +241,8 @@ export function describeEvent(event: ClientEvent): string {
       return `No reply from the server to ${event.request} ${event.rq} after ${event.attempts} attempts: is it running, and is --server right?`;
     case "error":
       return `Error: ${plainWords(maskCardNumbers(event.error))}`;
+    case "subscribing":
+      return `[${event.item}] Subscribing first, to hear the other bids and the close.`;
     case "autobid":
       switch (event.action) {
         case "started":

@@ -158,6 +158,25 @@ export class ItemBook {
     return entry;
   }
 
+  /**
+   * The server accepted this client's bid of `amountCents`: it leads at that price, subscribed
+   * or not (no push may tell it). A higher price heard meanwhile is a later bid, and stands.
+   */
+  bidAccepted(item: string, amountCents: number, nowMs: number): KnownItem {
+    const entry = this.touch(item, nowMs);
+    if (entry.priceCents === undefined || amountCents > entry.priceCents) {
+      entry.priceCents = amountCents;
+      entry.leader = this.#self() ?? entry.leader;
+      entry.negotiating = false;
+    }
+    return entry;
+  }
+
+  /** Whether this client subscribed to `item` and did not unsubscribe. */
+  isFollowing(item: string): boolean {
+    return this.#following.has(item.toLowerCase());
+  }
+
   /** The server confirmed a subscription: the item's auction is open (maybe listed again). */
   subscribed(item: string, nowMs: number): void {
     const entry = this.touch(item, nowMs);
@@ -193,13 +212,14 @@ export class ItemBook {
 
   /**
    * The open auctions (by the client's clock) this client listed or leads: at their end the
-   * server connects to this client for the sale.
+   * server connects to this client for the sale. One led with no time left heard yet (a bid
+   * accepted before any push) counts as open.
    */
   sellingOrLeading(nowMs: number): KnownItem[] {
     return this.#soldOrLed().filter((entry) => {
       if (entry.closed || entry.outcome !== undefined) return false;
       const seconds = timeLeftAt(entry, nowMs);
-      return seconds !== undefined && seconds > 0;
+      return seconds === undefined || seconds > 0;
     });
   }
 

@@ -12,6 +12,8 @@ export type ClientEvent =
   | { type: "sent"; request: string; rq: number; raw: string }
   | { type: "timeout"; request: string; rq: number; raw: string; attempts: number }
   | { type: "error"; error: string; line?: string }
+  /** A bid on an item this client does not follow: it subscribes first. */
+  | { type: "subscribing"; item: string; command: "bid" | "autobid" }
   | ({ type: "autobid" } & AutobidEvent)
   | {
     type: "payment";

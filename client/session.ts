@@ -80,8 +80,13 @@ export class AuctionClient {
     this.#autobid = new Autobidder({
       lookup: (item) => this.items.get(item),
       self: () => this.name,
-      bid: async (item, amountCents) =>
-        bidAnswer(await this.#send((rq) => message("BID", rq, { item, amount: amountCents }))),
+      bid: async (item, amountCents) => {
+        const answer = bidAnswer(
+          await this.#send((rq) => message("BID", rq, { item, amount: amountCents })),
+        );
+        if (answer.accepted) this.items.bidAccepted(item, amountCents, this.#timers.nowMs());
+        return answer;
+      },
       report: (event) => this.#output.event({ type: "autobid", ...event }),
     });
     this.#sales = new SaleInbox({

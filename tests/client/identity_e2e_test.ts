@@ -32,9 +32,10 @@ Deno.test("login on the same machine reuses the password register made up; the o
     const loggedIn = await second.waitForType("LOGIN_SUCCESS");
     assert.equal(loggedIn.role, "buyer");
 
-    // The first client's session moved: it is told so, and what to do.
+    // The first client's session moved: it is told so, and what to do. (Its bid subscribes to
+    // Kite first, and that is refused.)
     await first.send("bid Kite 30");
-    await first.waitForType("BID_REJECTED");
+    await first.waitForType("SUBSCRIPTION-DENIED");
     const lost = await first.waitForType("session");
     assert.equal(lost.action, "lost");
     assert.equal(lost.user, "ann");

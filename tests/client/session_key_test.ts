@@ -156,6 +156,7 @@ Deno.test("the client sends the key of REGISTERED on every later request, then L
       assert.equal((await Deno.stat(kept!.file as string)).mode! & 0o777, 0o600);
       assert.equal((await Deno.stat(folder)).mode! & 0o777, 0o700);
 
+      await script.run("subscribe Kite");
       await script.run("bid Kite 30");
       assert.match(server.last("BID"), new RegExp(`^BID \\d+ Kite 30\\.00 key=${K1}$`));
       await script.run("subscribe Lamp");
@@ -186,6 +187,7 @@ Deno.test("without a key in the reply the client sends none, and DE-REGISTER dro
     server.answer = (type, rq) =>
       ({
         REGISTER: issueKey ? `REGISTERED ${rq} key=${K1}` : `REGISTERED ${rq}`,
+        SUBSCRIBE: `SUBSCRIBED ${rq}`,
         BID: `BID_ACCEPTED ${rq}`,
       })[type] ?? null;
     const script = await scripted(server, { passwords });
@@ -201,6 +203,8 @@ Deno.test("without a key in the reply the client sends none, and DE-REGISTER dro
       // The password kept for ann is used again: no new file, no `kept` record.
       const records = await script.run("register ann buyer");
       assert.deepEqual(records.map((record) => record.type), ["REGISTERED"]);
+      // Subscribed first: the bid goes alone (a bid on an item not followed subscribes).
+      await script.run("subscribe Kite");
       await script.run("bid Kite 30");
       assert.match(server.last("BID"), /^BID \d+ Kite 30\.00$/);
       assert.equal(await script.end(), 0);
@@ -217,12 +221,14 @@ Deno.test("a retransmitted request resends the same bytes, key included", async 
     let bids = 0;
     server.answer = (type, rq) => {
       if (type === "REGISTER") return `REGISTERED ${rq} key=${K1}`;
+      if (type === "SUBSCRIBE") return `SUBSCRIBED ${rq}`;
       if (type === "BID" && ++bids === 2) return `BID_ACCEPTED ${rq}`;
       return null;
     };
     const script = await scripted(server, { passwords, timers });
     try {
       await script.run("register ann buyer", 2);
+      await script.run("subscribe Kite");
       const accepted = script.run("bid Kite 30");
       await waitUntil(() => bids === 1, "the first BID");
       timers.advance(1500);
@@ -245,10 +251,12 @@ Deno.test("a refused key or a session moved elsewhere is reported as a lost sess
     server.answer = (type, rq) =>
       ({
         REGISTER: `REGISTERED ${rq} key=${K1}`,
+        SUBSCRIBE: `SUBSCRIBED ${rq}`,
         BID: `BID_REJECTED ${rq} ${bidReason}`,
       })[type] ?? null;
     const script = await scripted(server, { passwords });
     try {
+      await script.run("subscribe Kite");
       // Before any session, "Not registered" is only a refusal.
       assert.deepEqual((await script.run("bid Kite 30")).map((record) => record.type), [
         "BID_REJECTED",

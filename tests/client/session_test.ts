@@ -105,6 +105,9 @@ Deno.test("a 'Server busy' refusal is retried quietly: the script hears only the
   const { server, records, input, send: reply, close } = await scriptedClient(timers);
   try {
     input.type("bid Kite 25");
+    // Not subscribed to Kite: the bid subscribes first.
+    const subscribe = await server.waitFor((message) => message.type === "SUBSCRIBE");
+    await reply(`SUBSCRIBED ${subscribe.rq}`);
     const bid = await server.waitFor((message) => message.type === "BID");
     await reply(`BID_REJECTED ${bid.rq} Server busy: try again`);
     const from = server.received.length;

@@ -11,13 +11,14 @@ const UTF8 = new TextEncoder();
 /** The fake server's answer to a request line, or null for none (default: {@linkcode answer}). */
 type Answerer = (line: string) => string | null;
 
-/** Answers PING, REGISTER, LOGIN (as a buyer) and BID, with no session key. */
+/** Answers PING, REGISTER, LOGIN (as a buyer), SUBSCRIBE and BID, with no session key. */
 function answer(line: string): string | null {
   const [type = "", rq] = line.split(" ");
   const replies: Record<string, string> = {
     PING: `PONG ${rq}`,
     REGISTER: `REGISTERED ${rq}`,
     LOGIN: `LOGIN_SUCCESS ${rq} role=buyer`,
+    SUBSCRIBE: `SUBSCRIBED ${rq}`,
     BID: `BID_ACCEPTED ${rq}`,
   };
   return replies[type] ?? null;
@@ -212,9 +213,11 @@ Deno.test("the shell registers, bids, prints a push without garbling the typed l
     // Finishing the line sends exactly what was typed, around the push.
     await shell.type("5\r");
     await server.waitForRequest(/^BID \d+ Kite 45\.00$/);
+    const outbid = await shell.waitForOutput("Bid accepted.", push);
 
+    // BID_ACCEPTED alone (no push followed) makes ann the leader at her bid.
     await shell.type("items\r");
-    await shell.waitForOutput("Kite  40.00  bob");
+    await shell.waitForOutput("Kite  45.00  ann (you)", outbid);
 
     // At the close, the server connects: the shell asks for the payment details.
     const tcpPort = Number(registered.split(" ").at(-2));
