@@ -2,7 +2,7 @@
  * The shell's payment questions for INFORM_Req: one questionnaire at a time (their questions
  * must not interleave), skipped when its item was answered meanwhile, dropped when its sale
  * is cancelled. The details given for one sale are offered again at the next, in one y/n
- * question (kept in memory only, never written anywhere).
+ * question (kept in memory only, never written anywhere), unless their card was refused.
  * @module
  */
 
@@ -57,9 +57,19 @@ export class PaymentQuestions {
     return this.#answers.get(item.toLowerCase())?.details.address;
   }
 
-  /** Drops the running questions when they are `item`'s: its sale was cancelled. */
-  cancel(item: string): void {
+  /**
+   * Drops the running questions when they are `item`'s: its sale was cancelled. When `reason`
+   * says the card given for it was refused (declined, invalid, expired), those details are not
+   * offered again.
+   */
+  cancel(item: string, reason = ""): void {
     if (this.#current?.item.toLowerCase() === item.toLowerCase()) this.#current.abort.abort();
+    const refused = /\bcard ending (\d{4}) (?:was declined|is not a valid|has expired)/i.exec(
+      reason,
+    );
+    const given = this.#answers.get(item.toLowerCase())?.details.card;
+    if (!refused || given === undefined || cardLastFour(given) !== refused[1]) return;
+    if (this.#last?.details.card === given) this.#last = undefined;
   }
 
   /**

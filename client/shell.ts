@@ -87,7 +87,7 @@ export class Shell implements ClientOutput {
       listedHere: (item) => client?.items.get(item)?.listedHere === true,
     });
     if (line !== undefined) this.print(line);
-    if (received.type === "CANCEL" && saleItem !== undefined) this.#payments.cancel(saleItem);
+    if (received.type === "CANCEL" && saleItem) this.#payments.cancel(saleItem, received.reason);
   }
 
   event(event: ClientEvent): void {

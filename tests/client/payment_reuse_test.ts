@@ -146,6 +146,45 @@ Deno.test("n at the offer asks every detail again; only the missing ones are eve
   });
 });
 
+Deno.test("details whose card was declined are not offered again", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const pending = [{ item: "Drachen" }];
+  const { client, paid } = sellingClient(pending);
+  const running = shell.run(client);
+
+  shell.event(needed("Drachen", 1, ALL));
+  let at = 0;
+  for (
+    const [question, answer] of [
+      ["Full name: ", "Scott Tiger"],
+      ["Card number: ", "4000000000000002"],
+      ["Card expiry (MM/YY): ", "12/39"],
+      ["Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(`[Drachen] ${question}`, at);
+    terminal.type(`${answer}\r`);
+  }
+  await waitUntil(() => paid.length === 1, "the first sale paid");
+  shell.message(
+    { type: "CANCEL", rq: 9, reason: "Payment declined: buyer's card ending 0002 was declined" },
+    "",
+    "tcp",
+    "Drachen",
+  );
+  at = await terminal.waitFor("[Drachen] Sale cancelled:", at);
+
+  pending.push({ item: "Pot" });
+  shell.event(needed("Pot", 2, ALL));
+  await answerAll(terminal, "Pot", at);
+  await waitUntil(() => paid.length === 2, "the second sale paid");
+  assert.doesNotMatch(terminal.output, /Use the details you gave for Drachen/);
+  assert.equal(paid[1]!.details.card, "4111111111111111");
+  terminal.end();
+  await running;
+});
+
 Deno.test("parseYesNo() takes y, yes, n, no and Enter (yes), and refuses the rest", () => {
   for (const yes of ["", "y", "Y", "yes", " YES "]) assert.equal(parseYesNo(yes), true);
   for (const no of ["n", "N", "no"]) assert.equal(parseYesNo(no), false);
