@@ -25,7 +25,12 @@ export const EXIT = {
   timeout: 3,
   /** A `wait-for` ran out of time. */
   waitForTimeout: 4,
+  /** A sale of this client was cancelled (CANCEL). */
+  saleCancelled: 5,
 } as const;
+
+/** Messages that end a sale whose payment details this client sent. */
+const SALE_OUTCOMES: ReadonlySet<string> = new Set(["PAID", "Shipping_Info", "CANCEL"]);
 
 interface Seen {
   message: Message;
@@ -39,6 +44,10 @@ export class JsonOutput implements ClientOutput {
   readonly #write: (record: JsonRecord) => void;
   readonly #seen: Seen[] = [];
   #wake: (() => void)[] = [];
+  /** Items whose payment details were sent and whose sale's outcome is not heard yet. */
+  readonly #awaitingOutcome = new Map<string, string>();
+  /** Whether a sale of this client was cancelled. */
+  saleCancelled = false;
 
   constructor(write: (record: JsonRecord) => void) {
     this.#write = write;
@@ -52,13 +61,43 @@ export class JsonOutput implements ClientOutput {
       this.#write({ ...record, item: saleItem, raw });
     } else this.#write(record);
     this.#seen.push({ message: received, item, claimed: false });
+    if (received.type === "CANCEL") this.saleCancelled = true;
+    if (SALE_OUTCOMES.has(received.type) && item !== undefined) {
+      this.#awaitingOutcome.delete(item.toLowerCase());
+    }
     const wake = this.#wake;
     this.#wake = [];
     for (const resolve of wake) resolve();
   }
 
   event(event: ClientEvent): void {
+    if (event.type === "payment" && event.action === "sent") {
+      this.#awaitingOutcome.set(event.item.toLowerCase(), event.item);
+    }
     this.#write(eventToJson(event));
+  }
+
+  /**
+   * Waits until every sale whose payment details were sent has its outcome (PAID,
+   * Shipping_Info or CANCEL), at most `seconds`; resolves to the items still without one.
+   */
+  async waitForSaleOutcomes(seconds: number): Promise<string[]> {
+    const deadline = Date.now() + seconds * 1000;
+    while (this.#awaitingOutcome.size > 0 && Date.now() < deadline) {
+      await this.#nextMessage(deadline - Date.now());
+    }
+    return [...this.#awaitingOutcome.values()];
+  }
+
+  /** Resolves at the next message, or after `timeoutMs`. */
+  #nextMessage(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.#wake.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Writes any record. */
@@ -87,13 +126,7 @@ export class JsonOutput implements ClientOutput {
       }
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remainingMs);
-        this.#wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.#nextMessage(remainingMs);
     }
   }
 }
@@ -133,7 +166,7 @@ export async function runScript(
     if (!command) continue;
     switch (command.kind) {
       case "quit":
-        return await finish(client, exitCode);
+        return await finish(client, output, exitCode);
       case "help":
         output.write({ type: "help", commands: commandHelp() });
         break;
@@ -170,12 +203,35 @@ export async function runScript(
         fail(codeOf[await client.execute(command)]);
     }
   }
-  return await finish(client, exitCode);
+  return await finish(client, output, exitCode);
 }
 
-async function finish(client: AuctionClient, exitCode: number): Promise<number> {
+/** Extra time for an outcome, past the server's wait for the other party's details. */
+const OUTCOME_MARGIN_SECONDS = 30;
+
+/**
+ * Waits for the pending requests, then for the outcome of every sale whose payment details were
+ * sent (the server waits up to its inform timeout for the other party's): a script that ends at
+ * `payment sent` must still learn whether the sale went through.
+ */
+async function finish(
+  client: AuctionClient,
+  output: JsonOutput,
+  exitCode: number,
+): Promise<number> {
   await client.drain(60_000);
-  return exitCode;
+  const waited = client.flags.informTimeoutSeconds + OUTCOME_MARGIN_SECONDS;
+  const unheard = await output.waitForSaleOutcomes(waited);
+  let code = exitCode;
+  if (unheard.length > 0) {
+    output.event({
+      type: "error",
+      error: `No outcome heard for the sale of ${unheard.join(", ")} after ${waited} s`,
+    });
+    if (code === EXIT.ok) code = EXIT.timeout;
+  }
+  if (output.saleCancelled && code === EXIT.ok) code = EXIT.saleCancelled;
+  return code;
 }
 
 /** The lines of a byte stream (stdin). */

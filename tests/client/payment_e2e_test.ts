@@ -34,7 +34,8 @@ Deno.test("a scripted buyer pays with the pay command; a declined card cancels t
       "wait-for CANCEL Lamp 20",
     );
     const codes = await Promise.all([seller.end(), buyer.end()]);
-    assert.deepEqual(codes, [0, 0], `${seller.stdout}\n${buyer.stdout}\n${buyer.stderr}`);
+    // Each side's sale was cancelled: exit code 5 for both.
+    assert.deepEqual(codes, [5, 5], `${seller.stdout}\n${buyer.stdout}\n${buyer.stderr}`);
 
     const needed = await buyer.waitFor((record) =>
       record.type === "payment" && record.action === "needed"
