@@ -166,6 +166,9 @@ export async function executeCommand(
     case "subscribe":
       return await subscribe(context, command.item);
     case "unsubscribe":
+      if (context.items.wasUnsubscribed(command.item)) {
+        return fail(context, `Not subscribed to ${command.item}: you unsubscribed already`);
+      }
       context.autobid.stop(command.item, "unsubscribed");
       context.items.unsubscribed(command.item);
       return await request((rq) => message("DE-SUBSCRIBE", rq, { item: command.item }));

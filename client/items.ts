@@ -53,6 +53,8 @@ export class ItemBook {
   readonly #self: () => string | undefined;
   /** Lower-case names of the items this client subscribed to and did not unsubscribe from. */
   readonly #following = new Set<string>();
+  /** Lower-case names this client unsubscribed from (and did not subscribe to again). */
+  readonly #unsubscribed = new Set<string>();
 
   constructor(options: ItemBookOptions = {}) {
     this.#self = options.self ?? (() => undefined);
@@ -80,6 +82,8 @@ export class ItemBook {
       }
       return entry;
     }
+    // A push sent before the server heard the unsubscribe: the item left the book.
+    if (this.#unsubscribed.has(message.item.toLowerCase()) && !this.get(message.item)) return;
     const entry = this.touch(message.item, nowMs);
     // A push with time left about an item whose auction closed: the name was listed again.
     if (entry.closed && "timeLeft" in message && message.timeLeft > 0) this.#reopen(entry);
@@ -182,10 +186,28 @@ export class ItemBook {
     const entry = this.touch(item, nowMs);
     if (entry.closed) this.#reopen(entry);
     this.#following.add(item.toLowerCase());
+    this.#unsubscribed.delete(item.toLowerCase());
   }
 
-  /** The client unsubscribed from `item` (or a node refused to subscribe it again). */
+  /**
+   * The client unsubscribed from `item`: it leaves the book, unless this client listed or leads
+   * it (its sale may still be this client's).
+   */
   unsubscribed(item: string): void {
+    const key = item.toLowerCase();
+    this.#following.delete(key);
+    this.#unsubscribed.add(key);
+    const entry = this.#items.get(key);
+    if (entry && !this.#soldOrLed().includes(entry)) this.#items.delete(key);
+  }
+
+  /** Whether the client unsubscribed from `item` and did not subscribe to it again. */
+  wasUnsubscribed(item: string): boolean {
+    return this.#unsubscribed.has(item.toLowerCase());
+  }
+
+  /** A node refused to subscribe to `item` again (its auction closed): it is no longer followed. */
+  stopFollowing(item: string): void {
     this.#following.delete(item.toLowerCase());
   }
 

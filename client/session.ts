@@ -257,7 +257,7 @@ export class AuctionClient {
       following: () => this.items.following(),
       request: (build, options) => this.#engine.request(build, options),
       loggedIn: (key) => this.#identity.loggedIn(key),
-      dropped: (item) => this.items.unsubscribed(item),
+      dropped: (item) => this.items.stopFollowing(item),
       report: (event) => this.#output.event(event),
     });
   }

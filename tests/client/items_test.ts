@@ -197,3 +197,24 @@ Deno.test("ItemBook shows the winner as the leader, subscribed or not", pure, ()
     "Flute  13.00  ann (you)  0s         sale cancelled",
   ]);
 });
+
+Deno.test(
+  "ItemBook forgets an item unsubscribed from, unless this client listed or leads it",
+  pure,
+  () => {
+    const book = new ItemBook({ self: () => "scott" });
+    book.subscribed("Mug", 0);
+    book.record({ ...announce(60, 500), item: "Mug" }, 0);
+    book.subscribed("Fan", 0);
+    book.bidAccepted("Fan", 600, 0);
+    book.unsubscribed("mug");
+    book.unsubscribed("Fan");
+    assert.deepEqual(book.all().map((entry) => entry.item), ["Fan"], "Fan is led here");
+    assert.equal(book.wasUnsubscribed("Mug"), true);
+    // A push the server sent before it heard the unsubscribe does not bring it back.
+    book.record({ ...announce(55, 500), item: "Mug" }, 1_000);
+    assert.equal(book.get("Mug"), undefined);
+    book.subscribed("Mug", 2_000);
+    assert.equal(book.wasUnsubscribed("Mug"), false);
+  },
+);
