@@ -75,6 +75,30 @@ Deno.test("a bid on an item not subscribed to subscribes first and leaves the cl
   }
 });
 
+Deno.test("a second unsubscribe says the client was not subscribed, and sends nothing", async () => {
+  const server = biddingServer();
+  const records: JsonRecord[] = [];
+  const output = new JsonOutput((record) => records.push(record));
+  const flags = parseClientFlags(["--server", `127.0.0.1:${server.port}`, "--host", "127.0.0.1"]);
+  const client = await AuctionClient.start(flags, output, createLogger("error"));
+  try {
+    const code = await runScript(
+      client,
+      output,
+      linesOf(["subscribe Mug", "unsubscribe Mug", "unsubscribe Mug", "items"]),
+    );
+    assert.equal(code, EXIT.usage);
+    assert.deepEqual(server.requests, ["SUBSCRIBE", "DE-SUBSCRIBE"]);
+    const error = records.find((record) => record.type === "error");
+    assert.equal(error?.error, "Not subscribed to Mug: you unsubscribed already");
+    const items = records.find((record) => record.type === "items")?.items as JsonRecord[];
+    assert.deepEqual(items, [], "Mug left the book");
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
 Deno.test(
   "ItemBook.bidAccepted() leads at the bid, unless a higher bid was heard meanwhile",
   pure,
