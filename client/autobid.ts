@@ -68,7 +68,8 @@ export class Autobidder {
     plan.maxCents = maxCents;
     plan.stepCents = stepCents;
     this.#plans.set(key, plan);
-    this.#options.report({ action: "started", item, maxCents, stepCents });
+    const known = this.#options.lookup(item)?.item ?? item;
+    this.#options.report({ action: "started", item: known, maxCents, stepCents });
     this.#evaluate(plan);
   }
 
@@ -108,6 +109,8 @@ export class Autobidder {
       });
       return;
     }
+    // Lines name the item as the server spells it.
+    plan.item = known.item;
     plan.inFlight = true;
     const seen = `${known.priceCents} ${known.leader ?? ""}`;
     this.#options.report({ action: "bid", item: plan.item, amountCents, maxCents: plan.maxCents });

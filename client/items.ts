@@ -29,6 +29,8 @@ export interface KnownItem {
   outcome?: string;
   /** This client listed the auction (ITEM_LISTED). */
   listedHere?: boolean;
+  /** `item` is the server's spelling (from a push or a listing), not as typed in a command. */
+  spelledByServer?: boolean;
 }
 
 /** What the seller listed, as ITEM_LISTED confirmed it. */
@@ -85,6 +87,11 @@ export class ItemBook {
     // A push sent before the server heard the unsubscribe: the item left the book.
     if (this.#unsubscribed.has(message.item.toLowerCase()) && !this.get(message.item)) return;
     const entry = this.touch(message.item, nowMs);
+    // Names match case-insensitively; the lines use the server's spelling once one carries it.
+    if (!entry.spelledByServer) {
+      entry.item = message.item;
+      entry.spelledByServer = true;
+    }
     // A push with time left about an item whose auction closed: the name was listed again.
     if (entry.closed && "timeLeft" in message && message.timeLeft > 0) this.#reopen(entry);
     switch (message.type) {
@@ -152,6 +159,8 @@ export class ItemBook {
     const entry = this.touch(listing.item, nowMs);
     this.#reopen(entry);
     entry.listedHere = true;
+    entry.item = listing.item;
+    entry.spelledByServer = true;
     entry.description = listing.description;
     entry.priceCents = listing.startPriceCents;
     this.#setTimeLeft(

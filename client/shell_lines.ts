@@ -127,19 +127,20 @@ export class ShellLines {
     command: ClientCommand,
     lookup: (item: string) => KnownItem | undefined,
   ): string | undefined {
+    // The item as the server spells it, once heard; as typed otherwise.
+    const typed = "item" in command ? command.item ?? "" : "";
+    const item = lookup(typed)?.item ?? typed;
     switch (command.kind) {
       case "unsubscribe":
         // The server ignores, silently, an unsubscribe from an item it has no subscription
         // for: of an item never heard of here, only the sending is known.
         return lookup(command.item) === undefined
-          ? `[${command.item}] Unsubscribe sent, but this client never heard of ${command.item}: ` +
+          ? `[${item}] Unsubscribe sent, but this client never heard of ${item}: ` +
             "there may have been no subscription to end."
-          : `[${command.item}] Unsubscribed.`;
+          : `[${item}] Unsubscribed.`;
       case "refuse": {
         const price = lookup(command.item)?.priceCents;
-        return `[${command.item}] Price kept${
-          price === undefined ? "" : ` at ${formatPrice(price)}`
-        }.`;
+        return `[${item}] Price kept${price === undefined ? "" : ` at ${formatPrice(price)}`}.`;
       }
       case "subscribe":
         this.#announcements.forget(command.item);

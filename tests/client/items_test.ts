@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { ItemBook, timeLeftAt } from "../../client/items.ts";
 import { formatItemsTable } from "../../client/format.ts";
 import { message } from "../../protocol/mod.ts";
+import { ShellLines } from "../../client/shell_lines.ts";
+import { FakeTimers } from "../_support/fake_timers.ts";
 import { pure } from "../_support/pure.ts";
 
 const announce = (timeLeft: number, currentPrice = 2000) =>
@@ -216,5 +218,28 @@ Deno.test(
     assert.equal(book.get("Mug"), undefined);
     book.subscribed("Mug", 2_000);
     assert.equal(book.wasUnsubscribed("Mug"), false);
+  },
+);
+
+Deno.test(
+  "ItemBook and the shell's lines take the server's spelling of a name typed otherwise",
+  pure,
+  () => {
+    const book = new ItemBook();
+    book.subscribed("kite", 0);
+    assert.equal(book.get("Kite")?.item, "kite", "as typed, until the server spells it");
+    book.record({ ...announce(60), item: "Kite" }, 0);
+    book.record({ ...announce(50), item: "KITE" }, 1_000);
+    assert.equal(book.get("kite")?.item, "Kite", "the first spelling the server gave");
+    const lines = new ShellLines(() => 0, { timers: new FakeTimers(), print: () => {} });
+    const lookup = (item: string) => book.get(item);
+    assert.equal(
+      lines.sending({ kind: "refuse", item: "kite" }, lookup),
+      "[Kite] Price kept at 20.00.",
+    );
+    assert.equal(
+      lines.sending({ kind: "unsubscribe", item: "KITE" }, lookup),
+      "[Kite] Unsubscribed.",
+    );
   },
 );
