@@ -12,12 +12,14 @@ import type { AuctionClient } from "./session.ts";
 
 /** How the questions reach the terminal (the shell's). */
 export interface Asker {
-  /** Asks until `parse` accepts the answer; rejects with the signal's reason when aborted. */
+  /**
+   * Asks until `parse` accepts the answer; rejects with the signal's reason when aborted.
+   * `help` is what `help` or `?` typed there prints.
+   */
   ask<T>(
     prompt: string,
     parse: (text: string) => T,
-    secret: boolean,
-    signal: AbortSignal,
+    options: { secret: boolean; signal: AbortSignal; help: string },
   ): Promise<T>;
   /** Prints a line above the prompt. */
   print(text: string): void;
@@ -98,8 +100,12 @@ export class PaymentQuestions {
         const reuse = await this.#asker.ask(
           `[${item}] ${reuseQuestion(last.item, last.details)}`,
           parseYesNo,
-          false,
-          abort.signal,
+          {
+            secret: false,
+            signal: abort.signal,
+            help: `[${item}] Enter or y sends the details you gave for ${last.item} again; ` +
+              `n asks each one. ${LEAVING}`,
+          },
         );
         if (reuse) {
           for (const key of missing) details[key] = last.details[key];
@@ -109,7 +115,13 @@ export class PaymentQuestions {
       for (const key of missing) {
         const { question, label, parse, secret } = PAYMENT_DETAILS[key];
         const answer = (value: string) => parse(value, label);
-        details[key] = await this.#asker.ask(`[${item}] ${question}`, answer, secret, abort.signal);
+        const help = `[${item}] The sale of ${item} needs your payment details (the buyer ` +
+          `pays, the seller is paid out): type your ${asked(question)}. ${LEAVING}`;
+        details[key] = await this.#asker.ask(`[${item}] ${question}`, answer, {
+          secret,
+          signal: abort.signal,
+          help,
+        });
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;
@@ -123,6 +135,16 @@ export class PaymentQuestions {
     await client.pay(item, details as PaymentDetails);
   }
 }
+
+/** `Card expiry (MM/YY): ` as `card expiry (MM/YY)`, for the help. */
+function asked(question: string): string {
+  const text = question.replace(/:\s*$/, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** How to leave a payment question, for its help. */
+const LEAVING = "A command with a / first (/items) runs while it waits. There is no skipping " +
+  "it: quitting (Ctrl-C twice) cancels the sale.";
 
 /**
  * The question that offers the details given for `item` again: the card by its last four

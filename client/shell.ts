@@ -39,7 +39,7 @@ export class Shell implements ClientOutput {
     redraw: () => this.#terminal.write(this.#render()),
   });
   readonly #payments = new PaymentQuestions({
-    ask: (prompt, parse, secret, signal) => this.#questions.ask(prompt, parse, { secret, signal }),
+    ask: (prompt, parse, options) => this.#questions.ask(prompt, parse, options),
     print: (text) => this.#printError(text),
   });
   readonly #lines: ShellLines;

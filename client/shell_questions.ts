@@ -18,6 +18,8 @@ export interface QuestionOptions {
   answers?: string;
   /** The command that asked, when the answer `cancel` drops it (`register`), for hints. */
   cancels?: string;
+  /** What `help` or `?` typed as the answer prints: what the question asks, how to leave. */
+  help?: string;
 }
 
 /** A question the shell asks before taking commands again. */
@@ -26,6 +28,7 @@ interface Question {
   secret: boolean;
   answers?: string;
   cancels?: string;
+  help?: string;
   /** A command name typed as the answer, refused once with a hint (typed again, it counts). */
   refusedCommand?: string;
   /** Whether `text` would be taken as the answer. */
@@ -64,13 +67,14 @@ export class ShellQuestions {
 
   /** Queues a question; `options.signal` drops it, rejecting with the signal's reason. */
   ask<T>(prompt: string, parse: (text: string) => T, options: QuestionOptions = {}): Promise<T> {
-    const { secret = false, signal, answers, cancels } = options;
+    const { secret = false, signal, answers, cancels, help } = options;
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     const question: Question = {
       prompt,
       secret,
       answers,
       cancels,
+      help,
       takes: (text) => {
         try {
           parse(text.trim());
@@ -112,6 +116,7 @@ export class ShellQuestions {
    */
   commandHint(text: string): string | undefined {
     const question = this.#questions[0];
+    if (question && /^(?:help|\?)$/i.test(text)) return helpFor(question);
     if (!question || question.secret || question.refusedCommand === text) return undefined;
     if (!isCommandLine(text)) return undefined;
     const run = `/${text} to run it (this question waits)`;
@@ -135,4 +140,13 @@ export class ShellQuestions {
     const question = this.#questions.shift();
     question?.answer(line);
   }
+}
+
+/** What `help` at `question` prints: its own help, or how to answer and how to leave. */
+function helpFor(question: Question): string {
+  if (question.help !== undefined) return question.help;
+  const answers = question.answers === undefined ? "" : ` (${question.answers})`;
+  const cancel = question.cancels === undefined ? "" : `, or cancel to drop ${question.cancels}`;
+  return `This question waits for an answer: type it${answers} and press Enter${cancel}. ` +
+    "A command with a / first (/items) runs while it waits; Ctrl-C twice quits.";
 }

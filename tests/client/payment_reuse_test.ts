@@ -190,3 +190,38 @@ Deno.test("parseYesNo() takes y, yes, n, no and Enter (yes), and refuses the res
   for (const no of ["n", "N", "no"]) assert.equal(parseYesNo(no), false);
   assert.throws(() => parseYesNo("maybe"), /Type y \(or just Enter\) for yes, or n for no/);
 });
+
+Deno.test("help or ? at a payment question explains it and asks again", async () => {
+  const terminal = new FakeTerminal();
+  const shell = new Shell(terminal);
+  const pending = [{ item: "Cup" }];
+  const { client, paid } = sellingClient(pending);
+  const running = shell.run(client);
+  shell.event(needed("Cup", 1, ALL));
+  let at = await terminal.waitFor("[Cup] Full name: ");
+  terminal.type("help\r");
+  at = await terminal.waitFor(
+    "[Cup] The sale of Cup needs your payment details (the buyer pays, the seller is paid " +
+      "out): type your full name. A command with a / first (/items) runs while it waits. " +
+      "There is no skipping it: quitting (Ctrl-C twice) cancels the sale.",
+    at,
+  );
+  at = await terminal.waitFor("[Cup] Full name: ", at);
+  terminal.type("?\r");
+  at = await terminal.waitFor("type your full name.", at);
+  for (
+    const [question, answer] of [
+      ["Full name: ", "Scott Tiger"],
+      ["Card number: ", "4111111111111111"],
+      ["Card expiry (MM/YY): ", "12/39"],
+      ["Shipping address: ", "1 Main St"],
+    ]
+  ) {
+    at = await terminal.waitFor(`[Cup] ${question}`, at);
+    terminal.type(`${answer}\r`);
+  }
+  await waitUntil(() => paid.length === 1, "the sale paid");
+  assert.equal(paid[0]!.details.fullName, "Scott Tiger", "help was not taken as the name");
+  terminal.end();
+  await running;
+});

@@ -423,14 +423,14 @@ Deno.test("a command typed at a payment question is not taken as the answer", as
   at = await terminal.waitFor("[Kite] Card expiry (MM/YY): ", at);
   terminal.type("12/39\r");
   at = await terminal.waitFor("[Kite] Shipping address: ", at);
-  // Typed twice, a command name is the answer after all.
-  terminal.type("help\r");
-  at = await terminal.waitFor('type "help" again to answer with it', at);
-  terminal.type("help\r");
+  // Typed twice, a command name is the answer after all (not help: help explains the question).
+  terminal.type("items\r");
+  at = await terminal.waitFor('type "items" again to answer with it', at);
+  terminal.type("items\r");
   await terminal.waitFor("scott> ", at);
   await Promise.resolve();
   assert.equal(paid[0]?.details.fullName, "Scott Tiger");
-  assert.equal(paid[0]?.details.address, "help");
+  assert.equal(paid[0]?.details.address, "items");
   terminal.end();
   await running;
 });
