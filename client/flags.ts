@@ -24,6 +24,8 @@ export interface ClientFlags {
   serverPort: number;
   /** Every node of --server, in order (the first is serverHost:serverPort). */
   servers: { hostname: string; port: number }[];
+  /** More IPs the server's sale connections may come from (--sale-from), besides --server's. */
+  saleFrom: string[];
   name?: string;
   role?: Role;
   password?: string;
@@ -69,6 +71,9 @@ The auction client: an interactive shell on a terminal, JSON lines otherwise.
   --tcp-port PORT         local TCP port for the sale exchange (default 0 = any free port)
   --host ADDRESS          the IP to declare at register (default: the local address that
                           reaches the server; 127.0.0.1 for a server on this machine)
+  --sale-from IP[,IP...]  also take the sale's TCP connections from these addresses (a server
+                          that connects from another address than --server's); by default
+                          only --server's addresses (127.0.0.1 and ::1 for a local server)
   --json                  scripted mode: commands from stdin, JSON lines on stdout
                           (also the mode whenever stdin is not a terminal)
   --full-name NAME        payment profile: the name to send in INFORM_Res
@@ -112,6 +117,7 @@ export function parseClientFlags(args: string[]): ClientFlags {
         "udp-port": { type: "string", default: "0" },
         "tcp-port": { type: "string", default: "0" },
         "host": { type: "string" },
+        "sale-from": { type: "string" },
         "json": { type: "boolean", default: false },
         "full-name": { type: "string" },
         "card": { type: "string" },
@@ -140,6 +146,8 @@ export function parseClientFlags(args: string[]): ClientFlags {
     serverHost: servers[0]!.hostname,
     serverPort: servers[0]!.port,
     servers,
+    saleFrom: (values["sale-from"] ?? "").split(",").map((ip) => ip.trim()).filter(Boolean)
+      .map((ip) => checked("--sale-from", ip, parseIp)!),
     name: checked("--name", values.name, parseUserName),
     role: checked("--role", values.role, parseRole),
     password: checked("--password", values.password, parsePassword),

@@ -31,6 +31,8 @@ export interface KnownItem {
   listedHere?: boolean;
   /** `item` is the server's spelling (from a push or a listing), not as typed in a command. */
   spelledByServer?: boolean;
+  /** The server told this client it won (WINNER) or sold (SOLD) the item. */
+  saleSide?: "buyer" | "seller";
 }
 
 /** What the seller listed, as ITEM_LISTED confirmed it. */
@@ -119,12 +121,14 @@ export class ItemBook {
         break;
       case "WINNER":
         this.#close(entry, `won at ${formatPrice(message.finalPrice)} from ${message.seller}`);
+        entry.saleSide = "buyer";
         entry.priceCents = message.finalPrice;
         // WINNER goes to the highest bidder: this client, subscribed or not.
         entry.leader = this.#self() ?? entry.leader;
         break;
       case "SOLD":
         this.#close(entry, `sold to ${message.buyer} at ${formatPrice(message.finalPrice)}`);
+        entry.saleSide = "seller";
         entry.priceCents = message.finalPrice;
         entry.leader = message.buyer;
         break;
@@ -254,6 +258,20 @@ export class ItemBook {
     });
   }
 
+  /**
+   * Whether an INFORM_Req for `item` may be answered: its auction is over (within a second, by
+   * this client's clock) and this client listed it, led it, or was sent WINNER or SOLD for it.
+   */
+  isOwnEndedSale(item: string, nowMs: number): boolean {
+    const entry = this.get(item);
+    if (!entry) return false;
+    const self = this.#self();
+    const own = entry.listedHere === true || entry.saleSide !== undefined ||
+      (self !== undefined && entry.leader === self);
+    const seconds = timeLeftAt(entry, nowMs);
+    return own && (entry.closed || (seconds !== undefined && seconds <= 1));
+  }
+
   /** The items this client listed or leads: their sale is this client's. */
   #soldOrLed(): KnownItem[] {
     const self = this.#self();
@@ -282,6 +300,7 @@ export class ItemBook {
     entry.negotiating = false;
     entry.outcome = undefined;
     entry.listedHere = false;
+    entry.saleSide = undefined;
     entry.leader = undefined;
     entry.timeLeftSeconds = undefined;
     entry.priceCents = undefined;

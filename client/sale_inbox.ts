@@ -1,7 +1,9 @@
 /**
  * What arrives on the sale's TCP connections: each message is recorded in the item book and
  * reported; an INFORM_Req waits here for its answer (sent at once when the payment profile is
- * complete), and a CANCEL of that sale drops it.
+ * complete), and a CANCEL of that sale drops it. An INFORM_Req is answered only for an ended
+ * auction this client won or listed, and never takes the place of one still waiting on another
+ * open connection: the card goes only where the sale is this client's.
  * @module
  */
 
@@ -9,6 +11,7 @@ import type { Message } from "../protocol/mod.ts";
 import { fail } from "./execute.ts";
 import type { ClientFlags } from "./flags.ts";
 import type { ItemBook } from "./items.ts";
+import type { Logger } from "./log.ts";
 import type { ClientOutput, CommandResult } from "./output.ts";
 import { SaleConnectionClosedError } from "./tcp.ts";
 import {
@@ -28,6 +31,8 @@ export interface SaleInboxOptions {
   output(): ClientOutput;
   /** Keeps a payment sent without a command among the client's running tasks. */
   track(task: Promise<unknown>): void;
+  /** Where refused INFORM_Reqs are logged. @default none */
+  readonly logger?: Logger;
 }
 
 /** The sale connections' messages and the INFORM_Reqs waiting for an answer. */
@@ -88,6 +93,7 @@ export class SaleInbox {
     connection: InformRequest["connection"],
   ): void {
     const { flags, items, nowMs, output } = this.#options;
+    if (received.type === "INFORM_Req" && !this.#mayAnswer(received.item, connection)) return;
     if ("item" in received) this.#saleItems.set(connection, received.item);
     if (received.type === "CANCEL" && !this.#saleItems.has(connection)) {
       // The first message on its connection (the other party could not be reached): the item
@@ -136,5 +142,25 @@ export class SaleInbox {
       deadlineFromFlag: flags.informTimeoutGiven,
       missing,
     });
+  }
+
+  /**
+   * Whether an INFORM_Req for `item` on `connection` is one to answer: its auction ended, this
+   * client won or listed it, and no INFORM_Req for it waits on another connection still open (a
+   * server that restarted asks again on a new connection once the old one closed). Otherwise
+   * the connection is closed and nothing is reported.
+   */
+  #mayAnswer(item: string, connection: InformRequest["connection"]): boolean {
+    const waiting = this.#payments.get(item.toLowerCase());
+    let reason: string | undefined;
+    if (!this.#options.items.isOwnEndedSale(item, this.#options.nowMs())) {
+      reason = "not an ended auction this client won or listed";
+    } else if (waiting && waiting.connection !== connection && !waiting.connection.closed) {
+      reason = "one for this item already waits on another connection";
+    }
+    if (reason === undefined) return true;
+    this.#options.logger?.warn("Ignoring an INFORM_Req", { peer: connection.peer, item, reason });
+    connection.close();
+    return false;
   }
 }

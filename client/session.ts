@@ -20,6 +20,7 @@ import { openPasswordStore, type PasswordStoreAccess } from "./password_store.ts
 import type { InformRequest, PaymentDetails } from "./payment.ts";
 import { type ClientRequest, RequestEngine, type RequestOutcome } from "./requests.ts";
 import { SaleInbox } from "./sale_inbox.ts";
+import { resolveSalePeers } from "./sale_peers.ts";
 import { ServerProbe } from "./server_probe.ts";
 import { SessionIdentity } from "./session_identity.ts";
 import { sessionLostEvent } from "./session_notice.ts";
@@ -94,6 +95,7 @@ export class AuctionClient {
       items: this.items,
       nowMs: () => this.#timers.nowMs(),
       output: () => this.#output,
+      logger,
       track: (task) => {
         this.#inFlight.add(task);
         task.finally(() => this.#inFlight.delete(task));
@@ -118,11 +120,14 @@ export class AuctionClient {
     options: { passwords?: PasswordStoreAccess } = {},
   ): Promise<AuctionClient> {
     const server = { hostname: flags.serverHost, port: flags.serverPort };
+    const peers = await resolveSalePeers(flags.servers, flags.saleFrom, { logger });
+    logger.info("Sale connections taken from", { addresses: peers.addresses.join(",") });
     const udp = await UdpEndpoint.open({ port: flags.udpPort, server, logger });
     let tcp: SaleListener;
     try {
       tcp = new SaleListener({
         port: flags.tcpPort,
+        peers,
         idleTimeoutMs: (flags.informTimeoutSeconds + 60) * 1000,
         logger,
         timers,

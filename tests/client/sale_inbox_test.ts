@@ -15,16 +15,25 @@ const COMPLETE_PROFILE = {
 
 function connection(peer: string) {
   const answers: string[] = [];
+  let closed = false;
   const sale: SaleConnection = {
     peer,
     answer: (line) => {
       answers.push(line);
       return Promise.resolve();
     },
-    close: () => {},
+    close: () => {
+      closed = true;
+    },
+    get closed() {
+      return closed;
+    },
   };
   return { sale, answers };
 }
+
+const winner = (rq: number, item: string, finalPrice: number) =>
+  message("WINNER", rq, { item, finalPrice, seller: "jas" });
 
 function inbox(profile: PaymentProfile, items = new ItemBook()) {
   const events: ClientEvent[] = [];
@@ -53,7 +62,11 @@ Deno.test({
     const { sales, events, messages, receive } = inbox({});
     const earlier = connection("127.0.0.1:1");
     const kite = connection("127.0.0.1:2");
+    receive(winner(4, "Kite", 2000), earlier.sale);
     receive(message("INFORM_Req", 5, { item: "Kite", finalPrice: 2000 }), earlier.sale);
+    // The server restarted: the first connection closed, a new one asks again.
+    earlier.sale.close();
+    receive(winner(6, "Kite", 3000), kite.sale);
     receive(message("INFORM_Req", 7, { item: "Kite", finalPrice: 3000 }), kite.sale);
     assert.deepEqual(sales.pendingPayments.map((request) => request.rq), [7]);
     assert.deepEqual(sales.pendingPayments.map((request) => request.deadlineMs), [61_000]);
@@ -78,6 +91,7 @@ Deno.test({
   fn: async () => {
     const { sales, events, tracked, receive } = inbox(COMPLETE_PROFILE);
     const kite = connection("127.0.0.1:1");
+    receive(winner(6, "Kite", 3000), kite.sale);
     receive(message("INFORM_Req", 7, { item: "Kite", finalPrice: 3000 }), kite.sale);
     assert.equal(tracked.length, 1);
     assert.equal(await tracked[0], "ok");
@@ -157,6 +171,7 @@ Deno.test({
       peer: "127.0.0.1:1",
       answer: () => Promise.reject(new SaleConnectionClosedError("closed")),
       close: () => {},
+      closed: true,
     };
     receive(message("WINNER", 6, { item: "Bell", finalPrice: 2500, seller: "jas" }), closed);
     receive(message("INFORM_Req", 7, { item: "Bell", finalPrice: 2500 }), closed);
@@ -185,5 +200,96 @@ Deno.test({
     assert.equal(tracked.length, 1);
     const last = events.at(-1);
     assert.equal(last?.type === "payment" && last.action, "needed");
+  },
+});
+
+Deno.test({
+  name: "SaleInbox answers an INFORM_Req only for an ended auction this client won or listed",
+  permissions: "none",
+  fn: async (t) => {
+    // Heard 5 s before the INFORM_Req (the inbox's clock reads 1 s).
+    const heard = (items: ItemBook, item: string, bidder: string, timeLeft: number) =>
+      items.record(
+        message("BID_UPDATE", 2, { item, highestBid: 1300, bidder, timeLeft }),
+        -4_000,
+      );
+    const ask = (items: ItemBook, before: Message[] = []) => {
+      const { sales, tracked, events, messages, receive } = inbox(COMPLETE_PROFILE, items);
+      const sale = connection("127.0.0.1:1");
+      for (const received of before) receive(received, sale.sale);
+      receive(message("INFORM_Req", 7, { item: "Kite", finalPrice: 1300 }), sale.sale);
+      return { sales, tracked, events, messages, sale };
+    };
+    const refused = (asked: ReturnType<typeof ask>) => {
+      assert.equal(asked.tracked.length, 0, "nothing sent");
+      assert.equal(asked.sales.pendingPayments.length, 0);
+      assert.equal(asked.events.length, 0, "nothing reported");
+      assert.equal(asked.sale.answers.length, 0);
+      assert.equal(asked.sale.sale.closed, true, "its connection closed");
+    };
+    await t.step("an item never heard of: refused, and not added to the book", () => {
+      const items = new ItemBook({ self: () => "ann" });
+      refused(ask(items));
+      assert.equal(items.get("Kite"), undefined);
+    });
+    await t.step("someone else led it: refused", () => {
+      const items = new ItemBook({ self: () => "ann" });
+      heard(items, "Kite", "bob", 5);
+      refused(ask(items));
+    });
+    await t.step("this client leads, but the auction is still open: refused", () => {
+      const items = new ItemBook({ self: () => "ann" });
+      heard(items, "Kite", "ann", 90);
+      refused(ask(items));
+    });
+    await t.step("this client led it to the end: answered", async () => {
+      const items = new ItemBook({ self: () => "ann" });
+      heard(items, "Kite", "ann", 5);
+      const asked = ask(items);
+      assert.equal(await asked.tracked[0], "ok");
+      assert.match(asked.sale.answers[0] ?? "", /^INFORM_Res 7 /);
+    });
+    await t.step("this client listed it and its time is up: answered", async () => {
+      const items = new ItemBook({ self: () => "jas" });
+      items.listed({
+        item: "Kite",
+        description: "",
+        startPriceCents: 500,
+        duration: { amount: 10, unit: "s" },
+        durationUnit: "s",
+      }, -9_000);
+      assert.equal(await ask(items).tracked[0], "ok");
+    });
+    await t.step("WINNER or SOLD on the connection first: answered", async () => {
+      for (
+        const first of [
+          winner(6, "Kite", 1300),
+          message("SOLD", 6, { item: "Kite", finalPrice: 1300, buyer: "scott" }),
+        ]
+      ) {
+        assert.equal(await ask(new ItemBook({ self: () => "ann" }), [first]).tracked[0], "ok");
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "SaleInbox never lets an INFORM_Req on another open connection replace the waiting one",
+  permissions: "none",
+  fn: async () => {
+    const { sales, events, receive } = inbox({}, new ItemBook({ self: () => "ann" }));
+    const real = connection("127.0.0.1:1");
+    receive(winner(6, "Kite", 2500), real.sale);
+    receive(message("INFORM_Req", 7, { item: "Kite", finalPrice: 2500 }), real.sale);
+    // A second connection (forged, or anything else) asks for the same item meanwhile.
+    const other = connection("127.0.0.1:2");
+    receive(winner(90, "Kite", 100), other.sale);
+    receive(message("INFORM_Req", 91, { item: "Kite", finalPrice: 100 }), other.sale);
+    assert.equal(other.sale.closed, true);
+    assert.deepEqual(sales.pendingPayments.map((request) => request.rq), [7]);
+    assert.equal(events.filter((event) => event.type === "payment").length, 1, "asked once");
+    assert.equal(await sales.pay("Kite", COMPLETE_PROFILE), "ok");
+    assert.equal(other.answers.length, 0, "the card went only where it was asked first");
+    assert.match(real.answers[0] ?? "", /^INFORM_Res 7 /);
   },
 });

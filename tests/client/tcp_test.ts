@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SaleConnectionClosedError, SaleListener } from "../../client/tcp.ts";
 import { createLogger } from "../../client/log.ts";
+import { SalePeers } from "../../client/sale_peers.ts";
 import type { Message } from "../../protocol/mod.ts";
 import { FakeTimers } from "../_support/fake_timers.ts";
 import { waitUntil } from "../_support/wait.ts";
@@ -41,6 +42,7 @@ function listen(
   const warnings: string[] = [];
   const listener = new SaleListener({
     port: 0,
+    peers: new SalePeers(["127.0.0.1"]),
     idleTimeoutMs,
     logger: createLogger("warning", (line) => warnings.push(line)),
   });
@@ -119,13 +121,21 @@ Deno.test("SaleListener times a quiet connection out on its injected timers", as
   const timers = new FakeTimers();
   const listener = new SaleListener({
     port: 0,
+    peers: new SalePeers(["127.0.0.1"]),
     idleTimeoutMs: 60_000,
     logger: createLogger("warning", () => {}),
     timers,
   });
+  const received: string[] = [];
+  listener.onMessage((message) => received.push(message.type));
   const connection = await Deno.connect({ hostname: "127.0.0.1", port: listener.port });
   try {
-    await waitUntil(() => timers.pendingCount > 0, "the idle timer");
+    await connection.write(UTF8.encode("WINNER 4 Kite 25.00 jas\n"));
+    await waitUntil(() => received.length === 1, "the first line");
+    // Past the first-line timeout: a connection that sent a line waits for the idle timeout.
+    timers.advance(59_999);
+    await connection.write(UTF8.encode("INFORM_Req 5 Kite 25.00\n"));
+    await waitUntil(() => received.length === 2, "a line after 59.999 s");
     timers.advance(60_000);
     assert.equal(await readAllWithin(connection, 15_000), "");
   } finally {
