@@ -25,16 +25,27 @@ export interface RecoveredState {
   eventsThrough: number;
 }
 
-/** Reads the newest snapshot and applies every batch after it; changes nothing. */
+/**
+ * Reads the newest snapshot and applies every batch after it; changes nothing. Both reads see
+ * one view of the database (a REPEATABLE READ transaction): the writer may commit snapshots in
+ * between, deleting the batches that follow the snapshot read first.
+ */
 export async function recoverState(sql: postgres.Sql): Promise<RecoveredState> {
-  const [newest] = await sql`
-    SELECT covers_seq, events_through, snapshot::text AS json FROM auction_snapshots
-    ORDER BY covers_seq DESC LIMIT 1`;
+  const { newest, rows } = await sql.begin(
+    "ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    async (transaction) => {
+      const [newest] = await transaction`
+        SELECT covers_seq, events_through, snapshot::text AS json FROM auction_snapshots
+        ORDER BY covers_seq DESC LIMIT 1`;
+      const rows = await transaction`
+        SELECT seq, events::text AS json FROM auction_log
+        WHERE seq > ${newest ? Number(newest.covers_seq) : 0} ORDER BY seq`;
+      return { newest, rows };
+    },
+  );
   const snapshot = newest ? parseSnapshot(newest.json, Number(newest.covers_seq)) : null;
   const state = snapshot?.state ?? emptyState();
   const coversSeq = snapshot?.coversSeq ?? 0;
-  const rows = await sql`
-    SELECT seq, events::text AS json FROM auction_log WHERE seq > ${coversSeq} ORDER BY seq`;
   let expectedSeq = coversSeq + 1;
   let replayed = 0;
   for (const row of rows) {
