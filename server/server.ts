@@ -232,6 +232,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     if (metrics) core.onCommitted((batch) => metrics.committed(batch));
     http?.attach(core, metrics, boardOptions);
   }
+  // The nodes connected are known before the scheduler and finalizer push anything.
+  await cluster?.watchNodes();
   const finalizer = new SaleFinalizer(core, {
     gateway: options.paymentGateway ?? ownGateway!,
     connector: new TcpConnector({

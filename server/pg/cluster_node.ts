@@ -44,8 +44,12 @@ export class ClusterNode implements SessionView {
   #writer: { dispatcher: RequestHandler; sessions: SessionView } | null = null;
   /** IPs the writer said have a session (a follower's reply budget trusts them). */
   readonly #trustedIps = new Set<string>();
-  /** The writer's view of the connected nodes (their link names); `null` before the first look. */
+  /**
+   * The writer's view of the connected nodes (their link names); `null` before the first look
+   * (or while no look has succeeded): then no other node counts as connected.
+   */
   #connected: Set<string> | null = null;
+  #watching = false;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   #forwarded = 0;
@@ -141,7 +145,7 @@ export class ClusterNode implements SessionView {
   async write(dispatcher: RequestHandler, sessions: SessionView): Promise<void> {
     this.#writer = { dispatcher, sessions };
     this.#follower = null;
-    await this.#lookAtNodes();
+    await this.watchNodes();
     await this.link.serveInbox((sender, bytes) => {
       const respond = (line: string) =>
         this.link.deliver(sender, line, sessions.hasSession(sender.hostname));
@@ -179,9 +183,24 @@ export class ClusterNode implements SessionView {
     await this.link.close();
   }
 
-  /** Whether node `node` is connected, as last seen (all are, before the first look). */
+  /**
+   * Looks which nodes are connected, then again every second: before the writer's scheduler and
+   * finalizer start, so that their first pushes go to the nodes that serve the sessions (till
+   * then, every session's pushes leave from here). Once; {@linkcode write} does it if not done.
+   */
+  async watchNodes(): Promise<void> {
+    if (this.#watching) return;
+    this.#watching = true;
+    await this.#lookAtNodes();
+  }
+
+  /**
+   * Whether node `node` is connected, as last seen. Before any look, none is: a push sent from
+   * here reaches the client (it takes datagrams from any source); one sent to a dead node's
+   * channel is lost.
+   */
   #isConnected(node: string): boolean {
-    return this.#connected === null || this.#connected.has(linkName(node));
+    return this.#connected !== null && this.#connected.has(linkName(node));
   }
 
   /** Looks which nodes are connected now, then again every {@linkcode NODES_POLL_MS}. */

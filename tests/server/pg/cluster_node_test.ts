@@ -158,3 +158,21 @@ Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the 
   assert.deepEqual([node.writing, node.lag()], [true, { batches: 0, seconds: 0 }]);
   await node.close();
 });
+
+Deno.test("ClusterNode: before its first look at the nodes, the writer sends to every client itself", async () => {
+  const { link, calls } = fakeLink("alpha", ["alpha", "beta"]);
+  const node = new ClusterNode(link);
+  const local: string[] = [];
+  const outbox = node.outbox({ send: (to, line) => void local.push(`${to.port} ${line}`) });
+  const message = { type: "PONG", rq: 1 } as const;
+  // A new writer's scheduler may push before it knows which nodes are alive.
+  outbox.send({ hostname: "10.0.0.1", port: 3, node: "beta" }, "unknown yet", message);
+  outbox.send({ hostname: "10.0.0.1", port: 4, node: "gamma" }, "gamma is gone", message);
+  await node.watchNodes();
+  outbox.send({ hostname: "10.0.0.1", port: 5, node: "beta" }, "beta is seen", message);
+  await node.write({ dispatch: () => Promise.resolve() }, noSessions);
+  outbox.send({ hostname: "10.0.0.1", port: 6, node: "beta" }, "writing", message);
+  assert.deepEqual(local, ["3 unknown yet", "4 gamma is gone"]);
+  assert.deepEqual(calls, ["deliver beta 5 false beta is seen", "deliver beta 6 false writing"]);
+  await node.close();
+});
