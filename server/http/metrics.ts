@@ -33,6 +33,8 @@ export interface ClusterMetricsView {
   writer(): boolean;
   /** Datagrams this node forwarded to the writer while following. */
   forwarded(): number;
+  /** Forwarded requests dropped as too old (a stalled link): at the follower or the writer. */
+  expiredRequests(): number;
   /** Pushes the writer sent to this node's clients through it (from its socket). */
   pushedForWriter(): number;
   /** Batches committed that this node has heard of and not applied yet (0 on the writer). */
@@ -172,6 +174,12 @@ export class ServerMetrics {
         "auction_requests_forwarded_total",
         "Datagrams forwarded to the writer node while this node follows",
         cluster.forwarded,
+      );
+      this.#counter(
+        "auction_requests_expired_total",
+        "Forwarded requests dropped as too old: held by this follower's stalled link, or " +
+          "received late by this writer",
+        cluster.expiredRequests,
       );
       this.#gauge(
         "auction_log_lag_batches",

@@ -79,6 +79,11 @@ export class ClusterNode implements SessionView {
     return this.#forwarded;
   }
 
+  /** Forwarded requests dropped as too old, here (held by a stalled link, or received late). */
+  get expiredRequests(): number {
+    return this.link.expiredRequests;
+  }
+
   /** Pushes (not replies) the writer sent to this node's clients through it so far. */
   get pushedForWriter(): number {
     return this.#pushedForWriter;

@@ -31,6 +31,7 @@ export function clusterMetrics(cluster: ClusterNode): ClusterMetricsView {
   return {
     writer: () => cluster.writing,
     forwarded: () => cluster.forwarded,
+    expiredRequests: () => cluster.expiredRequests,
     pushedForWriter: () => cluster.pushedForWriter,
     lagBatches: () => cluster.lag().batches,
     logReadAgeSeconds: () => cluster.lag().seconds,

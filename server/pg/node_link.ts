@@ -16,6 +16,22 @@ import { SESSION_KEEPALIVES } from "./writer_lock.ts";
 
 const logger = getLogger(["auction", "link"]);
 
+/**
+ * How long a follower holds a forwarded request while its link stalls before dropping it. A client
+ * sends again after 1 to 1.5 s (`client/retry_policy.ts`), so a request held longer has a newer
+ * copy behind it; and it moves to another node after two tries, at least 3 s after the first, when
+ * its last copy here is 2 s old or more: under 2 s, no copy is sent after the client moved on (a
+ * LOGIN sent late would take its session back).
+ */
+export const FORWARD_MAX_AGE_MS = 1_500;
+/**
+ * How old a forwarded request may be when the writer receives it, by the follower's clock when it
+ * took the request and the writer's now: it catches the send that was in flight when the link
+ * stalled, which the follower cannot take back. Generous, as two machines' clocks differ; a
+ * follower whose clock is behind the writer's by more than this has every request dropped.
+ */
+export const RECEIVED_MAX_AGE_MS = 3_000;
+
 /** The channel of forwarded requests; only the writer listens. */
 export const INBOX_CHANNEL = "auction_inbox";
 /**
@@ -60,14 +76,25 @@ export class NodeLink {
   readonly #deliveries: NotifyQueue;
   readonly #listening: { unlisten(): Promise<void> }[] = [];
   #closed = false;
+  #receivedTooOld = 0;
+  #warnedAtMs = -Infinity;
 
   private constructor(sql: postgres.Sql, node: string) {
     this.#sql = sql;
     this.node = node;
     const notify = (channel: string, payload: string) =>
       sql`SELECT pg_notify(${channel}, ${payload})`;
-    this.#inbox = new NotifyQueue(notify);
+    this.#inbox = new NotifyQueue(notify, { maxAgeMs: FORWARD_MAX_AGE_MS });
     this.#deliveries = new NotifyQueue(notify);
+  }
+
+  /**
+   * Forwarded requests dropped as too old: held longer than {@linkcode FORWARD_MAX_AGE_MS} by
+   * this node's stalled link, or received by this node, the writer, older than
+   * {@linkcode RECEIVED_MAX_AGE_MS}.
+   */
+  get expiredRequests(): number {
+    return this.#inbox.expired + this.#receivedTooOld;
   }
 
   /** Connects node `node` to the database at `url`. */
@@ -98,10 +125,19 @@ export class NodeLink {
     return new Set(rows.map((row) => String(row.name)));
   }
 
-  /** Forwards a datagram from `sender`, a client of this node, to the writer. */
+  /**
+   * Forwards a datagram from `sender`, a client of this node, to the writer, with when it came
+   * (this machine's clock, in ms since the epoch).
+   */
   forward(sender: PeerAddress, bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#inbox.push(INBOX_CHANNEL, [this.node, sender.hostname, sender.port, encodeBase64(bytes)]);
+    this.#inbox.push(INBOX_CHANNEL, [
+      this.node,
+      sender.hostname,
+      sender.port,
+      encodeBase64(bytes),
+      Date.now(),
+    ]);
   }
 
   /** Sends `line` to `to`, a client of node `to.node`, from that node. */
@@ -120,8 +156,15 @@ export class NodeLink {
   async serveInbox(handler: InboxHandler): Promise<void> {
     this.#listening.push(
       await this.#sql.listen(INBOX_CHANNEL, (payload) => {
-        for (const [node, hostname, port, bytes] of parseItems(payload)) {
+        const nowMs = Date.now();
+        // A node of an earlier version sends four fields: no time, never too old.
+        for (const [node, hostname, port, bytes, receivedAtMs] of parseItems(payload)) {
           if (![node, hostname, bytes].every(isText) || !Number.isInteger(port)) continue;
+          if (typeof receivedAtMs === "number" && nowMs - receivedAtMs > RECEIVED_MAX_AGE_MS) {
+            this.#receivedTooOld++;
+            this.#warnTooOld(node, nowMs - receivedAtMs);
+            continue;
+          }
           let decoded: Uint8Array;
           try {
             decoded = decodeBase64(bytes);
@@ -144,6 +187,17 @@ export class NodeLink {
           handler({ hostname, port }, line, trusted === 1, withReply === 1);
         }
       }),
+    );
+  }
+
+  /** Says at most once a minute that requests came too old: a stalled link, or clock skew. */
+  #warnTooOld(node: unknown, ageMs: number): void {
+    if (performance.now() - this.#warnedAtMs < 60_000) return;
+    this.#warnedAtMs = performance.now();
+    logger.warn(
+      "Dropped a request node {node} took {ageMs} ms ago (its link stalled, or its clock is " +
+        "behind this node's); {count} so far",
+      { node, ageMs, count: this.#receivedTooOld },
     );
   }
 

@@ -2,7 +2,8 @@
  * The queue behind each direction of the node link (`node_link.ts`): items for `NOTIFY` channels,
  * sent in order, everything queued while a send runs going into the next one (as many
  * notifications as the payload limit needs), the way group commit batches writes. It holds a
- * bounded number of items while the database does not answer.
+ * bounded number of items while the database does not answer, and can drop those that waited too
+ * long (a request its client has sent again or given up meanwhile).
  * @module
  */
 
@@ -24,20 +25,44 @@ export interface NotifyQueueOptions {
    * @default 10000
    */
   maxQueued?: number;
+  /**
+   * Items that waited longer than this (the link stalled) are dropped when the next send takes
+   * them: their client has retransmitted them by then, or moved to another node.
+   * @default Infinity
+   */
+  maxAgeMs?: number;
+  /** Monotonic time in ms. @default performance.now */
+  now?: () => number;
+}
+
+/** An item queued, with when it was. */
+interface Queued {
+  item: unknown[];
+  atMs: number;
 }
 
 /** Items for `NOTIFY` channels, sent in order, batched while a send runs; see the module. */
 export class NotifyQueue {
   readonly #notify: Notify;
   readonly #maxQueued: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
   /** Items queued, by channel. */
-  #queue = new Map<string, unknown[][]>();
+  #queue = new Map<string, Queued[]>();
   #sending: Promise<void> | null = null;
   #queued = 0;
+  #expired = 0;
 
   constructor(notify: Notify, options: NotifyQueueOptions = {}) {
     this.#notify = notify;
     this.#maxQueued = options.maxQueued ?? 10_000;
+    this.#maxAgeMs = options.maxAgeMs ?? Infinity;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Items dropped so far because they waited longer than `maxAgeMs`. */
+  get expired(): number {
+    return this.#expired;
   }
 
   /** Queues `item` for `channel` (dropped when the queue is full), to be sent as JSON. */
@@ -45,9 +70,10 @@ export class NotifyQueue {
     // Cut off from the database, a node must not queue without bound: clients retransmit.
     if (this.#queued >= this.#maxQueued) return;
     this.#queued++;
+    const queued = { item, atMs: this.#now() };
     const items = this.#queue.get(channel);
-    if (items) items.push(item);
-    else this.#queue.set(channel, [item]);
+    if (items) items.push(queued);
+    else this.#queue.set(channel, [queued]);
     this.#sending ??= this.#send();
   }
 
@@ -64,7 +90,7 @@ export class NotifyQueue {
       this.#queue = new Map();
       this.#queued = 0;
       const notifications = [...queued].flatMap(([channel, items]) =>
-        chunk(items).map((payload) => ({ channel, payload }))
+        chunk(this.#fresh(items)).map((payload) => ({ channel, payload }))
       );
       try {
         // Pipelined on the one connection, so they commit, and are delivered, in order.
@@ -76,6 +102,14 @@ export class NotifyQueue {
       }
     }
     this.#sending = null;
+  }
+
+  /** The items of `queued` that have not waited longer than `maxAgeMs`, counting the others. */
+  #fresh(queued: Queued[]): unknown[][] {
+    const oldestMs = this.#now() - this.#maxAgeMs;
+    const fresh = queued.filter(({ atMs }) => atMs >= oldestMs);
+    this.#expired += queued.length - fresh.length;
+    return fresh.map(({ item }) => item);
   }
 }
 

@@ -149,6 +149,9 @@ Deno.test(
       assert.equal(onWriterMetrics.get("auction_node_writer"), 1);
       assert.equal(onFollowerMetrics.get("auction_node_writer"), 0);
       assert.ok(onFollowerMetrics.get("auction_requests_forwarded_total")! >= 4);
+      // Nothing waited long enough on the link to be dropped as too old, here or at the writer.
+      assert.equal(onFollowerMetrics.get("auction_requests_expired_total"), 0);
+      assert.equal(onWriterMetrics.get("auction_requests_expired_total"), 0);
       assert.ok(onFollowerMetrics.get("auction_datagrams_pushed_total")! >= 1);
       assert.equal(onFollowerMetrics.get("auction_bids_accepted_total"), bids);
       assert.equal(onFollowerMetrics.get("auction_open_auctions"), 1);

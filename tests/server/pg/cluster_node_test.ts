@@ -24,6 +24,7 @@ function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
       ),
     serveInbox: () => Promise.resolve(),
     serveDeliveries: () => Promise.resolve(),
+    expiredRequests: 3,
   };
   return { link: link as unknown as NodeLink, calls };
 }
@@ -117,7 +118,7 @@ Deno.test("ClusterNode: /readyz of a follower says whether its last read of the 
   });
 });
 
-Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the writer, and its lag while it follows", async () => {
+Deno.test("ClusterNode: counts what it forwards, the pushes it sends for the writer and the requests its link dropped as too old, and its lag while it follows", async () => {
   const { link } = fakeLink("beta");
   let deliver: DeliveryHandler = () => {};
   link.serveDeliveries = (handler) => Promise.resolve(void (deliver = handler));
@@ -149,7 +150,7 @@ Deno.test("ClusterNode: counts what it forwards and the pushes it sends for the 
     "BID_UPDATE: BID_UPDATE 9 Kite 25.00 ann 60",
     'AUCTION_ANNOUNCE: AUCTION_ANNOUNCE 10 Kite "A kite" 10.00 60',
   ]);
-  assert.deepEqual([node.forwarded, node.pushedForWriter], [2, 3]);
+  assert.deepEqual([node.forwarded, node.pushedForWriter, node.expiredRequests], [2, 3, 3]);
   const lag = node.lag();
   assert.equal(lag.batches, 2);
   assert.ok(lag.seconds >= 0.5 && lag.seconds < 60, String(lag.seconds));

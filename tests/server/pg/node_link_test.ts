@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import postgresClient from "postgres";
 import type { PeerAddress } from "../../../auction/state.ts";
-import { deliverChannel, linkName, NodeLink } from "../../../server/pg/node_link.ts";
+import {
+  deliverChannel,
+  linkName,
+  NodeLink,
+  RECEIVED_MAX_AGE_MS,
+} from "../../../server/pg/node_link.ts";
 import { startTestPostgres } from "../../_support/postgres.ts";
 
 const postgres = await startTestPostgres();
@@ -48,6 +53,34 @@ Deno.test("NodeLink forwards a datagram to the writer byte for byte, with its no
   }
   await postgres.dropDatabase(url);
 });
+
+Deno.test(
+  "NodeLink: the writer drops a forwarded request its follower took too long ago, counting it, " +
+    "and takes one without a time (a node of an earlier version)",
+  async () => {
+    const url = await postgres.createDatabase();
+    const writer = NodeLink.open(url, "alpha");
+    const follower = NodeLink.open(url, "beta");
+    const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+    try {
+      const received: number[] = [];
+      await writer.serveInbox((sender) => void received.push(sender.port));
+      const bytes = btoa("PING 1");
+      const stale = Date.now() - RECEIVED_MAX_AGE_MS - 1_000;
+      // A send that was in flight when the follower's link stalled, committed seconds later.
+      const items = [["beta", "127.0.0.1", 1, bytes, stale], ["beta", "127.0.0.1", 2, bytes]];
+      await sql`SELECT pg_notify('auction_inbox', ${JSON.stringify(items)})`;
+      follower.forward({ hostname: "127.0.0.1", port: 3 }, new TextEncoder().encode("PING 2"));
+      await until(() => received.length === 2);
+      assert.deepEqual(received, [2, 3]);
+      assert.equal(writer.expiredRequests, 1);
+    } finally {
+      await sql.end();
+      await Promise.all([writer.close(), follower.close()]);
+    }
+    await postgres.dropDatabase(url);
+  },
+);
 
 Deno.test("deliverChannel() names each node's channel within PostgreSQL's 63 bytes", () => {
   assert.equal(deliverChannel("beta"), "auction_deliver beta");

@@ -76,3 +76,28 @@ Deno.test(
     assert.deepEqual(database.sent, ["a first", "a x1", "a x2", "b y1", "b after"]);
   },
 );
+
+Deno.test(
+  "NotifyQueue drops the items that waited longer than maxAgeMs behind a stalled send, " +
+    "counting them, and sends the younger ones",
+  pure,
+  async () => {
+    const database = new FakeNotify();
+    let nowMs = 0;
+    const queue = new NotifyQueue(database.notify, { maxAgeMs: 1_500, now: () => nowMs });
+    database.hold();
+    queue.push("a", ["first"]);
+    await database.called(1);
+    // The link stalls with "first" in flight; a client's request and its retransmission wait.
+    queue.push("a", ["login"]);
+    nowMs = 1_200;
+    queue.push("a", ["login again"]);
+    nowMs = 2_000;
+    queue.push("b", ["bid"]);
+    nowMs = 2_800;
+    database.release();
+    await queue.drained();
+    assert.deepEqual(database.sent, ["a first", "b bid"]);
+    assert.equal(queue.expired, 2);
+  },
+);
