@@ -1,11 +1,15 @@
 /**
  * The shell's line editor, pure: keys in, the edited line and what to do out. Rendering the
- * prompt line is a string, so pushes can erase it, print, and draw it again.
+ * prompt line is a string, so pushes can erase it, print, and draw it again. The prompt line
+ * never takes more than one row (see {@linkcode promptRow}): a line longer than the terminal
+ * is wide scrolls sideways.
  * @module
  */
 
 import { containsCardNumber, maskCardNumbers } from "../protocol/mod.ts";
+import { cutsPrompt, promptRow, textWidth } from "./prompt_view.ts";
 import { containsPassword, maskPassword } from "./secrets.ts";
+import { FALLBACK_COLUMNS } from "./terminal.ts";
 
 /** What a key asks the shell to do. */
 export type EditorAction =
@@ -36,6 +40,8 @@ export class LineEditor {
   #cursor = 0;
   readonly #history: string[] = [];
   #historyIndex = 0;
+  /** The first character shown when the line is too long for its row. */
+  #viewStart = 0;
 
   /** A secret line (a card number): drawn with `*` for each character, kept out of history. */
   masked = false;
@@ -96,10 +102,26 @@ export class LineEditor {
     }
   }
 
-  /** The prompt line as terminal output: clear it, write it, and put the cursor in place. */
-  render(prompt: string): string {
-    const back = this.#buffer.length - this.#cursor;
-    return `\r\x1b[2K${prompt}${this.shown(this.text)}${back > 0 ? `\x1b[${back}D` : ""}`;
+  /**
+   * The prompt line as terminal output for a terminal `columns` wide: clear the row, write the
+   * prompt and as much of the line as fits around the cursor, and put the cursor in place.
+   */
+  render(prompt: string, columns: number = FALLBACK_COLUMNS): string {
+    // Masking keeps one character for each typed one (a `*` for a digit), so the cursor's
+    // index holds in what is shown.
+    const row = promptRow(prompt, [...this.shown(this.text)], {
+      cursor: this.#cursor,
+      columns,
+      start: this.#viewStart,
+    });
+    this.#viewStart = row.start;
+    const back = textWidth(row.text) - row.cursorColumn;
+    return `\r\x1b[2K${row.text}${back > 0 ? `\x1b[${back}D` : ""}`;
+  }
+
+  /** Whether {@linkcode render} shows only the end of `prompt`, the line being too long. */
+  cutsPrompt(prompt: string, columns: number = FALLBACK_COLUMNS): boolean {
+    return cutsPrompt(prompt, textWidth(this.shown(this.text)), columns);
   }
 
   /**
@@ -135,5 +157,6 @@ export class LineEditor {
   #set(characters: string[]): void {
     this.#buffer = characters;
     this.#cursor = characters.length;
+    this.#viewStart = 0;
   }
 }

@@ -17,12 +17,12 @@ import { formatItemsTable } from "./format.ts";
 import { LineEditor, splitKeys } from "./line_editor.ts";
 import { NAME_PROMPT, NAME_PROMPT_HELP, parseNameAnswer } from "./name_question.ts";
 import { PaymentQuestions } from "./payment_questions.ts";
+import { PromptScreen } from "./prompt_screen.ts";
 import type { ClientEvent, ClientOutput } from "./output.ts";
 import { QuitGuard, type QuitKey } from "./quit_guard.ts";
 import { ShellLines } from "./shell_lines.ts";
 import { ShellQuestions } from "./shell_questions.ts";
 import { maskCardNumbers } from "../protocol/mod.ts";
-import { terminalLine } from "./secrets.ts";
 import { slowCommandNotice, watchSlowCommand } from "./slow_command_notice.ts";
 import type { AuctionClient } from "./session.ts";
 import type { Terminal } from "./terminal.ts";
@@ -36,13 +36,14 @@ export class Shell implements ClientOutput {
   readonly #questions = new ShellQuestions({
     printError: (text) => this.#printError(text),
     clearLine: () => this.#editor.handle("\x15"),
-    redraw: () => this.#terminal.write(this.#render()),
+    redraw: () => this.#screen.redraw(),
   });
   readonly #payments = new PaymentQuestions({
     ask: (prompt, parse, options) => this.#questions.ask(prompt, parse, options),
     print: (text) => this.#printError(text),
   });
   readonly #lines: ShellLines;
+  readonly #screen: PromptScreen;
   readonly #quitGuard = new QuitGuard();
   #client?: AuctionClient;
   #done = Promise.withResolvers<void>();
@@ -61,19 +62,19 @@ export class Shell implements ClientOutput {
     options: { slowCommandMs?: number; nowMs?: () => number; timers?: Timers } = {},
   ) {
     this.#terminal = terminal;
+    this.#screen = new PromptScreen(terminal, this.#editor, () => ({
+      text: this.#prompt(),
+      secret: this.#questions.current?.secret ?? false,
+    }));
     this.#slowCommandMs = options.slowCommandMs ?? 3000;
     this.#nowMs = options.nowMs ?? Date.now;
     const timers = options.timers ?? systemTimers;
     this.#lines = new ShellLines(this.#nowMs, { timers, print: (line) => this.print(line) });
   }
 
-  /**
-   * Prints lines above the prompt, then draws the prompt again. Control and bidirectional
-   * characters (from the server's text) are shown escaped, never acted on.
-   */
+  /** Prints lines above the prompt, then draws it again (see {@linkcode PromptScreen.print}). */
   print(text: string): void {
-    const lines = text.split("\n").map((line) => `\r\x1b[2K${terminalLine(line)}\n`).join("");
-    this.#terminal.write(lines + this.#render());
+    this.#screen.print(text);
   }
 
   message(received: Message, _raw?: string, _via?: string, saleItem?: string): void {
@@ -107,7 +108,7 @@ export class Shell implements ClientOutput {
    * terminal is left as it was. The role is asked at `register` only: `login` needs none.
    */
   async askIdentity(known: { name?: string }): Promise<{ name: string } | undefined> {
-    this.#terminal.setRaw(true);
+    this.#screen.enter();
     this.#reading = this.#readKeys();
     if (known.name !== undefined) return { name: known.name };
     while (!this.#quitting.signal.aborted) {
@@ -119,8 +120,7 @@ export class Shell implements ClientOutput {
       this.print(NAME_PROMPT_HELP);
     }
     this.#quitting.abort(new Error("The shell is quitting"));
-    this.#terminal.write("\r\x1b[2K");
-    this.#terminal.setRaw(false);
+    this.#screen.leave();
     return undefined;
   }
 
@@ -140,7 +140,7 @@ export class Shell implements ClientOutput {
   async run(client: AuctionClient): Promise<void> {
     this.#client = client;
     if (!this.#reading) {
-      this.#terminal.setRaw(true);
+      this.#screen.enter();
       this.#reading = this.#readKeys();
     }
     this.print(
@@ -149,8 +149,7 @@ export class Shell implements ClientOutput {
         `Type "register" (new user) or "login", "help" for every command.`,
     );
     await this.#done.promise;
-    this.#terminal.write("\r\x1b[2K");
-    this.#terminal.setRaw(false);
+    this.#screen.leave();
   }
 
   #reading?: Promise<void>;
@@ -178,18 +177,12 @@ export class Shell implements ClientOutput {
     }
   }
 
-  /** The prompt line, masked while a secret question waits. */
-  #render(): string {
-    this.#editor.masked = this.#questions.current?.secret ?? false;
-    return this.#editor.render(this.#prompt());
-  }
-
   #onKey(key: string): void {
     this.#editor.masked = this.#questions.current?.secret ?? false;
     const action = this.#editor.handle(key);
     switch (action.kind) {
       case "submit": {
-        this.#terminal.write(`\r\x1b[2K${this.#prompt()}${this.#editor.shown(action.line)}\n`);
+        this.#screen.submitted(action.line);
         if (this.#questions.current) this.#answer(action.line);
         else this.#runLine(action.line);
         break;
@@ -201,7 +194,7 @@ export class Shell implements ClientOutput {
       default:
         break;
     }
-    this.#terminal.write(this.#render());
+    this.#screen.redraw();
   }
 
   /**

@@ -10,11 +10,16 @@ const UTF8 = new TextEncoder();
 /** A terminal whose keys the test types and whose drawing it reads. */
 export class FakeTerminal implements Terminal {
   output = "";
+  /** The width the shell draws at; {@linkcode resize} changes it. */
+  width: number;
   readonly input: ReadableStream<Uint8Array>;
   #keys!: ReadableStreamDefaultController<Uint8Array>;
   #waiters: (() => void)[] = [];
+  #resizeListeners = new Set<() => void>();
 
-  constructor() {
+  /** A terminal `width` columns wide. */
+  constructor(width = 80) {
+    this.width = width;
     this.input = new ReadableStream({ start: (controller) => void (this.#keys = controller) });
   }
 
@@ -24,6 +29,21 @@ export class FakeTerminal implements Terminal {
   }
 
   setRaw(_raw: boolean): void {}
+
+  columns(): number {
+    return this.width;
+  }
+
+  onResize(listener: () => void): () => void {
+    this.#resizeListeners.add(listener);
+    return () => this.#resizeListeners.delete(listener);
+  }
+
+  /** Makes the terminal `width` columns wide, as a window resized (SIGWINCH). */
+  resize(width: number): void {
+    this.width = width;
+    for (const listener of this.#resizeListeners) listener();
+  }
 
   /** Types `text` as keys. */
   type(text: string): void {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { LineEditor, splitKeys } from "../../client/line_editor.ts";
+import { Screen } from "../_support/screen.ts";
 
 function type(editor: LineEditor, input: string) {
   return splitKeys(input).map((key) => editor.handle(key));
@@ -119,5 +120,85 @@ Deno.test({
       type(editor, "\r\x1b[A");
       assert.equal(editor.text, "items", "the line with the card is not in the history");
     }
+  },
+});
+
+/** 100 characters, no two alike within 26 of each other. */
+const LONG = Array.from({ length: 100 }, (_, index) => String.fromCharCode(97 + index % 26)).join(
+  "",
+);
+
+/**
+ * Types `input` key by key and draws each render on `screen`, as the shell does; after every
+ * key the prompt line must still be one row, with the cursor on it.
+ */
+function typeOn(screen: Screen, editor: LineEditor, prompt: string, input: string): void {
+  for (const key of splitKeys(input)) {
+    editor.handle(key);
+    screen.write(editor.render(prompt, screen.columns));
+    assert.equal(screen.lines.length, 1, `one row after ${JSON.stringify(key)}:\n${screen.text}`);
+    assert.equal(screen.cursor.row, 0);
+    assert.ok([...screen.lines[0]!].length < screen.columns, "the last column stays empty");
+  }
+}
+
+Deno.test({
+  name: "LineEditor keeps a line longer than the terminal on one row, scrolled to the cursor",
+  permissions: "none",
+  fn: async (t) => {
+    await t.step("typing 100 characters in 20 columns shows the prompt and the line's end", () => {
+      const screen = new Screen(20);
+      const editor = new LineEditor();
+      typeOn(screen, editor, "ann> ", "abcdefghijklmn");
+      assert.deepEqual(screen.lines, ["ann> abcdefghijklmn"], "14 characters fit");
+      typeOn(screen, editor, "ann> ", LONG.slice(14));
+      assert.deepEqual(screen.lines, [`ann> <${LONG.slice(-13)}`]);
+      assert.deepEqual(screen.cursor, { row: 0, column: 19 });
+    });
+
+    await t.step("Home shows the line's start, and the cursor walks the line on one row", () => {
+      const screen = new Screen(20);
+      const editor = new LineEditor();
+      typeOn(screen, editor, "ann> ", `${LONG}\x01`);
+      assert.deepEqual(screen.lines, [`ann> ${LONG.slice(0, 13)}>`]);
+      for (let index = 0; index <= LONG.length; index++) {
+        const under = screen.cell(0, screen.cursor.column);
+        assert.equal(under, LONG[index] ?? " ", `the cursor on character ${index}`);
+        typeOn(screen, editor, "ann> ", "\x1b[C");
+      }
+      for (let index = LONG.length - 1; index >= 0; index--) {
+        typeOn(screen, editor, "ann> ", "\x1b[D");
+        assert.equal(screen.cell(0, screen.cursor.column), LONG[index], `back on ${index}`);
+      }
+    });
+
+    await t.step("deleting in the middle and at the end keeps one row, then no markers", () => {
+      const screen = new Screen(20);
+      const editor = new LineEditor();
+      typeOn(screen, editor, "ann> ", `${LONG}\x01${"\x1b[C".repeat(50)}${"\x1b[3~".repeat(30)}`);
+      assert.equal(editor.text, LONG.slice(0, 50) + LONG.slice(80));
+      assert.equal(screen.cell(0, screen.cursor.column), LONG[80]);
+      typeOn(screen, editor, "ann> ", `\x05${"\x7f".repeat(60)}`);
+      assert.deepEqual(screen.lines, [`ann> ${LONG.slice(0, 10)}`]);
+      assert.deepEqual(screen.cursor, { row: 0, column: 15 });
+    });
+
+    await t.step("wide characters count two cells", () => {
+      const screen = new Screen(20);
+      const editor = new LineEditor();
+      typeOn(screen, editor, "ann> ", "漢".repeat(50));
+      assert.deepEqual(screen.lines, [`ann> <${"漢".repeat(6)}`]);
+      assert.deepEqual(screen.cursor, { row: 0, column: 18 });
+    });
+
+    await t.step("a secret line is masked, and a long prompt shows its end", () => {
+      const screen = new Screen(20);
+      const editor = new LineEditor();
+      editor.masked = true;
+      typeOn(screen, editor, "[Kite] Full name: ", "4111".repeat(25));
+      assert.deepEqual(screen.lines, [`<l name: <${"*".repeat(9)}`]);
+      typeOn(screen, editor, "[Kite] Full name: ", "\x15");
+      assert.deepEqual(screen.lines, ["[Kite] Full name:"], "whole while the line is short");
+    });
   },
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { bundleCommand, ensureBundle } from "../_support/client_process.ts";
+import { Screen } from "../_support/screen.ts";
 
 const UTF8 = new TextEncoder();
 
@@ -96,16 +97,21 @@ class PtyClient {
   /**
    * Runs the bundle with `args` and the documented permissions of its password folder in
    * `options.configHome` (default: a temporary folder of its own); `passwordFolder: false`
-   * runs it with network permission only.
+   * runs it with network permission only; `columns`: the pseudo-terminal's width (default 0,
+   * which a terminal reports when it does not know).
    */
-  constructor(args: string[], options: { configHome?: string; passwordFolder?: boolean } = {}) {
+  constructor(
+    args: string[],
+    options: { configHome?: string; passwordFolder?: boolean; columns?: number } = {},
+  ) {
     this.#ownsConfigHome = options.configHome === undefined;
     this.configHome = options.configHome ?? Deno.makeTempDirSync({ prefix: "auction-client-" });
     const permitted = options.passwordFolder === false ? undefined : this.configHome;
     const command = [Deno.execPath(), ...bundleCommand(args, permitted)]
       .map((word) => `'${word}'`).join(" ");
+    const size = options.columns === undefined ? "" : `stty cols ${options.columns} rows 24; `;
     const process = new Deno.Command("script", {
-      args: ["--quiet", "--flush", "--return", "--command", command, "/dev/null"],
+      args: ["--quiet", "--flush", "--return", "--command", `${size}exec ${command}`, "/dev/null"],
       env: { XDG_CONFIG_HOME: this.configHome },
       stdin: "piped",
       stdout: "piped",
@@ -170,16 +176,12 @@ class PtyClient {
   }
 }
 
-/** The shell of buyer ann, talking to `server`. */
-function annShell(server: FakeServer): PtyClient {
-  return new PtyClient([
-    "--server",
-    `127.0.0.1:${server.port}`,
-    "--name",
-    "ann",
-    "--role",
-    "buyer",
-  ]);
+/** The shell of buyer ann, talking to `server`, in a terminal `columns` wide if given. */
+function annShell(server: FakeServer, columns?: number): PtyClient {
+  return new PtyClient(
+    ["--server", `127.0.0.1:${server.port}`, "--name", "ann", "--role", "buyer"],
+    { columns },
+  );
 }
 
 Deno.test("the shell registers, bids, prints a push without garbling the typed line, and asks for payment with the card masked", async () => {
@@ -562,6 +564,36 @@ Deno.test("cancel at register's role question drops the command, sending nothing
     await shell.type("login\r");
     await shell.waitForOutput("Password for ann at ");
     assert.equal(server.requests.some((line) => line.startsWith("REGISTER")), false);
+  } finally {
+    shell.kill();
+    await server.close();
+  }
+});
+
+Deno.test("a line longer than the terminal stays on one row, under a push", async () => {
+  await ensureBundle();
+  const server = new FakeServer();
+  const shell = annShell(server, 20);
+  try {
+    await shell.waitForOutput("ann> ");
+    await server.waitForRequest(/^PING /);
+    const line = Array.from({ length: 100 }, (_, index) => "0123456789"[index % 10]).join("");
+    await shell.type(`${line}#`);
+    const typed = await shell.waitForOutput("#");
+    await server.push("BID_UPDATE 500 Kite 40.00 bob 42");
+    const push = await shell.waitForOutput("42s left", typed);
+    await shell.waitForOutput("ann> ", push);
+
+    // The terminal's own width (20 columns, not the fallback of 80): one row for the line.
+    const screen = new Screen(20).write(shell.output);
+    assert.deepEqual(screen.lines.slice(-3), [
+      "[Kite] bob leads at",
+      "40.00, 42s left",
+      `ann> <${line.slice(-12)}#`,
+    ]);
+    assert.equal(screen.lines.filter((row) => row.includes("ann>")).length, 1, screen.text);
+    await shell.type("\x15quit\r");
+    assert.equal(await shell.exitCode(), 0);
   } finally {
     shell.kill();
     await server.close();
