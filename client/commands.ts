@@ -1,6 +1,7 @@
 /**
  * The client's command language, shared by the shell and the scripted mode: one line in, a
- * typed {@linkcode ClientCommand} out. Fields may be quoted (`"Red kite"`) as on the wire.
+ * typed {@linkcode ClientCommand} out. Fields may be quoted (`"Red kite"`) as on the wire; names
+ * never hold spaces. Errors name fields in plain words (`price`, `item name`), not the wire's.
  * @module
  */
 
@@ -155,6 +156,9 @@ export function parseCommand(line: string): ClientCommand | undefined {
   }
 }
 
+/** How a person calls an item's name: the wire's `Item_Name` stays on the wire. */
+const ITEM = "item name";
+
 function build(name: string, args: string[], usage: string): ClientCommand {
   const arity = (min: number, max: number) => {
     if (args.length > max && max > 0) {
@@ -174,15 +178,17 @@ function build(name: string, args: string[], usage: string): ClientCommand {
       arity(0, 3);
       return {
         kind: "register",
-        ...(args.length > 0 ? { name: parseUserName(at(0)), role: parseRole(at(1)) } : {}),
-        ...(args.length > 2 ? { password: parsePassword(at(2)) } : {}),
+        ...(args.length > 0
+          ? { name: parseUserName(at(0), "name"), role: parseRole(at(1), "role") }
+          : {}),
+        ...(args.length > 2 ? { password: parsePassword(at(2), "password") } : {}),
       };
     case "login":
       arity(0, 2);
       return {
         kind: "login",
-        ...(args.length > 0 ? { name: parseUserName(at(0)) } : {}),
-        ...(args.length > 1 ? { password: parsePassword(at(1)) } : {}),
+        ...(args.length > 0 ? { name: parseUserName(at(0), "name") } : {}),
+        ...(args.length > 1 ? { password: parsePassword(at(1), "password") } : {}),
       };
     case "deregister":
     case "items":
@@ -194,42 +200,50 @@ function build(name: string, args: string[], usage: string): ClientCommand {
       arity(4, 4);
       return {
         kind: "list",
-        item: parseItemName(at(0)),
-        description: parseDescription(at(1)),
-        startPriceCents: parsePrice(at(2), "PRICE"),
-        duration: parseDuration(at(3)),
+        item: parseItemName(at(0), ITEM),
+        description: parseDescription(at(1), "description"),
+        startPriceCents: parsePrice(at(2), "price"),
+        duration: parseDuration(at(3), "duration"),
       };
     case "subscribe":
     case "unsubscribe":
     case "refuse":
       arity(1, 1);
-      return { kind: name, item: parseItemName(at(0)) };
+      return { kind: name, item: parseItemName(at(0), ITEM) };
     case "bid":
       arity(2, 2);
-      return { kind: "bid", item: parseItemName(at(0)), amountCents: parsePrice(at(1), "AMOUNT") };
+      return {
+        kind: "bid",
+        item: parseItemName(at(0), ITEM),
+        amountCents: parsePrice(at(1), "amount"),
+      };
     case "accept":
       arity(2, 2);
-      return { kind: "accept", item: parseItemName(at(0)), priceCents: parsePrice(at(1), "PRICE") };
+      return {
+        kind: "accept",
+        item: parseItemName(at(0), ITEM),
+        priceCents: parsePrice(at(1), "price"),
+      };
     case "autobid":
       arity(2, 3);
       if (args.length === 2 && /^(stop|off)$/i.test(at(1))) {
-        return { kind: "autobid-stop", item: parseItemName(at(0)) };
+        return { kind: "autobid-stop", item: parseItemName(at(0), ITEM) };
       }
       return {
         kind: "autobid",
-        item: parseItemName(at(0)),
-        maxCents: parsePrice(at(1), "MAX"),
-        stepCents: args.length > 2 ? parsePrice(at(2), "STEP") : DEFAULT_STEP_CENTS,
+        item: parseItemName(at(0), ITEM),
+        maxCents: parsePrice(at(1), "max"),
+        stepCents: args.length > 2 ? parsePrice(at(2), "step") : DEFAULT_STEP_CENTS,
       };
     case "pay":
       arity(5, 5);
       return {
         kind: "pay",
-        item: parseItemName(at(0)),
-        fullName: parseText(at(1), "FULL NAME"),
-        card: parseCardNumber(at(2), "CARD"),
-        expiry: parseTypedCardExpiry(at(3), "MM/YY"),
-        address: parseText(at(4), "ADDRESS"),
+        item: parseItemName(at(0), ITEM),
+        fullName: parseText(at(1), "full name"),
+        card: parseCardNumber(at(2), "card"),
+        expiry: parseTypedCardExpiry(at(3), "expiry"),
+        address: parseText(at(4), "address"),
       };
     case "wait":
       arity(1, 1);
@@ -257,7 +271,7 @@ function parseWaitFor(args: string[]): ClientCommand {
   return {
     kind: "wait-for",
     messageType: type,
-    item: parseItemName(rest[0]!),
+    item: parseItemName(rest[0]!, ITEM),
     seconds: rest.length > 1 ? parseSeconds(rest[1]!) : DEFAULT_WAIT_FOR_SECONDS,
   };
 }
@@ -268,7 +282,7 @@ function isNumber(text: string): boolean {
 
 function parseSeconds(text: string): number {
   if (!isNumber(text) || Number(text) > 86_400) {
-    throw new CommandSyntaxError(`Invalid SECONDS "${text}": use a number up to 86400`);
+    throw new CommandSyntaxError(`Invalid seconds "${text}": use a number up to 86400`);
   }
   return Number(text);
 }

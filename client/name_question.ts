@@ -12,7 +12,7 @@ export const NAME_PROMPT = "Your user name: ";
 
 /** What `help` at the question prints before asking again. */
 export const NAME_PROMPT_HELP = "Type the user name to register or log in with: 1 to 32 " +
-  'letters, digits, _ - or . (e.g. ann). "quit" leaves. Next time, --name NAME skips this ' +
+  'ASCII letters, digits, _ - or . (e.g. ann). "quit" leaves. Next time, --name NAME skips this ' +
   "question.";
 
 /** An answer to the question. */
@@ -28,6 +28,6 @@ export function parseNameAnswer(text: string): NameAnswer {
     case "exit":
       return { kind: "quit" };
     default:
-      return { kind: "name", name: parseUserName(text) };
+      return { kind: "name", name: parseUserName(text, "name") };
   }
 }

@@ -33,7 +33,10 @@ export function parseCardNumber(text: string, field = "CC#"): string {
       field,
     );
   }
-  if (!passesLuhn(digits)) throw new ProtocolError(`Invalid ${field}: fails the Luhn check`, field);
+  if (!passesLuhn(digits)) {
+    // The Luhn check is jargon: what it catches is a mistyped digit or two swapped.
+    throw new ProtocolError(`Invalid ${field}: not a valid card number, check the digits`, field);
+  }
   return digits;
 }
 

@@ -32,13 +32,13 @@ const DURATION_PATTERN = /^(\d{1,9}(?:\.\d{1,3})?)([smhSMH]?)$/;
 /** Most digits of an integer field (an RQ#, a count): every such value is exact in a double. */
 export const MAX_INTEGER_DIGITS = 15;
 
+/** What a name may hold, as its refusals say it: `é` is a letter to a person, not to the rule. */
+const NAME_RULE = "use 1 to 32 ASCII letters (a-z, A-Z), digits, _ - or .";
+
 /** A user name: 1 to 32 letters, digits, `_`, `-` or `.`. */
 export function parseUserName(text: string, field = "Name"): string {
   if (!isName(text)) {
-    throw new ProtocolError(
-      `Invalid ${field} "${clip(text)}": use 1 to 32 letters, digits, _ - or .`,
-      field,
-    );
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": ${NAME_RULE}`, field);
   }
   if (RESERVED_NAMES.has(text.toLowerCase())) {
     throw new ProtocolError(`Invalid ${field} "${text}": this name is reserved`, field);
@@ -91,23 +91,25 @@ export function refuseControlCharacters(text: string, field: string): void {
   }
 }
 
+/** What a price out of range is told: the range, in the protocol's words. */
+const PRICE_RANGE = "must be more than 0, up to 1,000,000,000";
+
 /** A price in decimal (`25`, `25.5`, `25.50`) to integer cents; more than 0, at most 1e9. */
 export function parsePrice(text: string, field = "Price"): number {
   const cents = priceCents(text);
-  if (cents === TOO_MANY_DIGITS) {
-    throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
-  }
-  if (cents < 0) {
-    throw new ProtocolError(
-      `Invalid ${field} "${clip(text)}": use a number with at most 2 decimals`,
-      field,
-    );
-  }
-  if (cents <= 0) throw new ProtocolError(`Invalid ${field}: must be more than 0`, field);
-  if (cents > MAX_PRICE_CENTS) {
-    throw new ProtocolError(`Invalid ${field}: at most 1000000000.00`, field);
+  if (cents === NOT_A_PRICE) throw new ProtocolError(notAPrice(text, field), field);
+  if (cents <= 0 || cents === TOO_MANY_DIGITS || cents > MAX_PRICE_CENTS) {
+    throw new ProtocolError(`Invalid ${field}: ${PRICE_RANGE}`, field);
   }
   return cents;
+}
+
+/** Why `text` is no price: a number below 0, too many decimals, or no number at all. */
+function notAPrice(text: string, field: string): string {
+  const quoted = `Invalid ${field} "${clip(text)}"`;
+  if (/^-\d+(?:\.\d+)?$/.test(text)) return `${quoted}: ${PRICE_RANGE}`;
+  if (/^\d+\.\d{3,}$/.test(text)) return `${quoted}: use at most 2 decimals`;
+  return `${quoted}: use a number with at most 2 decimals, like 25 or 25.50`;
 }
 
 const NOT_A_PRICE = -1;
@@ -165,6 +167,9 @@ export interface Duration {
 /** A duration: a bare number, or one with a suffix `s`, `m` or `h` (`90s`, `1.5m`). */
 export function parseDuration(text: string, field = "Duration"): Duration {
   const match = DURATION_PATTERN.exec(text);
+  if (!match && /^-\d/.test(text)) {
+    throw new ProtocolError(`Invalid ${field} "${clip(text)}": must be more than 0`, field);
+  }
   if (!match) {
     throw new ProtocolError(
       `Invalid ${field} "${clip(text)}": use a number, optionally with s, m or h`,
@@ -256,6 +261,9 @@ export function parseSessionKey(text: string, field = "key"): string {
   return match[1]!.toLowerCase();
 }
 
+/** Longest free text (a person's name, an address, a reason), in characters. */
+export const MAX_TEXT_LENGTH = 300;
+
 /**
  * Free text that must not be empty (a person's name, an address, a reason): at most 300
  * characters, no control or bidirectional characters.
@@ -263,7 +271,9 @@ export function parseSessionKey(text: string, field = "key"): string {
 export function parseText(text: string, field = "Text"): string {
   const trimmed = text.trim();
   if (trimmed === "") throw new ProtocolError(`Invalid ${field}: must not be empty`, field);
-  if (trimmed.length > 300) throw new ProtocolError(`Invalid ${field}: too long`, field);
+  if (trimmed.length > MAX_TEXT_LENGTH) {
+    throw new ProtocolError(`Invalid ${field}: at most ${MAX_TEXT_LENGTH} characters`, field);
+  }
   refuseControlCharacters(trimmed, field);
   return trimmed;
 }

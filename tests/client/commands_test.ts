@@ -98,19 +98,19 @@ Deno.test({
     const cases: [string, RegExp][] = [
       ["fly Kite", /Unknown command "fly"/],
       ["bid Kite", /Usage: bid ITEM AMOUNT/],
-      ["bid Kite 1.234", /Invalid AMOUNT/],
+      ["bid Kite 1.234", /Invalid amount "1.234": use at most 2 decimals/],
       ["bid Kite 0", /more than 0/],
       ["list Kite desc 20", /Usage: list/],
       ["list Kite Red kite 20 40", /quote a field with spaces, like "Red kite" \(usage: list/],
       ["pay Kite Ada L 4111111111111111 12/30 home", /Too many words for pay/],
-      ["list Kite desc 20 soon", /Invalid Duration/],
+      ["list Kite desc 20 soon", /Invalid duration/],
       ["register scott", /Usage: register/],
       ["register scott admin", /buyer or seller/],
       ['list Kite "open quote 20 5', /missing closing quote/],
       ["wait-for PING", /wait-for needs a message the server sends/],
       ["wait-for BID a-very-long-item-name-over-32-characters", /wait-for needs/],
-      ["wait forever", /Invalid SECONDS/],
-      ["pay Kite Ada 4111111111111112 12/30 home", /Luhn/],
+      ["wait forever", /Invalid seconds/],
+      ["pay Kite Ada 4111111111111112 12/30 home", /not a valid card number, check the digits/],
     ];
     for (const [line, pattern] of cases) {
       await t.step(line, () => {
@@ -157,5 +157,33 @@ Deno.test({
     assert.equal(new Set(columns).size, 1, lines.join("\n"));
     assert.ok(lines.some((line) => line.startsWith("autobid ITEM MAX [STEP]")));
     assert.ok(lines.some((line) => line.startsWith("pay ITEM NAME CARD MM/YY ADDRESS")));
+  },
+});
+
+Deno.test({
+  name: "parseCommand() names fields in plain words, the way the usage line does",
+  permissions: "none",
+  fn: async (t) => {
+    const cases: [string, string][] = [
+      ["list Kite desc -5 5m", 'Invalid price "-5": must be more than 0, up to 1,000,000,000'],
+      ["list Kite desc 20 soon", 'Invalid duration "soon"'],
+      ["list Kite/2 desc 20 5m", 'Invalid item name "Kite/2": use 1 to 32 ASCII letters'],
+      ["bid Kite abc", 'Invalid amount "abc"'],
+      ["register anné buyer", 'Invalid name "anné": use 1 to 32 ASCII letters (a-z, A-Z)'],
+      ["autobid Kite 0", "Invalid max: must be more than 0"],
+      [`pay Kite "${"x".repeat(301)}" 4111111111111111 12/30 home`, "at most 300 characters"],
+    ];
+    for (const [line, expected] of cases) {
+      await t.step(line.slice(0, 40), () => {
+        assert.throws(() => parseCommand(line), (error: unknown) => {
+          assert.ok(error instanceof CommandSyntaxError);
+          assert.ok(error.message.includes(expected), error.message);
+          // The usage line names its words in capitals; the error before it does not.
+          const said = error.message.split(" (usage:")[0]!;
+          assert.doesNotMatch(said, /PRICE|Duration|Item_Name|AMOUNT|Name|MAX/);
+          return true;
+        });
+      });
+    }
   },
 });

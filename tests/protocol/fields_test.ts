@@ -14,6 +14,7 @@ import {
   parsePort,
   parsePrice,
   parseRole,
+  parseText,
   parseTypedCardExpiry,
   parseUserName,
   ProtocolError,
@@ -30,9 +31,22 @@ Deno.test("parsePrice() turns decimals into integer cents", pure, () => {
   assert.equal(parsePrice("1000000000.00"), MAX_PRICE_CENTS);
 });
 
-Deno.test("parsePrice() says the maximum when a price has too many digits", pure, () => {
+Deno.test("parsePrice() says the range when a price has too many digits", pure, () => {
   for (const text of ["99999999999", "12345678901.5", "1000000000.01"]) {
-    assert.throws(() => parsePrice(text), /at most 1000000000\.00/, text);
+    assert.throws(() => parsePrice(text), /must be more than 0, up to 1,000,000,000/, text);
+  }
+});
+
+Deno.test("parsePrice() tells a number out of range from one that is no number", pure, () => {
+  const cases: [string, string][] = [
+    ["-5", 'Invalid Price "-5": must be more than 0, up to 1,000,000,000'],
+    ["-0.5", 'Invalid Price "-0.5": must be more than 0, up to 1,000,000,000'],
+    ["0", "Invalid Price: must be more than 0, up to 1,000,000,000"],
+    ["1.234", 'Invalid Price "1.234": use at most 2 decimals'],
+    ["abc", 'Invalid Price "abc": use a number with at most 2 decimals, like 25 or 25.50'],
+  ];
+  for (const [text, expected] of cases) {
+    assert.throws(() => parsePrice(text), { message: expected }, text);
   }
 });
 
@@ -124,7 +138,7 @@ Deno.test("parseUserName() refuses empty, too long and other characters", pure, 
   const bad = ["", "x".repeat(33), "a b", "a/b", "é", "a@b", 'a"b', "名前", "a\tb", "a+b"];
   for (const name of bad) {
     await t.step(JSON.stringify(name), () => {
-      assert.throws(() => parseUserName(name), /Invalid Name/);
+      assert.throws(() => parseUserName(name), /Invalid Name .*: use 1 to 32 ASCII letters/);
     });
   }
 });
@@ -174,7 +188,7 @@ Deno.test("parsePort() takes 1 to 65535", pure, () => {
 Deno.test("parseCardNumber() takes 12 to 19 digits that pass Luhn", pure, () => {
   assert.equal(parseCardNumber("4111 1111 1111 1111"), "4111111111111111");
   assert.equal(parseCardNumber("4000000000000002"), "4000000000000002");
-  assert.throws(() => parseCardNumber("4111111111111112"), /Luhn/);
+  assert.throws(() => parseCardNumber("4111111111111112"), /not a valid card number/);
   assert.throws(() => parseCardNumber("41111111111"), /12 to 19 digits/);
 });
 
@@ -200,4 +214,17 @@ Deno.test("parseTypedCardExpiry() takes M/YY as typed, and the wire gets MM/YY",
     address: "1 Main St",
   });
   assert.equal(encodeMessage(response), "INFORM_Res 7 Ann 4111111111111111 01/30 1 Main St");
+});
+
+Deno.test("parseText() names its limit when the text is too long", pure, () => {
+  assert.equal(parseText(" Ann Lee "), "Ann Lee");
+  assert.throws(() => parseText("x".repeat(301), "name"), {
+    message: "Invalid name: at most 300 characters",
+  });
+});
+
+Deno.test("parseCardNumber() words a mistyped card without jargon", pure, () => {
+  assert.throws(() => parseCardNumber("4111111111111112", "card"), {
+    message: "Invalid card: not a valid card number, check the digits",
+  });
 });

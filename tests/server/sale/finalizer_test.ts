@@ -171,7 +171,7 @@ Deno.test(
       [
         "card failing Luhn",
         informRes(107, "bea", "4111111111111112"),
-        /Invalid CC#: fails the Luhn check/,
+        /Invalid CC#: not a valid card number, check the digits/,
       ],
       ["card too short", informRes(107, "bea", "41111111"), /Invalid CC#: use 12 to 19 digits/],
       ["expiry not a month", informRes(107, "bea", GOOD_CARD, "13/30"), /Invalid CC_Exp_Date/],
