@@ -211,7 +211,7 @@ Deno.test("the shell never echoes a card typed in a command, nor recalls it from
   at = await terminal.waitFor("Too many words for pay", at);
   // A card where a role belongs: the error names the field, the card masked.
   terminal.type("register ann 4111-1111-1111-1111\r");
-  at = await terminal.waitFor('Invalid Role "****-****-****-1111"', at);
+  at = await terminal.waitFor('Invalid role "****-****-****-1111"', at);
   terminal.type("\x1b[A");
   at = await terminal.waitFor("scott> help", at);
 
