@@ -25,6 +25,7 @@ import {
   type ServerMessageType,
   tokenize,
 } from "../protocol/mod.ts";
+import { closestWord } from "./suggest.ts";
 
 /** A command typed by a person or read from a script. */
 export type ClientCommand =
@@ -144,7 +145,11 @@ export function parseCommand(line: string): ClientCommand | undefined {
   const name = ALIASES[first.toLowerCase()] ?? first.toLowerCase();
   const usage = COMMAND_USAGE[name];
   if (usage === undefined) {
-    throw new CommandSyntaxError(`Unknown command "${first}": type help for the list`);
+    const guess = closestWord(first, Object.keys(COMMAND_USAGE));
+    const help = guess === undefined
+      ? "type help for the list"
+      : `did you mean ${guess}? (type help for the list)`;
+    throw new CommandSyntaxError(`Unknown command "${first}": ${help}`);
   }
   try {
     return build(name, args, usage);

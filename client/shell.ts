@@ -86,6 +86,7 @@ export class Shell implements ClientOutput {
       self: client?.name,
       leaderOf: (item) => client?.items.get(item)?.leader,
       listedHere: (item) => client?.items.get(item)?.listedHere === true,
+      itemNames: () => client?.items.all().map((entry) => entry.item) ?? [],
     });
     if (line !== undefined) this.print(line);
     if (received.type === "CANCEL" && saleItem) this.#payments.cancel(saleItem, received.reason);
@@ -267,7 +268,10 @@ export class Shell implements ClientOutput {
       .catch((error) => {
         if (!this.#quitting.signal.aborted) this.#printError(`Error: ${error}`);
       })
-      .finally(stopWatching);
+      .finally(() => {
+        stopWatching();
+        this.#lines.answered(command);
+      });
   }
 
   /** Prints a line that may echo what was typed: a card number in it shows its last four only. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { formatPrice, type Message } from "../protocol/mod.ts";
+import { formatPrice, type Message, REFUSAL_TYPES } from "../protocol/mod.ts";
 import type { ClientCommand } from "./commands.ts";
 import { AnnouncementNotices } from "./announcement_notices.ts";
 import { describeEvent, describeMessage } from "./format.ts";
@@ -17,6 +17,7 @@ import type { KnownItem } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { SaleNotices } from "./sale_notices.ts";
 import { CloseNotices, type CloseNoticesOptions } from "./close_notices.ts";
+import { itemNotFoundHint } from "./suggest.ts";
 
 /** What the shell knows beyond a message, to word it. */
 export interface MessageContext {
@@ -28,6 +29,8 @@ export interface MessageContext {
   leaderOf(item: string): string | undefined;
   /** Whether this client listed the item's auction. */
   listedHere?(item: string): boolean;
+  /** The names of the items this client has heard of, for "did you mean". */
+  itemNames?(): string[];
 }
 
 /** The shell's wording, with what it remembers of what it printed. */
@@ -37,6 +40,8 @@ export class ShellLines {
   readonly #sales = new SaleNotices();
   readonly #nowMs: () => number;
   readonly #closes: CloseNotices;
+  /** The items named by the commands waiting for their answer (a refusal names none). */
+  readonly #asked: string[] = [];
 
   /**
    * `nowMs`: the clock that spaces repeated NEGOTIATE_REQ lines. `closes`: the timers and the
@@ -84,7 +89,8 @@ export class ShellLines {
     ) this.#closes.saleHeard(received.item);
     const leader = item === undefined ? undefined : context.leaderOf(item);
     const line = prefix +
-      describeMessage(received, { self: context.self, leader, side: sale?.side });
+      describeMessage(received, { self: context.self, leader, side: sale?.side }) +
+      (isItemNotFound(received) ? itemNotFoundHint(this.#asked, context.itemNames?.() ?? []) : "");
     if (
       received.type === "AUCTION_ANNOUNCE" && received.timeLeft === 0 &&
       ((leader !== undefined && leader === context.self) ||
@@ -130,6 +136,7 @@ export class ShellLines {
     // The item as the server spells it, once heard; as typed otherwise.
     const typed = "item" in command ? command.item ?? "" : "";
     const item = lookup(typed)?.item ?? typed;
+    if (typed !== "") this.#asked.push(typed);
     switch (command.kind) {
       case "unsubscribe":
         // The server ignores, silently, an unsubscribe from an item it has no subscription
@@ -149,4 +156,16 @@ export class ShellLines {
         return undefined;
     }
   }
+
+  /** Called once `command` (given to {@linkcode sending}) is done: answered or given up. */
+  answered(command: ClientCommand): void {
+    const index = "item" in command ? this.#asked.indexOf(command.item ?? "") : -1;
+    if (index >= 0) this.#asked.splice(index, 1);
+  }
+}
+
+/** A refusal because the server knows no such item. */
+function isItemNotFound(received: Message): boolean {
+  return "reason" in received && REFUSAL_TYPES.has(received.type) &&
+    /^Item not found\b/i.test(received.reason);
 }
