@@ -95,9 +95,15 @@ Type "help" in the shell for its commands; see docs/client.md.
 
 /** A flag that is unknown or has a bad value. */
 export class UsageError extends RangeError {
-  constructor(message: string) {
+  /**
+   * Whether the usage helps: not for a --profile file that cannot be used, whose message says
+   * what to do (40 lines of usage after it would bury it).
+   */
+  readonly showUsage: boolean;
+  constructor(message: string, options: { showUsage?: boolean } = {}) {
     super(message);
     this.name = "UsageError";
+    this.showUsage = options.showUsage ?? true;
   }
 }
 
@@ -206,7 +212,9 @@ function profileFlags(values: Record<string, unknown>): PaymentProfile {
     try {
       file = readProfileFile(values.profile);
     } catch (error) {
-      if (error instanceof ProfileFileError) throw new UsageError(error.message);
+      if (error instanceof ProfileFileError) {
+        throw new UsageError(error.message, { showUsage: false });
+      }
       throw error;
     }
   }

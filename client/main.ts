@@ -23,7 +23,7 @@ export async function runClient(args: string[]): Promise<number> {
     flags = parseClientFlags(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\n\n${CLIENT_USAGE}`);
+    console.error(`error: ${error.message}${error.showUsage ? `\n\n${CLIENT_USAGE}` : ""}`);
     return EXIT.usage;
   }
   if (flags.help) {

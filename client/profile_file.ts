@@ -40,8 +40,12 @@ export function readProfileFile(path: string): PaymentProfile {
   } catch (error) {
     if (error instanceof ProfileFileError) throw error;
     if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      // `deno task client` reads only the project folder (and the password folder), and a
+      // task takes no extra permission: say what works under it and under the bundle.
       throw new ProfileFileError(
-        `Cannot read --profile ${path}: run deno with --allow-read=${path}`,
+        `Cannot read --profile ${path}: this client may not read it. Move the file into the ` +
+          "project folder (deno task client may read it there, chmod 600 kept), or run the " +
+          `bundle with ${path} added to its --allow-read (docs/client.md, "Builds").`,
       );
     }
     throw new ProfileFileError(`Cannot read --profile ${path}: ${(error as Error).message}`);

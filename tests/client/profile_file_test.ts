@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { parseClientFlags, UsageError } from "../../client/flags.ts";
 import { ProfileFileError, readProfileFile } from "../../client/profile_file.ts";
+import { runClient } from "../../client/main.ts";
+import { EXIT } from "../../client/script.ts";
 
 async function profileFile(content: string, mode = 0o600): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "auction-profile-", suffix: ".json" });
@@ -83,7 +85,28 @@ Deno.test({
   fn: () => {
     assert.throws(
       () => readProfileFile("/home/ann/.auction.json"),
-      /Cannot read --profile \/home\/ann\/\.auction\.json: run deno with --allow-read=\/home\/ann\/\.auction\.json/,
+      /Cannot read --profile \/home\/ann\/\.auction\.json: this client may not read it\. Move the file into the project folder .*or run the bundle with \/home\/ann\/\.auction\.json added to its --allow-read/,
     );
   },
+});
+
+Deno.test("a --profile that cannot be used prints its error alone, a bad flag the usage too", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.writeTextFile(path, "{}");
+  await Deno.chmod(path, 0o644);
+  const printed: string[] = [];
+  const error = console.error;
+  console.error = (text: string) => printed.push(text);
+  try {
+    assert.equal(await runClient(["--profile", path]), EXIT.usage);
+    assert.equal(await runClient(["--colour"]), EXIT.usage);
+  } finally {
+    console.error = error;
+    await Deno.remove(path);
+  }
+  assert.equal(
+    printed[0],
+    `error: --profile ${path} can be read by other users (mode 644): run chmod 600 ${path}`,
+  );
+  assert.match(printed[1]!, /^error: .*--colour[^]*\n\nUsage: deno task client/);
 });
