@@ -13,6 +13,12 @@ export const QUIT_CONFIRM_MS = 3_000;
 /** How the user asked to quit, to say how to confirm. */
 export type QuitKey = "Ctrl-C" | "Ctrl-D" | "quit";
 
+/** An open auction this client sells (listed here) or else leads. */
+export interface OpenAuction {
+  item: string;
+  listedHere?: boolean;
+}
+
 /** The shell's quit confirmation. */
 export class QuitGuard {
   #warnedAtMs?: number;
@@ -21,7 +27,12 @@ export class QuitGuard {
    * Undefined when the shell may quit now; otherwise the warning to print (and the next
    * attempt within {@linkcode QUIT_CONFIRM_MS} quits).
    */
-  attempt(how: QuitKey, atStake: string[], nowMs: number, open: string[] = []): string | undefined {
+  attempt(
+    how: QuitKey,
+    atStake: string[],
+    nowMs: number,
+    open: OpenAuction[] = [],
+  ): string | undefined {
     const warned = this.#warnedAtMs;
     if (
       (atStake.length === 0 && open.length === 0) ||
@@ -37,10 +48,15 @@ export class QuitGuard {
         `${again} within ${QUIT_CONFIRM_MS / 1000} s to quit anyway, or go on answering.`;
     }
     // An auction this client sells or leads: at its end the server connects to this client.
-    const names = open.join(", ");
-    return `${names} ${open.length === 1 ? "is" : "are"} still open, and at the end the server ` +
-      `connects to this client for the sale (it is cancelled if nobody answers): ${again} ` +
-      `within ${QUIT_CONFIRM_MS / 1000} s to quit anyway.`;
+    const names = (listed: boolean) =>
+      open.filter((entry) => (entry.listedHere === true) === listed).map((entry) => entry.item)
+        .join(", ");
+    const whose = [["lead", names(false)], ["sell", names(true)]]
+      .filter(([, items]) => items !== "").map(([verb, items]) => `you ${verb} ${items}`)
+      .join(" and ");
+    return `${whose[0]!.toUpperCase()}${whose.slice(1)}, still open. At the end the server ` +
+      "connects to this client for the sale, which is cancelled if nobody answers: " +
+      `${again} within ${QUIT_CONFIRM_MS / 1000} s to quit anyway.`;
   }
 
   /** The user went on (answered a question): the next quit warns again. */

@@ -284,7 +284,7 @@ export class Shell implements ClientOutput {
     const client = this.#client;
     const atStake = client?.pendingPayments.map((request) => request.item) ?? [];
     // The items' own clock (the one that timed each push) says which auctions are still open.
-    const open = client?.items.sellingOrLeading(client.nowMs()).map((entry) => entry.item) ?? [];
+    const open = client?.items.sellingOrLeading(client.nowMs()) ?? [];
     const warning = this.#quitGuard.attempt(how, atStake, this.#nowMs(), open);
     if (warning !== undefined) {
       this.print(warning);

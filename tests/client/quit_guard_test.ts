@@ -7,15 +7,22 @@ import { pure } from "../_support/pure.ts";
 Deno.test("QuitGuard warns once about open auctions this client sells or leads", pure, () => {
   const guard = new QuitGuard();
   assert.equal(
-    guard.attempt("quit", [], 0, ["Kite"]),
-    "Kite is still open, and at the end the server connects to this client for the sale " +
-      "(it is cancelled if nobody answers): type quit again within 3 s to quit anyway.",
+    guard.attempt("quit", [], 0, [{ item: "Kite" }]),
+    "You lead Kite, still open. At the end the server connects to this client for the sale, " +
+      "which is cancelled if nobody answers: type quit again within 3 s to quit anyway.",
   );
-  assert.equal(guard.attempt("quit", [], 1_000, ["Kite"]), undefined, "confirmed");
-  assert.match(guard.attempt("Ctrl-D", [], 5_000, ["Kite", "Vase"]) ?? "", /^Kite, Vase are still/);
+  assert.equal(guard.attempt("quit", [], 1_000, [{ item: "Kite" }]), undefined, "confirmed");
+  const three = [{ item: "Kite" }, { item: "Vase", listedHere: true }, { item: "Lamp" }];
+  assert.match(
+    guard.attempt("Ctrl-D", [], 5_000, three) ?? "",
+    /^You lead Kite, Lamp and you sell Vase, still open\. /,
+  );
   assert.equal(guard.attempt("quit", [], 20_000, []), undefined, "nothing at stake");
   // A sale waiting for answers is named first.
-  assert.match(guard.attempt("quit", ["Lamp"], 30_000, ["Kite"]) ?? "", /cancels the sale of Lamp/);
+  assert.match(
+    guard.attempt("quit", ["Lamp"], 30_000, [{ item: "Kite" }]) ?? "",
+    /cancels the sale of Lamp/,
+  );
 });
 
 Deno.test(

@@ -387,8 +387,8 @@ Deno.test("quit with an open auction this client sells asks to confirm, naming i
   const running = shell.run(client);
   terminal.type("quit\r");
   await terminal.waitFor(
-    "Vase is still open, and at the end the server connects to this client for the sale " +
-      "(it is cancelled if nobody answers): type quit again within 3 s to quit anyway.",
+    "You sell Vase, still open. At the end the server connects to this client for the sale, " +
+      "which is cancelled if nobody answers: type quit again within 3 s to quit anyway.",
   );
   terminal.type("quit\r");
   await running;
