@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message } from "../protocol/mod.ts";
+import { formatPrice, type Message } from "../protocol/mod.ts";
 import type { KnownItem } from "./items.ts";
 import type { RequestOutcome } from "./requests.ts";
 
@@ -15,6 +15,13 @@ export type AutobidEvent =
   | { action: "bid"; item: string; amountCents: number; maxCents: number }
   | { action: "max_reached"; item: string; priceCents: number; maxCents: number }
   | { action: "stopped"; item: string; reason: string };
+
+/** Why an autobid stopped at its max: the price passed it, or someone else leads at it. */
+export function maxReachedReason(priceCents: number, maxCents: number): string {
+  return `the price ${formatPrice(priceCents)} ${
+    priceCents > maxCents ? "passed" : "reached"
+  } your max ${formatPrice(maxCents)}`;
+}
 
 /** What a BID's outcome tells the autobidder: accepted, or refused with the server's reason. */
 export function bidAnswer(outcome: RequestOutcome): { accepted: boolean; reason?: string } {
@@ -51,6 +58,8 @@ interface Plan {
 export class Autobidder {
   readonly #options: AutobidOptions;
   readonly #plans = new Map<string, Plan>();
+  /** Why the autobid on an item (lower-cased) stopped, until it is started again. */
+  readonly #stopped = new Map<string, string>();
 
   constructor(options: AutobidOptions) {
     this.#options = options;
@@ -61,9 +70,15 @@ export class Autobidder {
     return this.#plans.has(item.toLowerCase());
   }
 
+  /** Why the autobid on `item` stopped, when it ran and stopped; undefined otherwise. */
+  stoppedBecause(item: string): string | undefined {
+    return this.isActive(item) ? undefined : this.#stopped.get(item.toLowerCase());
+  }
+
   /** Starts (or changes) the autobid on `item`, and bids at once if someone else leads. */
   start(item: string, maxCents: number, stepCents: number): void {
     const key = item.toLowerCase();
+    this.#stopped.delete(key);
     const plan = this.#plans.get(key) ?? { item, maxCents, stepCents, inFlight: false };
     plan.maxCents = maxCents;
     plan.stepCents = stepCents;
@@ -78,6 +93,7 @@ export class Autobidder {
     const plan = this.#plans.get(item.toLowerCase());
     if (!plan) return;
     this.#plans.delete(item.toLowerCase());
+    this.#stopped.set(item.toLowerCase(), reason);
     this.#options.report({ action: "stopped", item: plan.item, reason });
   }
 
@@ -101,6 +117,7 @@ export class Autobidder {
     const amountCents = Math.min(known.priceCents + plan.stepCents, plan.maxCents);
     if (amountCents <= known.priceCents) {
       this.#plans.delete(plan.item.toLowerCase());
+      this.#stopped.set(plan.item.toLowerCase(), maxReachedReason(known.priceCents, plan.maxCents));
       this.#options.report({
         action: "max_reached",
         item: plan.item,

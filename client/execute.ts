@@ -199,7 +199,15 @@ export async function executeCommand(
     }
     case "autobid-stop":
       if (!context.autobid.isActive(command.item)) {
-        return fail(context, `No autobid runs on "${command.item}"`);
+        // One that stopped by itself (max passed, auction over, bid refused) says why.
+        const why = context.autobid.stoppedBecause(command.item);
+        const item = context.items.get(command.item)?.item ?? command.item;
+        return fail(
+          context,
+          why === undefined
+            ? `No autobid runs on ${item}`
+            : `No autobid runs on ${item}: it already stopped (${why})`,
+        );
       }
       context.autobid.stop(command.item);
       return "ok";

@@ -18,6 +18,7 @@ import { type KnownItem, timeLeftAt } from "./items.ts";
 import type { ClientEvent } from "./output.ts";
 import { PAYMENT_DETAILS, type PaymentProfile } from "./payment.ts";
 import { describeCancelReason, plainWords } from "./plain_words.ts";
+import { maxReachedReason } from "./autobid.ts";
 import { describeIdentityEvent } from "./identity_notices.ts";
 import { hideSessionKeys, maskPassword } from "./secrets.ts";
 
@@ -252,9 +253,9 @@ export function describeEvent(event: ClientEvent): string {
         case "bid":
           return `[${event.item}] autobid bids ${formatPrice(event.amountCents)}`;
         case "max_reached":
-          return `[${event.item}] autobid stopped: the price ${
-            formatPrice(event.priceCents)
-          } reached your max ${formatPrice(event.maxCents)}`;
+          return `[${event.item}] autobid stopped: ${
+            maxReachedReason(event.priceCents, event.maxCents)
+          }`;
         case "stopped":
           return `[${event.item}] autobid stopped: ${event.reason}`;
       }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Autobidder, type AutobidEvent } from "../../client/autobid.ts";
 import { ItemBook } from "../../client/items.ts";
+import { executeCommand, type ShellContext } from "../../client/execute.ts";
+import type { ClientEvent } from "../../client/output.ts";
 import { type Message, message } from "../../protocol/mod.ts";
 import { pure } from "../_support/pure.ts";
 
@@ -113,4 +115,40 @@ Deno.test("Autobidder stops when the auction closes", pure, () => {
     item: "Kite",
     reason: "the auction is over",
   });
+});
+
+Deno.test("Autobidder remembers why it stopped, until started again", pure, () => {
+  const { events, autobid, hear } = setUp(() => ({ accepted: true }));
+  hear(update(4100, "bob"));
+  autobid.start("Kite", 4000, 1);
+  assert.deepEqual(events.at(-1), {
+    action: "max_reached",
+    item: "Kite",
+    priceCents: 4100,
+    maxCents: 4000,
+  });
+  assert.equal(autobid.stoppedBecause("kite"), "the price 41.00 passed your max 40.00");
+  autobid.start("Kite", 5000, 1);
+  assert.equal(autobid.stoppedBecause("Kite"), undefined, "running again");
+  autobid.stop("Kite");
+  assert.equal(autobid.stoppedBecause("Kite"), "stopped by you");
+  assert.equal(autobid.stoppedBecause("Vase"), undefined, "never ran");
+});
+
+Deno.test("'autobid ITEM stop' after the autobid stopped by itself says it already stopped, and why", async () => {
+  const { book, autobid, hear } = setUp(() => ({ accepted: true }));
+  hear(update(4100, "bob"));
+  autobid.start("Kite", 4000, 1);
+  const errors: string[] = [];
+  const context = {
+    autobid,
+    items: book,
+    report: (event: ClientEvent) => event.type === "error" && errors.push(event.error),
+  } as unknown as ShellContext;
+  assert.equal(await executeCommand({ kind: "autobid-stop", item: "kite" }, context), "error");
+  assert.equal(await executeCommand({ kind: "autobid-stop", item: "Vase" }, context), "error");
+  assert.deepEqual(errors, [
+    "No autobid runs on Kite: it already stopped (the price 41.00 passed your max 40.00)",
+    "No autobid runs on Vase",
+  ]);
 });

@@ -466,6 +466,16 @@ Deno.test({
       }),
       /reached your max 40.00/,
     );
+    assert.equal(
+      describeEvent({
+        type: "autobid",
+        action: "max_reached",
+        item: "Kite",
+        priceCents: 4100,
+        maxCents: 4000,
+      }),
+      "[Kite] autobid stopped: the price 41.00 passed your max 40.00",
+    );
   },
 });
 
