@@ -8,7 +8,7 @@
 
 import { containsCardNumber, maskCardNumbers } from "../protocol/mod.ts";
 import { cutsPrompt, promptRow, textWidth } from "./prompt_view.ts";
-import { containsPassword, maskPassword } from "./secrets.ts";
+import { containsPassword, maskPassword, maskSecretAnswer } from "./secrets.ts";
 import { FALLBACK_COLUMNS } from "./terminal.ts";
 
 /** What a key asks the shell to do. */
@@ -130,7 +130,7 @@ export class LineEditor {
    * `login` masked (same length, so the cursor stays in place).
    */
   shown(line: string): string {
-    return this.masked ? line.replace(/\S/gu, "*") : maskPassword(maskCardNumbers(line));
+    return this.masked ? maskSecretAnswer(line) : maskPassword(maskCardNumbers(line));
   }
 
   #submit(): EditorAction {

@@ -23,6 +23,18 @@ export function maskPassword(line: string): string {
   return match[1]! + match[2]!.replace(/./gsu, "*");
 }
 
+/** An answer shaped like a card number: digits, with spaces or dashes between groups. */
+const CARD_SHAPED = /^[\d\s-]*\d[\d\s-]*$/;
+
+/**
+ * A secret answer as it is drawn: `*` for each digit of a card-shaped answer, its spaces and
+ * dashes kept (`****-****-****-1111` reads as the groups typed); `*` for every other character
+ * but white space otherwise (a password).
+ */
+export function maskSecretAnswer(line: string): string {
+  return CARD_SHAPED.test(line) ? line.replace(/\d/g, "*") : line.replace(/\S/gu, "*");
+}
+
 const SESSION_KEY = /\bkey=[0-9a-f]{8,}/gi;
 
 /** `text` with every session key field written `key=***`. */

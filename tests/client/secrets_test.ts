@@ -11,6 +11,7 @@ import {
   hideSessionKeys,
   jsonLine,
   maskPassword,
+  maskSecretAnswer,
   terminalLine,
 } from "../../client/secrets.ts";
 import { decodeLine } from "../../protocol/mod.ts";
@@ -116,5 +117,20 @@ Deno.test({
     assert.match(line, /\\u202e/);
     assert.deepEqual(JSON.parse(line), record);
     assert.equal(terminalLine("x\u202ey\x1b[31m"), "x\\u202ey\\u001b[31m");
+  },
+});
+
+Deno.test({
+  name: "a card typed at a secret question shows one * per digit, its spaces and dashes kept",
+  permissions: "none",
+  fn: () => {
+    const editor = new LineEditor();
+    editor.masked = true;
+    assert.equal(editor.shown("4111-1111-1111-1111"), "****-****-****-****");
+    assert.equal(editor.shown("4000 0000 0000 0002"), "**** **** **** ****");
+    assert.equal(editor.shown("4111111111111111"), "*".repeat(16));
+    // A password is masked whole: a dash in it is not a separator.
+    assert.equal(maskSecretAnswer("p4ss-w0rd"), "*********");
+    assert.equal(maskSecretAnswer(""), "");
   },
 });
