@@ -84,7 +84,7 @@ Deno.test("600 characters typed at a payment question in a narrow terminal print
   });
   const at = await terminal.waitFor("[Cup] Full name: ");
   terminal.type(`${"A".repeat(600)}\r`);
-  await terminal.waitFor("too long", at);
+  await terminal.waitFor("Invalid name: at most 300 characters", at);
   await terminal.waitFor("[Cup] Full name: ", at);
 
   const screen = new Screen(20).write(terminal.output);
