@@ -4,36 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
-import type { PaymentDetails, PaymentProfile } from "../../client/payment.ts";
-import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
 import { parseYesNo } from "../../client/payment_questions.ts";
-import { ItemBook } from "../../client/items.ts";
+import { fakeShellClient } from "../_support/fake_shell_client.ts";
 import { FakeTerminal } from "../_support/fake_terminal.ts";
 import { waitUntil } from "../_support/wait.ts";
-
-/** A client with sales waiting for `pending`'s items; records what it pays. */
-function sellingClient(pending: { item: string }[], profile: PaymentProfile = {}) {
-  const paid: { item: string; details: PaymentDetails }[] = [];
-  const client = {
-    name: "scott",
-    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile },
-    items: new ItemBook(),
-    nowMs: () => 0,
-    udpPort: 1,
-    tcpPort: 2,
-    get pendingPayments() {
-      return pending;
-    },
-    pay(item: string, details: PaymentDetails) {
-      const index = pending.findIndex((request) => request.item === item);
-      if (index >= 0) pending.splice(index, 1);
-      paid.push({ item, details });
-      return Promise.resolve("ok");
-    },
-  };
-  return { client: client as unknown as AuctionClient, paid };
-}
 
 function needed(item: string, rq: number, missing: string[]): ClientEvent {
   return {
@@ -75,7 +50,7 @@ Deno.test("a second sale offers the first sale's details again; Enter takes them
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
   const pending = [{ item: "Cup" }];
-  const { client, paid } = sellingClient(pending);
+  const { client, paid } = fakeShellClient({ pending });
   const running = shell.run(client);
 
   shell.event(needed("Cup", 1, ALL));
@@ -101,7 +76,7 @@ Deno.test("n at the offer asks every detail again; only the missing ones are eve
     const terminal = new FakeTerminal();
     const shell = new Shell(terminal);
     const pending = [{ item: "Cup" }];
-    const { client, paid } = sellingClient(pending);
+    const { client, paid } = fakeShellClient({ pending });
     const running = shell.run(client);
     shell.event(needed("Cup", 1, ALL));
     let at = await answerAll(terminal, "Cup", 0);
@@ -121,7 +96,7 @@ Deno.test("n at the offer asks every detail again; only the missing ones are eve
     const terminal = new FakeTerminal();
     const shell = new Shell(terminal);
     const pending = [{ item: "Cup" }];
-    const { client, paid } = sellingClient(pending, { fullName: "Scott Profile" });
+    const { client, paid } = fakeShellClient({ pending, profile: { fullName: "Scott Profile" } });
     const running = shell.run(client);
     const missing = ["card", "expiry", "address"];
     shell.event(needed("Cup", 1, missing));
@@ -150,7 +125,7 @@ Deno.test("details whose card was declined are not offered again", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
   const pending = [{ item: "Drachen" }];
-  const { client, paid } = sellingClient(pending);
+  const { client, paid } = fakeShellClient({ pending });
   const running = shell.run(client);
 
   shell.event(needed("Drachen", 1, ALL));
@@ -195,7 +170,7 @@ Deno.test("help or ? at a payment question explains it and asks again", async ()
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
   const pending = [{ item: "Cup" }];
-  const { client, paid } = sellingClient(pending);
+  const { client, paid } = fakeShellClient({ pending });
   const running = shell.run(client);
   shell.event(needed("Cup", 1, ALL));
   let at = await terminal.waitFor("[Cup] Full name: ");

@@ -4,24 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
-import type { AuctionClient } from "../../client/session.ts";
-import { ItemBook } from "../../client/items.ts";
 import { FakeTerminal } from "../_support/fake_terminal.ts";
+import { fakeShellClient } from "../_support/fake_shell_client.ts";
 import { Screen } from "../_support/screen.ts";
-
-/** The part of a client the shell uses to start and to ask for a payment. */
-function fakeClient(): AuctionClient {
-  const client = {
-    name: "scott",
-    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
-    items: new ItemBook(),
-    nowMs: () => 0,
-    udpPort: 1,
-    tcpPort: 2,
-    pendingPayments: [{ item: "Cup" }],
-  };
-  return client as unknown as AuctionClient;
-}
 
 /** 100 characters, no two alike within 26 of each other. */
 const LONG = Array.from({ length: 100 }, (_, index) => String.fromCharCode(97 + index % 26)).join(
@@ -36,7 +21,7 @@ function rowsStarting(screen: Screen, prefix: string): string[] {
 Deno.test("the shell keeps a line longer than the terminal on one row when a push prints", async () => {
   const terminal = new FakeTerminal(20);
   const shell = new Shell(terminal);
-  const running = shell.run(fakeClient());
+  const running = shell.run(fakeShellClient({ pending: [{ item: "Cup" }] }).client);
   let at = await terminal.waitFor("scott> ");
 
   terminal.type(`${LONG}\x01${"\x1b[C".repeat(40)}\x7f\x7f`);
@@ -71,7 +56,7 @@ Deno.test("the shell keeps a line longer than the terminal on one row when a pus
 Deno.test("600 characters typed at a payment question in a narrow terminal print once", async () => {
   const terminal = new FakeTerminal(20);
   const shell = new Shell(terminal);
-  const running = shell.run(fakeClient());
+  const running = shell.run(fakeShellClient({ pending: [{ item: "Cup" }] }).client);
   shell.event({
     type: "payment",
     action: "needed",
@@ -99,7 +84,7 @@ Deno.test("600 characters typed at a payment question in a narrow terminal print
 Deno.test("the shell draws the prompt line again at the new width when the terminal is resized", async () => {
   const terminal = new FakeTerminal(80);
   const shell = new Shell(terminal);
-  const running = shell.run(fakeClient());
+  const running = shell.run(fakeShellClient({ pending: [{ item: "Cup" }] }).client);
   await terminal.waitFor("scott> ");
   terminal.type(LONG.slice(0, 50));
   await terminal.waitFor(LONG.slice(0, 50));

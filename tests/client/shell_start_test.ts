@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
 import { NAME_PROMPT_HELP } from "../../client/name_question.ts";
-import { ItemBook } from "../../client/items.ts";
-import type { AuctionClient } from "../../client/session.ts";
 import { parseRole } from "../../protocol/mod.ts";
+import { fakeShellClient } from "../_support/fake_shell_client.ts";
 import { FakeTerminal } from "../_support/fake_terminal.ts";
 
 Deno.test("help or ? at the user name question explains it and asks again", async (t) => {
@@ -65,24 +64,10 @@ Deno.test("a name that breaks the rules is refused and asked again; --name asks 
   named.end();
 });
 
-/** The little of a client the shell's prompt and hints read. */
-function idleClient(): AuctionClient {
-  const client = {
-    name: "ann",
-    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
-    items: new ItemBook(),
-    nowMs: () => 0,
-    udpPort: 1,
-    tcpPort: 2,
-    pendingPayments: [],
-  };
-  return client as unknown as AuctionClient;
-}
-
 Deno.test("login typed at register's role question is answered with what to type, not 'type login again'", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const running = shell.run(idleClient());
+  const running = shell.run(fakeShellClient({ name: "ann" }).client);
   // As `register` asks it (client/execute.ts).
   const role = shell.ask("Your role (buyer or seller, or cancel): ", parseRole, {
     answers: "buyer or seller",

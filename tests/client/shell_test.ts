@@ -5,34 +5,10 @@
 import assert from "node:assert/strict";
 import { Shell } from "../../client/shell.ts";
 import type { PaymentDetails } from "../../client/payment.ts";
-import type { AuctionClient } from "../../client/session.ts";
 import type { ClientEvent } from "../../client/output.ts";
-import { ItemBook } from "../../client/items.ts";
+import { fakeShellClient } from "../_support/fake_shell_client.ts";
 import { FakeTerminal } from "../_support/fake_terminal.ts";
 import { waitUntil } from "../_support/wait.ts";
-
-/** The part of a client the shell's payment questions use; records what it pays. */
-function fakeClient(pending: { item: string }[]) {
-  const paid: { item: string; details: PaymentDetails }[] = [];
-  const client = {
-    name: "scott",
-    flags: { serverHost: "127.0.0.1", serverPort: 5000, profile: {} },
-    items: new ItemBook(),
-    nowMs: () => 0,
-    udpPort: 1,
-    tcpPort: 2,
-    get pendingPayments() {
-      return pending;
-    },
-    pay(item: string, details: PaymentDetails) {
-      const index = pending.findIndex((request) => request.item === item);
-      if (index >= 0) pending.splice(index, 1);
-      paid.push({ item, details });
-      return Promise.resolve("ok");
-    },
-  };
-  return { client: client as unknown as AuctionClient, paid };
-}
 
 function needed(item: string, rq: number): ClientEvent {
   return {
@@ -51,7 +27,7 @@ Deno.test("the shell asks a second INFORM_Req for the same item only once, never
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
   const pending = [{ item: "Cup" }];
-  const { client, paid } = fakeClient(pending);
+  const { client, paid } = fakeShellClient({ pending });
   const running = shell.run(client);
 
   shell.event(needed("Cup", 1015));
@@ -85,7 +61,7 @@ Deno.test("the shell asks a second INFORM_Req for the same item only once, never
 Deno.test("the shell asks for two items' payments one after the other, not interleaved", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client, paid } = fakeClient([{ item: "Cup" }, { item: "Pot" }]);
+  const { client, paid } = fakeShellClient({ pending: [{ item: "Cup" }, { item: "Pot" }] });
   const running = shell.run(client);
 
   shell.event(needed("Cup", 1));
@@ -126,7 +102,7 @@ Deno.test("the shell asks for two items' payments one after the other, not inter
 Deno.test("the shell refuses an expired card's expiry and asks again", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const { client, paid } = fakeShellClient({ pending: [{ item: "Cup" }] });
   const running = shell.run(client);
 
   shell.event(needed("Cup", 1));
@@ -154,7 +130,7 @@ Deno.test("the shell refuses an expired card's expiry and asks again", async () 
 Deno.test("the shell drops its payment questions when the sale is cancelled", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client, paid } = fakeClient([{ item: "Cup" }]);
+  const { client, paid } = fakeShellClient({ pending: [{ item: "Cup" }] });
   const running = shell.run(client);
 
   shell.event(needed("Cup", 1));
@@ -181,7 +157,7 @@ Deno.test("the shell drops its payment questions when the sale is cancelled", as
 Deno.test("the shell says when a command has had no answer for a while", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal, { slowCommandMs: 20 });
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const answers: ((result: string) => void)[] = [];
   Object.assign(client, {
     execute: () => new Promise((resolve) => answers.push(resolve)),
@@ -201,7 +177,7 @@ Deno.test("the shell says when a command has had no answer for a while", async (
 Deno.test("the shell never echoes a card typed in a command, nor recalls it from history", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const running = shell.run(client);
 
   terminal.type("help\r");
@@ -225,7 +201,7 @@ Deno.test("the shell prints a resent NEGOTIATE_REQ once in full, then as a short
   const terminal = new FakeTerminal();
   let nowMs = 0;
   const shell = new Shell(terminal, { nowMs: () => nowMs });
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const running = shell.run(client);
   const negotiate = (rq: number, atS: number, timeLeft: number) => {
     nowMs = atS * 1000;
@@ -258,7 +234,7 @@ function printedLines(output: string): string[] {
 Deno.test("a seller's sale prints what is needed and by when, what was sent, and the outcome", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([{ item: "Cup" }]);
+  const { client } = fakeShellClient({ pending: [{ item: "Cup" }] });
   Object.assign(client, {
     pay: (item: string) => {
       shell.event({ type: "payment", action: "sent", item, rq: 601, card: "************4444" });
@@ -307,7 +283,7 @@ Deno.test("a seller's sale prints what is needed and by when, what was sent, and
 
 /** A fake client that reports each payment as the real one does ("sent", masked card). */
 function reportingClient(shell: Shell, pending: { item: string }[]) {
-  const { client, paid } = fakeClient(pending);
+  const { client, paid } = fakeShellClient({ pending });
   Object.assign(client, {
     pay: (item: string, details: PaymentDetails) => {
       const index = pending.findIndex((request) => request.item === item);
@@ -336,7 +312,7 @@ Deno.test("one Ctrl-C at a payment question warns that quitting cancels the sale
   const terminal = new FakeTerminal();
   let nowMs = 0;
   const shell = new Shell(terminal, { nowMs: () => nowMs });
-  const { client } = fakeClient([{ item: "Kite" }]);
+  const { client } = fakeShellClient({ pending: [{ item: "Kite" }] });
   let quit = false;
   const running = shell.run(client).then(() => void (quit = true));
 
@@ -365,7 +341,7 @@ Deno.test("one Ctrl-C at a payment question warns that quitting cancels the sale
 Deno.test("quit with a sale waiting for answers asks to confirm as well", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal, { nowMs: () => 0 });
-  const { client } = fakeClient([{ item: "Kite" }]);
+  const { client } = fakeShellClient({ pending: [{ item: "Kite" }] });
   const running = shell.run(client);
   terminal.type("quit\r");
   await terminal.waitFor("type quit again within 3 s to quit anyway");
@@ -376,7 +352,7 @@ Deno.test("quit with a sale waiting for answers asks to confirm as well", async 
 Deno.test("quit with an open auction this client sells asks to confirm, naming it", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal, { nowMs: () => 0 });
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   client.items.listed({
     item: "Vase",
     description: "blue",
@@ -397,7 +373,7 @@ Deno.test("quit with an open auction this client sells asks to confirm, naming i
 Deno.test("a command typed at a payment question is not taken as the answer", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client, paid } = fakeClient([{ item: "Kite" }]);
+  const { client, paid } = fakeShellClient({ pending: [{ item: "Kite" }] });
   client.items.record(
     { type: "WINNER", rq: 600, item: "Kite", finalPrice: 4050, seller: "jas" },
     0,
@@ -523,7 +499,7 @@ Deno.test("a declined card reads as a sentence; the seller never sees the buyer'
     await t.step(side!, async () => {
       const terminal = new FakeTerminal();
       const shell = new Shell(terminal);
-      const { client } = fakeClient([]);
+      const { client } = fakeShellClient({ pending: [] });
       const running = shell.run(client);
       const opened = side === "buyer"
         ? { type: "WINNER", rq: 600, item: "Kite", finalPrice: 4050, seller: "jas" }
@@ -541,7 +517,7 @@ Deno.test("a declined card reads as a sentence; the seller never sees the buyer'
 Deno.test("unsubscribe and refuse print success only once done, never before a refusal", async (t) => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   // Each command's outcome is settled by the test: "ok" is the engine's `sent` (no refusal
   // came within the first retransmission delay), "refused" a DENIED that came first.
   const outcomes: ((result: string) => void)[] = [];
@@ -619,7 +595,7 @@ Deno.test("unsubscribe and refuse print success only once done, never before a r
 Deno.test("the shell shows control and bidirectional characters of the server's text escaped", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const running = shell.run(client);
   // The codec refuses these characters in text fields; the shell escapes them anyway.
   shell.message(
@@ -645,7 +621,7 @@ Deno.test("the shell shows control and bidirectional characters of the server's 
 Deno.test("periodic announcements print only what changed", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const running = shell.run(client);
   const start = terminal.output.length;
   const announce = (rq: number, currentPrice: number, timeLeft: number) =>
@@ -671,7 +647,7 @@ Deno.test("periodic announcements print only what changed", async () => {
 Deno.test("the shell explains a refused session key instead of quoting the refusal", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   Object.defineProperty(client, "hasSession", { value: true });
   const running = shell.run(client);
   const from = terminal.output.length;
@@ -696,7 +672,7 @@ Deno.test("the shell explains a refused session key instead of quoting the refus
 Deno.test("help prints every command with its summary in one column", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal);
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const running = shell.run(client);
   const start = terminal.output.length;
   terminal.type("help\r");
@@ -714,7 +690,7 @@ Deno.test("help prints every command with its summary in one column", async () =
 Deno.test("the shell does not call a command slow while it waits for an answer typed here", async () => {
   const terminal = new FakeTerminal();
   const shell = new Shell(terminal, { slowCommandMs: 20 });
-  const { client } = fakeClient([]);
+  const { client } = fakeShellClient({ pending: [] });
   const never = Promise.withResolvers<string>();
   Object.assign(client, {
     execute: async () => {
