@@ -88,7 +88,6 @@ async function start(variant: Variant): Promise<Running> {
       ...["--tcp-port", String(freePort("tcp")), "--data-dir", dataDir],
       ...["--log-level", "warning", "--rate-limit", "0"],
       ...["--max-users-per-ip", "0", "--max-listings-per-seller", "0"],
-      ...["--max-provisional-per-net", "0"],
       ...(variant.flags.includes("--no-http") ? [] : ["--http-port", "0"]),
       ...variant.flags,
     ];
