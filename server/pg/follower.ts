@@ -12,6 +12,7 @@ import type { AuctionEvent } from "../../auction/events.ts";
 import type { AuctionState } from "../../auction/state.ts";
 import type { CommittedBatch } from "../core.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
+import { StaleWriterWatch } from "./stale_writer.ts";
 
 const logger = getLogger(["auction", "follower"]);
 
@@ -26,16 +27,22 @@ export interface LogFollowerOptions {
   onFollowed?: (lastSeq: number) => void;
   /** `application_name` of the follower's connections. */
   applicationName?: string;
+  /**
+   * Watch the writer's heartbeat as node `node` and end the writer's session once the beat is
+   * older than `staleAfterSeconds` (`stale_writer.ts`). No watch when undefined.
+   */
+  watchWriter?: { node: string; staleAfterSeconds: number };
 }
 
 /** A state kept current with the log of one database. */
 export class LogFollower {
   readonly #sql: postgres.Sql;
-  readonly #options: Required<LogFollowerOptions>;
+  readonly #options: Required<Omit<LogFollowerOptions, "watchWriter">>;
   #recovered: RecoveredState;
   #running: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #listening: { unlisten(): Promise<void> } | null = null;
+  #watch: StaleWriterWatch | null = null;
   #stopped = false;
   #followedAtMs = -Infinity;
   #catchUpQueued = false;
@@ -47,7 +54,7 @@ export class LogFollower {
   private constructor(
     sql: postgres.Sql,
     recovered: RecoveredState,
-    options: Required<LogFollowerOptions>,
+    options: Required<Omit<LogFollowerOptions, "watchWriter">>,
   ) {
     this.#sql = sql;
     this.#recovered = recovered;
@@ -80,6 +87,7 @@ export class LogFollower {
       });
       follower.#schedulePoll();
       await follower.catchUp(); // What was committed before LISTEN took effect.
+      if (options.watchWriter) follower.#watch = new StaleWriterWatch(sql, options.watchWriter);
       return follower;
     } catch (error) {
       await sql.end({ timeout: 5 });
@@ -95,6 +103,11 @@ export class LogFollower {
   /** How often the log is read without a notification. */
   get pollMs(): number {
     return this.#options.pollMs;
+  }
+
+  /** Whether the writer's heartbeat was older than the bound at the last look (a frozen writer). */
+  get writerStale(): boolean {
+    return this.#watch?.stale ?? false;
   }
 
   /** The last batch applied. */
@@ -164,6 +177,7 @@ export class LogFollower {
     if (this.#stopped) return;
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#watch?.stop();
     await this.#running.catch(() => {});
     await this.#listening?.unlisten().catch(() => {});
     await this.#sql.end({ timeout: 5 });

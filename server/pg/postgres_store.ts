@@ -22,6 +22,7 @@ import { NodeLink } from "./node_link.ts";
 import { type RecoveredState, recoverState } from "./recovery.ts";
 import { ensureSchema } from "./schema.ts";
 import { type PostgresStoreOptions, withDefaults } from "./store_options.ts";
+import { WriterHeartbeat } from "./writer_heartbeat.ts";
 import { holdsWriterLock, openWriterSession, takeWriterLock } from "./writer_lock.ts";
 
 export { DatabaseBusyError, SESSION_KEEPALIVES } from "./writer_lock.ts";
@@ -51,6 +52,8 @@ export class PostgresStore implements Store {
   #lastSnapshotAtMs = 0;
   /** The write path (`log_writer.ts`), on the connection once it is open. */
   #writer: LogWriter | null = null;
+  /** The writer's heartbeat, from the moment it holds the lock (`writer_heartbeat.ts`). */
+  #heartbeat: WriterHeartbeat | null = null;
   #onStandby: ((follower: LogFollower) => Promise<void>) | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
@@ -105,11 +108,17 @@ export class PostgresStore implements Store {
         node: this.#options.node,
         lockWaitMs: this.#options.lockWaitMs,
         followPollMs: this.#options.followPollMs,
+        staleWriterAfterSeconds: this.#options.writerStaleAfterSeconds,
         onFollowed: this.#options.onFollowed,
         onStandby: this.#onStandby,
         onLocked: (pid) => {
           this.#locked = true;
           this.#lockPid = pid;
+          // From now on: recovering a large state must not look like a frozen writer.
+          this.#heartbeat = new WriterHeartbeat(sql, {
+            everyMs: this.#options.heartbeatEveryMs,
+            onLost: (error) => this.#writer?.fail(error),
+          });
         },
         signal: this.#closing.signal,
       });
@@ -271,6 +280,7 @@ export class PostgresStore implements Store {
     this.#sql = null;
     this.#releasing = true;
     this.#closing.abort();
+    this.#heartbeat?.stop();
     // Ending the session releases the writer lock.
     await sql.end({ timeout: timeoutSeconds });
   }

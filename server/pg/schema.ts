@@ -50,6 +50,16 @@ CREATE TABLE IF NOT EXISTS auction_archive (
 );
 COMMENT ON TABLE auction_archive IS
   'Closed auctions (item and finished sale) that left the live state after --retention';
+-- Unlogged: a sign of life needs no WAL flush, and is worthless after a crash of the database
+-- (which ends every session anyway).
+CREATE UNLOGGED TABLE IF NOT EXISTS writer_heartbeat (
+  writer boolean PRIMARY KEY DEFAULT true CHECK (writer),
+  node text NOT NULL,
+  pid integer NOT NULL,
+  beat_at timestamptz NOT NULL
+);
+COMMENT ON TABLE writer_heartbeat IS
+  'The writer''s last sign of life: its node, the backend pid holding the writer lock, and when';
 `;
 
 /** Creates the tables unless they exist, one node at a time. */

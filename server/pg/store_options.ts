@@ -3,6 +3,8 @@
  * @module
  */
 
+import { DEFAULT_WRITER_STALE_AFTER_SECONDS, HEARTBEAT_EVERY_MS } from "./writer_heartbeat.ts";
+
 /** Options of {@linkcode PostgresStore}. */
 export interface PostgresStoreOptions {
   /** This node's name, written with each batch and snapshot. @default "node1" */
@@ -32,6 +34,16 @@ export interface PostgresStoreOptions {
    * holds it, before the node checks that it still holds it and serves as the writer (for tests).
    */
   onWriterLock?: (pid: number) => Promise<void> | void;
+  /**
+   * A standby ends the writer's session (and takes over) once the writer's heartbeat is older
+   * than this, by the database's clock (`--writer-stale-after`). @default 10
+   */
+  writerStaleAfterSeconds?: number;
+  /**
+   * The writer beats this often; Infinity beats only with the lock (for tests: a frozen
+   * writer). @default 1000
+   */
+  heartbeatEveryMs?: number;
 }
 
 /** `options` with every default filled in. */
@@ -46,5 +58,7 @@ export function withDefaults(options: PostgresStoreOptions): Required<PostgresSt
     followPollMs: options.followPollMs ?? 1000,
     onFollowed: options.onFollowed ?? (() => {}),
     onWriterLock: options.onWriterLock ?? (() => {}),
+    writerStaleAfterSeconds: options.writerStaleAfterSeconds ?? DEFAULT_WRITER_STALE_AFTER_SECONDS,
+    heartbeatEveryMs: options.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS,
   };
 }

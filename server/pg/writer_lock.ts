@@ -84,6 +84,11 @@ export interface WriterLockOptions {
   followPollMs: number;
   /** Called each time the standby has applied the log up to `lastSeq`. */
   onFollowed: (lastSeq: number) => void;
+  /**
+   * How old the writer's heartbeat may be before this standby ends the writer's session and
+   * takes over (`stale_writer.ts`).
+   */
+  staleWriterAfterSeconds: number;
   /** Called once the node waits, with the follower that keeps its state current meanwhile. */
   onStandby?: (follower: LogFollower) => Promise<void>;
   /**
@@ -123,8 +128,11 @@ export async function takeWriterLock(
     );
   let sessionPid = await takeNodeName(sql, options.node, options.url);
   const [row] = await sql`
-    SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken,
-      pg_backend_pid() AS pid`;
+    WITH lock AS (
+      SELECT pg_try_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS taken,
+        pg_backend_pid() AS pid
+    ), beat AS (${firstBeat(sql, options.node)})
+    SELECT taken, pid FROM lock`;
   if (row?.taken && Number(row.pid) === sessionPid) {
     options.onLocked(sessionPid);
     return null;
@@ -135,6 +143,7 @@ export async function takeWriterLock(
     pollMs: options.followPollMs,
     onFollowed: options.onFollowed,
     applicationName: `auction ${options.node} standby`,
+    watchWriter: { node: options.node, staleAfterSeconds: options.staleWriterAfterSeconds },
   });
   // True whether or not the node serves meanwhile (the caller says which: on a follower's ports,
   // "Listening ... as a follower"; on the writer's, "Ports in use ... without serving").
@@ -157,7 +166,7 @@ export async function takeWriterLock(
           lost = false;
           failures = 0;
         }
-        const pid = await waitForLock(sql, deadline - performance.now());
+        const pid = await waitForLock(sql, options.node, deadline - performance.now());
         if (pid !== sessionPid) {
           await sql`SELECT pg_advisory_unlock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int)`;
           throw new SessionChangedError();
@@ -191,15 +200,36 @@ export async function takeWriterLock(
  * Waits up to `remainingMs` for the writer lock on the session of `sql` (blocks until the
  * holder's session ends); resolves to the backend pid of the session given it.
  */
-async function waitForLock(sql: postgres.Sql, remainingMs: number): Promise<number> {
+async function waitForLock(
+  sql: postgres.Sql,
+  node: string,
+  remainingMs: number,
+): Promise<number> {
   if (remainingMs <= 0) {
     throw Object.assign(new Error("lock wait ran out"), { code: LOCK_NOT_AVAILABLE });
   }
   const timeout = Number.isFinite(remainingMs) ? String(Math.ceil(remainingMs)) : "0";
   await sql`SELECT set_config('lock_timeout', ${timeout}, false)`;
   const [row] = await sql`
-    SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int), pg_backend_pid() AS pid`;
+    WITH lock AS (
+      SELECT pg_advisory_lock(${LOCK_CLASS}::int, ${WRITER_LOCK}::int) AS granted, true AS taken,
+        pg_backend_pid() AS pid
+    ), beat AS (${firstBeat(sql, node)})
+    SELECT pid FROM lock`;
   return Number(row?.pid);
+}
+
+/**
+ * The writer's first heartbeat (`writer_heartbeat.ts`), written in the statement that takes the
+ * lock (as a CTE over `lock`): the row names the holder from the moment it holds the lock, even
+ * if this node freezes before its first beat.
+ */
+function firstBeat(sql: postgres.Sql, node: string): postgres.PendingQuery<postgres.Row[]> {
+  return sql`
+    INSERT INTO writer_heartbeat (node, pid, beat_at)
+    SELECT ${node}, pid, clock_timestamp() FROM lock WHERE taken
+    ON CONFLICT (writer) DO UPDATE SET node = excluded.node, pid = excluded.pid,
+      beat_at = excluded.beat_at`;
 }
 
 /**
