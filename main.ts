@@ -37,6 +37,7 @@ async function runServer(args: string[]): Promise<number> {
   try {
     const store = databaseUrl === undefined ? undefined : new PostgresStore(databaseUrl, {
       node: flags.node,
+      writerStaleAfterSeconds: flags.writerStaleAfterSeconds,
       snapshotEveryEvents: flags.snapshotEveryEvents,
       // Logged by the store; stop at once, even with no request coming.
       onFailure: () => stopped.resolve(3),

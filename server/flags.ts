@@ -25,6 +25,8 @@ export interface ServerFlags {
   databaseUrl: string | undefined;
   /** `--node`: this server's name in the database. */
   node: string;
+  /** `--writer-stale-after`: a writer silent this long has its session ended by a standby. */
+  writerStaleAfterSeconds: number;
   /** The auction rules the flags set (duration unit, intervals, limits). */
   config: ServerConfig;
   /** `--log-level`. */
@@ -58,6 +60,9 @@ Runs the auction server: requests over UDP, sale exchanges over TCP.
                             (or the DATABASE_URL environment variable, which keeps the password
                             out of the process list); the password is never logged
   --node NAME               this server's name in the database, unique per node (default node1)
+  --writer-stale-after SECS a standby ends the writer's database session and takes over once the
+                            writer's heartbeat (every second) is SECS old by the database's clock:
+                            a frozen writer (default 10; 2 to 3600)
   --duration-unit UNIT      unit of a bare LIST_ITEM duration: minutes or seconds (default minutes)
   --announce-interval SECS  AUCTION_ANNOUNCE to subscribers every SECS seconds (default 60; 0 = off)
   --inform-timeout SECS     how long to wait for each INFORM_Res (default 300)
@@ -133,6 +138,7 @@ export function parseServerFlags(args: string[]): ServerFlags {
         "data-dir": { type: "string", default: "./data" },
         "database-url": { type: "string" },
         "node": { type: "string", default: "node1" },
+        "writer-stale-after": { type: "string", default: "10" },
         "duration-unit": { type: "string", default: "minutes" },
         "announce-interval": { type: "string", default: "60" },
         "inform-timeout": { type: "string", default: "300" },
@@ -195,6 +201,11 @@ export function parseServerFlags(args: string[]): ServerFlags {
     dataDir: values["data-dir"],
     databaseUrl: values["database-url"],
     node,
+    // Two beats at least: a shorter bound would end a writer that beats on time.
+    writerStaleAfterSeconds: integerFlag("writer-stale-after", values["writer-stale-after"], {
+      min: 2,
+      max: 3600,
+    }),
     config: {
       durationUnit: unit.startsWith("s") ? "s" : "m",
       announceIntervalSeconds: integerFlag("announce-interval", values["announce-interval"]),

@@ -13,6 +13,7 @@ Deno.test("parseServerFlags() gives the documented defaults", pure, () => {
     dataDir: "./data",
     databaseUrl: undefined, // the file store
     node: "node1",
+    writerStaleAfterSeconds: 10,
     groupCommit: true,
     snapshotEveryEvents: 10000,
     syncPollUs: 500,
@@ -103,6 +104,8 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     "postgres://auction@db:5432/auction",
     "--node",
     "east-1",
+    "--writer-stale-after",
+    "4",
     "--retention",
     "3600",
     "--sync-poll-us",
@@ -116,6 +119,7 @@ Deno.test("parseServerFlags() reads every flag", pure, () => {
     dataDir: "/tmp/auction",
     databaseUrl: "postgres://auction@db:5432/auction",
     node: "east-1",
+    writerStaleAfterSeconds: 4,
     groupCommit: false,
     snapshotEveryEvents: 500,
     syncPollUs: 0,
@@ -181,6 +185,8 @@ Deno.test(
       [["--sync-poll-us", "100001"], /--sync-poll-us must be a whole number from 0 to 100000/],
       [["--sync-poll-us", "-5"], /--sync-poll-us/],
       [["--max-tcp", "0"], /--max-tcp must be a whole number from 1 to/],
+      [["--writer-stale-after", "1"], /--writer-stale-after must be a whole number from 2 to 3600/],
+      [["--writer-stale-after", "3601"], /--writer-stale-after/],
     ];
     for (const [args, message] of cases) {
       await t.step(args.join(" "), () => {
