@@ -227,15 +227,19 @@ export class ClusterNode implements SessionView {
 
   /**
    * `/readyz` of a follower: caught up (its last read of the log, which applies every batch
-   * committed before it, succeeded within a few polls) and so the database reachable. `null` once
-   * it writes (the server's own check applies).
+   * committed before it, succeeded within a few polls) and so the database reachable, and the
+   * writer's heartbeat not stale. `null` once it writes (the server's own check applies).
    */
   readiness(): Readiness | null {
     if (!this.following) return null;
     const agoMs = performance.now() - this.#follower!.followedAtMs;
-    return agoMs <= READY_POLLS * this.#follower!.pollMs
-      ? { ready: true }
-      : { ready: false, reason: "Not caught up with the log: the database is not answering" };
+    if (agoMs > READY_POLLS * this.#follower!.pollMs) {
+      return { ready: false, reason: "Not caught up with the log: the database is not answering" };
+    }
+    // Requests forwarded to a frozen writer go unanswered until a standby takes over.
+    return this.#follower!.writerStale
+      ? { ready: false, reason: "The writer's heartbeat is stale: it may be frozen" }
+      : { ready: true };
   }
 
   /**

@@ -29,8 +29,8 @@ function fakeLink(node: string, connected = ["alpha", "beta", "gamma"]) {
   return { link: link as unknown as NodeLink, calls };
 }
 
-const follower = (followedAtMs: number) =>
-  ({ followedAtMs, pollMs: 1000 }) as unknown as LogFollower;
+const follower = (followedAtMs: number, writerStale = false) =>
+  ({ followedAtMs, pollMs: 1000, writerStale }) as unknown as LogFollower;
 const noSessions = { hasSession: () => false };
 const BYTES = new TextEncoder().encode("PING 7");
 
@@ -108,6 +108,14 @@ Deno.test("ClusterNode: /readyz of a follower says whether its last read of the 
     const node = new ClusterNode(fakeLink("beta").link);
     await node.follow(follower(performance.now() - 3_500), { send: () => true });
     assert.equal(node.readiness()?.ready, false);
+  });
+  await t.step("not ready while the writer's heartbeat is stale", async () => {
+    const node = new ClusterNode(fakeLink("beta").link);
+    await node.follow(follower(performance.now(), true), { send: () => true });
+    assert.deepEqual(node.readiness(), {
+      ready: false,
+      reason: "The writer's heartbeat is stale: it may be frozen",
+    });
   });
   await t.step("no follower readiness once the node writes", async () => {
     const node = new ClusterNode(fakeLink("beta").link);

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { applyEvent } from "../../../auction/apply.ts";
+import { LogFollower } from "../../../server/pg/follower.ts";
 import { PostgresStore } from "../../../server/pg/postgres_store.ts";
 import { lookAtWriter } from "../../../server/pg/stale_writer.ts";
 import {
@@ -172,6 +173,27 @@ Deno.test(
       assert.match(await seen.failed(), /heartbeat names another session/);
       await assert.rejects(writer.append([userEvent(1)]), /heartbeat names another session/);
     } finally {
+      await writer.close();
+    }
+  }),
+);
+
+Deno.test(
+  "LogFollower: a watching follower says the writer is stale once its heartbeat is past the " +
+    "bound, and no longer once the writer's session is ended",
+  withDatabase(async (url) => {
+    const writer = new PostgresStore(url, { node: "alpha", heartbeatEveryMs: Infinity });
+    await writer.load();
+    const follower = await LogFollower.start(url, {
+      watchWriter: { node: "beta", staleAfterSeconds: 2 },
+    });
+    try {
+      assert.equal(follower.writerStale, false);
+      await waitUntil(() => follower.writerStale, "the writer to be seen stale", 10_000);
+      await waitUntil(() => !follower.writerStale, "the stale writer to be gone", 10_000);
+      await assert.rejects(writer.append([userEvent(1)]));
+    } finally {
+      await follower.stop();
       await writer.close();
     }
   }),
