@@ -6,6 +6,7 @@
 
 import { redactSecrets } from "../protocol/mod.ts";
 import { terminalLine } from "./secrets.ts";
+import type { Timers } from "./timers.ts";
 
 /** Log levels, quietest last. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -56,4 +57,45 @@ function formatValue(value: unknown): string {
   if (value instanceof Error) return JSON.stringify(redactSecrets(value.message));
   if (typeof value === "string") return JSON.stringify(redactSecrets(value));
   return String(value);
+}
+
+/**
+ * At most `limit` log lines per `windowMs`; the rest are counted and told in one line later
+ * (the sale listener's refusals and accept failures; the server's per-second budget is
+ * `server/net/request_log.ts`'s, which the client cannot import).
+ */
+export class WindowedLogBudget {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #timers: Timers;
+  #windowStartMs = -Infinity;
+  #logged = 0;
+  #suppressed = 0;
+
+  constructor(options: { limit: number; windowMs: number; timers: Timers }) {
+    this.#limit = options.limit;
+    this.#windowMs = options.windowMs;
+    this.#timers = options.timers;
+  }
+
+  /**
+   * Calls `write` when the budget allows; when a new window opens after lines were held back,
+   * `write` first gets their count as `suppressed`.
+   */
+  spend(write: (suppressed: number) => void): void {
+    const nowMs = this.#timers.nowMs();
+    let suppressed = 0;
+    if (nowMs - this.#windowStartMs >= this.#windowMs) {
+      suppressed = this.#suppressed;
+      this.#windowStartMs = nowMs;
+      this.#logged = 0;
+      this.#suppressed = 0;
+    }
+    if (this.#logged >= this.#limit) {
+      this.#suppressed++;
+      return;
+    }
+    this.#logged++;
+    write(suppressed);
+  }
 }

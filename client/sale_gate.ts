@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Logger } from "./log.ts";
+import { type Logger, WindowedLogBudget } from "./log.ts";
 import type { SalePeers } from "./sale_peers.ts";
 import type { Timers } from "./timers.ts";
 
@@ -14,43 +14,6 @@ import type { Timers } from "./timers.ts";
 export const DEFAULT_MAX_SALE_CONNECTIONS = 64;
 /** Sale connections held at once from one IP. */
 export const DEFAULT_MAX_SALE_CONNECTIONS_PER_IP = 32;
-
-/** At most `limit` log lines per `windowMs`; the rest are counted and told in one line later. */
-export class LogBudget {
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #timers: Timers;
-  #windowStartMs = -Infinity;
-  #logged = 0;
-  #suppressed = 0;
-
-  constructor(options: { limit: number; windowMs: number; timers: Timers }) {
-    this.#limit = options.limit;
-    this.#windowMs = options.windowMs;
-    this.#timers = options.timers;
-  }
-
-  /**
-   * Calls `write` when the budget allows; when a new window opens after lines were held back,
-   * `write` first gets their count as `suppressed`.
-   */
-  spend(write: (suppressed: number) => void): void {
-    const nowMs = this.#timers.nowMs();
-    let suppressed = 0;
-    if (nowMs - this.#windowStartMs >= this.#windowMs) {
-      suppressed = this.#suppressed;
-      this.#windowStartMs = nowMs;
-      this.#logged = 0;
-      this.#suppressed = 0;
-    }
-    if (this.#logged >= this.#limit) {
-      this.#suppressed++;
-      return;
-    }
-    this.#logged++;
-    write(suppressed);
-  }
-}
 
 /** Options of {@linkcode SaleGate}. */
 export interface SaleGateOptions {
@@ -67,12 +30,12 @@ export interface SaleGateOptions {
 export class SaleGate {
   readonly #options: SaleGateOptions;
   readonly #perIp = new Map<string, number>();
-  readonly #log: LogBudget;
+  readonly #log: WindowedLogBudget;
   #held = 0;
 
   constructor(options: SaleGateOptions) {
     this.#options = options;
-    this.#log = new LogBudget({ limit: 5, windowMs: 60_000, timers: options.timers });
+    this.#log = new WindowedLogBudget({ limit: 5, windowMs: 60_000, timers: options.timers });
   }
 
   /** Connections held now. */

@@ -10,8 +10,8 @@
  */
 
 import { decodeLine, LineDecoder, type Message, MESSAGES } from "../protocol/mod.ts";
-import type { Logger } from "./log.ts";
-import { LogBudget, SaleGate } from "./sale_gate.ts";
+import { type Logger, WindowedLogBudget } from "./log.ts";
+import { SaleGate } from "./sale_gate.ts";
 import type { SalePeers } from "./sale_peers.ts";
 import { systemTimers, type Timers } from "./timers.ts";
 
@@ -92,7 +92,7 @@ export class SaleListener {
   readonly #options: SaleListenerOptions;
   readonly #timers: Timers;
   readonly #gate: SaleGate;
-  readonly #acceptLog: LogBudget;
+  readonly #acceptLog: WindowedLogBudget;
   readonly #connections = new Set<Deno.TcpConn>();
   readonly #tasks = new Set<Promise<void>>();
   #handler: SaleHandler = () => {};
@@ -105,7 +105,7 @@ export class SaleListener {
     this.#options = options;
     this.#timers = options.timers ?? systemTimers;
     this.#gate = new SaleGate({ ...options, timers: this.#timers });
-    this.#acceptLog = new LogBudget({ limit: 5, windowMs: 60_000, timers: this.#timers });
+    this.#acceptLog = new WindowedLogBudget({ limit: 5, windowMs: 60_000, timers: this.#timers });
     const listen = options.listen ??
       ((port) => Deno.listen({ hostname: "0.0.0.0", port, transport: "tcp" }));
     this.#listener = listen(options.port);
